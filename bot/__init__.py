@@ -1,0 +1,1 @@
+"""The people-facing edges: the command line and the Telegram bot."""

@@ -1,0 +1,1 @@
+"""Turning text into vectors: the encoder interface and the bundled model."""

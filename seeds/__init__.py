@@ -1,0 +1,1 @@
+"""The seed articles: the default corpus that newsdesk indexes on first use."""
