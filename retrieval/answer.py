@@ -1,0 +1,127 @@
+"""Turning a reader's candidate spans into one ``Answer``: aggregation, citations, abstention."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Sequence
+
+from newsdesk.retrieval.chunk import sentence_around
+from newsdesk.retrieval.index import Index
+from newsdesk.retrieval.squad import normalize_answer
+from newsdesk.retrieval.terms import content_terms, mentions, named_terms
+from newsdesk.types import Alternative, Answer, Citation, Hit, Span
+
+DISAGREEMENT_RATIO = 0.5  # a rival answer this close to the best one is reported, not hidden
+
+
+def missing_names(question: str, hits: Sequence[Hit]) -> list[str]:
+    """Names in the question that no retrieved passage mentions (then the articles cannot say)."""
+    return [term for term in sorted(named_terms(question)) if not any(mentions(h.chunk.text, term) for h in hits)]
+
+
+def _noisy_or(scores) -> float:
+    """Evidence from independent sources adds up but stays a probability."""
+    remaining = 1.0
+    for score in scores:
+        remaining *= 1.0 - min(max(score, 0.0), 1.0)
+    return 1.0 - remaining
+
+
+def _related(a: str, b: str) -> bool:
+    """One normalised answer inside the other ("merz" / "friedrich merz")."""
+    return bool(a and b) and (re.search(rf"\b{re.escape(a)}\b", b) is not None or re.search(rf"\b{re.escape(b)}\b", a) is not None)
+
+
+def _group(spans: Sequence[Span]) -> dict[str, list[Span]]:
+    groups: dict[str, list[Span]] = defaultdict(list)
+    for span in spans:
+        key = normalize_answer(span.text)
+        if key:
+            groups[key].append(span)
+    return groups
+
+
+def _group_score(spans: Sequence[Span]) -> float:
+    best_per_article: dict[str, float] = {}
+    for span in spans:
+        best_per_article[span.article_id] = max(best_per_article.get(span.article_id, 0.0), span.score)
+    return _noisy_or(best_per_article.values())
+
+
+def _citation(index: Index, article_id: str, start: int, end: int) -> Citation:
+    article = index.articles[article_id]
+    q_start, q_end = sentence_around(article.text, start, end)
+    return Citation(
+        article_id=article.id, title=article.title, outlet=article.outlet, date=article.date, url=article.url,
+        path=article.path, quote=article.text[q_start:q_end], start=q_start, end=q_end, answer_start=start, answer_end=end,
+    )
+
+
+def _corroborating(question: str, answer: str, index: Index, hits: Sequence[Hit], known: set[str]) -> list[Citation]:
+    """Other retrieved articles that state the same answer in a sentence about the question."""
+    asked = content_terms(question)
+    found = []
+    for hit in hits:
+        article_id = hit.chunk.article_id
+        if article_id in known:
+            continue
+        for match in re.finditer(re.escape(answer), hit.chunk.text, re.IGNORECASE):
+            start = hit.chunk.start + match.start()
+            citation = _citation(index, article_id, start, start + len(answer))
+            shared = asked & content_terms(citation.quote)
+            if asked and len(shared) >= max(1, len(asked) / 3):
+                found.append(citation)
+                known.add(article_id)
+                break
+    return found
+
+
+def assemble_answer(
+    question: str,
+    spans: Sequence[Span],
+    index: Index,
+    hits: Sequence[Hit],
+    support_hits: Sequence[Hit] = (),
+    min_score: float = 0.5,
+) -> Answer:
+    """The best-supported answer among ``spans``, or an abstention.
+
+    Args:
+        spans: the reader's candidates over ``hits``.
+        support_hits: a deeper retrieval list scanned for other outlets that say the same.
+        min_score: below this aggregated confidence newsdesk abstains.
+    """
+    if not spans or missing_names(question, hits):
+        return Answer(question, None, 0.0, passages=tuple(hits))
+    groups = _group(spans)
+    scored = sorted(((key, _group_score(members)) for key, members in groups.items()), key=lambda kv: -kv[1])
+    best_key, best_score = scored[0]
+    if best_score < min_score:
+        return Answer(question, None, best_score, passages=tuple(hits))
+
+    support = [span for key, members in groups.items() if _related(key, best_key) for span in members]
+    top = max(groups[best_key], key=lambda s: s.score)
+    citations: list[Citation] = [_citation(index, top.article_id, top.start, top.end)]
+    known = {top.article_id}
+    for span in sorted(support, key=lambda s: -s.score):
+        if span.article_id not in known:
+            citations.append(_citation(index, span.article_id, span.start, span.end))
+            known.add(span.article_id)
+    citations += _corroborating(question, top.text, index, list(hits) + list(support_hits), known)
+
+    alternatives = []
+    for key, score in scored[1:]:
+        if score >= DISAGREEMENT_RATIO * best_score and not _related(key, best_key):
+            rival = max(groups[key], key=lambda s: s.score)
+            outlets = tuple(dict.fromkeys(index.articles[s.article_id].source_name for s in groups[key]))
+            alternatives.append(Alternative(rival.text, round(score, 4), outlets))
+    return Answer(
+        question=question,
+        text=top.text,
+        score=round(best_score, 4),
+        quote=citations[0].quote,
+        citations=tuple(citations),
+        alternatives=tuple(alternatives[:3]),
+        passages=tuple(hits),
+    )
