@@ -12,7 +12,7 @@ from newsdesk.retrieval.squad import normalize_answer
 from newsdesk.retrieval.terms import content_terms, mentions, named_terms
 from newsdesk.types import Alternative, Answer, Citation, Hit, Span
 
-DISAGREEMENT_RATIO = 0.5  # a rival answer this close to the best one is reported, not hidden
+DISAGREEMENT_RATIO = 0.8  # a rival answer this close to the best one is reported, not hidden
 
 
 def missing_names(question: str, hits: Sequence[Hit]) -> list[str]:
@@ -47,6 +47,12 @@ def _group_score(spans: Sequence[Span]) -> float:
     for span in spans:
         best_per_article[span.article_id] = max(best_per_article.get(span.article_id, 0.0), span.score)
     return _noisy_or(best_per_article.values())
+
+
+def rank_answers(spans: Sequence[Span]) -> list[tuple[str, float, list[Span]]]:
+    """Candidate answers (normalised text, aggregated score, their spans), best first."""
+    groups = _group(spans)
+    return sorted(((key, _group_score(members), members) for key, members in groups.items()), key=lambda g: -g[1])
 
 
 def _citation(index: Index, article_id: str, start: int, end: int) -> Citation:
@@ -94,14 +100,13 @@ def assemble_answer(
     """
     if not spans or missing_names(question, hits):
         return Answer(question, None, 0.0, passages=tuple(hits))
-    groups = _group(spans)
-    scored = sorted(((key, _group_score(members)) for key, members in groups.items()), key=lambda kv: -kv[1])
-    best_key, best_score = scored[0]
+    ranked = rank_answers(spans)
+    best_key, best_score, best_spans = ranked[0]
     if best_score < min_score:
-        return Answer(question, None, best_score, passages=tuple(hits))
+        return Answer(question, None, round(best_score, 4), passages=tuple(hits))
 
-    support = [span for key, members in groups.items() if _related(key, best_key) for span in members]
-    top = max(groups[best_key], key=lambda s: s.score)
+    support = [span for key, _, members in ranked if _related(key, best_key) for span in members]
+    top = max(best_spans, key=lambda s: s.score)
     citations: list[Citation] = [_citation(index, top.article_id, top.start, top.end)]
     known = {top.article_id}
     for span in sorted(support, key=lambda s: -s.score):
@@ -111,10 +116,10 @@ def assemble_answer(
     citations += _corroborating(question, top.text, index, list(hits) + list(support_hits), known)
 
     alternatives = []
-    for key, score in scored[1:]:
+    for key, score, members in ranked[1:]:
         if score >= DISAGREEMENT_RATIO * best_score and not _related(key, best_key):
-            rival = max(groups[key], key=lambda s: s.score)
-            outlets = tuple(dict.fromkeys(index.articles[s.article_id].source_name for s in groups[key]))
+            rival = max(members, key=lambda s: s.score)
+            outlets = tuple(dict.fromkeys(index.articles[s.article_id].source_name for s in members))
             alternatives.append(Alternative(rival.text, round(score, 4), outlets))
     return Answer(
         question=question,

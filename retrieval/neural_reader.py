@@ -140,9 +140,11 @@ class NeuralReader:
             pair = pair.masked_fill(~band[starts][:, ends], -1.0)
             offsets = enc["offset_mapping"][w].tolist()
             text = chunks[chunk_index].text
-            for flat in torch.argsort(pair.flatten(), descending=True).tolist():
-                score = float(pair.flatten()[flat])
-                if score < 0:
+            flat_scores = pair.flatten()
+            taken = 0
+            for flat in torch.argsort(flat_scores, descending=True).tolist():
+                score = float(flat_scores[flat])
+                if score < 0 or taken >= 2 * self.top_k_per_chunk:
                     break
                 s, e = int(starts[flat // k]), int(ends[flat % k])
                 cs, ce = offsets[s][0], offsets[e][1]
@@ -153,6 +155,7 @@ class NeuralReader:
                 if ce <= cs:
                     continue
                 key = (chunk_index, cs, ce)
+                taken += 1
                 if score > best.get(key, -1.0):
                     best[key] = score
 
@@ -187,10 +190,11 @@ def _load_shipped(directory: Path, config: dict):
     base = Path(get_model_path())
     model = BertForQuestionAnswering(AutoConfig.from_pretrained(base))
     encoder = load_file(str(base / "model.safetensors"))
+    expected = set(model.state_dict())
     state = {}
     for name, tensor in encoder.items():
         name = name if name.startswith("bert.") else f"bert.{name}"
-        if not name.startswith("bert.pooler."):
+        if name in expected:  # drops the sentence-embedding pooler and non-persistent buffers
             state[name] = tensor
     trained = load_file(str(directory / "reader.safetensors"))
     state.update({name: tensor.to(torch.float32) for name, tensor in trained.items()})

@@ -87,8 +87,11 @@ class BaselineReader:
                 for c_start, c_end, prior in _candidates(sentence, kind):
                     raw = sentence[c_start:c_end]
                     text = raw.strip(" ,;:")
-                    if not text or content_terms(text) <= asked or all(w.lower() in STOPWORDS for w in words(text)):
+                    terms = content_terms(text)
+                    if not text or terms <= asked or all(w.lower() in STOPWORDS for w in words(text)):
                         continue
+                    if terms & asked:  # an answer rarely repeats the question's words
+                        prior *= 0.3
                     offset = chunk.start + s_start + c_start + len(raw) - len(raw.lstrip(" ,;:"))
                     # Answers sit near the words they share with the question.
                     gap = min(abs(len(words(sentence[min(a, c_start):max(a, c_start)])) - 1) for a in anchors)

@@ -203,9 +203,13 @@ class Newsdesk:
     def ingest(self, paths: Iterable[str | Path], progress: bool = False) -> IngestReport:
         """Add the articles under ``paths``: new ones are embedded, known ones skipped, and a
         file whose content changed replaces its earlier version."""
+        articles, rejected = load_articles(paths)
+        return self.add_articles(articles, rejected, progress=progress)
+
+    def add_articles(self, articles: Sequence[Article], rejected: Sequence[Rejected] = (), progress: bool = False) -> IngestReport:
+        """Index ``articles`` (already read and cleaned) incrementally; see ``ingest``."""
         started = time.perf_counter()
-        report = IngestReport()
-        articles, report.rejected = load_articles(paths)
+        report = IngestReport(rejected=list(rejected))
         with self._write_lock():
             previous = self._current_or_none()
             current: dict[str, Article] = dict(previous.articles) if previous else {}

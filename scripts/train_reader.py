@@ -170,7 +170,8 @@ def featurize_train(tokenizer, examples, contexts, args, rng: random.Random):
     bs = 256
     for b in tqdm(range(0, len(items), bs), desc="tokenize train", mininterval=5):
         chunk = items[b: b + bs]
-        enc = tokenizer([q["question"].strip() for q, _, _ in chunk], [c for _, c, _ in chunk],
+        enc = tokenizer(clip_questions(tokenizer, [q["question"].strip() for q, _, _ in chunk]),
+                        [c for _, c, _ in chunk],
                         truncation="only_second", max_length=args.max_len, stride=args.stride,
                         return_overflowing_tokens=True, return_offsets_mapping=True, padding=False)
         for fi, sample in enumerate(enc["overflow_to_sample_mapping"]):
@@ -195,6 +196,18 @@ def featurize_train(tokenizer, examples, contexts, args, rng: random.Random):
                 continue  # most answerless stride windows are dropped: they cost time, teach little
             feats.append((enc["input_ids"][fi], enc["token_type_ids"][fi], start_pos, end_pos))
     return feats
+
+
+MAX_QUESTION_TOKENS = 64
+
+
+def clip_questions(tokenizer, questions):
+    """Cut questions to MAX_QUESTION_TOKENS word-pieces (a few data-set questions are paragraphs)."""
+    enc = tokenizer(questions, add_special_tokens=False, return_offsets_mapping=True)
+    out = []
+    for q, offs in zip(questions, enc["offset_mapping"]):
+        out.append(q if len(offs) <= MAX_QUESTION_TOKENS else q[: offs[MAX_QUESTION_TOKENS - 1][1]])
+    return out
 
 
 def collate(batch, pad_id: int):
@@ -256,7 +269,8 @@ def evaluate(model, tokenizer, val, args, device, limit=None):
     bs = 32
     for b in tqdm(range(0, len(val), bs), desc="eval", mininterval=5):
         chunk = val[b: b + bs]
-        enc = tokenizer([e["question"].strip() for e in chunk], [e["context"] for e in chunk],
+        enc = tokenizer(clip_questions(tokenizer, [e["question"].strip() for e in chunk]),
+                        [e["context"] for e in chunk],
                         truncation="only_second", max_length=args.eval_max_len, stride=args.eval_stride,
                         return_overflowing_tokens=True, return_offsets_mapping=True, padding=True,
                         return_tensors="pt")

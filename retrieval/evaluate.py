@@ -1,0 +1,98 @@
+"""``newsdesk eval``: EM/F1, retrieval recall@k and latency on SQuAD v1.1-format data."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Sequence
+
+from tqdm import tqdm
+
+from newsdesk.retrieval.answer import rank_answers
+from newsdesk.retrieval.chunk import chunk_text
+from newsdesk.retrieval.ingest import article_id
+from newsdesk.retrieval.search import MODES
+from newsdesk.retrieval.squad import SquadQuestion, best_over_golds, exact_match, f1_score
+from newsdesk.types import Article, Chunk
+
+RECALL_AT = (1, 5, 20)
+
+
+def paragraph_articles(questions: Sequence[SquadQuestion]) -> dict[str, Article]:
+    """Every distinct paragraph as an article (open retrieval indexes them all)."""
+    articles = {}
+    for q in questions:
+        aid = article_id(q.context)
+        if aid not in articles:
+            articles[aid] = Article(id=aid, text=q.context, title=q.title.replace("_", " ") or None)
+    return articles
+
+
+def _percentile(values: Sequence[float], fraction: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def _score(predictions: dict[str, str], questions: Sequence[SquadQuestion]) -> dict:
+    n = len(questions) or 1
+    em = sum(best_over_golds(exact_match, predictions[q.id], q.answers) for q in questions)
+    f1 = sum(best_over_golds(f1_score, predictions[q.id], q.answers) for q in questions)
+    return {"exact_match": round(100 * em / n, 2), "f1": round(100 * f1 / n, 2)}
+
+
+def evaluate_gold_context(questions: Sequence[SquadQuestion], encoder, reader, settings, progress=True) -> tuple[dict, dict]:
+    """Read each question's own paragraph (no retrieval): the reader's quality alone."""
+    predictions, latencies = {}, []
+    for q in tqdm(questions, desc="reading", unit="q", disable=not progress):
+        aid = article_id(q.context)
+        chunks = [Chunk(i, aid, q.context[s:e], s, e) for i, (s, e) in enumerate(chunk_text(q.context, encoder.count_tokens, settings))]
+        started = time.perf_counter()
+        ranked = rank_answers(reader.read(q.question, chunks))
+        latencies.append((time.perf_counter() - started) * 1000)
+        predictions[q.id] = max(ranked[0][2], key=lambda s: s.score).text if ranked else ""
+    summary = {"mode": "gold-context", "questions": len(questions), **_score(predictions, questions),
+               "abstentions": sum(1 for p in predictions.values() if not p),
+               "latency_ms": {"p50": round(_percentile(latencies, 0.5), 1), "p95": round(_percentile(latencies, 0.95), 1)}}
+    return summary, predictions
+
+
+def evaluate_open(questions: Sequence[SquadQuestion], desk_settings, encoder, reader, k=5, progress=True, home: Path | None = None) -> tuple[dict, dict]:
+    """Index every paragraph in a temporary home, then ask each question against all of them."""
+    from newsdesk.retrieval.service import Newsdesk
+
+    with tempfile.TemporaryDirectory(prefix="newsdesk-eval-") as scratch:
+        desk = Newsdesk(replace(desk_settings, home=home or Path(scratch)), encoder=encoder, reader=reader)
+        articles = paragraph_articles(questions)
+        started = time.perf_counter()
+        desk.add_articles(list(articles.values()), progress=progress)
+        index_seconds = time.perf_counter() - started
+        n_chunks = len(desk.index.chunks)
+
+        predictions, latencies = {}, []
+        found = {mode: {at: 0 for at in RECALL_AT} for mode in MODES}
+        for q in tqdm(questions, desc="asking", unit="q", disable=not progress):
+            gold = article_id(q.context)
+            for mode in MODES:
+                ranked_articles = [h.chunk.article_id for h in desk.retrieve(q.question, k=max(RECALL_AT), mode=mode)]
+                for at in RECALL_AT:
+                    found[mode][at] += gold in ranked_articles[:at]
+            started = time.perf_counter()
+            answer = desk.ask(q.question, k=k)
+            latencies.append((time.perf_counter() - started) * 1000)
+            predictions[q.id] = answer.text or ""
+
+    n = len(questions) or 1
+    summary = {
+        "mode": "open-retrieval", "questions": len(questions), "paragraphs": len(articles), "chunks": n_chunks, "k": k,
+        **_score(predictions, questions),
+        "abstentions": sum(1 for p in predictions.values() if not p),
+        "recall": {mode: {f"@{at}": round(100 * found[mode][at] / n, 2) for at in RECALL_AT} for mode in MODES},
+        "latency_ms": {"p50": round(_percentile(latencies, 0.5), 1), "p95": round(_percentile(latencies, 0.95), 1)},
+        "index_seconds": round(index_seconds, 1),
+        "chunks_per_second": round(n_chunks / index_seconds, 1) if index_seconds else None,
+    }
+    return summary, predictions
