@@ -96,3 +96,45 @@ def evaluate_open(questions: Sequence[SquadQuestion], desk_settings, encoder, re
         "chunks_per_second": round(n_chunks / index_seconds, 1) if index_seconds else None,
     }
     return summary, predictions
+
+
+def evaluate_seed_questions(desk, path: Path, k: int = 5) -> tuple[dict, list[dict]]:
+    """Accuracy, abstention and recall@k on newsdesk's own question file (JSON Lines of
+    ``{"id", "question", "answers", "sources"}``; empty ``answers`` means "must abstain")."""
+    import json
+
+    from newsdesk.retrieval.squad import normalize_answer
+
+    rows = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        answer = desk.ask(item["question"], k=k)
+        predicted = answer.text or ""
+        golds = item["answers"]
+        hits = desk.retrieve(item["question"], k=max(RECALL_AT))
+        files = [(desk.index.articles[h.chunk.article_id].path or "").rsplit("/", 1)[-1] for h in hits]
+        rows.append({
+            "id": item["id"], "question": item["question"], "predicted": answer.text, "golds": golds,
+            "answerable": bool(golds),
+            "exact": bool(golds) and best_over_golds(exact_match, predicted, golds) == 1.0,
+            "contained": bool(golds) and bool(predicted) and any(normalize_answer(g) in normalize_answer(predicted) for g in golds),
+            "abstained": answer.abstained,
+            "recall": {at: bool(set(files[:at]) & set(item["sources"])) for at in RECALL_AT} if golds else None,
+            "outlets": list(answer.outlets),
+        })
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    n = len(answerable) or 1
+    summary = {
+        "questions": len(rows),
+        "answerable": len(answerable),
+        "exact_match": round(100 * sum(r["exact"] for r in answerable) / n, 1),
+        "gold_contained": round(100 * sum(r["contained"] for r in answerable) / n, 1),
+        "wrongly_abstained": sum(r["abstained"] for r in answerable),
+        "unanswerable": len(unanswerable),
+        "correctly_abstained": sum(r["abstained"] for r in unanswerable),
+        "recall": {f"@{at}": round(100 * sum(r["recall"][at] for r in answerable) / n, 1) for at in RECALL_AT},
+    }
+    return summary, rows

@@ -75,13 +75,12 @@ def make_reader(choice: str):
 
     if choice == "baseline":
         return BaselineReader()
-    try:
-        from newsdesk.retrieval.neural_reader import NeuralReader
-    except ImportError:
-        if choice == "default":
-            return BaselineReader()
-        raise
+    from newsdesk.retrieval.neural_reader import SHIPPED_DIR, NeuralReader
+
     if choice == "default":
+        if not (SHIPPED_DIR / "config.json").is_file():  # a checkout without trained weights
+            log.warning("the trained reader is not installed; using the baseline reader")
+            return BaselineReader()
         return NeuralReader(None)
     path = Path(choice).expanduser()
     if not path.is_dir():

@@ -210,8 +210,11 @@ def clip_questions(tokenizer, questions):
     return out
 
 
-def collate(batch, pad_id: int):
+def collate(batch, pad_id: int, multiple: int = 64):
+    # Few distinct shapes: CPU (oneDNN bf16) kernels are re-planned for every new shape, which
+    # made dynamic padding ~3x slower than padding to a multiple of 64.
     n = max(len(f[0]) for f in batch)
+    n = -(-n // multiple) * multiple
     ids = torch.full((len(batch), n), pad_id, dtype=torch.long)
     tt = torch.zeros((len(batch), n), dtype=torch.long)
     mask = torch.zeros((len(batch), n), dtype=torch.long)
@@ -273,7 +276,7 @@ def evaluate(model, tokenizer, val, args, device, limit=None):
                         [e["context"] for e in chunk],
                         truncation="only_second", max_length=args.eval_max_len, stride=args.eval_stride,
                         return_overflowing_tokens=True, return_offsets_mapping=True, padding=True,
-                        return_tensors="pt")
+                        pad_to_multiple_of=64, return_tensors="pt")
         out = model(input_ids=enc["input_ids"].to(device), token_type_ids=enc["token_type_ids"].to(device),
                     attention_mask=enc["attention_mask"].to(device))
         sl, el = out.start_logits.float().cpu(), out.end_logits.float().cpu()

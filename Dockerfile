@@ -1,0 +1,25 @@
+# newsdesk: the Telegram bot by default; the index lives in the /data volume.
+FROM python:3.11-slim
+
+ENV PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 NEWSDESK_HOME=/data
+WORKDIR /app
+
+# The CPU build of torch first: the project pins torch==2.13.0, and PyPI's Linux wheel
+# of that version is the multi-GB CUDA build.
+RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+
+# Then the package, as the README installs it (pip install from pyproject.toml).
+COPY pyproject.toml README.md ./
+COPY newsdesk ./newsdesk
+COPY bot ./bot
+COPY retrieval ./retrieval
+COPY embeddings ./embeddings
+COPY seeds ./seeds
+RUN pip install .
+
+RUN useradd --create-home --uid 10001 newsdesk && mkdir -p /data && chown newsdesk /data
+USER newsdesk
+VOLUME ["/data"]
+
+# Token and allowlists come from the environment (see docs/telegram.md).
+CMD ["newsdesk", "bot"]

@@ -1,0 +1,58 @@
+from newsdesk.retrieval.answer import assemble_answer, missing_names, rank_answers
+from newsdesk.retrieval.squad import exact_match, f1_score, normalize_answer
+from newsdesk.types import Span
+
+
+def _span(desk, text, outlet, score):
+    article = next(a for a in desk.index.articles.values() if a.outlet == outlet)
+    start = article.text.index(text)
+    chunk = next(c for c in desk.index.chunks if c.article_id == article.id and c.start <= start < c.end)
+    return Span(text, article.id, chunk.id, start, start + len(text), score)
+
+
+def test_same_answer_from_several_outlets_adds_up(seed_desk):
+    spans = [_span(seed_desk, "Friedrich Merz", "NewsNeck", 0.5), _span(seed_desk, "Putin", "Outlook", 0.55)]
+    ranked = rank_answers(spans + [_span(seed_desk, "Witkoff", "cgtn.com", 0.5), _span(seed_desk, "Witkoff", "NewsNeck", 0.5)])
+    assert ranked[0][0] == "witkoff" and abs(ranked[0][1] - 0.75) < 1e-9
+
+
+def test_answer_cites_every_outlet_that_states_it(seed_desk):
+    question = "Who hosted the Berlin talks?"
+    hits = seed_desk.retrieve(question, k=20)
+    answer = assemble_answer(question, [_span(seed_desk, "Friedrich Merz", "NewsNeck", 0.9)], seed_desk.index, hits[:5], hits[5:])
+    assert answer.text == "Friedrich Merz"
+    assert "Friedrich Merz hosting the Berlin meetings" in answer.quote
+    sources = {c.path.rsplit("/", 1)[1] for c in answer.citations}
+    assert sources == {"004_b1ad7f7395a966d4.txt", "002_53818c7f6e52f222.txt"}  # both articles that say so
+    for citation in answer.citations:
+        article = seed_desk.index.articles[citation.article_id]
+        assert article.text[citation.start:citation.end] == citation.quote
+        assert article.text[citation.answer_start:citation.answer_end].lower() == "friedrich merz"
+
+
+def test_low_confidence_and_unknown_names_abstain(seed_desk):
+    question = "Who hosted the Berlin talks?"
+    hits = seed_desk.retrieve(question, k=5)
+    weak = assemble_answer(question, [_span(seed_desk, "Friedrich Merz", "NewsNeck", 0.2)], seed_desk.index, hits)
+    assert weak.abstained and weak.citations == ()
+    pope = "What did the Pope say about the ceasefire?"
+    assert missing_names(pope, seed_desk.retrieve(pope, k=5)) == ["pope"]
+
+
+def test_disagreeing_sources_are_reported(seed_desk):
+    question = "How old is the war?"
+    spans = [_span(seed_desk, "nearly four", "NewsNeck", 0.6), _span(seed_desk, "nearly four", "Outlook", 0.3)]
+    article = next(a for a in seed_desk.index.articles.values() if "nearly three-year" in a.text)
+    start = article.text.index("nearly three")
+    chunk = next(c for c in seed_desk.index.chunks if c.article_id == article.id and c.start <= start < c.end)
+    spans.append(Span("nearly three", article.id, chunk.id, start, start + 12, 0.6))
+    answer = assemble_answer(question, spans, seed_desk.index, seed_desk.retrieve(question, k=5))
+    assert answer.text == "nearly four"
+    assert [a.text for a in answer.alternatives] == ["nearly three"]
+
+
+def test_official_squad_normalisation():
+    assert normalize_answer("The  Black Sea!") == "black sea"
+    assert exact_match("the Black Sea", "Black Sea") == 1.0
+    assert round(f1_score("grain and oil exports", "grain and oil"), 3) == 0.857
+    assert f1_score("", "x") == 0.0

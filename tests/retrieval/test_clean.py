@@ -1,0 +1,59 @@
+from newsdesk.retrieval.clean import clean_text, is_boilerplate, parse_date
+from newsdesk.retrieval.service import seed_paths
+
+BOILERPLATE = ["Skip to main content", "Leave a Reply", "Ready for more?", "Join our newsletter",
+               "We respect your privacy", "Yes (34)", "No (1)", "Loading comments", "For More visit",
+               "Photo:", "(Photo:", "Updated on:", "Published At:", "Enjoyed this article?", "Follow Us:"]
+
+
+def _seeds():
+    return {p.name: clean_text(p.read_text(encoding="utf-8")) for p in seed_paths()}
+
+
+def test_seed_boilerplate_never_survives_cleaning():
+    for name, cleaned in _seeds().items():
+        for phrase in BOILERPLATE:
+            assert phrase.lower() not in cleaned.text.lower(), (name, phrase)
+
+
+def test_photo_captions_are_dropped_with_their_credit_lines():
+    cleaned = _seeds()["002_53818c7f6e52f222.txt"].text
+    assert "Ukrainian soldiers during Russia-Ukraine War" not in cleaned
+    outlook = _seeds()["003_633783071a292743.txt"].text
+    assert "Ukraine President Volodymyr Zelenskyy\n" not in outlook
+
+
+def test_seed_metadata_is_read_from_the_text():
+    seeds = _seeds()
+    assert seeds["001_df8edca33fa6da32.txt"].outlet == "cgtn.com"
+    assert seeds["003_633783071a292743.txt"].outlet == "Outlook"
+    assert seeds["003_633783071a292743.txt"].date == "2025-12-14"
+    assert seeds["003_633783071a292743.txt"].title == "Zelenskyy Signals NATO Compromise to End Ukraine War"
+    assert seeds["004_b1ad7f7395a966d4.txt"].outlet == "NewsNeck"
+    assert seeds["002_53818c7f6e52f222.txt"].title.startswith("Zelenskyy: Ukraine Ready to Drop NATO")
+    assert seeds["000_2f79619225845647.txt"].title == "Zelenskyy Signals Shift on NATO Membership"
+
+
+def test_content_that_answers_questions_is_kept():
+    seeds = _seeds()
+    assert "Curated by: Snehal Srivastava" in seeds["003_633783071a292743.txt"].text
+    assert "cgtn.com" in seeds["001_df8edca33fa6da32.txt"].text  # the cited reference is content
+    assert "German Chancellor Friedrich Merz" in seeds["002_53818c7f6e52f222.txt"].text
+
+
+def test_glued_sentences_and_stray_full_stops_are_repaired():
+    cleaned = clean_text("He said so.Then he left\n.The next day came.").text
+    assert cleaned == "He said so. Then he left.\n\nThe next day came."
+    assert "Rutte. U.S. envoy" in _seeds()["002_53818c7f6e52f222.txt"].text
+
+
+def test_known_metadata_wins_over_what_the_text_says():
+    cleaned = clean_text("For More visit NewsNeck\nA long enough headline for this story\nBody text here.", outlet="Reuters", title="T")
+    assert (cleaned.outlet, cleaned.title) == ("Reuters", "T")
+
+
+def test_is_boilerplate_and_dates():
+    assert is_boilerplate("  Skip to main content ")
+    assert not is_boilerplate("Zelenskyy met with U.S. representatives on Sunday.")
+    assert parse_date("December 14, 2025") == "2025-12-14"
+    assert parse_date("no date here") is None
