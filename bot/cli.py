@@ -85,6 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
 
+    ingest.add_argument("--prune", action="store_true", help="also remove indexed articles whose file under a given folder is gone")
+
+    remove = command("remove", "remove articles from the index, by id (see `newsdesk sources`) or file path", "newsdesk remove 43904f7067b67afc")
+    remove.add_argument("targets", nargs="+", metavar="ARTICLE_ID|PATH")
+    remove.set_defaults(json=False)
+
+    watch = command("watch", "keep a folder indexed: ingest new and changed files, drop deleted ones (Ctrl-C to stop)", "newsdesk watch ~/articles --interval 5")
+    watch.add_argument("folder", type=Path)
+    watch.add_argument("--interval", type=float, default=2.0, help="seconds between polls; a file is taken once it is unchanged for one interval")
+
     sources = command("sources", "list the indexed articles", "newsdesk sources --json")
     sources.add_argument("--json", action="store_true", help="print a JSON list")
 
@@ -180,7 +190,7 @@ def run_ingest(args) -> int:
     from newsdesk.bot.render import ingest_report_to_text
     from newsdesk.retrieval.service import Newsdesk
 
-    report = Newsdesk(_settings(args)).ingest(args.paths, progress=_progress())
+    report = Newsdesk(_settings(args)).ingest(args.paths, progress=_progress(), prune=args.prune)
     if args.json:
         _print_json({
             "added": [a.id for a in report.added], "replaced": [a.id for a in report.replaced],
@@ -192,6 +202,27 @@ def run_ingest(args) -> int:
     else:
         print(ingest_report_to_text(report))
     return EXIT_FAILED if report.rejected else EXIT_OK
+
+
+def run_remove(args) -> int:
+    from newsdesk.bot.render import ingest_report_to_text
+    from newsdesk.retrieval.service import Newsdesk
+
+    print(ingest_report_to_text(Newsdesk(_settings(args)).remove(args.targets)))
+    return EXIT_OK
+
+
+def run_watch(args) -> int:
+    from newsdesk.bot.render import ingest_report_to_text
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.watch import watch
+
+    if args.interval <= 0:
+        raise ValueError("--interval must be positive")
+    print(f"watching {args.folder} every {args.interval:g}s (Ctrl-C to stop)", file=sys.stderr)
+    watch(Newsdesk(_settings(args)), args.folder, interval=args.interval,
+          report=lambda report: print(ingest_report_to_text(report), flush=True))
+    return EXIT_OK
 
 
 def run_sources(args) -> int:
@@ -251,13 +282,14 @@ def run_bot(args) -> int:
     return start(args, _settings(args))
 
 
-RUNNERS = {"ask": run_ask, "chat": run_chat, "ingest": run_ingest, "sources": run_sources,
+RUNNERS = {"ask": run_ask, "chat": run_chat, "ingest": run_ingest, "remove": run_remove, "watch": run_watch, "sources": run_sources,
            "rebuild": run_rebuild, "eval": run_eval, "bot": run_bot}
 
 
 def _configure_logging(verbosity: int) -> None:
     level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    layout = "newsdesk: %(message)s" if verbosity == 0 else "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=level, format=layout)
     for handler in logging.getLogger().handlers:  # some libraries force their own loggers to DEBUG
         handler.setLevel(level)
     if verbosity < 2:  # third-party chatter only when debugging
@@ -281,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")
         return EXIT_OK
     except KeyboardInterrupt:
-        print("newsdesk: interrupted", file=sys.stderr)
+        print("newsdesk: stopped", file=sys.stderr)
         return 130
     except Exception as error:  # a bug: one line for the user, the traceback with -v
         if args.verbose:

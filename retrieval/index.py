@@ -46,6 +46,32 @@ class IndexMismatch(IndexProblem):
     pass
 
 
+def crash_point(name: str) -> None:
+    """Fault-injection hook for the crash-safety tests: ``NEWSDESK_CRASH_AT=name`` kills the
+    process here with SIGKILL, as a power cut would. Does nothing otherwise."""
+    if os.environ.get("NEWSDESK_CRASH_AT") == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+EMBED_BATCH = 256
+
+
+def embed_in_batches(encoder, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+    """Embed with a progress bar over batches (the model's own bar restarts per call)."""
+    from tqdm import tqdm
+
+    parts = []
+    with tqdm(total=len(texts), desc="embedding", unit="chunk", disable=not progress or not texts) as bar:
+        for start in range(0, len(texts), EMBED_BATCH):
+            batch = texts[start : start + EMBED_BATCH]
+            parts.append(encoder.embed(batch))
+            bar.update(len(batch))
+            crash_point("mid-embed")
+    return np.vstack(parts) if parts else np.zeros((0, encoder.dim), dtype=np.float32)
+
+
 def embedding_text(article: Article, chunk_text_: str) -> str:
     """What the encoder and BM25 see: the title gives every chunk its article's topic."""
     if article.title and not chunk_text_.startswith(article.title):
@@ -156,9 +182,13 @@ def build_index(
             new_chunks.extend((article, s, e) for s, e in chunk_text(article.text, encoder.count_tokens, settings))
 
     fresh = [Chunk(next_id + i, a.id, a.text[s:e], s, e) for i, (a, s, e) in enumerate(new_chunks)]
-    fresh_vectors = encoder.embed([embedding_text(articles[c.article_id], c.text) for c in fresh], progress=progress)
+    crash_point("before-embed")
+    fresh_vectors = embed_in_batches(encoder, [embedding_text(articles[c.article_id], c.text) for c in fresh], progress)
     chunks.extend(fresh)
     vectors = np.vstack(kept_vectors + [fresh_vectors]) if kept_vectors else fresh_vectors
+    # One canonical order, whatever the update history: equal scores then rank alike.
+    order = sorted(range(len(chunks)), key=lambda i: (chunks[i].article_id, chunks[i].start))
+    chunks, vectors = [chunks[i] for i in order], vectors[order] if len(order) else vectors
 
     flat = faiss.IndexIDMap2(faiss.IndexFlatIP(encoder.dim))
     if len(chunks):
@@ -229,7 +259,7 @@ def current_version(home: Path) -> Path | None:
     return index_root(home) / name if name else None
 
 
-def save_index(index: Index, home: Path, keep: int = 2) -> Path:
+def save_index(index: Index, home: Path) -> Path:
     """Write ``index`` as a new version under ``home`` and make it current, atomically."""
     import faiss
 
@@ -242,6 +272,7 @@ def save_index(index: Index, home: Path, keep: int = 2) -> Path:
     with open(staging / "vectors.faiss", "rb+") as handle:
         os.fsync(handle.fileno())
     _write_file(staging / "chunks.jsonl", _jsonl({"id": c.id, "article_id": c.article_id, "start": c.start, "end": c.end} for c in index.chunks))
+    crash_point("mid-write")
     _write_file(staging / "articles.jsonl", _jsonl(asdict(a) for a in index.articles.values()))
     if index.bm25 is not None:
         index.bm25.save(str(staging / "bm25"))
@@ -254,20 +285,23 @@ def save_index(index: Index, home: Path, keep: int = 2) -> Path:
     final = root / name
     os.rename(staging, final)
     _fsync_dir(root)
+    crash_point("before-switch")
+    previous = current_version(home)
     pointer_tmp = root / f".{CURRENT_FILE}.tmp"
     _write_file(pointer_tmp, name.encode())
     os.replace(pointer_tmp, root / CURRENT_FILE)
     _fsync_dir(root)
-    _remove_old_versions(root, final, keep)
+    _remove_old_versions(root, keep={final, previous})
     return final
 
 
-def _remove_old_versions(root: Path, current: Path, keep: int) -> None:
-    versions = sorted((p for p in root.iterdir() if p.is_dir() and p.name.startswith("v-")), key=lambda p: p.name)
-    for old in [v for v in versions if v != current][: max(0, len(versions) - keep)]:
-        shutil.rmtree(old, ignore_errors=True)
-    for stale in root.glob(".v-*.tmp"):  # left behind by a crashed writer
-        shutil.rmtree(stale, ignore_errors=True)
+def _remove_old_versions(root: Path, keep: set) -> None:
+    """Delete every version but the new and the previous one (a reader may still be loading
+    it), and whatever a crashed writer left behind."""
+    for path in root.iterdir():
+        stale_version = path.is_dir() and path.name.startswith("v-") and path not in keep
+        if stale_version or (path.name.startswith(".v-") and path.name.endswith(".tmp")):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def read_articles(home: Path) -> list[Article]:

@@ -165,6 +165,8 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | Rejected]:
     """Files to read: each file given, and every supported file under each folder given."""
     for given in paths:
         path = Path(given).expanduser()
+        if path.exists():  # absolute paths: re-ingesting from elsewhere finds the same file
+            path = path.resolve()
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
             if not found:
@@ -176,7 +178,7 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | Rejected]:
             else:
                 yield Rejected(str(path), f"unsupported file type {path.suffix or '(none)'!r}")
         else:
-            yield Rejected(str(path), "no such file or folder")
+            yield Rejected(str(given), "no such file or folder")
 
 
 def load_articles(paths: Iterable[str | Path]) -> tuple[list[Article], list[Rejected]]:

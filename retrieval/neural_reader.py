@@ -106,7 +106,9 @@ class NeuralReader:
 
         enc = tok([question] * len(chunks), [c.text for c in chunks], truncation="only_second",
                   max_length=self._max_len, stride=self._stride, return_overflowing_tokens=True,
-                  return_offsets_mapping=True, padding=True, return_tensors="pt")
+                  return_offsets_mapping=True, padding=True, return_tensors="pt",
+                  # few distinct shapes keep CPU kernels warm; only when it cannot exceed max_len
+                  pad_to_multiple_of=64 if self._max_len % 64 == 0 else None)
         inputs = {k: enc[k].to(self._device) for k in ("input_ids", "attention_mask", "token_type_ids")
                   if k in enc}
         with torch.inference_mode():

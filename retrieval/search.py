@@ -78,5 +78,7 @@ def retrieve(
         rankings.append([i for i, _ in index.search_dense(query_vector, max(depth, k), allowed)])
     if mode in ("hybrid", "bm25"):
         rankings.append([i for i, _ in index.search_bm25(question, max(depth, k), allowed)])
-    fused = reciprocal_rank_fusion(rankings)[:k]
-    return [Hit(index.chunk(i), score) for i, score in fused]
+    hits = [Hit(index.chunk(i), score) for i, score in reciprocal_rank_fusion(rankings)]
+    # Ties break by position in the article, not by chunk id: ids depend on the update history.
+    hits.sort(key=lambda h: (-h.score, h.chunk.article_id, h.chunk.start))
+    return hits[:k]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import logging
 import threading
 import time
@@ -15,7 +17,18 @@ import numpy as np
 
 from newsdesk.retrieval.answer import assemble_answer
 from newsdesk.retrieval.chunk import ChunkerSettings
-from newsdesk.retrieval.index import Index, IndexMissing, build_index, current_version, index_root, load_index, save_index
+from newsdesk.errors import NewsdeskError
+from newsdesk.retrieval.index import (
+    Index,
+    IndexDamaged,
+    IndexMissing,
+    build_index,
+    current_version,
+    index_root,
+    load_index,
+    read_articles,
+    save_index,
+)
 from newsdesk.retrieval.ingest import Rejected, load_articles
 from newsdesk.retrieval.search import Filters, Mode, retrieve
 from newsdesk.types import Answer, Article, Hit
@@ -51,6 +64,14 @@ class IngestReport:
     @property
     def changed(self) -> bool:
         return bool(self.added or self.replaced or self.removed)
+
+
+def _file_gone_under(path: str | None, folders: Sequence[Path]) -> bool:
+    """Whether ``path`` lies in one of ``folders`` and no longer exists (for ``--prune``)."""
+    if not path or not folders:
+        return False
+    candidate = Path(path)
+    return any(candidate.is_relative_to(folder) for folder in folders) and not candidate.exists()
 
 
 def seed_paths() -> list[Path]:
@@ -125,7 +146,14 @@ class Newsdesk:
         with self._lock:
             version = current_version(self.settings.home)
             if self._index is None or version != self._index_version:
-                self._index = load_index(self.settings.home, self.encoder.name, self.settings.chunker)
+                try:
+                    self._index = load_index(self.settings.home, self.encoder.name, self.settings.chunker)
+                except IndexDamaged:
+                    # A writer may have switched versions and deleted ours while we read it.
+                    if current_version(self.settings.home) == version:
+                        raise
+                    version = current_version(self.settings.home)
+                    self._index = load_index(self.settings.home, self.encoder.name, self.settings.chunker)
                 self._index_version = version
             return self._index
 
@@ -187,11 +215,30 @@ class Newsdesk:
         return answer
 
     # -------------------------------------------------------------- articles
-    def _write_lock(self):
-        from filelock import FileLock
+    @contextlib.contextmanager
+    def _writer(self, what: str):
+        """Hold the index's write lock (one writer at a time, across processes).
 
-        index_root(self.settings.home).mkdir(parents=True, exist_ok=True)
-        return FileLock(str(index_root(self.settings.home) / ".write.lock"))
+        If another process holds it, say who and wait for it."""
+        from filelock import FileLock, Timeout
+
+        root = index_root(self.settings.home)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise NewsdeskError(f"cannot create the index directory {root}: {error.strerror or error}") from None
+        lock, info = FileLock(str(root / ".write.lock")), root / ".write.lock.info"
+        try:
+            lock.acquire(timeout=0.5)
+        except Timeout:
+            holder = info.read_text().strip() if info.exists() else "another process"
+            log.warning("waiting for %s to finish updating the index…", holder)
+            lock.acquire()
+        try:
+            info.write_text(f"pid {os.getpid()} ({what}, since {time.strftime('%H:%M:%S')})")
+            yield
+        finally:
+            lock.release()
 
     def _current_or_none(self) -> Index | None:
         try:
@@ -199,23 +246,34 @@ class Newsdesk:
         except IndexMissing:
             return None
 
-    def ingest(self, paths: Iterable[str | Path], progress: bool = False) -> IngestReport:
-        """Add the articles under ``paths``: new ones are embedded, known ones skipped, and a
-        file whose content changed replaces its earlier version."""
-        articles, rejected = load_articles(paths)
-        return self.add_articles(articles, rejected, progress=progress)
+    def _commit(self, articles: Iterable[Article], previous: Index | None, progress: bool) -> int:
+        """Write ``articles`` as the next index version; returns how many chunks were embedded."""
+        index, counts = build_index(articles, self.encoder, self.settings.chunker, previous, progress)
+        save_index(index, self.settings.home)
+        return counts["embedded"]
 
-    def add_articles(self, articles: Sequence[Article], rejected: Sequence[Rejected] = (), progress: bool = False) -> IngestReport:
+    def ingest(self, paths: Iterable[str | Path], progress: bool = False, prune: bool = False) -> IngestReport:
+        """Add the articles under ``paths``: new ones are embedded, known ones skipped, and a
+        file whose content changed replaces its earlier version. With ``prune``, indexed
+        articles whose file under one of the given folders is gone are removed."""
+        paths = list(paths)
+        articles, rejected = load_articles(paths)
+        gone_under = [Path(p).expanduser().resolve() for p in paths if Path(p).is_dir()] if prune else []
+        return self.add_articles(articles, rejected, progress=progress, prune_under=gone_under)
+
+    def add_articles(self, articles: Sequence[Article], rejected: Sequence[Rejected] = (), progress: bool = False,
+                     prune_under: Sequence[Path] = ()) -> IngestReport:
         """Index ``articles`` (already read and cleaned) incrementally; see ``ingest``."""
         started = time.perf_counter()
         report = IngestReport(rejected=list(rejected))
-        with self._write_lock():
+        with self._writer("ingest"):
             previous = self._current_or_none()
             current: dict[str, Article] = dict(previous.articles) if previous else {}
             incoming_paths = {a.path for a in articles if a.path}
             incoming_ids = {a.id for a in articles}
-            for old in list(current.values()):  # an edited file: its old version goes
-                if old.path in incoming_paths and old.id not in incoming_ids:
+            for old in list(current.values()):
+                edited = old.path in incoming_paths and old.id not in incoming_ids
+                if edited or _file_gone_under(old.path, prune_under):
                     del current[old.id]
                     report.removed.append(old)
             replaced_paths = {a.path for a in report.removed}
@@ -229,22 +287,45 @@ class Newsdesk:
                 (report.replaced if article.path in replaced_paths else report.added).append(article)
             report.removed = [a for a in report.removed if a.path not in {r.path for r in report.replaced}]
             if report.changed or previous is None and current:
-                index, counts = build_index(current.values(), self.encoder, self.settings.chunker, previous, progress)
-                save_index(index, self.settings.home)
-                report.chunks_embedded = counts["embedded"]
+                report.chunks_embedded = self._commit(current.values(), previous, progress)
         report.seconds = time.perf_counter() - started
         return report
 
+    def remove(self, targets: Sequence[str]) -> IngestReport:
+        """Remove articles by id (or a unique id prefix) or by file path.
+
+        Raises:
+            ValueError: a target matches no indexed article (nothing is removed then).
+        """
+        started = time.perf_counter()
+        report = IngestReport()
+        with self._writer("remove"):
+            previous = self.index_for_writing()
+            current = dict(previous.articles)
+            for target in targets:
+                resolved = str(Path(target).expanduser().resolve())
+                matches = [a for a in current.values() if a.id.startswith(target) or a.path in (target, resolved)]
+                if not matches or (len(matches) > 1 and all(a.path != resolved for a in matches) and len(target) < 16):
+                    raise ValueError(f"{target!r} matches {'no' if not matches else 'more than one'} indexed article; see `newsdesk sources`")
+                for article in matches:
+                    report.removed.append(current.pop(article.id))
+            report.chunks_embedded = self._commit(current.values(), previous, progress=False)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def index_for_writing(self) -> Index:
+        index = self._current_or_none()
+        if index is None:
+            raise IndexMissing(f"no index in {self.settings.home} yet; add articles with `newsdesk ingest PATH`")
+        return index
+
     def rebuild(self, progress: bool = False) -> IngestReport:
         """Re-chunk and re-embed every indexed article with the current model and settings."""
-        from newsdesk.retrieval.index import read_articles
-
         started = time.perf_counter()
-        with self._write_lock():
+        with self._writer("rebuild"):
             articles = read_articles(self.settings.home)
-            index, counts = build_index(articles, self.encoder, self.settings.chunker, None, progress)
-            save_index(index, self.settings.home)
-        return IngestReport(added=list(articles), chunks_embedded=counts["embedded"], seconds=time.perf_counter() - started)
+            embedded = self._commit(articles, None, progress)
+        return IngestReport(added=list(articles), chunks_embedded=embedded, seconds=time.perf_counter() - started)
 
     def sources(self) -> list[dict]:
         """The indexed articles, newest first, with how many chunks each has."""
