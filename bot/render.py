@@ -18,10 +18,7 @@ def answer_to_dict(answer: Answer) -> dict:
         "score": answer.score,
         "abstained": answer.abstained,
         "quote": answer.quote,
-        "citations": [
-            {key: value for key, value in asdict(c).items()}
-            for c in answer.citations
-        ],
+        "citations": [asdict(c) for c in answer.citations],
         "outlets": list(answer.outlets),
         "alternatives": [asdict(a) for a in answer.alternatives],
         "timings_ms": answer.timings_ms,

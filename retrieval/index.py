@@ -254,7 +254,7 @@ def current_version(home: Path) -> Path | None:
     pointer = index_root(home) / CURRENT_FILE
     try:
         name = pointer.read_text().strip()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     return index_root(home) / name if name else None
 
