@@ -1,47 +1,184 @@
-"""Fixtures for the Telegram bot tests: a fast deterministic encoder and a small real index."""
+"""Fixtures for the Telegram bot tests: a fast deterministic encoder, a small real index,
+the fake Bot API server, and the real python-telegram-bot Application running against it."""
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
+import json
 import re
+import threading
+from datetime import timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from newsdesk.bot.telegram_app import BotSettings, build_application
 from newsdesk.retrieval.service import Newsdesk, Settings, seed_paths
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+from tests.conftest import FakeEncoder
 
+from .fake_telegram import TOKEN, FakeTelegram
 
-class FakeEncoder:
-    """Hashing-trick bag of words: deterministic, instant, and good enough for retrieval tests."""
+ADMIN, USER, STRANGER = 1001, 1002, 666
+GROUP = -100200300
 
-    name = "fake-hashing-encoder"
-    dim = 256
-    max_tokens = 256
-
-    def count_tokens(self, texts):
-        return [int(len(text.split()) * 1.3) + 1 for text in texts]
-
-    def embed(self, texts, progress=False):
-        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in _WORD.findall(text.lower()):
-                bucket = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
-                vectors[row, bucket % self.dim] += 1.0
-            norm = np.linalg.norm(vectors[row])
-            vectors[row] = vectors[row] / norm if norm else vectors[row]
-        return vectors
+# Two stories with the same shape, so a follow-up ("When was that?") only has one right
+# answer in the context of the question it replies to; the festival is told by two outlets.
+EVENTS = [
+    {"title": "Riverside Harvest Festival draws record crowd", "outlet": "Riverside Gazette", "date": "2025-10-04",
+     "url": "https://gazette.example/harvest?a=1&b=2",
+     "text": "Mayor Elena Novak opened the Riverside Harvest Festival on Saturday morning. The harvest festival drew "
+             "12,000 visitors to the river park over the weekend. Governor Thomas Blake also attended the festival and "
+             "praised the local farmers. Organisers said the apple pie & cider contest was the most popular event."},
+    {"title": "Harvest festival opens by the river", "outlet": "Valley Times", "date": "2025-10-05",
+     "text": "The Riverside Harvest Festival was opened by Mayor Elena Novak, who cut a ribbon of woven wheat. "
+             "Farmers from six villages sold produce at the stalls."},
+    {"title": "Lakeside Jazz Week opens", "outlet": "Lakeside Herald", "date": "2025-09-12",
+     "url": "https://herald.example/jazz",
+     "text": "Conductor Maria Santos opened the Lakeside Jazz Week on Friday evening. The jazz week drew 3,500 "
+             "visitors to the lake shore. Trumpeter Louis Okafor also attended the jazz week and played a late set. "
+             "Tickets sold out within two days."},
+]
 
 
 def make_desk(home: Path) -> Newsdesk:
-    """A real ``Newsdesk`` over the seed articles, with the fake encoder and the baseline reader."""
+    """A real ``Newsdesk`` over the seeds and the event stories (fake encoder, baseline reader)."""
     desk = Newsdesk(Settings(home=home, reader="baseline"), encoder=FakeEncoder())
-    desk.ingest(seed_paths())
+    events = home.parent / "events.json"
+    events.parent.mkdir(parents=True, exist_ok=True)
+    events.write_text(json.dumps({"articles": EVENTS}), encoding="utf-8")
+    desk.ingest([*seed_paths(), events])
     return desk
 
 
 @pytest.fixture
 def desk(tmp_path) -> Newsdesk:
     return make_desk(tmp_path / "home")
+
+
+@pytest.fixture
+def telegram():
+    server = FakeTelegram().start()
+    yield server
+    server.stop()
+
+
+def bot_settings(api_url: str, **overrides) -> BotSettings:
+    values = dict(token=TOKEN, api_url=api_url, allowed_users=frozenset({USER}), allowed_chats=frozenset({GROUP}),
+                  admins=frozenset({ADMIN}), rate_limit=1000, rate_window_s=60.0)
+    values.update(overrides)
+    return BotSettings(**values)
+
+
+class RunningBot:
+    """The real ``Application`` polling the fake server, on its own event loop in a thread
+    (what ``run_polling`` does, without its signal handling)."""
+
+    def __init__(self, application):
+        self.application = application
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="bot-loop", daemon=True)
+
+    def _run(self, coroutine, timeout: float = 30.0):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def start(self) -> "RunningBot":
+        self.thread.start()
+        self._run(self._start())
+        return self
+
+    async def _start(self) -> None:
+        app = self.application
+        await app.initialize()
+        await app.post_init(app)
+        await app.updater.start_polling(poll_interval=0.0, timeout=timedelta(seconds=1),
+                                        allowed_updates=["message", "callback_query"])
+        await app.start()
+
+    def stop(self) -> None:
+        try:
+            self._run(self._stop())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=10)
+            self.loop.close()
+
+    async def _stop(self) -> None:
+        app = self.application
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        await app.post_shutdown(app)
+
+
+@pytest.fixture
+def start_bot(telegram):
+    """``start_bot(desk, **settings)``: the bot running against the fake server until the test ends."""
+    running: list[RunningBot] = []
+
+    def start(desk, **overrides) -> RunningBot:
+        bot = RunningBot(build_application(bot_settings(telegram.url, **overrides), desk)).start()
+        running.append(bot)
+        return bot
+
+    yield start
+    for bot in running:
+        bot.stop()
+
+
+# ------------------------------------------------------------------ Telegram HTML checks
+
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "blockquote",
+                "tg-spoiler", "span"}
+ALLOWED_ENTITIES = {"lt", "gt", "amp", "quot"}
+
+
+def check_telegram_html(text: str, limit: int = 4096) -> None:
+    """Fail unless ``text`` is what Telegram's HTML parse mode accepts: known tags, balanced,
+    no bare <, > or & in the text, only the named entities Telegram knows, within ``limit``."""
+    from html.parser import HTMLParser
+
+    assert len(text.encode("utf-16-le")) // 2 <= limit, f"message of {len(text)} characters is over the limit"
+    assert re.sub(r"<[^>]*>", "", text).strip(), "message shows no text"
+    problems: list[str] = []
+    stack: list[str] = []
+    for match in re.finditer(r"&", text):
+        if not re.match(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);", text[match.start():]):
+            problems.append(f"& not starting an entity: {text[match.start():match.start() + 12]!r}")
+
+    class Checker(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag not in ALLOWED_TAGS:
+                problems.append(f"tag <{tag}>")
+            if tag == "a" and not dict(attrs).get("href"):
+                problems.append("<a> without href")
+            stack.append(tag)
+
+        def handle_endtag(self, tag):
+            if not stack or stack.pop() != tag:
+                problems.append(f"unbalanced </{tag}>")
+
+        def handle_data(self, data):
+            if set(data) & set("<>&"):
+                problems.append(f"bare character in {data!r}")
+
+        def handle_entityref(self, name):
+            if name not in ALLOWED_ENTITIES:
+                problems.append(f"entity &{name};")
+
+    checker = Checker(convert_charrefs=False)
+    checker.feed(text)
+    checker.close()
+    if checker.rawdata:
+        problems.append(f"unparsed rest {checker.rawdata!r}")
+    assert not stack, f"tags left open: {stack}"
+    assert not problems, problems
+
+
+def visible_text(html_text: str) -> str:
+    """What a reader sees of a message: tags dropped, entities decoded."""
+    import html
+
+    return html.unescape(re.sub(r"<[^>]*>", "", html_text))

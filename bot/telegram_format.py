@@ -1,0 +1,238 @@
+"""Telegram HTML renderings of answers, passages, sources and ingest reports (pure functions).
+
+Everything that comes from an article or a user goes through ``escape`` (or ``_attr`` inside
+an attribute), so the only markup in a message is the markup written here. ``split_html``
+cuts a long message into parts that each fit Telegram's 4,096-character limit and are each
+valid HTML on their own.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Mapping, Sequence
+
+from newsdesk.types import Answer, Article, Citation
+
+MESSAGE_LIMIT = 4096  # Telegram's limit for one message's text
+PASSAGE_CHARS = 1200  # a passage longer than this is cut (the passages view is a preview)
+SOURCES_SHOWN = 60  # /sources lists at most this many articles, newest first
+
+NO_ANSWER = "I couldn't find an answer to that in the indexed articles."
+SEE_SOURCES = "Send /sources to see what is indexed, or try asking another way."
+
+
+def escape(text: object) -> str:
+    """Text made safe for Telegram's HTML parse mode (<, > and & become entities)."""
+    return html.escape(str(text), quote=False)
+
+
+def _attr(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is a plain http(s) link Telegram will accept in an <a href>, else None."""
+    if not url:
+        return None
+    url = url.strip()
+    if not re.fullmatch(r"https?://[^\s<>\"]+", url, re.IGNORECASE):
+        return None
+    return url
+
+
+def source_name(citation: Citation) -> str:
+    """The outlet, else the file name, else the article id (as ``Answer.outlets`` counts them)."""
+    return citation.outlet or (citation.path or citation.article_id).rsplit("/", 1)[-1]
+
+
+def format_citation(number: int, citation: Citation) -> str:
+    """``1. Outlet — “Title” (2025-12-14)``, the title linked when the URL is known."""
+    line = f"{number}. <b>{escape(source_name(citation))}</b>"
+    url = safe_url(citation.url)
+    if citation.title:
+        title = f"“{escape(citation.title)}”"
+        line += " — " + (f'<a href="{_attr(url)}">{title}</a>' if url else title)
+    elif url:
+        line += f' — <a href="{_attr(url)}">link</a>'
+    if citation.date:
+        line += f" ({escape(citation.date)})"
+    return line
+
+
+def format_answer(answer: Answer, *, asked: str | None = None, follow_up_of: str | None = None) -> str:
+    """The reply to a question: the answer in bold, the supporting quote, then numbered sources.
+
+    Args:
+        asked: the question as the user typed it (``answer.question`` may carry follow-up context).
+        follow_up_of: the earlier question a follow-up was read with, shown so users see why.
+    """
+    asked = asked if asked is not None else answer.question
+    if answer.abstained:
+        lines = [NO_ANSWER, f"<i>Question: {escape(asked)}</i>", "", SEE_SOURCES]
+    else:
+        lines = [f"<b>{escape(answer.text)}</b>"]
+        if answer.quote:
+            lines += ["", f"<blockquote>{escape(answer.quote)}</blockquote>"]
+        outlets = answer.outlets
+        if len(outlets) > 1:
+            lines += ["", f"{len(outlets)} sources agree: {escape(', '.join(outlets))}."]
+        for alternative in answer.alternatives:
+            lines.append(
+                f"⚠️ Sources differ: {escape(', '.join(alternative.outlets))} say "
+                f"“{escape(alternative.text)}”."
+            )
+        lines += ["", "<b>Sources</b>"]
+        lines += [format_citation(n, c) for n, c in enumerate(answer.citations, 1)]
+    if follow_up_of:
+        lines += ["", f"<i>Read as a follow-up to: {escape(follow_up_of)}</i>"]
+    return "\n".join(lines)
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit] + " …"
+
+
+def format_passages(answer: Answer, articles: Mapping[str, Article], asked: str | None = None) -> str:
+    """The retrieved passages the answer was read from, numbered, each with its source."""
+    lines = [f"<b>Passages read for:</b> {escape(asked if asked is not None else answer.question)}"]
+    if not answer.passages:
+        lines.append("(no passages were retrieved)")
+    for number, hit in enumerate(answer.passages, 1):
+        article = articles.get(hit.chunk.article_id)
+        label = escape(article.source_name) if article else escape(hit.chunk.article_id[:12])
+        if article and article.title:
+            label += f" — “{escape(article.title)}”"
+        if article and article.date:
+            label += f" ({escape(article.date)})"
+        lines += ["", f"<b>[{number}]</b> {label}", f"<blockquote>{escape(_shorten(hit.chunk.text, PASSAGE_CHARS))}</blockquote>"]
+    return "\n".join(lines)
+
+
+def format_sources(rows: Sequence[Mapping]) -> str:
+    """The ``/sources`` reply: what is indexed, newest first, with dates."""
+    if not rows:
+        return "No articles are indexed yet. An admin can add some by sending me a file or a link."
+    lines = [f"<b>{len(rows)} article{'s' if len(rows) != 1 else ''} indexed</b> (newest first):", ""]
+    for row in rows[:SOURCES_SHOWN]:
+        source = row.get("outlet") or (row.get("path") or row.get("article_id") or "?").rsplit("/", 1)[-1]
+        date = row.get("date") or "undated"
+        title = row.get("title") or "(untitled)"
+        lines.append(f"• {escape(date)} — <b>{escape(source)}</b>: {escape(title)} [{row.get('chunks', 0)} chunks]")
+    if len(rows) > SOURCES_SHOWN:
+        lines.append(f"… and {len(rows) - SOURCES_SHOWN} older ones.")
+    return "\n".join(lines)
+
+
+def _article_line(article: Article, chunks: int | None) -> str:
+    details = [escape(article.source_name), escape(article.date or "undated")]
+    if chunks is not None:
+        details.append(f"{chunks} chunk{'s' if chunks != 1 else ''}")
+    return f"• <b>{escape(article.title or '(untitled)')}</b> — {', '.join(details)}"
+
+
+def format_ingest_report(report, chunk_counts: Mapping[str, int] | None = None) -> str:
+    """What an upload added (title, outlet, date, chunks), skipped or could not use."""
+    counts = chunk_counts or {}
+    lines: list[str] = []
+    added = list(report.added) + list(report.replaced)
+    if added:
+        lines.append(f"✅ Added {len(added)} article{'s' if len(added) != 1 else ''} to the index:")
+        lines += [_article_line(a, counts.get(a.id)) for a in added]
+    for what, why in report.skipped:
+        lines.append(f"ℹ️ Not added again: {escape(what.rsplit('/', 1)[-1])} ({escape(why)})")
+    for rejected in report.rejected:
+        lines.append(f"❌ Could not use {escape(rejected.path.rsplit('/', 1)[-1])}: {escape(rejected.reason)}")
+    if not lines:
+        lines.append("Nothing was added.")
+    if added:
+        lines += ["", "You can ask about it right away."]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ splitting
+
+_TOKEN = re.compile(r"<[^<>]*>|&#?\w+;|\n{2,}|\n|[^\S\n]+|[^<&\s]{1,50}|\S")
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*>")
+_BREAK_PRIORITY = {"paragraph": 3, "line": 2, "space": 1}
+
+
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units: an emoji can count twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _closers(stack: Sequence[tuple[str, str]]) -> str:
+    return "".join(f"</{name}>" for name, _ in reversed(stack))
+
+
+def _openers(stack: Sequence[tuple[str, str]]) -> str:
+    return "".join(opening for _, opening in stack)
+
+
+def _first_part(text: str, limit: int) -> tuple[str, str]:
+    """Cut ``text`` (too long for one message) into a first part that fits and the rest.
+
+    Cuts only between tokens (never inside a tag or an entity), preferring a paragraph
+    break, then a line break, then a space; tags open at the cut are closed at the end
+    of the first part and opened again at the start of the rest.
+    """
+    stack: list[tuple[str, str]] = []
+    size = 0
+    best: dict[str, tuple[int, list[tuple[str, str]]]] = {}
+    fallback: tuple[int, list[tuple[str, str]]] | None = None
+    for match in _TOKEN.finditer(text):
+        token, position = match.group(), match.start()
+        tag = _TAG.fullmatch(token)
+        after = list(stack)
+        if tag and tag.group(1):
+            if after and after[-1][0] == tag.group(2).lower():
+                after.pop()
+        elif tag:
+            after.append((tag.group(2).lower(), token))
+        if size + telegram_length(token) + telegram_length(_closers(after)) > limit and fallback:
+            break
+        if token.isspace():
+            kind = "paragraph" if token.count("\n") >= 2 else "line" if "\n" in token else "space"
+            best[kind] = (position, list(stack))
+        size += telegram_length(token)
+        stack = after
+        if not tag and not token.isspace():
+            fallback = (match.end(), list(stack))  # the latest point with some text before it
+    else:
+        return text, ""
+    # A good break leaves a reasonably full message; else cut at the last possible token.
+    for kind in sorted(best, key=_BREAK_PRIORITY.get, reverse=True):
+        position, open_tags = best[kind]
+        if position >= limit // 3:
+            break
+    else:
+        position, open_tags = fallback
+    head = text[:position].rstrip() + _closers(open_tags)
+    rest = _openers(open_tags) + text[position:].lstrip()
+    return head, rest
+
+
+def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """``text`` as messages of at most ``limit`` characters, each valid HTML on its own."""
+    if limit < 200:
+        raise ValueError("limit must leave room for a few tags (at least 200)")
+    parts: list[str] = []
+    rest = text.strip()
+    while rest and telegram_length(rest) > limit:
+        head, rest = _first_part(rest, limit)
+        if _visible(head):
+            parts.append(head)
+        rest = rest.strip()
+    if rest and _visible(rest):
+        parts.append(rest)
+    return parts
+
+
+def _visible(part: str) -> bool:
+    """Whether a part shows any text (Telegram rejects a message that is only tags)."""
+    return bool(_TAG.sub("", part).strip())

@@ -1,0 +1,566 @@
+"""End-to-end tests: the real python-telegram-bot Application against a fake Bot API server.
+
+Each test feeds updates into the fake server and asserts on the exact requests the bot
+makes. Everything runs on 127.0.0.1 with bounded waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import math
+import statistics
+import threading
+import time
+from argparse import Namespace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from newsdesk.bot.telegram_app import BotSettings, RedactToken, parse_ids, settings_from_env, with_retry
+from newsdesk.errors import NewsdeskError
+
+from .conftest import ADMIN, GROUP, STRANGER, USER, check_telegram_html, visible_text
+from .fake_telegram import BOT_USER, TOKEN
+
+RIVERSIDE = "Who opened the Riverside Harvest Festival?"
+JAZZ = "Who opened the Lakeside Jazz Week?"
+QUARRY = "Who opened the Northgate Quarry Museum?"
+QUARRY_STORY = (
+    "Northgate Quarry Museum opens its doors\n\n"
+    "Priya Raman opened the Northgate Quarry Museum on Tuesday. The museum shows the tools of the "
+    "granite workers who cut stone in the valley for two centuries. Visitors can walk through a restored "
+    "tunnel and see a steam crane at work."
+).encode()
+
+
+def replies_to(telegram, message: dict) -> list:
+    """Delivered sendMessage calls that reply to ``message``."""
+    return [c for c in telegram.requests("sendMessage", chat_id=message["chat"]["id"])
+            if (c.params.get("reply_parameters") or {}).get("message_id") == message["message_id"]]
+
+
+def ask(telegram, chat_id: int, user_id: int, text: str, *, kind: str = "private", reply_to: dict | None = None,
+        settle: bool = False):
+    """Send ``text`` and return the bot's (first) reply to it.
+
+    ``settle``: also wait until the bot is idle, i.e. it has noted the answer it sent (the
+    server sees a message before the bot has its id), before a test replies to that answer.
+    """
+    message = telegram.push_message(chat_id, user_id, text, kind=kind, reply_to=reply_to)
+    reply = telegram.wait_for(lambda: replies_to(telegram, message))[0]
+    if settle:
+        telegram.quiet(0.2)
+    return reply
+
+
+# ------------------------------------------------------------------ asking
+
+
+def test_private_question_gets_the_answer_quote_and_citations(desk, telegram, start_bot):
+    start_bot(desk)
+    question = telegram.push_message(USER, USER, RIVERSIDE)
+    reply = telegram.wait_for(lambda: replies_to(telegram, question))[0]
+    text = reply.params["text"]
+    check_telegram_html(text)
+    assert reply.params["parse_mode"] == "HTML"
+    assert text.startswith("<b>Elena Novak</b>")
+    assert "<blockquote>Mayor Elena Novak opened the Riverside Harvest Festival on Saturday morning.</blockquote>" in text
+    assert "2 sources agree: Riverside Gazette, Valley Times." in text
+    assert ('1. <b>Riverside Gazette</b> — <a href="https://gazette.example/harvest?a=1&amp;b=2">'
+            "“Riverside Harvest Festival draws record crowd”</a> (2025-10-04)") in text
+    assert "2. <b>Valley Times</b> — “Harvest festival opens by the river” (2025-10-05)" in text
+    assert reply.params["reply_markup"] == {"inline_keyboard": [[{"text": "Show the passages", "callback_data": "passages"}]]}
+    typing = telegram.requests("sendChatAction", chat_id=USER, action="typing")
+    assert typing and typing[0].at <= reply.at
+
+
+def test_group_answers_ask_and_mentions_and_ignores_other_chatter(desk, telegram, start_bot):
+    start_bot(desk)
+    chatter = telegram.push_message(GROUP, STRANGER, "Who opened the Riverside Harvest Festival? anyone?", kind="supergroup")
+    ask_reply = ask(telegram, GROUP, USER, f"/ask {JAZZ}", kind="supergroup")
+    assert ask_reply.params["text"].startswith("<b>Conductor Maria Santos</b>")
+    named = ask(telegram, GROUP, STRANGER, f"/ask@{BOT_USER['username']} {RIVERSIDE}", kind="supergroup")
+    assert named.params["text"].startswith("<b>Elena Novak</b>")
+    mention = ask(telegram, GROUP, USER, f"@{BOT_USER['username']} who opened the Lakeside Jazz Week?", kind="supergroup")
+    assert mention.params["text"].startswith("<b>Conductor Maria Santos</b>")
+    telegram.push_message(GROUP, USER, "/ask@some_other_bot what is this?", kind="supergroup")
+    telegram.quiet()
+    assert not replies_to(telegram, chatter)
+    assert len(telegram.requests("sendMessage", chat_id=GROUP)) == 3
+
+
+def test_unknown_user_gets_one_short_refusal_and_nothing_from_the_articles(desk, telegram, start_bot):
+    start_bot(desk)
+    refusal = ask(telegram, STRANGER, STRANGER, RIVERSIDE)
+    text = refusal.params["text"]
+    assert "private" in text and str(STRANGER) in text
+    for word in ("Elena", "Novak", "Riverside", "Gazette"):
+        assert word not in text
+    telegram.push_message(STRANGER, STRANGER, "/sources")
+    telegram.push_message(STRANGER, STRANGER, JAZZ)
+    telegram.push_document(STRANGER, STRANGER, QUARRY_STORY, "quarry.txt")
+    unlisted_group = -999
+    telegram.push_message(unlisted_group, STRANGER, f"@{BOT_USER['username']} {JAZZ}", kind="group")
+    telegram.quiet()
+    assert len(telegram.requests("sendMessage", chat_id=STRANGER)) == 1
+    assert not telegram.requests("sendChatAction", chat_id=STRANGER)
+    assert not telegram.requests("getFile")
+    group_replies = telegram.requests("sendMessage", chat_id=unlisted_group)
+    assert len(group_replies) == 1 and "private" in group_replies[0].params["text"]
+
+
+def test_markup_in_a_question_comes_back_escaped(desk, telegram, start_bot):
+    start_bot(desk)
+    reply = ask(telegram, USER, USER, "What does <script>alert(1)</script> & <b>bold</b> mean?")
+    text = reply.params["text"]
+    check_telegram_html(text)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in text
+    assert "<script>" not in text
+    assert "couldn't find an answer" in text and "/sources" in text
+
+
+def test_a_very_long_answer_is_split_into_valid_messages(desk, telegram, start_bot):
+    class Verbose:
+        """The real desk, with an answer far longer than one Telegram message."""
+
+        settings = desk.settings
+
+        def warm_up(self):
+            desk.warm_up()
+
+        @property
+        def index(self):
+            return desk.index
+
+        def ask(self, question, k=5):
+            answer = desk.ask(question, k=k)
+            return dataclasses.replace(answer, quote=" ".join([answer.quote] * 80), citations=answer.citations * 40)
+
+    start_bot(Verbose())
+    question = telegram.push_message(USER, USER, RIVERSIDE)
+    telegram.wait_for(lambda: replies_to(telegram, question))
+    telegram.quiet()
+    parts = telegram.requests("sendMessage", chat_id=USER)
+    assert len(parts) >= 3
+    for part in parts:
+        check_telegram_html(part.params["text"])
+    assert parts[0].params["reply_parameters"]["message_id"] == question["message_id"]
+    assert [bool(p.params.get("reply_markup")) for p in parts] == [False] * (len(parts) - 1) + [True]
+    shown = " ".join(visible_text(p.params["text"]) for p in parts).split()
+    assert shown.count("“Riverside") == shown.count("“Harvest") == 40  # each citation shown, none lost at a cut
+    assert shown[:2] == ["Elena", "Novak"]
+
+
+def test_button_expands_the_supporting_passages(desk, telegram, start_bot):
+    start_bot(desk)
+    answer = ask(telegram, USER, USER, RIVERSIDE, settle=True)
+    query_id = telegram.push_callback(USER, answer.result, "passages")
+    telegram.wait_for(lambda: telegram.requests("answerCallbackQuery", callback_query_id=query_id))
+    passages = telegram.wait_for(lambda: replies_to(telegram, answer.result))
+    text = passages[0].params["text"]
+    check_telegram_html(text)
+    assert "Passages read for:</b> Who opened the Riverside Harvest Festival?" in text
+    assert "apple pie &amp; cider contest" in text  # article text, escaped
+    assert "<b>[1]</b>" in text
+    edit = telegram.wait_for(lambda: telegram.requests("editMessageText", message_id=answer.result["message_id"]))[0]
+    assert edit.params["text"] == answer.params["text"] and not edit.params.get("reply_markup")
+
+    # A button whose answer the bot no longer remembers gets a polite alert, not an error.
+    forgotten = dict(answer.result, message_id=1)
+    stale = telegram.push_callback(USER, forgotten, "passages")
+    alert = telegram.wait_for(lambda: telegram.requests("answerCallbackQuery", callback_query_id=stale))[0]
+    assert "no longer" in alert.params["text"]
+
+
+def test_a_reply_to_an_answer_is_answered_in_its_context(desk, telegram, start_bot):
+    start_bot(desk)
+    festival = ask(telegram, USER, USER, RIVERSIDE, settle=True)
+    jazz = ask(telegram, USER, USER, JAZZ, settle=True)
+    alone = ask(telegram, USER, USER, "When was that?")
+    assert "couldn't find an answer" in alone.params["text"]  # on its own it means nothing
+
+    about_festival = ask(telegram, USER, USER, "When was that?", reply_to=festival.result)
+    assert about_festival.params["text"].startswith("<b>Saturday</b>")
+    assert f"Read as a follow-up to: {RIVERSIDE}" in about_festival.params["text"]
+    about_jazz = ask(telegram, USER, USER, "When was that?", reply_to=jazz.result)
+    assert about_jazz.params["text"].startswith("<b>Friday</b>")
+
+    # In a group a reply to the bot addresses it, without a mention.
+    in_group = ask(telegram, GROUP, USER, f"/ask {JAZZ}", kind="supergroup", settle=True)
+    follow_up = ask(telegram, GROUP, STRANGER, "when was that?", kind="supergroup", reply_to=in_group.result)
+    assert follow_up.params["text"].startswith("<b>Friday</b>")
+
+
+def test_rate_limit_asks_politely_to_slow_down(desk, telegram, start_bot):
+    start_bot(desk, rate_limit=2, rate_window_s=600)
+    ask(telegram, USER, USER, RIVERSIDE)
+    ask(telegram, USER, USER, JAZZ)
+    slow = ask(telegram, USER, USER, RIVERSIDE)
+    assert "slow down" in slow.params["text"] and "2 questions per 600 seconds" in slow.params["text"]
+    telegram.push_message(USER, USER, JAZZ)  # still too fast: no second warning
+    other = ask(telegram, ADMIN, ADMIN, JAZZ)  # the limit is per user
+    assert other.params["text"].startswith("<b>Conductor Maria Santos</b>")
+    telegram.quiet()
+    assert len(telegram.requests("sendMessage", chat_id=USER)) == 3
+
+
+def test_start_help_sources_and_stats(desk, telegram, start_bot):
+    start_bot(desk)
+    commands = telegram.requests("setMyCommands")
+    assert [c["command"] for c in commands[0].params["commands"]] == ["ask", "sources", "stats", "help"]
+    start = ask(telegram, USER, USER, "/start")
+    assert "Hello User1002" in start.params["text"] and "Who hosted the Berlin talks?" in start.params["text"]
+    assert "/help" in ask(telegram, USER, USER, "/frobnicate").params["text"]
+    help_ = ask(telegram, USER, USER, "/help")
+    assert "<b>Examples</b>" in help_.params["text"] and "/sources" in help_.params["text"]
+    assert "Admins" not in help_.params["text"]
+    assert "Admins" in ask(telegram, ADMIN, ADMIN, "/help").params["text"]
+    sources = ask(telegram, USER, USER, "/sources")
+    check_telegram_html(sources.params["text"])
+    assert "8 articles indexed" in sources.params["text"]
+    assert "• 2025-10-04 — <b>Riverside Gazette</b>: Riverside Harvest Festival draws record crowd" in sources.params["text"]
+    assert "2025-12-14 — <b>Outlook</b>" in sources.params["text"]
+    ask(telegram, USER, USER, RIVERSIDE)
+    ask(telegram, USER, USER, "When was that?")
+    stats = ask(telegram, USER, USER, "/stats").params["text"]
+    assert "Articles indexed: 8" in stats and "Questions since start: 2 (answered 1, no answer 1)" in stats
+
+
+def test_a_handler_error_is_reported_and_the_bot_keeps_serving(desk, telegram, start_bot, caplog):
+    class Flaky:
+        settings = desk.settings
+
+        def warm_up(self):
+            pass
+
+        @property
+        def index(self):
+            return desk.index
+
+        def ask(self, question, k=5):
+            if "explode" in question:
+                raise RuntimeError("the reader fell over")
+            return desk.ask(question, k=k)
+
+    start_bot(Flaky())
+    telegram.push_message(USER, USER, "please explode")
+    sorry = telegram.wait_sent(USER)[0]
+    assert "something went wrong" in sorry.params["text"]
+    assert "fell over" not in sorry.params["text"]
+    assert ask(telegram, USER, USER, RIVERSIDE).params["text"].startswith("<b>Elena Novak</b>")
+    assert "error while handling an update" in caplog.text
+
+
+# ------------------------------------------------------------------ Bot API failures
+
+
+@pytest.mark.filterwarnings("ignore:.*retry_after.*")  # PTB 22 itself warns about its int form
+def test_flood_control_then_bad_gateway_are_retried_and_the_answer_arrives_once(desk, telegram, start_bot):
+    start_bot(desk)
+    telegram.fail_next("sendMessage", (429, 1), (502, None))
+    question = telegram.push_message(USER, USER, RIVERSIDE)
+    telegram.wait_for(lambda: replies_to(telegram, question), timeout=20)
+    telegram.quiet()
+    attempts = telegram.requests("sendMessage", ok=None, chat_id=USER)
+    assert [a.status for a in attempts] == [429, 502, 200]
+    assert attempts[1].at - attempts[0].at >= 1.0  # it waited as told by retry_after
+    delivered = telegram.requests("sendMessage", chat_id=USER)
+    assert len(delivered) == 1 and delivered[0].params["text"].startswith("<b>Elena Novak</b>")
+
+
+# ------------------------------------------------------------------ adding articles
+
+
+def test_admin_upload_is_indexed_and_answers_the_next_question(desk, telegram, start_bot):
+    start_bot(desk)
+    before = ask(telegram, ADMIN, ADMIN, QUARRY)
+    assert "couldn't find an answer" in before.params["text"]
+    upload = telegram.push_document(ADMIN, ADMIN, QUARRY_STORY, "quarry museum.txt")
+    confirmation = telegram.wait_for(lambda: replies_to(telegram, upload))[0].params["text"]
+    check_telegram_html(confirmation)
+    assert "Added 1 article" in confirmation
+    assert "<b>Northgate Quarry Museum opens its doors</b>" in confirmation and "chunk" in confirmation
+    assert telegram.requests("getFile") and telegram.downloads
+    assert (desk.settings.home / "telegram-uploads" / "quarry_museum.txt").read_bytes() == QUARRY_STORY
+    after = ask(telegram, ADMIN, ADMIN, QUARRY)
+    assert after.params["text"].startswith("<b>Priya Raman</b>")
+    assert any(row["title"] == "Northgate Quarry Museum opens its doors" for row in desk.sources())
+
+
+def test_uploads_from_non_admins_and_bad_files_are_refused_with_a_reason(desk, telegram, start_bot):
+    start_bot(desk, max_upload_bytes=10_000)
+    cases = [
+        (USER, b"some text", "story.txt", None, "only admins"),
+        (ADMIN, b"%PDF-1.4", "story.pdf", None, "I take .txt, .md, .html, .htm, .json files only"),
+        (ADMIN, b"x", "huge.txt", 50_000_000, "too large"),
+        (ADMIN, b"   \n ", "empty.txt", None, "empty file"),
+        (ADMIN, b"\x00\x01\x02binary", "blob.txt", None, "binary file"),
+        (ADMIN, b'{"title": "no text"}', "bad.json", None, "record has no text"),
+    ]
+    for user, data, name, declared, reason in cases:
+        upload = telegram.push_document(user, user, data, name, declared_size=declared)
+        text = telegram.wait_for(lambda: replies_to(telegram, upload))[0].params["text"]
+        assert reason in text, (name, text)
+    assert len(telegram.requests("getFile")) == 3  # only the admin's files of the right type and size
+    assert len(desk.sources()) == 8
+
+
+class _Pages(BaseHTTPRequestHandler):
+    """A tiny web site on 127.0.0.1 for the add-a-link tests."""
+
+    PAGE = (
+        "<!doctype html><html><head><title>Tidewater Bridge reopens</title>"
+        '<meta property="og:site_name" content="Harbour Post">'
+        '<meta name="date" content="2025-11-20"></head><body><article><h1>Tidewater Bridge reopens</h1>'
+        "<p>Mayor Tomas Varga reopened the Tidewater Bridge on Thursday after two years of repairs.</p>"
+        "<p>The bridge carries twenty thousand cars a day between the harbour and the old town, and "
+        "its new steel deck was built by a shipyard in the harbour.</p>"
+        "<p>Commuters said the reopening would cut their journeys by half an hour.</p></article></body></html>"
+    ).encode()
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        if self.path == "/slow":
+            time.sleep(2)
+        if self.path == "/story":
+            body, status, kind = self.PAGE, 200, "text/html; charset=utf-8"
+        elif self.path == "/image":
+            body, status, kind = b"\x89PNG", 200, "image/png"
+        else:
+            body, status, kind = b"missing", 404, "text/plain"
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except ConnectionError:
+            pass
+
+
+@pytest.fixture
+def website():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_admin_link_is_fetched_and_indexed(desk, telegram, start_bot, website):
+    start_bot(desk, fetch_timeout_s=0.5)
+    link = f"{website}/story"
+    confirmation = ask(telegram, ADMIN, ADMIN, link).params["text"]
+    assert "Added 1 article" in confirmation and "Tidewater Bridge reopens" in confirmation
+    answer = ask(telegram, ADMIN, ADMIN, "Who reopened the Tidewater Bridge?").params["text"]
+    assert answer.startswith("<b>Tomas Varga</b>")
+    assert f'<a href="{link}">' in answer
+
+    for path, reason in [("/nowhere", "answered 404"), ("/image", "not a web page"), ("/slow", "did not answer within 0.5 seconds")]:
+        assert reason in ask(telegram, ADMIN, ADMIN, f"{website}{path}").params["text"]
+    closed = ask(telegram, ADMIN, ADMIN, "http://127.0.0.1:9/story").params["text"]
+    assert "couldn't fetch" in closed and "could not be reached" in closed
+    assert "only admins" in ask(telegram, USER, USER, link).params["text"]
+
+
+# ------------------------------------------------------------------ load
+
+
+def test_load_200_questions_from_20_chats_are_each_answered_once(desk, telegram, start_bot):
+    chats = list(range(5001, 5021))
+    start_bot(desk, allowed_users=frozenset(chats))
+    questions = [RIVERSIDE, JAZZ, "Who met Zelenskyy?", "Where were the talks held?", "When was that?"]
+
+    # One at a time first: the time to answer when the bot is idle.
+    idle = []
+    for number, chat in enumerate(chats):
+        sent_at = time.monotonic()
+        reply = ask(telegram, chat, chat, questions[number % len(questions)])
+        idle.append((reply.at - sent_at) * 1000)
+    before = len(telegram.requests("sendMessage"))
+
+    # Then all 200 at once.
+    pushed = {}
+    for round_ in range(10):
+        for chat in chats:
+            message = telegram.push_message(chat, chat, questions[(round_ + chat) % len(questions)])
+            pushed[(chat, message["message_id"])] = time.monotonic()
+
+    def answered():
+        found = {}
+        for call in telegram.requests("sendMessage"):
+            key = (call.params["chat_id"], (call.params.get("reply_parameters") or {}).get("message_id"))
+            if key in pushed:
+                found.setdefault(key, []).append(call)
+        return found
+
+    telegram.wait_for(lambda: len(answered()) == len(pushed), timeout=120)
+    telegram.quiet()
+    replies = answered()
+    assert all(len(calls) == 1 for calls in replies.values())
+    assert len(telegram.requests("sendMessage")) - before == len(pushed)
+    latencies = sorted((replies[key][0].at - pushed[key]) * 1000 for key in pushed)
+    total = max(c[0].at for c in replies.values()) - min(pushed.values())
+    print(f"\nTelegram bot, one question at a time: update-to-answer p50 {statistics.median(idle):.0f} ms, "
+          f"p95 {percentile(idle, 95):.0f} ms ({len(idle)} questions)")
+    print(f"Telegram bot, {len(pushed)} questions from {len(chats)} chats at once: all answered in {total:.2f} s "
+          f"({len(pushed) / total:.0f}/s); update-to-answer p50 {percentile(latencies, 50):.0f} ms, "
+          f"p95 {percentile(latencies, 95):.0f} ms, max {latencies[-1]:.0f} ms")
+
+
+def percentile(values, p: float) -> float:
+    """The nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(len(ordered) * p / 100) - 1)]
+
+
+# ------------------------------------------------------------------ configuration
+
+
+def test_settings_come_from_the_environment_and_arguments():
+    args = Namespace(public=False, api_url=None)
+    env = {"TELEGRAM_BOT_TOKEN": " 42:abc ", "NEWSDESK_ALLOWED_USERS": "1, 2", "NEWSDESK_ALLOWED_CHATS": "-100123",
+           "NEWSDESK_ADMINS": "1", "NEWSDESK_TELEGRAM_API_URL": "http://127.0.0.1:8081/", "NEWSDESK_RATE_LIMIT": "3/30"}
+    settings = settings_from_env(args, env)
+    assert settings.token == "42:abc" and settings.api_url == "http://127.0.0.1:8081"
+    assert settings.allowed_users == {1, 2} and settings.allowed_chats == {-100123} and settings.admins == {1}
+    assert (settings.rate_limit, settings.rate_window_s) == (3, 30.0)
+    assert "42:abc" not in repr(settings)
+    assert settings_from_env(Namespace(public=False, api_url="http://other:1"), env).api_url == "http://other:1"
+    assert settings_from_env(Namespace(public=True, api_url=None), {"TELEGRAM_BOT_TOKEN": "42:abc"}).public
+
+
+@pytest.mark.parametrize("env, public, message", [
+    ({}, True, "TELEGRAM_BOT_TOKEN"),
+    ({"TELEGRAM_BOT_TOKEN": "42:abc"}, False, "--public"),
+    ({"TELEGRAM_BOT_TOKEN": "42:abc", "NEWSDESK_ALLOWED_USERS": "12,bob"}, False, "'bob' is not a numeric"),
+    ({"TELEGRAM_BOT_TOKEN": "42:abc", "NEWSDESK_TELEGRAM_API_URL": "api.example"}, True, "not an http(s) URL"),
+    ({"TELEGRAM_BOT_TOKEN": "42:abc", "NEWSDESK_RATE_LIMIT": "lots"}, True, "like 8/60"),
+])
+def test_bad_configuration_is_one_clear_error(env, public, message):
+    with pytest.raises(NewsdeskError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        settings_from_env(Namespace(public=public, api_url=None), env)
+
+
+def test_parse_ids_accepts_groups_and_spaces():
+    assert parse_ids(" 5 ,-1001; 7,", "X") == {5, -1001, 7}
+    assert parse_ids(None, "X") == frozenset()
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, "newsdesk: no bot token: set TELEGRAM_BOT_TOKEN"),
+    ({"TELEGRAM_BOT_TOKEN": "42:abc"}, "newsdesk: no allowlist configured"),
+])
+def test_newsdesk_bot_refuses_to_start_with_one_line(env, expected, monkeypatch, capsys, tmp_path):
+    from newsdesk.bot.cli import main
+
+    for name in ("TELEGRAM_BOT_TOKEN", "NEWSDESK_ALLOWED_USERS", "NEWSDESK_ALLOWED_CHATS", "NEWSDESK_ADMINS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["bot", "--home", str(tmp_path)]) != 0
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(expected) and "\n" not in err
+
+
+def test_the_token_is_never_printed_or_logged(telegram, monkeypatch, capsys, caplog, tmp_path):
+    from newsdesk.bot.cli import main
+
+    secret = "999:SECRET-wrong-token"
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", secret)
+    monkeypatch.setenv("NEWSDESK_ALLOWED_USERS", str(USER))
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.INFO, logger="httpx")  # an earlier `main` call may have quietened it
+    try:
+        code = main(["bot", "-vv", "--home", str(tmp_path), "--api-url", telegram.url])
+    finally:
+        for handler in logging.getLogger().handlers:  # leave no filter behind for other tests
+            for flt in [f for f in handler.filters if isinstance(f, RedactToken)]:
+                handler.removeFilter(flt)
+    out = capsys.readouterr()
+    assert code != 0
+    assert "Telegram rejected the bot token" in out.err
+    assert "<token>/getMe" in caplog.text  # the request was logged, redacted
+    for text in (out.out, out.err, caplog.text):
+        assert secret not in text and "SECRET-wrong" not in text
+
+
+def test_redaction_covers_messages_arguments_and_tracebacks():
+    import io
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactToken(TOKEN))
+    logger = logging.getLogger("newsdesk.test.redaction")
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    try:
+        logger.error("calling %s/bot%s/getMe", "https://api.telegram.org", TOKEN)
+        logger.info("GET /file/bot%s/documents/file_1.txt", TOKEN.replace(":", "%3A"))
+        try:
+            raise RuntimeError(f"failed: https://api.telegram.org/bot{TOKEN}/sendMessage")
+        except RuntimeError:
+            logger.exception("request failed")
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert TOKEN not in output
+    assert TOKEN.split(":")[1] not in output
+    assert output.count("<token>") == 3 and "RuntimeError" in output
+
+
+def test_bot_settings_reject_a_missing_token_directly():
+    with pytest.raises(NewsdeskError, match="TELEGRAM_BOT_TOKEN"):
+        BotSettings(token="", public=True)
+
+
+def test_webhook_mode_needs_an_https_url_and_says_what_to_install(monkeypatch, capsys, tmp_path):
+    from newsdesk.bot.cli import main
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "42:abc")
+    monkeypatch.setenv("NEWSDESK_ALLOWED_USERS", "1")
+    assert main(["bot", "--home", str(tmp_path), "--webhook-url", "http://bot.example/hook"]) != 0
+    assert "must be an https:// URL" in capsys.readouterr().err
+    try:
+        import tornado  # noqa: F401
+    except ImportError:
+        assert main(["bot", "--home", str(tmp_path), "--webhook-url", "https://bot.example/hook"]) != 0
+        assert 'pip install "python-telegram-bot[webhooks]"' in capsys.readouterr().err
+
+
+def test_retry_helper_gives_up_after_its_attempts_and_never_retries_a_bad_request(monkeypatch):
+    from telegram.error import BadRequest, NetworkError, TimedOut
+
+    async def no_sleep(seconds):
+        pass
+
+    monkeypatch.setattr(asyncio, "sleep", no_sleep)
+    calls = []
+
+    async def failing(error):
+        calls.append(error)
+        raise error
+
+    with pytest.raises(TimedOut):
+        asyncio.run(with_retry(lambda: failing(TimedOut()), attempts=3))
+    assert len(calls) == 3
+    calls.clear()
+    with pytest.raises(BadRequest):
+        asyncio.run(with_retry(lambda: failing(BadRequest("can't parse entities")), attempts=3))
+    assert len(calls) == 1
+    outcomes = iter([NetworkError("Bad Gateway"), None])
+
+    async def flaky():
+        error = next(outcomes)
+        if error:
+            raise error
+        return "sent"
+
+    assert asyncio.run(with_retry(flaky, attempts=3)) == "sent"

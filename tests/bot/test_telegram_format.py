@@ -1,0 +1,253 @@
+"""Unit tests of the Telegram HTML renderings and of the message splitter."""
+
+from __future__ import annotations
+
+import random
+import re
+from types import SimpleNamespace
+
+import pytest
+
+from newsdesk.bot.telegram_format import (
+    MESSAGE_LIMIT,
+    PASSAGE_CHARS,
+    SOURCES_SHOWN,
+    escape,
+    format_answer,
+    format_ingest_report,
+    format_passages,
+    format_sources,
+    safe_url,
+    split_html,
+    telegram_length,
+)
+from newsdesk.retrieval.ingest import Rejected
+from newsdesk.types import Alternative, Answer, Article, Chunk, Citation, Hit
+
+from .conftest import check_telegram_html, visible_text
+
+HOSTILE = "<script>alert('x')</script> & <b>bold</b> &amp;"
+
+
+def citation(**overrides) -> Citation:
+    values = dict(article_id="a1", title="Talks in Berlin", outlet="Outlook", date="2025-12-14",
+                  url="https://outlook.example/berlin", path=None, quote="Merz hosted the talks.",
+                  start=0, end=22, answer_start=0, answer_end=4)
+    values.update(overrides)
+    return Citation(**values)
+
+
+def answer(**overrides) -> Answer:
+    values = dict(question="Who hosted the Berlin talks?", text="Friedrich Merz", score=0.9,
+                  quote="Merz hosted the talks.", citations=(citation(),))
+    values.update(overrides)
+    return Answer(**values)
+
+
+# ------------------------------------------------------------------ answers
+
+
+def test_answer_comes_first_in_bold_then_quote_then_numbered_sources():
+    two = (citation(), citation(article_id="a2", outlet="NewsNeck", title="Peace plan", date=None, url=None))
+    text = format_answer(answer(citations=two))
+    check_telegram_html(text)
+    assert text.startswith("<b>Friedrich Merz</b>")
+    assert text.index("<blockquote>Merz hosted the talks.</blockquote>") < text.index("<b>Sources</b>")
+    assert '1. <b>Outlook</b> — <a href="https://outlook.example/berlin">“Talks in Berlin”</a> (2025-12-14)' in text
+    assert "2. <b>NewsNeck</b> — “Peace plan”" in text
+    assert "2 sources agree: Outlook, NewsNeck." in text
+
+
+def test_one_source_does_not_claim_agreement():
+    assert "agree" not in format_answer(answer())
+
+
+def test_source_without_outlet_is_named_by_its_file():
+    text = format_answer(answer(citations=(citation(outlet=None, path="/data/seeds/003_berlin.txt", title=None, url=None),)))
+    assert "1. <b>003_berlin.txt</b> (2025-12-14)" in text
+
+
+def test_abstention_says_so_plainly_and_suggests_sources():
+    text = format_answer(Answer(question="Who won the 1930 World Cup?", text=None, score=0.1))
+    check_telegram_html(text)
+    assert "couldn't find an answer" in text
+    assert "/sources" in text
+    assert "Who won the 1930 World Cup?" in text
+    assert "<b>Sources</b>" not in text
+
+
+def test_disagreeing_sources_are_reported():
+    text = format_answer(answer(alternatives=(Alternative("Olaf Scholz", 0.8, ("Daily <Planet>",)),)))
+    check_telegram_html(text)
+    assert "Daily &lt;Planet&gt; say “Olaf Scholz”" in text
+
+
+def test_follow_up_context_is_shown_escaped():
+    text = format_answer(answer(), asked="and then?", follow_up_of="Who <hosted> it?")
+    check_telegram_html(text)
+    assert "Read as a follow-up to: Who &lt;hosted&gt; it?" in text
+
+
+def test_every_piece_of_article_and_user_text_is_escaped():
+    evil = citation(title=HOSTILE, outlet=HOSTILE, quote=HOSTILE, date="2025-01-01 <i>",
+                    url='https://x.example/?q="><script>alert(1)</script>')
+    cases = [
+        format_answer(answer(question=HOSTILE, text=HOSTILE, quote=HOSTILE, citations=(evil, citation(outlet="B")))),
+        format_answer(Answer(question=HOSTILE, text=None, score=0.0), asked=HOSTILE),
+        format_answer(answer(), asked=HOSTILE, follow_up_of=HOSTILE),
+    ]
+    for text in cases:
+        check_telegram_html(text)
+        assert "<script>" not in text and "&lt;script&gt;" in text
+        assert "<b>bold</b>" not in text
+        assert "&amp;amp;" in text  # a literal "&amp;" in the source is shown as typed
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://example.com/a?b=1&c=2", "https://example.com/a?b=1&c=2"),
+    ("http://example.com", "http://example.com"),
+    ("javascript:alert(1)", None),
+    ('https://example.com/"onmouseover="x', None),
+    ("ftp://example.com/file", None),
+    ("", None),
+    (None, None),
+])
+def test_only_plain_http_links_are_linked(url, expected):
+    assert safe_url(url) == expected
+
+
+def test_link_attribute_is_escaped():
+    text = format_answer(answer(citations=(citation(url="https://example.com/a?b=1&c=2"),)))
+    assert 'href="https://example.com/a?b=1&amp;c=2"' in text
+
+
+# ------------------------------------------------------------------ other messages
+
+
+def _hit(article_id: str, text: str, chunk_id: int = 0) -> Hit:
+    return Hit(Chunk(chunk_id, article_id, text, 0, len(text)), 0.5)
+
+
+def test_passages_show_each_passage_with_its_source_escaped_and_shortened():
+    long_text = "word " * 1000
+    articles = {"a1": Article("a1", "x", title="T <1>", outlet="O&O", date="2025-01-02"),
+                "a2": Article("a2", "y", path="/x/file.txt")}
+    text = format_passages(answer(passages=(_hit("a1", "R&D <grew>"), _hit("a2", long_text, 1))), articles, asked="why <?>")
+    for part in split_html(text):
+        check_telegram_html(part)
+    assert "<b>[1]</b> O&amp;O — “T &lt;1&gt;” (2025-01-02)" in text
+    assert "<blockquote>R&amp;D &lt;grew&gt;</blockquote>" in text
+    assert "<b>[2]</b> file.txt" in text
+    assert "why &lt;?&gt;" in text
+    assert max(len(block) for block in re.findall(r"<blockquote>(.*?)</blockquote>", text, re.S)) <= PASSAGE_CHARS + 2
+
+
+def test_sources_list_dates_and_caps_the_list():
+    rows = [{"article_id": f"id{i}", "title": f"Story <{i}>", "outlet": "Outlook", "date": f"2025-01-{i % 28 + 1:02d}",
+             "path": None, "chunks": 3} for i in range(SOURCES_SHOWN + 5)]
+    rows.append({"article_id": "z", "title": None, "outlet": None, "date": None, "path": "/a/b.txt", "chunks": 1})
+    text = format_sources(rows)
+    for part in split_html(text):
+        check_telegram_html(part)
+    assert f"{len(rows)} articles indexed" in text
+    assert "• 2025-01-01 — <b>Outlook</b>: Story &lt;0&gt; [3 chunks]" in text
+    assert "… and 6 older ones." in text
+    assert "No articles" in format_sources([])
+
+
+def test_ingest_report_lists_title_outlet_date_and_chunks():
+    added = Article("a1", "x", title="Quarry <museum>", outlet="Northgate News", date="2025-11-02")
+    report = SimpleNamespace(added=[added], replaced=[], skipped=[("/h/old.txt", "already indexed")],
+                             rejected=[Rejected("/h/bad.json#2", "record has no text")])
+    text = format_ingest_report(report, {"a1": 3})
+    check_telegram_html(text)
+    assert "Added 1 article" in text
+    assert "• <b>Quarry &lt;museum&gt;</b> — Northgate News, 2025-11-02, 3 chunks" in text
+    assert "old.txt (already indexed)" in text
+    assert "Could not use bad.json#2: record has no text" in text
+
+
+# ------------------------------------------------------------------ splitting
+
+
+def test_short_message_is_one_part():
+    assert split_html("<b>hi</b> there") == ["<b>hi</b> there"]
+    assert split_html("  \n ") == []
+
+
+def test_long_plain_text_is_split_at_spaces_without_losing_words():
+    text = " ".join(f"word{i}" for i in range(3000))
+    parts = split_html(text)
+    assert len(parts) > 1
+    for part in parts:
+        check_telegram_html(part)
+    assert " ".join(parts).split() == text.split()
+
+
+def test_split_prefers_paragraph_breaks():
+    paragraphs = [("sentence " * 60).strip() + f" end{i}." for i in range(40)]
+    parts = split_html("\n\n".join(paragraphs))
+    assert len(parts) > 1
+    assert all(part.endswith(".") for part in parts)  # every part ends where a paragraph ends
+
+
+def test_tags_open_at_a_cut_are_closed_and_reopened():
+    text = "<b>Answer</b>\n\n<blockquote>" + " ".join(f"R&amp;D <i>{i}</i> &lt;x&gt;" for i in range(900)) + "</blockquote>"
+    parts = split_html(text)
+    assert len(parts) > 2
+    for part in parts:
+        check_telegram_html(part)
+    assert all(part.startswith("<blockquote>") for part in parts[1:])
+    assert " ".join(visible_text(p) for p in parts).split() == visible_text(text).split()
+
+
+def test_a_link_cut_in_two_stays_a_link_in_both_parts():
+    text = '<a href="https://example.com/?a=1&amp;b=2">' + "link text " * 600 + "</a>"
+    parts = split_html(text)
+    assert len(parts) == 2
+    for part in parts:
+        check_telegram_html(part)
+        assert part.startswith('<a href="https://example.com/?a=1&amp;b=2">') and part.endswith("</a>")
+
+
+def test_a_very_long_word_is_cut_but_never_inside_an_entity():
+    text = "x" * 5000 + "&amp;" * 2000
+    parts = split_html(text, limit=1000)
+    for part in parts:
+        check_telegram_html(part, limit=1000)
+    assert "".join(visible_text(p) for p in parts) == "x" * 5000 + "&" * 2000
+
+
+def test_length_is_counted_as_telegram_counts_it():
+    text = "😀 " * 3000  # each emoji is two UTF-16 code units
+    parts = split_html(text)
+    assert len(parts) == 3
+    assert all(telegram_length(part) <= MESSAGE_LIMIT for part in parts)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_markup_always_splits_into_valid_parts(seed):
+    rng = random.Random(seed)
+    pieces = []
+    for _ in range(600):
+        word = escape(rng.choice(["news", "<b>", "AT&T", "Zelenskyy’s", "😀", "x" * rng.randint(1, 80), "a\nb", "\n\n"]))
+        wrap = rng.choice(["", "b", "i", "blockquote", "code"])
+        pieces.append(f"<{wrap}>{word}</{wrap}>" if wrap else word)
+    text = " ".join(pieces)
+    limit = rng.choice([300, 1000, MESSAGE_LIMIT])
+    parts = split_html(text, limit=limit)
+    for part in parts:
+        check_telegram_html(part, limit=limit)
+    squash = lambda s: re.sub(r"\s+", "", s)  # noqa: E731  (cuts only drop whitespace)
+    assert squash("".join(visible_text(p) for p in parts)) == squash(visible_text(text))
+
+
+def test_a_huge_answer_splits_into_valid_messages():
+    citations = tuple(citation(article_id=f"a{i}", outlet=f"Outlet & {i}", title="T" * 150,
+                               url=f"https://example.com/{i}?x=1&y=2") for i in range(60))
+    text = format_answer(answer(text="Merz " * 50, quote="Long <quote> & more. " * 300, citations=citations))
+    parts = split_html(text)
+    assert len(parts) >= 3
+    for part in parts:
+        check_telegram_html(part)
+    assert parts[0].startswith("<b>Merz")
