@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import statistics
+import threading
 import time
 import warnings
 from collections import OrderedDict, deque
@@ -834,6 +835,16 @@ def _webhook_path(webhook_url: str) -> str:
     return parsed.path.strip("/")
 
 
+def _webhook_secret(value: str | None) -> str:
+    """The secret Telegram sends with each webhook call: NEWSDESK_WEBHOOK_SECRET, or a new random one."""
+    if not value:
+        return secrets.token_urlsafe(32)
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):  # what setWebhook accepts
+        raise NewsdeskError("NEWSDESK_WEBHOOK_SECRET: use 1 to 256 characters from A-Z, a-z, 0-9, _ and - "
+                            "(e.g. the output of: python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+    return value
+
+
 def run_bot(args, settings) -> int:
     """``newsdesk bot``: poll for updates (or serve a webhook) until interrupted; the exit code."""
     bot_settings = settings_from_env(args)
@@ -841,6 +852,7 @@ def run_bot(args, settings) -> int:
     webhook_url = getattr(args, "webhook_url", None)
     if webhook_url:
         url_path = _webhook_path(webhook_url)
+        secret_token = _webhook_secret(os.environ.get("NEWSDESK_WEBHOOK_SECRET"))
         try:
             import tornado  # noqa: F401  (python-telegram-bot's webhook server)
         except ImportError:
@@ -857,20 +869,26 @@ def run_bot(args, settings) -> int:
     # whatever loop the thread has).
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    # PTB stops on SIGINT/SIGTERM/SIGABRT, but signal handlers can only be installed in the main
+    # thread: run elsewhere (embedded, or in a test), the bot is stopped with
+    # ``application.stop_running()`` called on its loop.
+    stopping = {} if threading.current_thread() is threading.main_thread() else {"stop_signals": None}
     try:
         if webhook_url:
             application.run_webhook(
-                listen="0.0.0.0",
+                listen=os.environ.get("NEWSDESK_WEBHOOK_LISTEN") or "0.0.0.0",
                 port=getattr(args, "webhook_port", 8443),
                 url_path=url_path,
                 webhook_url=webhook_url,
-                secret_token=os.environ.get("NEWSDESK_WEBHOOK_SECRET") or secrets.token_urlsafe(32),
+                secret_token=secret_token,
                 allowed_updates=updates,
                 bootstrap_retries=BOOTSTRAP_RETRIES,
                 close_loop=False,
+                **stopping,
             )
         else:
-            application.run_polling(allowed_updates=updates, bootstrap_retries=BOOTSTRAP_RETRIES, close_loop=False)
+            application.run_polling(allowed_updates=updates, bootstrap_retries=BOOTSTRAP_RETRIES, close_loop=False,
+                                    **stopping)
     except InvalidToken as error:
         # PTB's own message quotes the token: leave it out.
         raise NewsdeskError("Telegram rejected the bot token; check TELEGRAM_BOT_TOKEN (and --api-url if you set it)") from None

@@ -1,14 +1,17 @@
 """A fake Telegram Bot API server on 127.0.0.1 for end-to-end tests with the real client.
 
 It implements the methods the bot uses (getMe, getUpdates with long polling, sendMessage,
-editMessageText, sendChatAction, answerCallbackQuery, setMyCommands, deleteWebhook, getFile
-and file downloads), records every request, lets a test inject updates, and can fail the
-next requests of a method with 429 (retry_after) or 5xx responses.
+editMessageText, sendChatAction, answerCallbackQuery, setMyCommands, setWebhook,
+deleteWebhook, getFile and file downloads), records every request, lets a test inject
+updates, and can fail the next requests of a method with 429 (retry_after) or 5xx responses.
+Like Telegram, it refuses getUpdates (409) while a webhook is set; it does not call webhooks
+itself: a webhook test posts ``new_update(...)`` to the bot's server.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
@@ -25,7 +28,7 @@ MAX_POLL_WAIT = 2.0  # seconds a getUpdates call waits for updates, whatever the
 
 # Parameters that arrive JSON-encoded in a form body; ids arrive as decimal strings.
 _JSON_FIELDS = {"reply_markup", "reply_parameters", "link_preview_options", "commands", "allowed_updates", "entities"}
-_INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "reply_to_message_id"}
+_INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "reply_to_message_id", "max_connections"}
 
 
 @dataclass
@@ -41,6 +44,14 @@ class Call:
     @property
     def ok(self) -> bool:
         return self.status == 200
+
+
+class ApiError(Exception):
+    """An error answer of a method: its HTTP status and Telegram's description."""
+
+    def __init__(self, status: int, description: str):
+        super().__init__(description)
+        self.status, self.description = status, description
 
 
 def _decode_params(raw: dict[str, str]) -> dict:
@@ -85,6 +96,7 @@ class FakeTelegram:
         self._messages: dict[tuple[int, int], dict] = {}
         self._chats: dict[int, dict] = {}
         self._files: dict[str, tuple[str, bytes]] = {}
+        self.webhook: dict | None = None  # {"url", "secret_token", ...} while a webhook is set
         self._closing = False
         self.server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
@@ -134,7 +146,16 @@ class FakeTelegram:
 
     def push_message(self, chat_id: int, user_id: int, text: str | None = None, *, kind: str = "private",
                      reply_to: dict | None = None, document: dict | None = None, caption: str | None = None) -> dict:
-        """Inject a message from a user; returns it (with its message_id)."""
+        """Inject a message from a user (for getUpdates); returns it (with its message_id)."""
+        with self._cond:
+            message = self.new_message(chat_id, user_id, text, kind=kind, reply_to=reply_to, document=document,
+                                       caption=caption)
+            self._push({"message": message})
+            return message
+
+    def new_message(self, chat_id: int, user_id: int, text: str | None = None, *, kind: str = "private",
+                    reply_to: dict | None = None, document: dict | None = None, caption: str | None = None) -> dict:
+        """A message from a user, known to the server (replies can refer to it) but not queued."""
         with self._cond:
             message = {"message_id": self._new_message_id(), "date": int(time.time()),
                        "chat": self.chat(chat_id, kind), "from": self.user(user_id)}
@@ -151,8 +172,14 @@ class FakeTelegram:
                 message["caption"] = caption
             self._chats[chat_id] = message["chat"]
             self._messages[(chat_id, message["message_id"])] = message
-            self._push({"message": message})
             return message
+
+    def new_update(self, payload: dict) -> dict:
+        """An update with the next update_id, not queued: what Telegram would POST to a webhook."""
+        with self._cond:
+            update = {"update_id": self._next_update_id, **payload}
+            self._next_update_id += 1
+            return update
 
     def push_document(self, chat_id: int, user_id: int, data: bytes, name: str, *, declared_size: int | None = None,
                       kind: str = "private", caption: str | None = None) -> dict:
@@ -170,9 +197,7 @@ class FakeTelegram:
             return query_id
 
     def _push(self, payload: dict) -> None:
-        update = {"update_id": self._next_update_id, **payload}
-        self._next_update_id += 1
-        self._updates.append(update)
+        self._updates.append(self.new_update(payload))
         self._cond.notify_all()
 
     def _new_message_id(self) -> int:
@@ -235,13 +260,30 @@ class FakeTelegram:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
         try:
             return 200, {"ok": True, "result": handler(params)}
+        except ApiError as error:
+            return error.status, {"ok": False, "error_code": error.status, "description": error.description}
         except KeyError as error:
             return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"}
 
     def _m_getMe(self, params):
         return self.bot
 
+    def _m_setWebhook(self, params):
+        url = params.get("url") or ""
+        if not url:  # an empty url removes the webhook, as deleteWebhook does
+            return self._m_deleteWebhook(params)
+        if not url.startswith("https://"):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        with self._cond:
+            self.webhook = dict(params)
+        return True
+
     def _m_deleteWebhook(self, params):
+        with self._cond:
+            self.webhook = None
         return True
 
     def _m_setMyCommands(self, params):
@@ -254,6 +296,9 @@ class FakeTelegram:
         return True
 
     def _m_getUpdates(self, params):
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                "use deleteWebhook to delete the webhook first")
         offset = int(params.get("offset") or 0)
         wait = min(float(params.get("timeout") or 0), MAX_POLL_WAIT)
         deadline = time.monotonic() + wait
