@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     bot.add_argument("--public", action="store_true", help="answer anyone (needed when no allowlist is configured)")
     bot.add_argument("--api-url", default=os.environ.get("NEWSDESK_TELEGRAM_API_URL"), help="Bot API base URL (env NEWSDESK_TELEGRAM_API_URL)")
     bot.add_argument("--webhook-url", default=os.environ.get("NEWSDESK_WEBHOOK_URL"), help="use a webhook at this public URL instead of polling")
+    bot.add_argument("--webhook-listen", default=os.environ.get("NEWSDESK_WEBHOOK_LISTEN", "0.0.0.0"), help="local address for the webhook server (env NEWSDESK_WEBHOOK_LISTEN)")
     bot.add_argument("--webhook-port", type=positive_int, default=8443, help="local port for the webhook server")
     bot.add_argument("--reader", default=os.environ.get("NEWSDESK_READER", "default"), help="as for ask")
     return parser

@@ -876,8 +876,8 @@ def run_bot(args, settings) -> int:
     try:
         if webhook_url:
             application.run_webhook(
-                listen=os.environ.get("NEWSDESK_WEBHOOK_LISTEN") or "0.0.0.0",
-                port=getattr(args, "webhook_port", 8443),
+                listen=args.webhook_listen,
+                port=args.webhook_port,
                 url_path=url_path,
                 webhook_url=webhook_url,
                 secret_token=secret_token,

@@ -16,6 +16,8 @@ from newsdesk.types import Chunk, Span
 
 
 class Reader(Protocol):
+    min_score: float  # the aggregated confidence below which newsdesk abstains
+
     def read(self, question: str, chunks: Sequence[Chunk]) -> list[Span]: ...
 
 
@@ -70,6 +72,8 @@ class BaselineReader:
     """Picks, in the sentences that share most words with the question, the nearest span
     of the expected kind (a name for "who", a number for "how many", ...) that the
     question does not already contain. Fast and transparent, but shallow."""
+
+    min_score = 0.5  # below this the answer assembly abstains (share of question words matched, discounted)
 
     def read(self, question: str, chunks: Sequence[Chunk]) -> list[Span]:
         asked = content_terms(question)

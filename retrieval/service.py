@@ -201,7 +201,7 @@ class Newsdesk:
         spans = self.reader.read(question, [h.chunk for h in hits])
         read = time.perf_counter()
         answer = assemble_answer(
-            question, spans, index, hits, support_hits=support[k:], min_score=getattr(self.reader, "min_score", 0.5)
+            question, spans, index, hits, support_hits=support[k:], min_score=self.reader.min_score
         )
         done = time.perf_counter()
         timings = {
