@@ -99,7 +99,7 @@ def make_reader(choice: str):
     from newsdesk.retrieval.neural_reader import SHIPPED_DIR, NeuralReader
 
     if choice == "default":
-        if not (SHIPPED_DIR / "config.json").is_file():  # a checkout without trained weights
+        if not (SHIPPED_DIR / "reader_config.json").is_file():  # a checkout without trained weights
             log.warning("the trained reader is not installed; using the baseline reader")
             return BaselineReader()
         return NeuralReader(None)

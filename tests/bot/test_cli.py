@@ -149,3 +149,26 @@ def test_the_installed_command_runs_without_a_traceback(home):
     newsdesk = str(Path(sys.executable).parent / "newsdesk")
     result = subprocess.run([newsdesk, "ask", "", "--home", str(home)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and result.stderr.startswith("newsdesk:") and "Traceback" not in result.stderr
+
+
+def test_remove_and_prune_through_the_cli(tmp_path, capsys):
+    home, folder = tmp_path / "home", tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The ferry to Gotland was cancelled on Friday because of the storm.")
+    (folder / "b.txt").write_text("The new library in Malmo opened its doors on Saturday.")
+    (folder / "c.txt").write_text("The harbour in Visby was closed for repairs.")
+    assert _run(capsys, "ingest", str(folder), "--home", str(home))[0] == 0
+    _, out, _ = _run(capsys, "sources", "--home", str(home), "--json")
+    by_name = {Path(row["path"]).name: row["article_id"] for row in json.loads(out)}
+
+    code, out, _ = _run(capsys, "remove", by_name["a.txt"][:10], "--home", str(home))  # by id prefix
+    assert code == 0 and "1 removed" in out
+    code, out, _ = _run(capsys, "remove", str(folder / "c.txt"), "--home", str(home))  # by path
+    assert code == 0 and "1 removed" in out
+    (folder / "b.txt").unlink()
+    code, out, _ = _run(capsys, "ingest", str(folder), "--prune", "--home", str(home))
+    assert code == 0 and "2 added" in out and "1 removed" in out  # a and c are still on disk: back they come
+    _, out, _ = _run(capsys, "sources", "--home", str(home), "--json")
+    assert {Path(row["path"]).name for row in json.loads(out)} == {"a.txt", "c.txt"}
+    code, _, err = _run(capsys, "remove", "no-such-article", "--home", str(home))
+    assert code == 1 and "no indexed article" in err
