@@ -1,11 +1,15 @@
-from newsdesk.retrieval.search import Filters, reciprocal_rank_fusion
+from newsdesk.retrieval.search import Filters, convex_fusion
 from newsdesk.types import Article
 
 
-def test_rank_fusion_rewards_agreement():
-    fused = reciprocal_rank_fusion([[1, 2, 3], [3, 1, 4]])
-    assert [i for i, _ in fused][:2] == [1, 3]
-    assert {i for i, _ in fused} == {1, 2, 3, 4}
+def test_fusion_rewards_agreement_and_keeps_every_candidate():
+    dense = [(1, 0.9), (2, 0.8), (3, 0.1)]
+    sparse = [(3, 12.0), (1, 11.0), (4, 2.0)]
+    fused = dict(convex_fusion(dense, sparse, dense_weight=0.4))
+    assert set(fused) == {1, 2, 3, 4}
+    assert max(fused, key=fused.get) == 1  # near the top of both lists
+    assert abs(fused[1] - (0.4 * 1.0 + 0.6 * 0.9)) < 1e-9
+    assert fused[4] == 0.0 and convex_fusion([], []) == []
 
 
 def test_filters_by_outlet_and_date():
