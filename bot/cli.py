@@ -106,7 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", type=Path, help="SQuAD v1.1-format JSON")
     evaluate.add_argument("--gold-context", action="store_true", help="read each question's own paragraph instead of retrieving")
     evaluate.add_argument("--predictions", type=Path, help="write {question_id: answer} here (the official evaluation script's format)")
-    evaluate.add_argument("--limit", type=positive_int, help="only the first N questions")
+    evaluate.add_argument("--limit", type=positive_int, help="only the first N questions (all paragraphs are still indexed)")
+    evaluate.add_argument("--titles", type=lambda text: [t.strip() for t in text.split(",") if t.strip()],
+                          help="only the questions of these comma-separated article titles, e.g. a validation split (all paragraphs are still indexed)")
     evaluate.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     bot = command("bot", "run the Telegram bot (token in $TELEGRAM_BOT_TOKEN); see docs/telegram.md", "TELEGRAM_BOT_TOKEN=123:abc newsdesk bot")
@@ -252,15 +254,16 @@ def run_eval(args) -> int:
 
     if not args.file.is_file():
         raise ValueError(f"{args.file}: no such file")
-    questions = load_squad(args.file)[: args.limit]
+    corpus = load_squad(args.file)
+    questions = [q for q in corpus if not args.titles or q.title in args.titles][: args.limit]
     if not questions:
-        raise ValueError(f"{args.file} holds no questions")
+        raise ValueError(f"{args.file} holds no questions" + (f" of the titles {', '.join(args.titles)}" if args.titles else ""))
     settings = _settings(args)
     desk = Newsdesk(settings)
     if args.gold_context:
         summary, predictions = evaluate_gold_context(questions, desk.encoder, desk.reader, settings.chunker, _progress())
     else:
-        summary, predictions = evaluate_open(questions, settings, desk.encoder, desk.reader, k=args.k, progress=_progress())
+        summary, predictions = evaluate_open(questions, corpus, settings, desk.encoder, desk.reader, k=args.k, progress=_progress())
     summary["reader"] = settings.reader
     if args.predictions:
         args.predictions.write_text(json.dumps(predictions, ensure_ascii=False, indent=1), encoding="utf-8")

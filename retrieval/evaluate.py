@@ -60,13 +60,15 @@ def evaluate_gold_context(questions: Sequence[SquadQuestion], encoder, reader, s
     return summary, predictions
 
 
-def evaluate_open(questions: Sequence[SquadQuestion], desk_settings, encoder, reader, k=5, progress=True, home: Path | None = None) -> tuple[dict, dict]:
-    """Index every paragraph in a temporary home, then ask each question against all of them."""
+def evaluate_open(questions: Sequence[SquadQuestion], corpus: Sequence[SquadQuestion], desk_settings, encoder, reader,
+                  k=5, progress=True) -> tuple[dict, dict]:
+    """Index every paragraph of ``corpus`` in a temporary home, then ask each of ``questions``
+    against all of them."""
     from newsdesk.retrieval.service import Newsdesk
 
     with tempfile.TemporaryDirectory(prefix="newsdesk-eval-") as scratch:
-        desk = Newsdesk(replace(desk_settings, home=home or Path(scratch)), encoder=encoder, reader=reader)
-        articles = paragraph_articles(questions)
+        desk = Newsdesk(replace(desk_settings, home=Path(scratch)), encoder=encoder, reader=reader)
+        articles = paragraph_articles(corpus)
         started = time.perf_counter()
         desk.add_articles(list(articles.values()), progress=progress)
         index_seconds = time.perf_counter() - started
