@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 from typing import Sequence
 
 from newsdesk.retrieval.chunk import sentence_around
@@ -12,7 +13,7 @@ from newsdesk.retrieval.squad import normalize_answer
 from newsdesk.retrieval.terms import content_terms, mentions, named_terms
 from newsdesk.types import Alternative, Answer, Citation, Hit, Span
 
-DISAGREEMENT_RATIO = 0.8  # a rival answer this close to the best one is reported, not hidden
+DISAGREEMENT_RATIO = 0.8  # a rival answer this close to the best one, from other sources, is reported
 
 
 def missing_names(question: str, hits: Sequence[Hit]) -> list[str]:
@@ -49,9 +50,27 @@ def _group_score(spans: Sequence[Span]) -> float:
     return _noisy_or(best_per_article.values())
 
 
+def merge_overlapping(spans: Sequence[Span]) -> list[Span]:
+    """Within one chunk, spans that overlap a better one are that answer with other
+    boundaries ("Steve Witkoff" / "U.S. envoy Steve Witkoff"): a reader's start/end choices
+    are exclusive events, so their probabilities add up to the better span's."""
+    by_chunk: dict[int, list[Span]] = defaultdict(list)
+    for span in spans:
+        by_chunk[span.chunk_id].append(span)
+    merged = []
+    for candidates in by_chunk.values():
+        remaining = sorted(candidates, key=lambda s: -s.score)
+        while remaining:
+            best, rest = remaining[0], remaining[1:]
+            overlapping = [s for s in rest if s.start < best.end and best.start < s.end]
+            remaining = [s for s in rest if not (s.start < best.end and best.start < s.end)]
+            merged.append(replace(best, score=min(1.0, best.score + sum(s.score for s in overlapping))))
+    return merged
+
+
 def rank_answers(spans: Sequence[Span]) -> list[tuple[str, float, list[Span]]]:
     """Candidate answers (normalised text, aggregated score, their spans), best first."""
-    groups = _group(spans)
+    groups = _group(merge_overlapping(spans))
     return sorted(((key, _group_score(members), members) for key, members in groups.items()), key=lambda g: -g[1])
 
 
@@ -117,7 +136,9 @@ def assemble_answer(
 
     alternatives = []
     for key, score, members in ranked[1:]:
-        if score >= DISAGREEMENT_RATIO * best_score and not _related(key, best_key):
+        # A disagreement is other sources saying something else, not one article naming two things.
+        elsewhere = {s.article_id for s in members}.isdisjoint(known)
+        if score >= DISAGREEMENT_RATIO * best_score and not _related(key, best_key) and elsewhere:
             rival = max(members, key=lambda s: s.score)
             outlets = tuple(dict.fromkeys(index.articles[s.article_id].source_name for s in members))
             alternatives.append(Alternative(rival.text, round(score, 4), outlets))

@@ -36,6 +36,11 @@ SHIPPED_KIND = "newsdesk-minilm-reader"
 class NeuralReader:
     """Extractive QA over chunks; the model loads lazily on the first :meth:`read`."""
 
+    # Abstain below this aggregated confidence (the Reader protocol). 0.3 for the shipped reader:
+    # on held-out SQuAD articles 82% of its answers scoring >= 0.3 are exact matches, and with
+    # 5 chunks none of which holds the answer it still answers 8% of the time (MODEL_CARD.md).
+    # A shipped reader_config.json may set "abstain_threshold"; bring-your-own models keep 0.3.
+    min_score = 0.3
     top_k_per_chunk = 3  # candidates returned per chunk
     max_answer_tokens = 30
     max_question_tokens = 64
@@ -49,6 +54,13 @@ class NeuralReader:
         self._stride = 128
         self._device = None
         self._lock = threading.Lock()
+        config = self.model_dir / "reader_config.json"
+        if config.is_file():  # the threshold is known before the model loads
+            try:
+                self.min_score = float(json.loads(config.read_text(encoding="utf-8")).get(
+                    "abstain_threshold", self.min_score))
+            except (ValueError, OSError, AttributeError):
+                pass  # a broken config is reported by _load
 
     # ------------------------------------------------------------------------------ loading
 
@@ -85,6 +97,9 @@ class NeuralReader:
             if not getattr(tokenizer, "is_fast", False):
                 raise ValueError(f"{directory}: the reader needs a fast tokenizer (tokenizer.json) for offsets")
             self._device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+            if self._device.type == "cpu" and _cpu_has_bf16():
+                # Same accuracy on the val split (EM 55.3 vs 54.8 fp32), 1.7x faster on AVX512-BF16.
+                model = model.to(torch.bfloat16)
             model.to(self._device).eval()
             self._tokenizer, self._max_len, self._stride = tokenizer, max_len, stride
             self._model = model
@@ -106,9 +121,7 @@ class NeuralReader:
 
         enc = tok([question] * len(chunks), [c.text for c in chunks], truncation="only_second",
                   max_length=self._max_len, stride=self._stride, return_overflowing_tokens=True,
-                  return_offsets_mapping=True, padding=True, return_tensors="pt",
-                  # few distinct shapes keep CPU kernels warm; only when it cannot exceed max_len
-                  pad_to_multiple_of=64 if self._max_len % 64 == 0 else None)
+                  return_offsets_mapping=True, padding=True, return_tensors="pt")
         inputs = {k: enc[k].to(self._device) for k in ("input_ids", "attention_mask", "token_type_ids")
                   if k in enc}
         with torch.inference_mode():
@@ -154,7 +167,7 @@ class NeuralReader:
                     cs += 1
                 while ce > cs and text[ce - 1].isspace():
                     ce -= 1
-                if ce <= cs:
+                if ce <= cs or "\n" in text[cs:ce]:  # an answer never spans two paragraphs
                     continue
                 key = (chunk_index, cs, ce)
                 taken += 1
@@ -180,6 +193,16 @@ class NeuralReader:
         if len(offsets) <= self.max_question_tokens:
             return question
         return question[: offsets[self.max_question_tokens - 1][1]]
+
+
+def _cpu_has_bf16() -> bool:
+    """Whether this CPU runs bf16 matrix products natively (AVX512-BF16 or AMX)."""
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
 
 
 def _load_shipped(directory: Path, config: dict):

@@ -24,7 +24,9 @@ def _stemmer():
 
 
 def words(text: str) -> list[str]:
-    return [w.replace("’", "'").strip("'") for w in _WORD.findall(text)]
+    """The words of ``text``, with quotes and possessive 's removed ("Russia’s" -> "Russia")."""
+    found = (w.replace("’", "'").strip("'") for w in _WORD.findall(text))
+    return [w[:-2] if w.lower().endswith("'s") else w for w in found]
 
 
 def content_terms(text: str) -> set[str]:

@@ -235,7 +235,9 @@ def build_model(train_layers: int, device):
 
     enc_dir = get_model_path()
     tokenizer = AutoTokenizer.from_pretrained(enc_dir)
-    model = BertForQuestionAnswering.from_pretrained(enc_dir)
+    # No attention-probability dropout: on CPU its 32x12x192x192 random masks per layer cost more
+    # than the layer's matmuls; hidden-state dropout (0.1) stays.
+    model = BertForQuestionAnswering.from_pretrained(enc_dir, attention_probs_dropout_prob=0.0)
     n_layers = model.config.num_hidden_layers
     first_trained = n_layers - train_layers
     for name, p in model.named_parameters():
@@ -372,8 +374,9 @@ def main(argv=None) -> int:
             {"params": head, "lr": args.head_lr, "weight_decay": 0.0},
         ])
         warm = max(1, int(total_steps * args.warmup))
+        plan = {"total": total_steps}  # may shrink once if --max-minutes cannot fit the plan
         sched = torch.optim.lr_scheduler.LambdaLR(
-            opt, lambda s: min((s + 1) / warm, max(0.0, (total_steps - s) / max(1, total_steps - warm))))
+            opt, lambda s: min((s + 1) / warm, max(0.0, (plan["total"] - s) / max(1, plan["total"] - warm))))
         step, elapsed_before = 0, 0.0
         if args.resume and ckpt_path.exists():
             ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
@@ -381,13 +384,14 @@ def main(argv=None) -> int:
             opt.load_state_dict(ck["opt"])
             sched.load_state_dict(ck["sched"])
             step, elapsed_before = ck["step"], ck["elapsed"]
+            plan["total"] = total_steps = ck.get("total_steps", total_steps)
             torch.set_rng_state(ck["torch_rng"])
             print(f"resumed at step {step} ({elapsed_before / 60:.1f} min trained)")
 
         def save(step_, elapsed_):
             tmp = ckpt_path.with_suffix(".tmp")
             torch.save({"trainable": trainable_state(model), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                        "step": step_, "elapsed": elapsed_, "torch_rng": torch.get_rng_state(),
+                        "step": step_, "elapsed": elapsed_, "total_steps": plan["total"], "torch_rng": torch.get_rng_state(),
                         "args": vars(args) | {"squad": str(args.squad), "extra": str(args.extra),
                                               "out": str(args.out), "export": str(args.export),
                                               "write_val_split": None}}, tmp)
@@ -401,8 +405,24 @@ def main(argv=None) -> int:
         bar = tqdm(total=total_steps, initial=step, desc="train", mininterval=10)
         ema = None
         seen = 0
+        start_step, rescheduled, t5 = step, False, time.time()
         stopped_early = False
-        while step < total_steps:
+        rate = 0.0
+        while step < plan["total"]:
+            if step - start_step == 5:
+                t5 = time.time()
+            if (args.max_minutes and step - start_step == 45 and not rescheduled):
+                # Fit the schedule (linear decay to 0) into --max-minutes, measured on 40 steps.
+                sec_per_step = (time.time() - t5) / 40
+                left = args.max_minutes * 60 * 0.97 - (elapsed_before + time.time() - t0)
+                fit = step + int(left / sec_per_step)
+                if fit < plan["total"]:
+                    print(f"\n{sec_per_step:.2f} s/step: schedule shrunk from {plan['total']} to {fit} steps "
+                          f"(= --max-train-features {fit * args.batch_size} --warmup {(warm + 0.5) / fit:.5f} "
+                          f"without --max-minutes)")
+                    plan["total"] = fit
+                    bar.total = fit
+                rescheduled = True
             i = (step % steps_per_epoch) * args.batch_size
             ids, tt, mask, s_pos, e_pos = collate(feats[i: i + args.batch_size], pad_id)
             ids, tt, mask, s_pos, e_pos = (x.to(device) for x in (ids, tt, mask, s_pos, e_pos))
@@ -437,7 +457,7 @@ def main(argv=None) -> int:
         bar.close()
         train_seconds = elapsed_before + time.time() - t0
         save(step, train_seconds)
-        train_info = {"steps": step, "total_steps": total_steps, "windows": len(feats),
+        train_info = {"steps": step, "total_steps": plan["total"], "planned_steps": total_steps, "windows": len(feats),
                       "windows_seen": step * args.batch_size, "train_minutes": train_seconds / 60,
                       "ex_per_s_this_session": rate if seen else None, "stopped_early": stopped_early}
         print(json.dumps(train_info))
@@ -459,7 +479,7 @@ def main(argv=None) -> int:
     (args.out / "val_predictions.json").write_text(json.dumps(preds, ensure_ascii=False, indent=1))
     if args.export:
         export_reader(model, first_trained, args.export, {
-            "max_answer_tokens": args.max_answer_tokens, "max_len": args.eval_max_len,
+            "max_answer_tokens": args.max_answer_tokens, "abstain_threshold": 0.3, "max_len": args.eval_max_len,
             "stride": args.eval_stride, "train_max_len": args.max_len,
             "val": {"em": metrics["em"], "f1": metrics["f1"], "n": metrics["n"], "titles": args.val_titles},
         })

@@ -1,0 +1,213 @@
+"""The neural reader: span offsets, the bring-your-own model path, and the shipped reader's answers."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import json
+from pathlib import Path
+
+import pytest
+
+from newsdesk.retrieval.neural_reader import SHIPPED_DIR, NeuralReader
+from newsdesk.types import Chunk, Span
+
+# Characters before the answer include non-ASCII (umlaut, em dash, CJK) so that token offsets and
+# character offsets differ from byte offsets.
+ARTICLE = (
+    "Overnight wire. Zürich — 東京 correspondents report that German Chancellor Friedrich Merz "
+    "hosted the Berlin meetings on Sunday. The talks ended without a deal, officials said Merz"
+)
+WORDS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + sorted(set(
+    "overnight wire zurich 東 京 correspondents report that german chancellor friedrich merz hosted "
+    "the berlin meetings on sunday talks ended without a deal officials said who what when where "
+    ". , — ? : ' ##s ##ed ##ing ##er a b c d e".split()))
+
+
+def chunks_of(article: str, article_id: str = "art-1") -> list[Chunk]:
+    """Three chunks; the second and third do not start at 0, the third ends the article."""
+    cut1 = article.index("Zürich")
+    cut2 = article.index("The talks")
+    bounds = [(0, cut1), (cut1, cut2), (cut2, len(article))]
+    return [Chunk(id=10 + i, article_id=article_id, text=article[s:e], start=s, end=e)
+            for i, (s, e) in enumerate(bounds)]
+
+
+def assert_well_formed(spans: list[Span], chunks: list[Chunk], article: str) -> None:
+    by_id = {c.id: c for c in chunks}
+    assert spans, "the reader returned no candidates"
+    for span in spans:
+        chunk = by_id[span.chunk_id]
+        assert span.article_id == chunk.article_id
+        assert chunk.start <= span.start < span.end <= chunk.end
+        assert span.text == chunk.text[span.start - chunk.start: span.end - chunk.start]
+        assert span.text == article[span.start: span.end]
+        assert span.text == span.text.strip()
+        assert 0.0 <= span.score <= 1.0
+    assert [s.score for s in spans] == sorted((s.score for s in spans), reverse=True)
+    per_chunk = {}
+    for span in spans:
+        per_chunk[span.chunk_id] = per_chunk.get(span.chunk_id, 0) + 1
+    assert max(per_chunk.values()) <= NeuralReader.top_k_per_chunk
+    assert len({(s.chunk_id, s.start, s.end) for s in spans}) == len(spans)
+
+
+# ------------------------------------------------------------------------- bring your own model
+
+@pytest.fixture(scope="module")
+def tiny_qa_dir(tmp_path_factory) -> Path:
+    """A tiny randomly initialised BertForQuestionAnswering saved like any HF QA model."""
+    import torch
+    from transformers import BertConfig, BertForQuestionAnswering, BertTokenizerFast
+
+    directory = tmp_path_factory.mktemp("tiny-qa")
+    vocab = directory / "vocab.txt"
+    vocab.write_text("\n".join(WORDS) + "\n", encoding="utf-8")
+    tokenizer = BertTokenizerFast(vocab_file=str(vocab), do_lower_case=True)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=len(WORDS), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128)
+    BertForQuestionAnswering(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def test_bring_your_own_model_gives_exact_article_offsets(tiny_qa_dir):
+    reader = NeuralReader(tiny_qa_dir)
+    chunks = chunks_of(ARTICLE)
+    assert chunks[1].start > 0 and chunks[2].end == len(ARTICLE)
+    spans = reader.read("Who hosted the Berlin meetings?", chunks)
+    assert_well_formed(spans, chunks, ARTICLE)
+    assert {s.chunk_id for s in spans} == {c.id for c in chunks}  # every chunk was read
+
+
+def test_span_at_the_very_end_of_a_chunk_and_after_unicode(tiny_qa_dir, monkeypatch):
+    """Force the model to pick the last context token and a token after 'Zürich — 東京'."""
+    import torch
+
+    reader = NeuralReader(tiny_qa_dir)
+    reader.read("warm up", chunks_of(ARTICLE))  # loads the model
+    chunks = chunks_of(ARTICLE)
+    model = reader._model
+    original_forward = model.forward
+    targets = {}
+
+    def rigged_forward(*args, **kwargs):
+        out = original_forward(*args, **kwargs)
+        start, end = out.start_logits.clone(), out.end_logits.clone()
+        for w, (s, e) in targets.items():
+            start[w, s] += 100.0
+            end[w, e] += 100.0
+        out.start_logits, out.end_logits = start, end
+        return out
+
+    tok = reader._tokenizer
+    question = "Who hosted the Berlin meetings?"
+    enc = tok([question] * 3, [c.text for c in chunks], return_offsets_mapping=True)
+    for w, chunk in enumerate(chunks):
+        context = [i for i, s in enumerate(enc.sequence_ids(w)) if s == 1]
+        if w == 1:  # "Merz" in the middle chunk, after the non-ASCII text
+            offs = enc["offset_mapping"][w]
+            merz = [i for i in context if chunk.text[offs[i][0]: offs[i][1]].lower() == "merz"]
+            targets[w] = (merz[0], merz[0])
+        else:  # the last token of the chunk
+            targets[w] = (context[-1], context[-1])
+    monkeypatch.setattr(model, "forward", rigged_forward)
+
+    spans = reader.read(question, chunks)
+    assert_well_formed(spans, chunks, ARTICLE)
+    best = {c.id: max((s for s in spans if s.chunk_id == c.id), key=lambda s: s.score) for c in chunks}
+    merz = best[chunks[1].id]
+    assert merz.text == "Merz"
+    assert merz.start == ARTICLE.index("Merz") and merz.end == merz.start + 4
+    assert merz.score > 0.99
+    last = best[chunks[2].id]
+    assert last.end == chunks[2].end == len(ARTICLE) and last.text == "Merz"
+    first = best[chunks[0].id]
+    assert first.end == chunks[0].end - 1 and first.text == "."  # trailing space is not part of a span
+
+
+def test_long_chunk_is_read_in_stride_windows(tiny_qa_dir):
+    reader = NeuralReader(tiny_qa_dir)
+    long_text = " ".join(["the talks ended without a deal ."] * 60) + " merz"
+    chunk = Chunk(id=3, article_id="a", text=long_text, start=500, end=500 + len(long_text))
+    article = " " * 500 + long_text
+    spans = reader.read("who hosted the berlin meetings?", [chunk])
+    assert_well_formed(spans, [chunk], article)
+
+
+def test_empty_inputs_and_bad_directory(tmp_path, tiny_qa_dir):
+    assert NeuralReader(tiny_qa_dir).read("   ", chunks_of(ARTICLE)) == []
+    assert NeuralReader(tiny_qa_dir).read("Who?", []) == []
+    (tmp_path / "notes.txt").write_text("not a model")
+    with pytest.raises(ValueError):
+        NeuralReader(tmp_path).read("Who?", chunks_of(ARTICLE))
+
+
+def test_lazy_loading(tiny_qa_dir):
+    reader = NeuralReader(tiny_qa_dir)
+    assert reader._model is None
+    reader.read("Who hosted the Berlin meetings?", chunks_of(ARTICLE))
+    model = reader._model
+    reader.read("When?", chunks_of(ARTICLE))
+    assert reader._model is model
+
+
+# ------------------------------------------------------------------------------ shipped reader
+
+def test_shipped_reader_is_small_and_complete():
+    config = json.loads((SHIPPED_DIR / "reader_config.json").read_text())
+    assert config["kind"] == "newsdesk-minilm-reader"
+    weights = SHIPPED_DIR / "reader.safetensors"
+    assert weights.stat().st_size < 16 * 1024 * 1024
+    assert (SHIPPED_DIR / "MODEL_CARD.md").exists()
+    reader = NeuralReader()
+    assert reader.min_score == pytest.approx(config["abstain_threshold"]) and 0.0 < reader.min_score < 1.0
+    assert reader._model is None  # reading the threshold does not load the model
+
+
+SEED_STYLE = [
+    ("German Chancellor Friedrich Merz hosted the Berlin meetings on Sunday, which brought together "
+     "Ukrainian President Volodymyr Zelenskyy and U.S. envoys.", "Who hosted the Berlin meetings?", "Merz"),
+    ("The central bank raised its main interest rate to 4.5 percent on Thursday, the highest level "
+     "since 2008, citing persistent inflation.", "What did the central bank raise its rate to?", "4.5"),
+    ("Flooding in the northern province of Kedah forced more than 12,000 people from their homes, "
+     "the national disaster agency said.", "How many people were forced from their homes?", "12,000"),
+    ("The summit will be held in Lisbon in March, organisers announced, after Madrid withdrew its bid.",
+     "Where will the summit be held?", "Lisbon"),
+    ("Shares of Nordwind Energy fell 9 percent after the company cut its profit forecast for the year.",
+     "By how much did Nordwind Energy shares fall?", "9 percent"),
+]
+
+
+@pytest.fixture(scope="module")
+def shipped_reader():
+    return NeuralReader()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("passage,question,expected", SEED_STYLE)
+def test_shipped_reader_answers_seed_style_questions(shipped_reader, passage, question, expected):
+    prefix = "Berlin (Reuters) — "
+    article = prefix + passage
+    chunk = Chunk(id=0, article_id="news-1", text=passage, start=len(prefix), end=len(article))
+    spans = shipped_reader.read(question, [chunk])
+    assert_well_formed(spans, [chunk], article)
+    assert expected in spans[0].text
+    assert len(spans[0].text.split()) <= 6
+
+
+@pytest.mark.slow
+def test_shipped_reader_prefers_the_chunk_that_answers(shipped_reader):
+    article = ("Markets were calm on Monday as traders awaited data. Analysts expect little change this week. "
+               "German Chancellor Friedrich Merz hosted the Berlin meetings on Sunday with European leaders.")
+    cut = article.index("German")
+    chunks = [Chunk(0, "a", article[:cut], 0, cut), Chunk(1, "a", article[cut:], cut, len(article))]
+    spans = shipped_reader.read("Who hosted the Berlin meetings?", chunks)
+    assert_well_formed(spans, chunks, article)
+    assert spans[0].chunk_id == 1 and "Merz" in spans[0].text
+    best_wrong = max(s.score for s in spans if s.chunk_id == 0)
+    assert spans[0].score > best_wrong
