@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import logging
 import math
+import re
 import statistics
 import threading
 import time
@@ -58,6 +59,12 @@ def ask(telegram, chat_id: int, user_id: int, text: str, *, kind: str = "private
 # ------------------------------------------------------------------ asking
 
 
+RIVERSIDE_QUOTES = (
+    "Mayor Elena Novak opened the Riverside Harvest Festival on Saturday morning.",
+    "The Riverside Harvest Festival was opened by Mayor Elena Novak, who cut a ribbon of woven wheat.",
+)
+
+
 def test_private_question_gets_the_answer_quote_and_citations(desk, telegram, start_bot):
     start_bot(desk)
     question = telegram.push_message(USER, USER, RIVERSIDE)
@@ -66,11 +73,12 @@ def test_private_question_gets_the_answer_quote_and_citations(desk, telegram, st
     check_telegram_html(text)
     assert reply.params["parse_mode"] == "HTML"
     assert text.startswith("<b>Elena Novak</b>")
-    assert "<blockquote>Mayor Elena Novak opened the Riverside Harvest Festival on Saturday morning.</blockquote>" in text
-    assert "2 sources agree: Riverside Gazette, Valley Times." in text
-    assert ('1. <b>Riverside Gazette</b> — <a href="https://gazette.example/harvest?a=1&amp;b=2">'
-            "“Riverside Harvest Festival draws record crowd”</a> (2025-10-04)") in text
-    assert "2. <b>Valley Times</b> — “Harvest festival opens by the river” (2025-10-05)" in text
+    # Both outlets state it; whichever the reader ranks first gives the quote and comes first.
+    assert any(f"<blockquote>{quote}</blockquote>" in text for quote in RIVERSIDE_QUOTES)
+    assert re.search(r"2 sources agree: (Riverside Gazette, Valley Times|Valley Times, Riverside Gazette)\.", text)
+    assert re.search(r'[12]\. <b>Riverside Gazette</b> — <a href="https://gazette.example/harvest\?a=1&amp;b=2">'
+                     r"“Riverside Harvest Festival draws record crowd”</a> \(2025-10-04\)", text)
+    assert re.search(r"[12]\. <b>Valley Times</b> — “Harvest festival opens by the river” \(2025-10-05\)", text)
     assert reply.params["reply_markup"] == {"inline_keyboard": [[{"text": "Show the passages", "callback_data": "passages"}]]}
     typing = telegram.requests("sendChatAction", chat_id=USER, action="typing")
     assert typing and typing[0].at <= reply.at

@@ -177,7 +177,7 @@ def test_webhook_mode_answers_updates_with_the_secret_and_refuses_the_rest(desk,
         check_telegram_html(text)
         assert answer.params["parse_mode"] == "HTML"
         assert text.startswith("<b>Elena Novak</b>")
-        assert "<blockquote>Mayor Elena Novak opened the Riverside Harvest Festival on Saturday morning.</blockquote>" in text
+        assert "<blockquote>" in text and "Elena Novak" in text.split("<blockquote>", 1)[1]
         assert telegram.requests("sendChatAction", chat_id=USER, action="typing")
 
         telegram.quiet(0.3)

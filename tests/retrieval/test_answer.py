@@ -1,6 +1,6 @@
 from newsdesk.retrieval.answer import assemble_answer, missing_names, rank_answers
 from newsdesk.retrieval.squad import exact_match, f1_score, normalize_answer
-from newsdesk.types import Span
+from newsdesk.types import Hit, Span
 
 
 def _span(desk, text, outlet, score):
@@ -46,7 +46,8 @@ def test_disagreeing_sources_are_reported(seed_desk):
     start = article.text.index("nearly three")
     chunk = next(c for c in seed_desk.index.chunks if c.article_id == article.id and c.start <= start < c.end)
     spans.append(Span("nearly three", article.id, chunk.id, start, start + 12, 0.6))
-    answer = assemble_answer(question, spans, seed_desk.index, seed_desk.retrieve(question, k=5))
+    hits = [Hit(seed_desk.index.chunk(s.chunk_id), 1.0) for s in spans]  # equally relevant passages
+    answer = assemble_answer(question, spans, seed_desk.index, hits)
     assert answer.text == "nearly four"
     assert [a.text for a in answer.alternatives] == ["nearly three"]
 
@@ -56,3 +57,12 @@ def test_official_squad_normalisation():
     assert exact_match("the Black Sea", "Black Sea") == 1.0
     assert round(f1_score("grain and oil exports", "grain and oil"), 3) == 0.857
     assert f1_score("", "x") == 0.0
+
+
+def test_retrieval_rank_chooses_between_equally_sure_readings(seed_desk):
+    question = "Who hosted the Berlin talks?"
+    merz, putin = _span(seed_desk, "Friedrich Merz", "NewsNeck", 0.5), _span(seed_desk, "Vladimir Putin", "Outlook", 0.55)
+    hits = [Hit(seed_desk.index.chunk(merz.chunk_id), 0.9), Hit(seed_desk.index.chunk(putin.chunk_id), 0.3)]
+    answer = assemble_answer(question, [merz, putin], seed_desk.index, hits)
+    assert answer.text == "Friedrich Merz" and answer.score == 0.5  # the score is the reader's own confidence
+    assert assemble_answer(question, [putin], seed_desk.index, hits[:1]).abstained  # its passage was not retrieved
