@@ -108,9 +108,6 @@ class Index:
     def article_of(self, chunk: Chunk) -> Article:
         return self.articles[chunk.article_id]
 
-    def chunks_of(self, article_id: str) -> list[Chunk]:
-        return [c for c in self.chunks if c.article_id == article_id]
-
     def search_dense(self, query_vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top ``n`` chunk ids by cosine similarity, only among ``allowed`` ids when given."""
         import faiss
@@ -170,11 +167,14 @@ def build_index(
     vectors = np.zeros((0, encoder.dim), dtype=np.float32)
     kept_vectors: list[np.ndarray] = []
     new_chunks: list[tuple[Article, int, int]] = []
+    previous_chunks: dict[str, list[Chunk]] = {}
     if previous is not None:
         next_id = max((c.id for c in previous.chunks), default=-1) + 1
+        for chunk in previous.chunks:
+            previous_chunks.setdefault(chunk.article_id, []).append(chunk)
     for article in articles.values():
         if reuse and article.id in previous.articles:
-            old = previous.chunks_of(article.id)
+            old = previous_chunks.get(article.id, [])
             chunks.extend(old)
             if old:
                 kept_vectors.append(np.vstack([previous.vectors.reconstruct(c.id) for c in old]))
