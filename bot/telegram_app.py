@@ -889,7 +889,7 @@ def run_bot(args, settings) -> int:
         else:
             application.run_polling(allowed_updates=updates, bootstrap_retries=BOOTSTRAP_RETRIES, close_loop=False,
                                     **stopping)
-    except InvalidToken as error:
+    except InvalidToken:
         # PTB's own message quotes the token: leave it out.
         raise NewsdeskError("Telegram rejected the bot token; check TELEGRAM_BOT_TOKEN (and --api-url if you set it)") from None
     except NetworkError as error:

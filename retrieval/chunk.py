@@ -71,7 +71,7 @@ def _split_long(text: str, start: int, end: int, max_tokens: int, count_tokens: 
     """Cut an over-long sentence at word boundaries so no piece exceeds the window."""
     words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
     counts = count_tokens([text[s:e] for s, e in words])
-    pieces, piece_start, used = [], None, 0
+    pieces, piece_start, used, prev_end = [], None, 0, start
     for (s, e), n in zip(words, counts):
         if n > max_tokens:  # a single "word" longer than the window (a URL, a table row): cut by characters
             if piece_start is not None:

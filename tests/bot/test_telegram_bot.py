@@ -309,7 +309,7 @@ def test_uploads_from_non_admins_and_bad_files_are_refused_with_a_reason(desk, t
     ]
     for user, data, name, declared, reason in cases:
         upload = telegram.push_document(user, user, data, name, declared_size=declared)
-        text = telegram.wait_for(lambda: replies_to(telegram, upload))[0].params["text"]
+        text = telegram.wait_for(lambda upload=upload: replies_to(telegram, upload))[0].params["text"]
         assert reason in text, (name, text)
     assert len(telegram.requests("getFile")) == 3  # only the admin's files of the right type and size
     assert len(desk.sources()) == 8

@@ -86,8 +86,6 @@ def test_bring_your_own_model_gives_exact_article_offsets(tiny_qa_dir):
 
 def test_span_at_the_very_end_of_a_chunk_and_after_unicode(tiny_qa_dir, monkeypatch):
     """Force the model to pick the last context token and a token after 'Zürich — 東京'."""
-    import torch
-
     reader = NeuralReader(tiny_qa_dir)
     reader.read("warm up", chunks_of(ARTICLE))  # loads the model
     chunks = chunks_of(ARTICLE)

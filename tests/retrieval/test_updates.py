@@ -136,6 +136,8 @@ def test_questions_never_fail_while_another_process_ingests(tmp_path, fake_encod
         answer = desk.ask("Who greeted the crew in Kiel?")  # must never raise
         index = desk.index
         assert len(index.chunks) == index.vectors.ntotal == index.manifest["counts"]["chunks"]  # a complete version
+        # Whatever it answered is quoted from articles of a version it could load whole.
+        assert all(index.articles[c.article_id].text[c.start:c.end] == c.quote for c in answer.citations)
         seen_counts.add(len(index.articles))
         asked += 1
     out, err = writer.communicate(timeout=60)
