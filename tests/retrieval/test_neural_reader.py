@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.retrieval.neural_reader import SHIPPED_DIR, NeuralReader
+from newsdesk.retrieval.neural_reader import SHIPPED_DIR, NeuralReader, cut_windows
 from newsdesk.types import Chunk, Span
 
 # Characters before the answer include non-ASCII (umlaut, em dash, CJK) so that token offsets and
@@ -89,31 +89,27 @@ def test_span_at_the_very_end_of_a_chunk_and_after_unicode(tiny_qa_dir, monkeypa
     reader = NeuralReader(tiny_qa_dir)
     reader.read("warm up", chunks_of(ARTICLE))  # loads the model
     chunks = chunks_of(ARTICLE)
-    model = reader._model
-    original_forward = model.forward
+    runner = reader._run
     targets = {}
 
-    def rigged_forward(*args, **kwargs):
-        out = original_forward(*args, **kwargs)
-        start, end = out.start_logits.clone(), out.end_logits.clone()
+    def rigged_runner(inputs):
+        start, end = runner(inputs)
         for w, (s, e) in targets.items():
             start[w, s] += 100.0
             end[w, e] += 100.0
-        out.start_logits, out.end_logits = start, end
-        return out
+        return start, end
 
-    tok = reader._tokenizer
     question = "Who hosted the Berlin meetings?"
-    enc = tok([question] * 3, [c.text for c in chunks], return_offsets_mapping=True)
+    windows = cut_windows(reader._tokenizer, question, [c.text for c in chunks], reader._max_len, reader._stride)
     for w, chunk in enumerate(chunks):
-        context = [i for i, s in enumerate(enc.sequence_ids(w)) if s == 1]
+        context = [i for i, is_context in enumerate(windows.is_context[w]) if is_context]
         if w == 1:  # "Merz" in the middle chunk, after the non-ASCII text
-            offs = enc["offset_mapping"][w]
+            offs = windows.offsets[w]
             merz = [i for i in context if chunk.text[offs[i][0]: offs[i][1]].lower() == "merz"]
             targets[w] = (merz[0], merz[0])
         else:  # the last token of the chunk
             targets[w] = (context[-1], context[-1])
-    monkeypatch.setattr(model, "forward", rigged_forward)
+    monkeypatch.setattr(reader, "_run", rigged_runner)
 
     spans = reader.read(question, chunks)
     assert_well_formed(spans, chunks, ARTICLE)
@@ -147,11 +143,11 @@ def test_empty_inputs_and_bad_directory(tmp_path, tiny_qa_dir):
 
 def test_lazy_loading(tiny_qa_dir):
     reader = NeuralReader(tiny_qa_dir)
-    assert reader._model is None
+    assert reader._run is None
     reader.read("Who hosted the Berlin meetings?", chunks_of(ARTICLE))
-    model = reader._model
+    runner = reader._run
     reader.read("When?", chunks_of(ARTICLE))
-    assert reader._model is model
+    assert reader._run is runner
 
 
 # ------------------------------------------------------------------------------ shipped reader
@@ -164,7 +160,7 @@ def test_shipped_reader_is_small_and_complete():
     assert (SHIPPED_DIR / "MODEL_CARD.md").exists()
     reader = NeuralReader()
     assert reader.min_score == pytest.approx(config["abstain_threshold"]) and 0.0 < reader.min_score < 1.0
-    assert reader._model is None  # reading the threshold does not load the model
+    assert reader._run is None  # reading the threshold does not load the model
 
 
 SEED_STYLE = [
@@ -209,3 +205,39 @@ def test_shipped_reader_prefers_the_chunk_that_answers(shipped_reader):
     assert spans[0].chunk_id == 1 and "Merz" in spans[0].text
     best_wrong = max(s.score for s in spans if s.chunk_id == 0)
     assert spans[0].score > best_wrong
+
+
+# ------------------------------------------------------------------------------------ windows
+
+def test_windows_overlap_and_carry_the_question():
+    from newsdesk.retrieval.neural_reader import _bundled_tokenizer
+
+    tokenizer = _bundled_tokenizer()  # its tokenizer.json pads and truncates to 128: that must be off
+    long_text = " ".join(f"word{i}" for i in range(300))
+    windows = cut_windows(tokenizer, "Who won?", [long_text, "Short one."], max_len=64, stride=16)
+    assert windows.chunk_of[-1] == 1 and windows.chunk_of.count(0) > 1
+    question_ids = tokenizer.encode("Who won?").ids[:-1]  # [CLS] who won ? (then [SEP])
+    seen = []
+    for row, chunk_index in enumerate(windows.chunk_of):
+        n = int(windows.attention_mask[row].sum())
+        assert n <= 64
+        assert windows.input_ids[row, : len(question_ids)].tolist() == question_ids
+        context = [windows.offsets[row][i] for i in range(n) if windows.is_context[row, i]]
+        text = [long_text, "Short one."][chunk_index]
+        assert context and all(text[s:e].strip() == text[s:e] for s, e in context)
+        if chunk_index == 0:
+            seen.append((context[0][0], context[-1][1]))
+    # consecutive windows of one chunk overlap, and together they reach the end of the text
+    assert all(later[0] < earlier[1] for earlier, later in zip(seen, seen[1:]))
+    assert seen[-1][1] == len(long_text)
+    assert int(windows.attention_mask[-1].sum()) < 20  # the short pair is not padded to 128
+
+
+@pytest.mark.slow
+def test_onnx_and_torch_runtimes_agree(shipped_reader):
+    torch_reader = NeuralReader(runtime="torch")
+    for passage, question, _ in SEED_STYLE:
+        chunk = [Chunk(id=0, article_id="a", text=passage, start=0, end=len(passage))]
+        fast, plain = shipped_reader.read(question, chunk), torch_reader.read(question, chunk)
+        assert fast[0].text == plain[0].text
+        assert fast[0].score == pytest.approx(plain[0].score, abs=0.05)

@@ -1,0 +1,158 @@
+"""ONNX Runtime for the bundled models: exported once from the local weights, cached, then
+loaded without torch.
+
+The first use of a model exports it with ``torch.onnx`` (a few seconds), optionally quantises
+its matrix products to int8 per output channel (ONNX Runtime's dynamic quantisation: weights in
+int8, activations quantised on the fly, VNNI instructions where the CPU has them), and keeps the
+file under the cache directory.  Every later process loads the cached file with onnxruntime alone,
+which is what makes ``newsdesk ask`` start quickly.  Nothing is downloaded.
+
+The cache key is the source weights (path, size, modification time), the recipe version and the
+onnxruntime version, so an upgraded package or retrained reader is exported again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Iterable
+
+log = logging.getLogger(__name__)
+
+RECIPE_VERSION = 1  # bump when the export or quantisation recipe changes
+PRECISIONS = ("int8", "fp32")
+
+
+class RuntimeUnavailable(RuntimeError):
+    """ONNX Runtime (or the export toolchain) is missing or failed; callers fall back to torch."""
+
+
+def cache_dir() -> Path:
+    """``NEWSDESK_CACHE``, else ``$XDG_CACHE_HOME/newsdesk``, else ``~/.cache/newsdesk``."""
+    if os.environ.get("NEWSDESK_CACHE"):
+        return Path(os.environ["NEWSDESK_CACHE"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "newsdesk"
+
+
+def fingerprint(sources: Iterable[Path], **recipe) -> str:
+    """A short key for compiled files: the sources' identity, the recipe and the runtime version."""
+    import onnxruntime
+
+    parts = [[str(p), p.stat().st_size, p.stat().st_mtime_ns] for p in map(Path, sources)]
+    blob = json.dumps([parts, recipe, RECIPE_VERSION, onnxruntime.__version__], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def compiled_model(name: str, key: str, export: Callable[[Path], None], precision: str,
+                   heads: int, hidden: int) -> Path:
+    """The cached ONNX file ``name-key-precision.onnx``, made by ``export`` (+ int8) if missing.
+
+    Several processes may ask at once: one exports under a file lock, the others wait and reuse.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r} (choose from {', '.join(PRECISIONS)})")
+    folder = cache_dir()
+    target = folder / f"{name}-{key}-{precision}.onnx"
+    if target.is_file():
+        return target
+    from filelock import FileLock
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise RuntimeUnavailable(f"cannot create the model cache {folder} ({error.strerror})") from None
+    with FileLock(str(folder / f".{name}.lock")):
+        if target.is_file():
+            return target
+        print(f"Preparing the fast {name} ({precision}, once; cached in {folder})…", file=sys.stderr, flush=True)
+        fp32 = folder / f"{name}-{key}-fp32.onnx"
+        if not fp32.is_file():
+            _atomically(fp32, lambda path: (export(path), fuse_bert_operators(path, heads, hidden)))
+        if precision == "int8":
+            _atomically(target, lambda path: quantize_int8(fp32, path))
+            fp32.unlink(missing_ok=True)  # 4x the size of the int8 file and not needed by default
+    return target
+
+
+def _atomically(target: Path, write: Callable[[Path], None]) -> None:
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        write(partial)
+        os.replace(partial, target)
+    except Exception as error:
+        partial.unlink(missing_ok=True)
+        raise RuntimeUnavailable(f"could not prepare {target.name}: {type(error).__name__}: {error}") from error
+
+
+def export_to_onnx(module, example_inputs: dict, output_names: list[str], path: Path) -> None:
+    """Trace ``module`` (keyword inputs, batch and sequence axes dynamic) into ``path``."""
+    import warnings
+
+    import torch
+
+    names = list(example_inputs)
+    dynamic = {n: {0: "batch", 1: "sequence"} for n in names + output_names}
+    with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes on shapes that are dynamic by design
+        torch.onnx.export(module, tuple(example_inputs.values()), str(path), input_names=names,
+                          output_names=output_names, dynamic_axes=dynamic, opset_version=17, dynamo=False)
+
+
+def fuse_bert_operators(path: Path, heads: int, hidden: int) -> None:
+    """Rewrite ``path`` with ONNX Runtime's BERT fusions (attention, layer norm, GELU) in place."""
+    import logging as logging_
+
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    quiet = logging_.getLogger("onnxruntime.transformers")
+    level, quiet.level = quiet.level, logging_.ERROR
+    try:
+        optimize_model(str(path), model_type="bert", num_heads=heads, hidden_size=hidden,
+                       opt_level=1).save_model_to_file(str(path))
+    finally:
+        quiet.setLevel(level)
+
+
+def quantize_int8(source: Path, target: Path) -> None:
+    """Dynamic int8 quantisation (matrix products, fused attention, embeddings), one scale per
+    output channel.
+
+    Per-channel scales keep the encoder's vectors at cosine 0.994 (mean; 0.989 worst) of fp32 on
+    SQuAD paragraphs; one scale per tensor drops that to 0.95, and uint8 weights to 0.98.
+    """
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # quantize_dynamic warns on the root logger about pre-processing
+    try:
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    finally:
+        root.setLevel(level)
+
+
+def open_session(path: Path, threads: int | None = None):
+    """An inference session on the CPU; ``threads`` defaults to ONNX Runtime's choice (cores)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3  # warnings about unused initialisers are noise to users
+    if threads:
+        options.intra_op_num_threads = threads
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def onnxruntime_available() -> bool:
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
