@@ -1,7 +1,8 @@
 # newsdesk: the Telegram bot by default; the index lives in the /data volume.
 FROM python:3.11-slim
 
-ENV PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 NEWSDESK_HOME=/data
+# The models' one-time ONNX export is cached in the volume too, so a restart starts quickly.
+ENV PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 NEWSDESK_HOME=/data NEWSDESK_CACHE=/data/cache
 WORKDIR /app
 
 # The CPU build of torch first: the project pins torch==2.13.0, and PyPI's Linux wheel

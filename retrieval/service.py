@@ -27,6 +27,7 @@ from newsdesk.retrieval.index import (
     index_root,
     load_index,
     read_articles,
+    read_manifest,
     save_index,
 )
 from newsdesk.retrieval.ingest import Rejected, load_articles
@@ -46,7 +47,10 @@ class Settings:
     home: Path
     model_path: str | None = None  # None: the bundled all-MiniLM-L6-v2
     reader: str = "default"  # "default" (the shipped trained reader), "baseline", or a model directory
+    runtime: str = "onnx"  # "onnx" (int8 encoder, cached ONNX reader) or "torch" (the plain path)
     chunker: ChunkerSettings = ChunkerSettings()
+    # "auto", "flat", "ivf" or "ivf-sq8" (retrieval/index.py); None keeps the index's own choice
+    index_type: str | None = None
 
 
 @dataclass
@@ -60,6 +64,7 @@ class IngestReport:
     rejected: list[Rejected] = field(default_factory=list)
     chunks_embedded: int = 0
     seconds: float = 0.0
+    index_type: str | None = None  # of the version written, when one was
 
     @property
     def changed(self) -> bool:
@@ -90,7 +95,7 @@ def validate_question(question: str) -> str:
     return question
 
 
-def make_reader(choice: str):
+def make_reader(choice: str, runtime: str = "onnx"):
     """The reader named by ``choice``: "default", "baseline", or a local model directory."""
     from newsdesk.retrieval.reader import BaselineReader
 
@@ -102,11 +107,11 @@ def make_reader(choice: str):
         if not (SHIPPED_DIR / "reader_config.json").is_file():  # a checkout without trained weights
             log.warning("the trained reader is not installed; using the baseline reader")
             return BaselineReader()
-        return NeuralReader(None)
+        return NeuralReader(None, runtime)
     path = Path(choice).expanduser()
     if not path.is_dir():
         raise ValueError(f"reader {choice!r} is not a model directory (use 'default', 'baseline' or a path)")
-    return NeuralReader(path)
+    return NeuralReader(path, runtime)
 
 
 class Newsdesk:
@@ -131,13 +136,13 @@ class Newsdesk:
         if self._encoder is None:
             from newsdesk.embeddings.encoder import load_encoder
 
-            self._encoder = load_encoder(self.settings.model_path)
+            self._encoder = load_encoder(self.settings.model_path, self.settings.runtime)
         return self._encoder
 
     @property
     def reader(self):
         if self._reader is None:
-            self._reader = make_reader(self.settings.reader)
+            self._reader = make_reader(self.settings.reader, self.settings.runtime)
         return self._reader
 
     @property
@@ -246,11 +251,13 @@ class Newsdesk:
         except IndexMissing:
             return None
 
-    def _commit(self, articles: Iterable[Article], previous: Index | None, progress: bool) -> int:
-        """Write ``articles`` as the next index version; returns how many chunks were embedded."""
-        index, counts = build_index(articles, self.encoder, self.settings.chunker, previous, progress)
+    def _commit(self, articles: Iterable[Article], previous: Index | None, progress: bool, report: IngestReport,
+                index_type: str | None = None) -> None:
+        """Write ``articles`` as the next index version; the report gets the chunks embedded."""
+        index, counts = build_index(articles, self.encoder, self.settings.chunker, previous, progress,
+                                    index_type=index_type or self.settings.index_type)
         save_index(index, self.settings.home)
-        return counts["embedded"]
+        report.chunks_embedded, report.index_type = counts["embedded"], index.index_type
 
     def ingest(self, paths: Iterable[str | Path], progress: bool = False, prune: bool = False) -> IngestReport:
         """Add the articles under ``paths``: new ones are embedded, known ones skipped, and a
@@ -287,7 +294,7 @@ class Newsdesk:
                 (report.replaced if article.path in replaced_paths else report.added).append(article)
             report.removed = [a for a in report.removed if a.path not in {r.path for r in report.replaced}]
             if report.changed or previous is None and current:
-                report.chunks_embedded = self._commit(current.values(), previous, progress)
+                self._commit(current.values(), previous, progress, report)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -309,7 +316,7 @@ class Newsdesk:
                     raise ValueError(f"{target!r} matches {'no' if not matches else 'more than one'} indexed article; see `newsdesk sources`")
                 for article in matches:
                     report.removed.append(current.pop(article.id))
-            report.chunks_embedded = self._commit(current.values(), previous, progress=False)
+            self._commit(current.values(), previous, False, report)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -324,8 +331,12 @@ class Newsdesk:
         started = time.perf_counter()
         with self._writer("rebuild"):
             articles = read_articles(self.settings.home)
-            embedded = self._commit(articles, None, progress)
-        return IngestReport(added=list(articles), chunks_embedded=embedded, seconds=time.perf_counter() - started)
+            report = IngestReport(added=list(articles))
+            manifest = read_manifest(self.settings.home)  # a type chosen earlier holds unless another is given
+            kept = (manifest or {}).get("index", {}).get("requested")
+            self._commit(articles, None, progress, report, self.settings.index_type or kept)
+        report.seconds = time.perf_counter() - started
+        return report
 
     def sources(self) -> list[dict]:
         """The indexed articles, newest first, with how many chunks each has."""

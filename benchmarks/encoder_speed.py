@@ -1,0 +1,115 @@
+"""Encoder runtimes side by side: throughput on the same chunks, and what each does to recall.
+
+    python benchmarks/encoder_speed.py ../shared/data/squad-dev-v1.1-part-a.json [--sample 384]
+
+Throughput: the first ``--sample`` chunks of the file's paragraphs (cut by newsdesk's chunker,
+about 200 word pieces at most), embedded by each candidate; every candidate runs twice in turn
+and its faster run counts, so a busy machine hurts all of them alike. "plain" is
+sentence-transformers fp32 with its default batch size, the reference of issue 6.
+Recall: every paragraph indexed once with the plain encoder and once with the default (fast)
+one, then hybrid and dense recall@1/5/20 of each question's own paragraph (all questions).
+"""
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from newsdesk.embeddings.encoder import OnnxEncoder, SentenceTransformerEncoder
+from newsdesk.retrieval.chunk import ChunkerSettings, chunk_text
+from newsdesk.retrieval.evaluate import paragraph_articles
+from newsdesk.retrieval.ingest import article_id
+from newsdesk.retrieval.index import embedding_text
+from newsdesk.retrieval.service import Newsdesk, Settings
+from newsdesk.retrieval.squad import load_squad
+
+RECALL_AT = (1, 5, 20)
+
+
+def candidates():
+    """name -> a function embedding a list of texts (each model loaded before timing)."""
+    import torch
+
+    plain = SentenceTransformerEncoder()
+    plain.model.encode(["warm up"])
+    bf16 = SentenceTransformerEncoder()
+    bf16.model.to(torch.bfloat16)
+    dynamic_int8 = SentenceTransformerEncoder()
+    dynamic_int8._model = torch.ao.quantization.quantize_dynamic(dynamic_int8.model, {torch.nn.Linear}, dtype=torch.qint8)
+    onnx_fp32, onnx_int8 = OnnxEncoder(precision="fp32"), OnnxEncoder()
+    return {
+        "plain: sentence-transformers fp32 (batch 32)": lambda texts: plain.model.encode(texts, normalize_embeddings=True),
+        "torch bf16": lambda texts: bf16.model.encode(texts, normalize_embeddings=True).astype(np.float32),
+        "torch int8 dynamic quantisation": lambda texts: dynamic_int8.model.encode(texts, normalize_embeddings=True),
+        "ONNX Runtime fp32 (batch 8)": onnx_fp32.embed,
+        "ONNX Runtime int8 per channel (batch 8) = default": onnx_int8.embed,
+    }
+
+
+def throughput(texts: list[str]) -> list[dict]:
+    runs = candidates()
+    reference = None
+    seconds = {name: [] for name in runs}
+    cosine = {}
+    for _ in range(2):
+        for name, embed in runs.items():
+            embed(texts[:8])
+            started = time.perf_counter()
+            vectors = np.asarray(embed(texts), dtype=np.float32)
+            seconds[name].append(time.perf_counter() - started)
+            if reference is None:
+                reference = vectors
+            cosine[name] = float((vectors * reference).sum(1).mean())
+    plain = min(seconds[next(iter(runs))])
+    return [{"runtime": name, "chunks_per_s": round(len(texts) / min(s), 1), "speedup": round(plain / min(s), 2),
+             "mean_cosine_to_plain": round(cosine[name], 4)} for name, s in seconds.items()]
+
+
+def recall(questions, encoder) -> dict:
+    with tempfile.TemporaryDirectory() as home:
+        desk = Newsdesk(Settings(home=Path(home), reader="baseline"), encoder=encoder)
+        desk.add_articles(list(paragraph_articles(questions).values()))
+        found = {mode: {at: 0 for at in RECALL_AT} for mode in ("hybrid", "dense")}
+        for q in questions:
+            for mode in found:
+                ranked = [h.chunk.article_id for h in desk.retrieve(q.question, k=max(RECALL_AT), mode=mode)]
+                for at in RECALL_AT:
+                    found[mode][at] += article_id(q.context) in ranked[:at]
+    return {mode: {f"@{at}": round(100 * n / len(questions), 2) for at, n in counts.items()} for mode, counts in found.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("squad", type=Path)
+    parser.add_argument("--sample", type=int, default=384, help="chunks timed per runtime")
+    parser.add_argument("--no-recall", action="store_true", help="only the throughput table")
+    args = parser.parse_args()
+    questions = load_squad(args.squad)
+    articles = list(paragraph_articles(questions).values())
+    counter = OnnxEncoder()
+    texts = []
+    for article in articles:
+        for start, end in chunk_text(article.text, counter.count_tokens, ChunkerSettings()):
+            texts.append(embedding_text(article, article.text[start:end]))
+    texts = texts[: args.sample]
+    result = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "chunks_timed": len(texts),
+        "mean_tokens": round(float(np.mean(counter.count_tokens(texts))), 1),
+        "throughput": throughput(texts),
+    }
+    print(json.dumps(result, indent=2), flush=True)
+    if not args.no_recall:
+        result["recall"] = {"plain (torch fp32)": recall(questions, SentenceTransformerEncoder()),
+                            "default (ONNX int8)": recall(questions, OnnxEncoder())}
+        result["questions"] = len(questions)
+        print(json.dumps({k: result[k] for k in ("questions", "recall")}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
