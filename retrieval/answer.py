@@ -90,6 +90,31 @@ def rank_answers(spans: Sequence[Span]) -> list[tuple[str, float, list[Span]]]:
     return sorted(((key, _group_score(members), members) for key, members in groups.items()), key=lambda g: -g[1])
 
 
+def rest_cannot_matter(spans: Sequence[Span], read: Sequence[Hit], unread: Sequence[Hit], min_score: float,
+                       power: float = RETRIEVAL_POWER) -> bool:
+    """Whether reading the ``unread`` hits too could not change the answer to be given.
+
+    A span from an unread chunk weighs at most its chunk's relative retrieval score ** power
+    (a reader score is at most 1), so all of them together add at most the noisy-OR ``W`` of
+    those weights to any answer. If even the runner-up plus ``W`` stays below the rival
+    threshold (DISAGREEMENT_RATIO of the best), no unread chunk can displace the best answer or
+    show a disagreement; and the answer is already confident enough not to abstain. Otherwise
+    the rest must be read.
+    """
+    if not unread or not spans:
+        return not unread
+    hits = list(read) + list(unread)
+    top = max(hit.score for hit in hits) or 1.0
+    most_unread_adds = _noisy_or((hit.score / top) ** power for hit in unread)
+    ranked = rank_answers(weigh_by_retrieval(spans, hits, power))
+    if not ranked:
+        return False
+    best_key, best_weighted, _ = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    confident = {key: score for key, score, _ in rank_answers(spans)}[best_key] >= min_score
+    return confident and _noisy_or([runner_up, most_unread_adds]) < DISAGREEMENT_RATIO * best_weighted
+
+
 def _citation(index: Index, article_id: str, start: int, end: int) -> Citation:
     article = index.articles[article_id]
     q_start, q_end = sentence_around(article.text, start, end)

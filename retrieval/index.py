@@ -156,6 +156,9 @@ class Index:
             if allowed is not None:  # probe more lists, to scan as many allowed chunks as without a filter
                 nprobe = min(record["nlist"], math.ceil(nprobe * self.vectors.ntotal / len(allowed)))
             params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+        # One query scans faster on one OpenMP thread: at 100,000 chunks (flat) 7.7 ms against
+        # 18.5 ms on two, whose start-up costs more than they share (far more on a busy machine).
+        faiss.omp_set_num_threads(1)
         scores, ids = self.vectors.search(query, n, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
@@ -177,7 +180,8 @@ class Index:
         if not tokens[0]:
             return []
         try:
-            documents, scores = self.bm25.retrieve(tokens, k=n, show_progress=False, weight_mask=mask, n_threads=1)
+            # n_threads=0: in this thread; any other value starts a thread pool per question (4 ms)
+            documents, scores = self.bm25.retrieve(tokens, k=n, show_progress=False, weight_mask=mask, n_threads=0)
         except (ValueError, KeyError):  # no query term is in the vocabulary
             return []
         return [(self.chunks[int(d)].id, float(s)) for d, s in zip(documents[0], scores[0]) if s > 0]
@@ -253,6 +257,7 @@ def train_vector_index(kind: str, vectors: np.ndarray, nlist: int | None = None,
     sample = vectors
     if n > TRAIN_PER_LIST * nlist:
         sample = vectors[np.sort(np.random.default_rng(seed).choice(n, TRAIN_PER_LIST * nlist, replace=False))]
+    faiss.omp_set_num_threads(os.cpu_count() or 1)  # k-means uses every core (searches set one)
     ivf.train(np.ascontiguousarray(sample, dtype=np.float32))
     ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct and remove by chunk id
     ivf.nprobe = ivf_nprobe(nlist)  # search_dense passes it per query; stored for other readers

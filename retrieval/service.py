@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from newsdesk.retrieval.answer import assemble_answer
+from newsdesk.retrieval.answer import assemble_answer, rest_cannot_matter
 from newsdesk.retrieval.chunk import ChunkerSettings
 from newsdesk.errors import NewsdeskError
 from newsdesk.retrieval.index import (
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 SUPPORT_DEPTH = 20  # chunks scanned for other outlets that state the same answer
+READ_FIRST = 2  # chunks always read; the others only when they could change the answer
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,7 @@ class Newsdesk:
         support = retrieve(index, question, vector, k=max(k, SUPPORT_DEPTH), filters=filters)
         hits = support[:k]
         retrieved = time.perf_counter()
-        spans = self.reader.read(question, [h.chunk for h in hits])
+        spans = self.read(question, hits)
         read = time.perf_counter()
         answer = assemble_answer(
             question, spans, index, hits, support_hits=support[k:], min_score=self.reader.min_score
@@ -218,6 +219,17 @@ class Newsdesk:
         }
         answer.timings_ms.update({name: round(ms, 2) for name, ms in timings.items()})
         return answer
+
+    def read(self, question: str, hits: Sequence[Hit]) -> list:
+        """The reader's spans over ``hits``: the best ``READ_FIRST`` first, the rest only when
+        they could still change the answer (``rest_cannot_matter``); a reader pass costs
+        about 18 ms per full chunk on two cores."""
+        spans = self.reader.read(question, [h.chunk for h in hits[:READ_FIRST]])
+        rest = hits[READ_FIRST:]
+        if rest and not rest_cannot_matter(spans, hits[:READ_FIRST], rest, self.reader.min_score):
+            spans = sorted(spans + self.reader.read(question, [h.chunk for h in rest]),
+                           key=lambda s: (-s.score, s.chunk_id, s.start))
+        return spans
 
     # -------------------------------------------------------------- articles
     @contextlib.contextmanager

@@ -92,11 +92,16 @@ def test_span_at_the_very_end_of_a_chunk_and_after_unicode(tiny_qa_dir, monkeypa
     runner = reader._run
     targets = {}
 
-    def rigged_runner(inputs):
+    calls = []
+
+    def rigged_runner(inputs):  # windows are run one at a time, in order
         start, end = runner(inputs)
-        for w, (s, e) in targets.items():
-            start[w, s] += 100.0
-            end[w, e] += 100.0
+        w = len(calls)
+        calls.append(w)
+        if w in targets:
+            s, e = targets[w]
+            start[0, s] += 100.0
+            end[0, e] += 100.0
         return start, end
 
     question = "Who hosted the Berlin meetings?"
