@@ -1,6 +1,6 @@
 """Index build throughput (chunks/s): every paragraph of a SQuAD file, embedded and indexed.
 
-    python benchmarks/index_throughput.py ../shared/data/squad-dev-v1.1-part-a.json [--limit 300]
+    python benchmarks/index_throughput.py ../shared/data/squad-dev-v1.1-part-a.json [--limit 300] [--runtime torch]
 """
 
 import argparse
@@ -21,9 +21,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("squad", type=Path)
     parser.add_argument("--limit", type=int, help="only the first N paragraphs")
+    parser.add_argument("--runtime", default="onnx", choices=["onnx", "torch"])
     args = parser.parse_args()
     articles = list(paragraph_articles(load_squad(args.squad)).values())[: args.limit]
-    encoder = load_encoder(None)
+    encoder = load_encoder(None, args.runtime)
     encoder.embed(["warm up"])  # model load is not indexing time
     with tempfile.TemporaryDirectory() as home:
         desk = Newsdesk(Settings(home=Path(home), reader="baseline"), encoder=encoder)
@@ -32,7 +33,7 @@ def main() -> None:
         seconds = time.perf_counter() - started
     print(json.dumps({
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-        "articles": len(articles), "chunks": report.chunks_embedded, "seconds": round(seconds, 1),
+        "runtime": args.runtime, "articles": len(articles), "chunks": report.chunks_embedded, "seconds": round(seconds, 1),
         "chunks_per_second": round(report.chunks_embedded / seconds, 1),
     }, indent=2))
 

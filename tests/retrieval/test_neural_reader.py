@@ -10,6 +10,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newsdesk.retrieval.neural_reader import SHIPPED_DIR, NeuralReader, cut_windows
@@ -92,16 +93,11 @@ def test_span_at_the_very_end_of_a_chunk_and_after_unicode(tiny_qa_dir, monkeypa
     runner = reader._run
     targets = {}
 
-    calls = []
-
-    def rigged_runner(inputs):  # windows are run one at a time, in order
+    def rigged_runner(inputs):
         start, end = runner(inputs)
-        w = len(calls)
-        calls.append(w)
-        if w in targets:
-            s, e = targets[w]
-            start[0, s] += 100.0
-            end[0, e] += 100.0
+        for w, (s, e) in targets.items():
+            start[w, s] += 100.0
+            end[w, e] += 100.0
         return start, end
 
     question = "Who hosted the Berlin meetings?"
@@ -127,6 +123,24 @@ def test_span_at_the_very_end_of_a_chunk_and_after_unicode(tiny_qa_dir, monkeypa
     assert last.end == chunks[2].end == len(ARTICLE) and last.text == "Merz"
     first = best[chunks[0].id]
     assert first.end == chunks[0].end - 1 and first.text == "."  # trailing space is not part of a span
+
+
+def test_unpadded_runs_give_each_window_its_own_logits():
+    from newsdesk.retrieval.neural_reader import run_unpadded
+
+    seen = []
+
+    def run(inputs):  # a fake model: logits are the token ids, so every position is traceable
+        seen.append(inputs["input_ids"].shape)
+        ids = inputs["input_ids"].astype(np.float32)
+        return ids, -ids
+
+    ids = np.array([[101, 7, 8, 102, 0, 0], [101, 5, 6, 9, 10, 102]])
+    inputs = {"input_ids": ids, "attention_mask": (ids > 0).astype(np.int64), "token_type_ids": np.zeros_like(ids)}
+    start, end = run_unpadded(run, inputs)
+    assert seen == [(1, 4), (1, 6)]  # no padding reaches the model
+    assert start[0, :4].tolist() == [101, 7, 8, 102] and start[0, 4:].tolist() == [-1e4, -1e4]
+    assert start[1].tolist() == ids[1].tolist() and end[1].tolist() == (-ids[1]).tolist()
 
 
 def test_long_chunk_is_read_in_stride_windows(tiny_qa_dir):

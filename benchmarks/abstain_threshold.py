@@ -1,0 +1,50 @@
+"""Calibrate the abstain threshold: open retrieval on validation questions, every threshold at once.
+
+    python benchmarks/abstain_threshold.py ../shared/data/squad-dev-v1.1-part-a.json \\
+        --titles Warsaw,Oxygen,Apollo_program,Victoria_and_Albert_Museum [--runtime onnx]
+
+All paragraphs of the file are indexed; each validation question is asked once with the reader
+never abstaining, and the answer's confidence is kept. For each threshold the table gives the
+EM over all questions (an abstention scores 0), the precision of the answers given, and the
+utility +1 per right answer, -0.5 per wrong one (newsdesk prefers silence to a wrong answer).
+"""
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from newsdesk.retrieval.evaluate import paragraph_articles
+from newsdesk.retrieval.service import Newsdesk, Settings
+from newsdesk.retrieval.squad import exact_match, load_squad
+
+THRESHOLDS = (0.0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("squad", type=Path)
+    parser.add_argument("--titles", required=True, type=lambda text: [t.strip() for t in text.split(",") if t.strip()])
+    parser.add_argument("--runtime", default="onnx", choices=["onnx", "torch"])
+    args = parser.parse_args()
+    corpus = load_squad(args.squad)
+    questions = [q for q in corpus if q.title in args.titles]
+    with tempfile.TemporaryDirectory() as home:
+        desk = Newsdesk(Settings(home=Path(home), runtime=args.runtime))
+        desk.add_articles(list(paragraph_articles(corpus).values()))
+        desk.reader.min_score = 0.0
+        results = []
+        for q in questions:
+            answer = desk.ask(q.question)
+            right = bool(answer.text) and max(exact_match(answer.text, gold) for gold in q.answers)
+            results.append((answer.score if answer.text else -1.0, right))
+    print(f"{len(questions)} questions, runtime {args.runtime}")
+    print("| threshold | answered | EM (all questions) | precision | utility |\n|---|---|---|---|---|")
+    for threshold in THRESHOLDS:
+        given = [right for score, right in results if score >= threshold]
+        right = sum(given)
+        print(f"| {threshold} | {len(given)} | {100 * right / len(results):.2f} | "
+              f"{100 * right / max(1, len(given)):.1f}% | {right - 0.5 * (len(given) - right):.1f} |")
+
+
+if __name__ == "__main__":
+    main()
