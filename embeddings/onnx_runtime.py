@@ -21,14 +21,17 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterable
 
+from newsdesk.errors import NewsdeskError
+
 log = logging.getLogger(__name__)
 
 RECIPE_VERSION = 1  # bump when the export or quantisation recipe changes
 PRECISIONS = ("int8", "fp32")
 
 
-class RuntimeUnavailable(RuntimeError):
-    """ONNX Runtime (or the export toolchain) is missing or failed; callers fall back to torch."""
+class RuntimeUnavailable(NewsdeskError):
+    """A model could not be exported or loaded for ONNX Runtime (the reader then falls back to
+    torch; for the encoder the message says to use ``--runtime torch``)."""
 
 
 def cache_dir() -> Path:
@@ -64,18 +67,18 @@ def compiled_model(name: str, key: str, export: Callable[[Path], None], precisio
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise RuntimeUnavailable(f"cannot create the model cache {folder} ({error.strerror})") from None
-    with FileLock(str(folder / f".{name}.lock")):
-        if target.is_file():
-            return target
-        print(f"Preparing the fast {name} ({precision}, once; cached in {folder})…", file=sys.stderr, flush=True)
-        fp32 = folder / f"{name}-{key}-fp32.onnx"
-        if not fp32.is_file():
-            _atomically(fp32, lambda path: (export(path), fuse_bert_operators(path, heads, hidden)))
-        if precision == "int8":
-            _atomically(target, lambda path: quantize_int8(fp32, path))
-            fp32.unlink(missing_ok=True)  # 4x the size of the int8 file and not needed by default
+        with FileLock(str(folder / f".{name}.lock")):
+            if not target.is_file():
+                print(f"Preparing the fast {name} ({precision}, once; cached in {folder})…", file=sys.stderr, flush=True)
+                fp32 = folder / f"{name}-{key}-fp32.onnx"
+                if not fp32.is_file():
+                    _atomically(fp32, lambda path: (export(path), fuse_bert_operators(path, heads, hidden)))
+                if precision == "int8":
+                    _atomically(target, lambda path: quantize_int8(fp32, path))
+                    fp32.unlink(missing_ok=True)  # 4x the size of the int8 file and not needed by default
+    except OSError as error:  # creating the folder or its lock: a read-only, full or mistyped cache
+        raise RuntimeUnavailable(f"cannot write to the model cache {folder} ({error.strerror}); set NEWSDESK_CACHE "
+                                 "to a writable folder or use --runtime torch") from None
     return target
 
 
@@ -86,7 +89,8 @@ def _atomically(target: Path, write: Callable[[Path], None]) -> None:
         os.replace(partial, target)
     except Exception as error:
         partial.unlink(missing_ok=True)
-        raise RuntimeUnavailable(f"could not prepare {target.name}: {type(error).__name__}: {error}") from error
+        raise RuntimeUnavailable(f"could not prepare {target.name} in {target.parent} ({type(error).__name__}: "
+                                 f"{error}); set NEWSDESK_CACHE to a writable folder or use --runtime torch") from error
 
 
 def export_to_onnx(module, example_inputs: dict, output_names: list[str], path: Path) -> None:

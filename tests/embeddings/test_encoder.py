@@ -88,3 +88,13 @@ def test_asking_does_not_import_torch(tmp_path):
     cold = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)
     assert "Merz" in cold.stdout
     assert "torch imported: False exit: 0" in cold.stdout, cold.stderr
+
+
+def test_an_unusable_cache_is_a_clear_error(tmp_path, monkeypatch):
+    from newsdesk.errors import NewsdeskError
+
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("a file where the cache should be")
+    monkeypatch.setenv("NEWSDESK_CACHE", str(not_a_folder))
+    with pytest.raises(NewsdeskError, match="NEWSDESK_CACHE .*--runtime torch"):
+        OnnxEncoder().embed(["anything"])
