@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 QUESTION = "Who hosted the Berlin talks?"
 RUNTIMES = ("torch", "onnx")
@@ -28,7 +27,6 @@ import json, sys, time
 t0 = time.perf_counter()
 from newsdesk.bot import cli
 from newsdesk.retrieval.service import Newsdesk, Settings
-from pathlib import Path
 t1 = time.perf_counter()
 desk = Newsdesk(Settings(home=Path(sys.argv[1]), runtime=sys.argv[2]))
 desk.index

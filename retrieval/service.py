@@ -48,7 +48,7 @@ class Settings:
     home: Path
     model_path: str | None = None  # None: the bundled all-MiniLM-L6-v2
     reader: str = "default"  # "default" (the shipped trained reader), "baseline", or a model directory
-    runtime: str = "onnx"  # "onnx" (int8 encoder, cached ONNX reader) or "torch" (the plain path)
+    runtime: str = "onnx"  # "onnx" (encoder and reader exported to ONNX, int8) or "torch" (the plain path)
     chunker: ChunkerSettings = ChunkerSettings()
     # "auto", "flat", "ivf" or "ivf-sq8" (retrieval/index.py); None keeps the index's own choice
     index_type: str | None = None
