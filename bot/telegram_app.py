@@ -292,14 +292,20 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -
 async def typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int):
     """Show "typing…" in the chat until the block ends (Telegram clears it after ~5 s)."""
 
+    async def show_typing():
+        try:
+            await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        except TelegramError as error:  # only cosmetic: never worth failing the answer
+            log.debug("typing indicator failed: %s", error)
+
     async def keep_typing():
         while True:
-            try:
-                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
-            except TelegramError as error:  # only cosmetic: never worth failing the answer
-                log.debug("typing indicator failed: %s", error)
             await asyncio.sleep(4.5)
+            await show_typing()
 
+    # The first one is sent before the work starts: a quick answer would otherwise cancel it
+    # unsent, or overtake it.
+    await show_typing()
     task = asyncio.create_task(keep_typing())
     try:
         yield
