@@ -115,10 +115,24 @@ class Index:
     bm25: object | None  # bm25s.BM25, None when there are no chunks
     _chunk_by_id: dict[int, Chunk] = field(default_factory=dict, repr=False)
     _position_by_id: dict[int, int] = field(default_factory=dict, repr=False)
+    _chunk_ids_by_article: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _allowed_by_filter: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         self._chunk_by_id = {c.id: c for c in self.chunks}
         self._position_by_id = {c.id: i for i, c in enumerate(self.chunks)}
+        for c in self.chunks:
+            self._chunk_ids_by_article.setdefault(c.article_id, []).append(c.id)
+
+    def chunk_ids_where(self, filters) -> np.ndarray:
+        """Ids of the chunks of the articles that ``filters.allows`` (a hashable ``Filters``),
+        remembered for this version: a bot's users repeat their filters, and an archive of a
+        million chunks takes most of a second to walk."""
+        if filters not in self._allowed_by_filter:
+            ids = [i for article in self.articles.values() if filters.allows(article)
+                   for i in self._chunk_ids_by_article.get(article.id, ())]
+            self._allowed_by_filter[filters] = np.array(sorted(ids), dtype=np.int64)
+        return self._allowed_by_filter[filters]
 
     def chunk(self, chunk_id: int) -> Chunk:
         return self._chunk_by_id[chunk_id]

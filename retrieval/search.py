@@ -71,7 +71,7 @@ def convex_fusion(dense: Sequence[tuple[int, float]], sparse: Sequence[tuple[int
 def allowed_chunk_ids(index: Index, filters: Filters) -> np.ndarray | None:
     if not filters:
         return None
-    return np.array([c.id for c in index.chunks if filters.allows(index.articles[c.article_id])], dtype=np.int64)
+    return index.chunk_ids_where(filters)
 
 
 def retrieve(

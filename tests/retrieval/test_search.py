@@ -31,3 +31,13 @@ def test_each_mode_ranks_the_relevant_chunk_first(seed_desk):
     for mode in ("bm25", "dense", "hybrid"):
         hits = seed_desk.retrieve("Erdogan grain and oil exports Black Sea", k=3, mode=mode)
         assert "Erdogan" in hits[0].chunk.text, mode
+
+
+def test_filtered_chunk_ids_are_exact_and_remembered_per_version(seed_desk):
+    index = seed_desk.index
+    outlook = Filters(outlet="Outlook")
+    expected = sorted(c.id for c in index.chunks if index.articles[c.article_id].outlet == "Outlook")
+    first = index.chunk_ids_where(outlook)
+    assert first.tolist() == expected and expected
+    assert index.chunk_ids_where(Filters(outlet="Outlook")) is first  # equal filters share the work
+    assert index.chunk_ids_where(Filters(outlet="Nobody")).tolist() == []
