@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import os
 import re
@@ -901,6 +902,11 @@ def run_bot(args, settings) -> int:
     except NetworkError as error:
         raise NewsdeskError(f"cannot reach the Bot API at {bot_settings.api_url} "
                             f"({_redact(str(error), bot_settings.token)})") from None
+    except OSError as error:
+        if not webhook_url or error.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        raise NewsdeskError(f"cannot serve the webhook on {args.webhook_listen} port {args.webhook_port} "
+                            f"({error.strerror}); choose another with --webhook-port or --webhook-listen") from None
     except Exception as error:
         if _redact(str(error), bot_settings.token) != str(error):  # never let the token reach the terminal
             raise NewsdeskError(f"the bot stopped: {_redact(str(error), bot_settings.token)}") from None

@@ -225,3 +225,19 @@ def test_a_secret_telegram_would_refuse_is_one_clear_error(secret, bot_env, caps
     assert err.startswith("newsdesk: NEWSDESK_WEBHOOK_SECRET: use 1 to 256 characters") and "\n" not in err
     with pytest.raises(NewsdeskError):
         telegram_app._webhook_secret(secret)
+
+
+@pytest.mark.timeout(60)
+def test_a_webhook_port_in_use_is_a_clear_error(desk, telegram, bot_env):
+    bot_env.setattr("newsdesk.retrieval.service.Newsdesk", lambda settings: desk)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        bot = WebhookBot(["bot", "--home", str(desk.settings.home), "--reader", "baseline", "--api-url", telegram.url,
+                          "--webhook-url", PUBLIC_URL, "--webhook-port", str(port)])
+        bot.thread.start()
+        bot.thread.join(30)
+    assert not bot.thread.is_alive(), "the bot kept running on a port it could not bind"
+    assert isinstance(bot.outcome, NewsdeskError), repr(bot.outcome)
+    assert f"port {port}" in str(bot.outcome) and "--webhook-port" in str(bot.outcome)
