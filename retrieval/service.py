@@ -8,7 +8,7 @@ import os
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -32,7 +32,7 @@ from newsdesk.retrieval.index import (
 )
 from newsdesk.retrieval.ingest import Rejected, load_articles
 from newsdesk.retrieval.search import Filters, Mode, retrieve
-from newsdesk.types import Answer, Article, Hit
+from newsdesk.types import Answer, Article, Chunk, Hit, Span
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,26 @@ def make_reader(choice: str, runtime: str = "onnx"):
     if not path.is_dir():
         raise ValueError(f"reader {choice!r} is not a model directory (use 'default', 'baseline' or a path)")
     return NeuralReader(path, runtime)
+
+
+def _first_of_each_text(hits: Sequence[Hit]) -> tuple[list[Hit], dict[int, list[Chunk]]]:
+    """The hits whose chunk text is new, in order; and, by chunk id, the later chunks that have
+    exactly that text."""
+    first_by_text: dict[str, Chunk] = {}
+    originals, copies = [], {}
+    for hit in hits:
+        first = first_by_text.setdefault(hit.chunk.text, hit.chunk)
+        if first is hit.chunk:
+            originals.append(hit)
+        else:
+            copies.setdefault(first.id, []).append(hit.chunk)
+    return originals, copies
+
+
+def _placed_in(span: Span, source: Chunk, copy: Chunk) -> Span:
+    """``span``, read in ``source``, at the same place in ``copy`` (the same text elsewhere)."""
+    shift = copy.start - source.start
+    return replace(span, article_id=copy.article_id, chunk_id=copy.id, start=span.start + shift, end=span.end + shift)
 
 
 class Newsdesk:
@@ -220,16 +240,30 @@ class Newsdesk:
         answer.timings_ms.update({name: round(ms, 2) for name, ms in timings.items()})
         return answer
 
-    def read(self, question: str, hits: Sequence[Hit]) -> list:
-        """The reader's spans over ``hits``: the best ``READ_FIRST`` first, the rest only when
-        they could still change the answer (``rest_cannot_matter``); a reader pass costs
-        about 18 ms per full chunk on two cores."""
-        spans = self.reader.read(question, [h.chunk for h in hits[:READ_FIRST]])
-        rest = hits[READ_FIRST:]
-        if rest and not rest_cannot_matter(spans, hits[:READ_FIRST], rest, self.reader.min_score):
-            spans = sorted(spans + self.reader.read(question, [h.chunk for h in rest]),
-                           key=lambda s: (-s.score, s.chunk_id, s.start))
-        return spans
+    def read(self, question: str, hits: Sequence[Hit]) -> list[Span]:
+        """The reader's spans over ``hits``, best first.
+
+        The best ``READ_FIRST`` chunks are read first, the others only when they could still
+        change the answer (``rest_cannot_matter``): a pass costs about 15-20 ms per full chunk
+        on two cores. A chunk with the very text of a better-ranked one (a syndicated copy) is
+        not read again: that chunk's spans are placed in it, so its outlet still counts.
+        """
+        originals, copies = _first_of_each_text(hits)
+
+        def read_with_copies(group: Sequence[Hit]) -> list[Span]:
+            spans = self.reader.read(question, [h.chunk for h in group])
+            source = {h.chunk.id: h.chunk for h in group}
+            return spans + [_placed_in(span, source[span.chunk_id], copy)
+                            for span in spans for copy in copies.get(span.chunk_id, ())]
+
+        first, rest = originals[:READ_FIRST], originals[READ_FIRST:]
+        spans = read_with_copies(first)
+        if rest:
+            done = {h.chunk.id for h in first} | {c.id for h in first for c in copies.get(h.chunk.id, ())}
+            read, unread = [h for h in hits if h.chunk.id in done], [h for h in hits if h.chunk.id not in done]
+            if not rest_cannot_matter(spans, read, unread, self.reader.min_score):
+                spans += read_with_copies(rest)
+        return sorted(spans, key=lambda s: (-s.score, s.chunk_id, s.start))
 
     # -------------------------------------------------------------- articles
     @contextlib.contextmanager

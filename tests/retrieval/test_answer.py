@@ -95,3 +95,31 @@ def test_unread_chunks_are_skipped_only_when_they_cannot_change_the_answer():
     assert not rest_cannot_matter([_spans_on(first, "Merz", 0.25)], [first, second], far_behind, min_score=0.3)
     assert not rest_cannot_matter([], [first, second], far_behind, min_score=0.3)
     assert rest_cannot_matter(confident, [first, second], [], min_score=0.3)
+
+
+def test_a_syndicated_copy_is_read_once_and_still_cited(tmp_path, fake_encoder):
+    from newsdesk.retrieval.reader import BaselineReader
+    from newsdesk.retrieval.service import Newsdesk, Settings
+    from newsdesk.types import Article
+
+    body = ("Mayor Elena Novak opened the Riverside Harvest Festival on Saturday morning.\n"
+            "Organisers counted a record crowd of 40,000 visitors.")
+    wire = [Article(id=f"wire-{outlet}", text=body, outlet=outlet) for outlet in ("Gazette", "Times", "Courier")]
+    other = Article(id="other", text="The Lakeside Jazz Week was opened by conductor Maria Santos.", outlet="Herald")
+    read_chunks = []
+
+    class CountingReader(BaselineReader):
+        def read(self, question, chunks):
+            read_chunks.extend(chunks)
+            return super().read(question, chunks)
+
+    desk = Newsdesk(Settings(home=tmp_path / "home"), encoder=fake_encoder, reader=CountingReader())
+    desk.add_articles(wire + [other])
+    answer = desk.ask("Who opened the Riverside Harvest Festival?")
+    assert answer.text and "Novak" in answer.text
+    # three identical wire chunks, one read; all three outlets stand behind the answer
+    assert sum(c.text == body for c in read_chunks) == 1
+    assert {c.outlet for c in answer.citations} == {"Gazette", "Times", "Courier"}
+    for citation in answer.citations:
+        article = desk.index.articles[citation.article_id]
+        assert "Novak" in article.text[citation.answer_start:citation.answer_end]
