@@ -194,11 +194,16 @@ class Index:
         if not tokens[0]:
             return []
         try:
-            # n_threads=0: in this thread; any other value starts a thread pool per question (4 ms)
-            documents, scores = self.bm25.retrieve(tokens, k=n, show_progress=False, weight_mask=mask, n_threads=0)
+            scores = self.bm25.get_scores(tokens[0], weight_mask=mask)
         except (ValueError, KeyError):  # no query term is in the vocabulary
             return []
-        return [(self.chunks[int(d)].id, float(s)) for d, s in zip(documents[0], scores[0]) if s > 0]
+        # The top n among the documents that match at all: numpy's partition is slow on the
+        # long run of zeros a large index gives (9 ms at 100,000 chunks, inside bm25s.retrieve).
+        matching = np.flatnonzero(scores > 0)
+        if len(matching) > n:
+            matching = matching[np.argpartition(-scores[matching], n - 1)[:n]]
+        best = matching[np.lexsort((matching, -scores[matching]))]  # ties: in index order
+        return [(self.chunks[int(d)].id, float(scores[d])) for d in best]
 
 
 def index_record(manifest: dict) -> dict:
