@@ -1,10 +1,10 @@
 """ONNX Runtime for the bundled models: exported once from the local weights, cached, then
 loaded without torch.
 
-The first use of a model exports it with ``torch.onnx`` (a few seconds), optionally quantises
-its matrix products to int8 per output channel (ONNX Runtime's dynamic quantisation: weights in
-int8, activations quantised on the fly, VNNI instructions where the CPU has them), and keeps the
-file under the cache directory.  Every later process loads the cached file with onnxruntime alone,
+The first use of a model exports it with ``torch.onnx`` (about 15 s), fuses its BERT operators,
+quantises its weights to int8 per output channel (ONNX Runtime's dynamic quantisation:
+activations are quantised on the fly, VNNI instructions run where the CPU has them), and keeps
+the file under the cache directory.  Every later process loads the cached file with onnxruntime alone,
 which is what makes ``newsdesk ask`` start quickly.  Nothing is downloaded.
 
 The cache key is the source weights (path, size, modification time), the recipe version and the
@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from newsdesk.errors import NewsdeskError
-
-log = logging.getLogger(__name__)
 
 RECIPE_VERSION = 1  # bump when the export or quantisation recipe changes
 PRECISIONS = ("int8", "fp32")
@@ -109,12 +107,11 @@ def export_to_onnx(module, example_inputs: dict, output_names: list[str], path: 
 
 def fuse_bert_operators(path: Path, heads: int, hidden: int) -> None:
     """Rewrite ``path`` with ONNX Runtime's BERT fusions (attention, layer norm, GELU) in place."""
-    import logging as logging_
-
     from onnxruntime.transformers.optimizer import optimize_model
 
-    quiet = logging_.getLogger("onnxruntime.transformers")
-    level, quiet.level = quiet.level, logging_.ERROR
+    quiet = logging.getLogger("onnxruntime.transformers")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # fusion statistics, not for users
     try:
         optimize_model(str(path), model_type="bert", num_heads=heads, hidden_size=hidden,
                        opt_level=1).save_model_to_file(str(path))
