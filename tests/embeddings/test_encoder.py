@@ -52,7 +52,7 @@ def test_the_export_is_cached_and_reused(tmp_path, monkeypatch):
     assert np.allclose(second.embed(TEXTS[:1]), first.embed(TEXTS[:1]))
 
 
-def test_onnx_falls_back_to_torch(monkeypatch, tmp_path):
+def test_onnx_falls_back_to_torch(monkeypatch):
     load_encoder.cache_clear()
     monkeypatch.setattr("newsdesk.embeddings.onnx_runtime.onnxruntime_available", lambda: False)
     assert isinstance(load_encoder(None, "onnx"), SentenceTransformerEncoder)
