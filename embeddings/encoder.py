@@ -169,9 +169,9 @@ class OnnxEncoder(_LocalModel):
             from newsdesk.embeddings import onnx_runtime
 
             weights = [p for p in (self.path / "model.safetensors", self.path / "pytorch_model.bin") if p.is_file()]
-            key = onnx_runtime.fingerprint(weights or [self.path / "config.json"], model=str(self.path))
             config = json.loads((self.path / "config.json").read_text())
-            onnx_file = onnx_runtime.compiled_model("encoder", key, self._export, self.precision,
+            onnx_file = onnx_runtime.compiled_model("encoder", weights or [self.path / "config.json"],
+                                                    {"model": str(self.path)}, self._export, self.precision,
                                                     config["num_attention_heads"], config["hidden_size"])
             log.info("loading embedding model from %s", onnx_file)
             self._model = onnx_runtime.open_session(onnx_file)

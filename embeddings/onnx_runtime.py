@@ -49,15 +49,18 @@ def fingerprint(sources: Iterable[Path], **recipe) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def compiled_model(name: str, key: str, export: Callable[[Path], None], precision: str,
+def compiled_model(name: str, sources: list[Path], recipe: dict, export: Callable[[Path], None], precision: str,
                    heads: int, hidden: int) -> Path:
-    """The cached ONNX file ``name-key-precision.onnx``, made by ``export`` (+ int8) if missing.
+    """The cached ONNX file ``name-key-precision.onnx`` for ``sources`` (the weights) and
+    ``recipe``, made by ``export`` (+ int8) if missing.
 
     Several processes may ask at once: one exports under a file lock, the others wait and reuse.
+    A new export removes the files it supersedes (same weights' paths, older identity).
     """
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r} (choose from {', '.join(PRECISIONS)})")
     folder = cache_dir()
+    key = fingerprint(sources, **recipe)
     target = folder / f"{name}-{key}-{precision}.onnx"
     if target.is_file():
         return target
@@ -74,10 +77,34 @@ def compiled_model(name: str, key: str, export: Callable[[Path], None], precisio
                 if precision == "int8":
                     _atomically(target, lambda path: quantize_int8(fp32, path))
                     fp32.unlink(missing_ok=True)  # 4x the size of the int8 file and not needed by default
+                remove_superseded(folder, name, key, [str(p) for p in sources])
     except OSError as error:  # creating the folder or its lock: a read-only, full or mistyped cache
         raise RuntimeUnavailable(f"cannot write to the model cache {folder} ({error.strerror}); set NEWSDESK_CACHE "
                                  "to a writable folder or use --runtime torch") from None
     return target
+
+
+def remove_superseded(folder: Path, name: str, key: str, sources: list[str]) -> list[Path]:
+    """Delete ``name``'s compiled files made from the same weights' paths under another key
+    (the weights or the recipe changed since), from weights that no longer exist, or with no
+    record of their weights (made by an older newsdesk); record
+    ``key``'s sources so that a later export can tell. Returns what was removed."""
+    (folder / f"{name}-{key}.sources.json").write_text(json.dumps(sources), encoding="utf-8")
+    records = {record.name[len(name) + 1 : -len(".sources.json")]: record
+               for record in folder.glob(f"{name}-*.sources.json")}
+    removed = []
+    for other, record in records.items():
+        try:
+            their_sources = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            their_sources = []
+        if other != key and (set(their_sources) & set(sources) or not all(map(os.path.exists, their_sources))):
+            removed += [*folder.glob(f"{name}-{other}-*.onnx"), record]
+    removed += [path for path in folder.glob(f"{name}-*-*.onnx")  # exports from before records were kept
+                if path.name[len(name) + 1 :].rsplit("-", 1)[0] not in records]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
 
 
 def _atomically(target: Path, write: Callable[[Path], None]) -> None:

@@ -284,8 +284,8 @@ def _onnx_runner(directory: Path, config: dict) -> Runner:
 
     base = bundled_model_path()
     bert = json.loads((base / "config.json").read_text())
-    key = onnx_runtime.fingerprint([base / "model.safetensors", directory / "reader.safetensors"], reader=str(directory))
-    onnx_file = onnx_runtime.compiled_model("reader", key, lambda path: _export_shipped(directory, path),
+    onnx_file = onnx_runtime.compiled_model("reader", [base / "model.safetensors", directory / "reader.safetensors"],
+                                            {"reader": str(directory)}, lambda path: _export_shipped(directory, path),
                                             config.get("onnx_precision", "fp32"),
                                             bert["num_attention_heads"], bert["hidden_size"])
     session = onnx_runtime.open_session(onnx_file)

@@ -55,6 +55,8 @@ def parse_args(argv=None):
     p.add_argument("--max-minutes", type=float, default=None, help="stop training after this long (then evaluate)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
     p.add_argument("--eval-only", action="store_true", help="evaluate (and export) the last checkpoint in --out")
+    p.add_argument("--init-from", type=Path, default=None,
+                   help="start from an exported reader directory (reader.safetensors) instead of the bare encoder")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--train-layers", type=int, default=3, help="number of upper encoder layers to fine-tune")
     p.add_argument("--max-len", type=int, default=192)
@@ -246,6 +248,18 @@ def build_model(train_layers: int, device):
     return tokenizer, model.to(device), first_trained
 
 
+def init_from_export(model, export_dir: Path) -> None:
+    """Load an exported reader's trained parameters (a second training stage starts from them)."""
+    from safetensors.torch import load_file
+
+    state = {n: t.float() for n, t in load_file(str(export_dir / "reader.safetensors")).items()}
+    unknown = set(state) - {n for n, _ in model.named_parameters()}
+    if unknown:
+        raise SystemExit(f"{export_dir} holds parameters this model lacks: {sorted(unknown)[:3]}")
+    model.load_state_dict(state, strict=False)
+    print(f"initialised {len(state)} tensors from {export_dir}")
+
+
 def trainable_state(model):
     return {n: p.detach().cpu().clone() for n, p in model.named_parameters() if p.requires_grad}
 
@@ -343,6 +357,8 @@ def main(argv=None) -> int:
     log = open(args.out / "train_log.jsonl", "a", encoding="utf-8")
 
     tokenizer, model, first_trained = build_model(args.train_layers, device)
+    if args.init_from:
+        init_from_export(model, args.init_from)
     n_train_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     print(f"device={device} trainable params={n_train_params / 1e6:.2f}M (layers {first_trained}.. + head)")
 
@@ -479,7 +495,8 @@ def main(argv=None) -> int:
     (args.out / "val_predictions.json").write_text(json.dumps(preds, ensure_ascii=False, indent=1))
     if args.export:
         export_reader(model, first_trained, args.export, {
-            "max_answer_tokens": args.max_answer_tokens, "abstain_threshold": 0.3, "max_len": args.eval_max_len,
+            "max_answer_tokens": args.max_answer_tokens, "abstain_threshold": 0.3, "onnx_precision": "int8",
+            "max_len": args.eval_max_len,
             "stride": args.eval_stride, "train_max_len": args.max_len,
             "val": {"em": metrics["em"], "f1": metrics["f1"], "n": metrics["n"], "titles": args.val_titles},
         })
