@@ -19,7 +19,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from newsdesk.errors import NewsdeskError
 
@@ -50,9 +50,9 @@ def fingerprint(sources: Iterable[Path], **recipe) -> str:
 
 
 def compiled_model(name: str, sources: list[Path], recipe: dict, export: Callable[[Path], None], precision: str,
-                   heads: int, hidden: int) -> Path:
+                   heads: int, hidden: int, keep_float: Sequence[str] = ()) -> Path:
     """The cached ONNX file ``name-key-precision.onnx`` for ``sources`` (the weights) and
-    ``recipe``, made by ``export`` (+ int8) if missing.
+    ``recipe``, made by ``export`` (+ int8, except the nodes named in ``keep_float``) if missing.
 
     Several processes may ask at once: one exports under a file lock, the others wait and reuse.
     A new export removes the files it supersedes (same weights' paths, older identity).
@@ -60,7 +60,7 @@ def compiled_model(name: str, sources: list[Path], recipe: dict, export: Callabl
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r} (choose from {', '.join(PRECISIONS)})")
     folder = cache_dir()
-    key = fingerprint(sources, **recipe)
+    key = fingerprint(sources, **recipe, **({"keep_float": sorted(keep_float)} if keep_float else {}))
     target = folder / f"{name}-{key}-{precision}.onnx"
     if target.is_file():
         return target
@@ -75,7 +75,7 @@ def compiled_model(name: str, sources: list[Path], recipe: dict, export: Callabl
                 if not fp32.is_file():
                     _atomically(fp32, lambda path: (export(path), fuse_bert_operators(path, heads, hidden)))
                 if precision == "int8":
-                    _atomically(target, lambda path: quantize_int8(fp32, path))
+                    _atomically(target, lambda path: quantize_int8(fp32, path, keep_float))
                     fp32.unlink(missing_ok=True)  # 4x the size of the int8 file and not needed by default
                 remove_superseded(folder, name, key, [str(p) for p in sources])
     except OSError as error:  # creating the folder or its lock: a read-only, full or mistyped cache
@@ -146,7 +146,7 @@ def fuse_bert_operators(path: Path, heads: int, hidden: int) -> None:
         quiet.setLevel(level)
 
 
-def quantize_int8(source: Path, target: Path) -> None:
+def quantize_int8(source: Path, target: Path, keep_float: Sequence[str] = ()) -> None:
     """Dynamic int8 quantisation (matrix products, fused attention, embeddings), one scale per
     output channel.
 
@@ -161,6 +161,7 @@ def quantize_int8(source: Path, target: Path) -> None:
     root.setLevel(logging.ERROR)  # quantize_dynamic warns on the root logger about pre-processing
     try:
         quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                         nodes_to_exclude=list(keep_float),
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     finally:
         root.setLevel(level)

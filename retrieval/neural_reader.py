@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "reader_model"
 SHIPPED_KIND = "newsdesk-minilm-reader"
+# The start/end head (384 -> 2) stays fp32 in the int8 export: its logits are the scores, and
+# it costs nothing. +0.1 EM / +0.14 F1 on the validation articles (gold paragraph).
+FLOAT_HEAD = ("/qa/qa_outputs/MatMul",)
 
 
 @dataclass
@@ -83,9 +86,10 @@ def cut_windows(tokenizer, question: str, texts: Sequence[str], max_len: int, st
     return Windows(**arrays, is_context=is_context, offsets=[w.offsets for w in windows], chunk_of=chunk_of)
 
 
-def run_unpadded(run: Runner, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def run_unpadded(run: Runner, inputs: dict[str, np.ndarray], map_windows=map) -> tuple[np.ndarray, np.ndarray]:
     """``run`` on one window at a time, each cut to its own length; padding positions get -1e4.
 
+    ``map_windows`` (``map`` or a thread pool's) decides how windows are spread over cores.
     On ONNX Runtime int8, five windows of SQuAD paragraphs read in 62 ms this way against 95 ms
     as one padded batch (2-core EPYC). Torch in bf16 is the other way round (124 vs 210 ms on
     the seeds), so its runner takes the batch.
@@ -93,8 +97,10 @@ def run_unpadded(run: Runner, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray
     lengths = inputs["attention_mask"].sum(axis=1)
     start = np.full(inputs["input_ids"].shape, -1e4, dtype=np.float32)
     end = start.copy()
-    for row, n in enumerate(lengths):
-        start[row, :n], end[row, :n] = (logits[0] for logits in run({k: v[row : row + 1, :n] for k, v in inputs.items()}))
+    rows = range(len(lengths))
+    results = map_windows(lambda row: run({k: v[row : row + 1, : lengths[row]] for k, v in inputs.items()}), rows)
+    for row, (start_logits, end_logits) in zip(rows, results):
+        start[row, : lengths[row]], end[row, : lengths[row]] = start_logits[0], end_logits[0]
     return start, end
 
 
@@ -287,7 +293,7 @@ def _onnx_runner(directory: Path, config: dict) -> Runner:
     onnx_file = onnx_runtime.compiled_model("reader", [base / "model.safetensors", directory / "reader.safetensors"],
                                             {"reader": str(directory)}, lambda path: _export_shipped(directory, path),
                                             config.get("onnx_precision", "fp32"),
-                                            bert["num_attention_heads"], bert["hidden_size"])
+                                            bert["num_attention_heads"], bert["hidden_size"], keep_float=FLOAT_HEAD)
     session = onnx_runtime.open_session(onnx_file)
 
     def run_window(inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

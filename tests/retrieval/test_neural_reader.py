@@ -261,3 +261,17 @@ def test_onnx_and_torch_runtimes_agree(shipped_reader):
         assert fast[0].text == plain[0].text
         # int8 weights against bf16: the same answer, the score within a few hundredths (0.11 worst seen)
         assert fast[0].score == pytest.approx(plain[0].score, abs=0.15)
+
+
+@pytest.mark.slow
+def test_the_int8_reader_keeps_its_start_end_head_in_float(shipped_reader):
+    import onnx
+
+    from newsdesk.embeddings.onnx_runtime import cache_dir
+
+    passage, question, _ = SEED_STYLE[0]
+    shipped_reader.read(question, [Chunk(id=0, article_id="a", text=passage, start=0, end=len(passage))])
+    exports = sorted(cache_dir().glob("reader-*-int8.onnx"), key=lambda p: p.stat().st_mtime)
+    op_of = {node.name: node.op_type for node in onnx.load(str(exports[-1])).graph.node}
+    assert op_of["/qa/qa_outputs/MatMul"] == "MatMul"  # not MatMulInteger: the scores keep full precision
+    assert "MatMulInteger" in op_of.values() and "QAttention" in op_of.values()  # the body is int8
