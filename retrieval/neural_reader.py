@@ -86,21 +86,19 @@ def cut_windows(tokenizer, question: str, texts: Sequence[str], max_len: int, st
     return Windows(**arrays, is_context=is_context, offsets=[w.offsets for w in windows], chunk_of=chunk_of)
 
 
-def run_unpadded(run: Runner, inputs: dict[str, np.ndarray], map_windows=map) -> tuple[np.ndarray, np.ndarray]:
+def run_unpadded(run: Runner, inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """``run`` on one window at a time, each cut to its own length; padding positions get -1e4.
 
-    ``map_windows`` (``map`` or a thread pool's) decides how windows are spread over cores.
     On ONNX Runtime int8, five windows of SQuAD paragraphs read in 62 ms this way against 95 ms
-    as one padded batch (2-core EPYC). Torch in bf16 is the other way round (124 vs 210 ms on
-    the seeds), so its runner takes the batch.
+    as one padded batch (2-core EPYC); two windows at a time on one thread each were no faster
+    than one at a time on both. Torch in bf16 is the other way round (124 vs 210 ms on the
+    seeds), so its runner takes the batch.
     """
     lengths = inputs["attention_mask"].sum(axis=1)
     start = np.full(inputs["input_ids"].shape, -1e4, dtype=np.float32)
     end = start.copy()
-    rows = range(len(lengths))
-    results = map_windows(lambda row: run({k: v[row : row + 1, : lengths[row]] for k, v in inputs.items()}), rows)
-    for row, (start_logits, end_logits) in zip(rows, results):
-        start[row, : lengths[row]], end[row, : lengths[row]] = start_logits[0], end_logits[0]
+    for row, n in enumerate(lengths):
+        start[row, :n], end[row, :n] = (logits[0] for logits in run({k: v[row : row + 1, :n] for k, v in inputs.items()}))
     return start, end
 
 
