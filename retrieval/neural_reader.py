@@ -42,9 +42,12 @@ log = logging.getLogger(__name__)
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "reader_model"
 SHIPPED_KIND = "newsdesk-minilm-reader"
-# The start/end head (384 -> 2) stays fp32 in the int8 export: its logits are the scores, and
-# it costs nothing. +0.1 EM / +0.14 F1 on the validation articles (gold paragraph).
-FLOAT_HEAD = ("/qa/qa_outputs/MatMul",)
+# Matrix products kept in fp32 in the int8 export. The first layer's feed-forward output takes
+# the GELU activations with the widest range, which one int8 scale per tensor handles worst;
+# the start/end head's logits are the scores. On the validation articles (gold paragraph) the
+# reader is at EM 62.1 / F1 72.8 this way, against 59.8 / 71.9 with both in int8 and 61.5 /
+# 73.2 all in fp32, and as fast as all int8 (they are 2 of 19 products, the head a tiny one).
+FLOAT_NODES = ("/qa/bert/encoder/layer.0/output/dense/MatMul", "/qa/qa_outputs/MatMul")
 
 
 @dataclass
@@ -291,7 +294,7 @@ def _onnx_runner(directory: Path, config: dict) -> Runner:
     onnx_file = onnx_runtime.compiled_model("reader", [base / "model.safetensors", directory / "reader.safetensors"],
                                             {"reader": str(directory)}, lambda path: _export_shipped(directory, path),
                                             config.get("onnx_precision", "fp32"),
-                                            bert["num_attention_heads"], bert["hidden_size"], keep_float=FLOAT_HEAD)
+                                            bert["num_attention_heads"], bert["hidden_size"], keep_float=FLOAT_NODES)
     session = onnx_runtime.open_session(onnx_file)
 
     def run_window(inputs: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
