@@ -243,10 +243,12 @@ class Newsdesk:
     def read(self, question: str, hits: Sequence[Hit]) -> list[Span]:
         """The reader's spans over ``hits``, best first.
 
-        The best ``READ_FIRST`` chunks are read first, the others only when they could still
-        change the answer (``rest_cannot_matter``): a pass costs about 15-20 ms per full chunk
-        on two cores. A chunk with the very text of a better-ranked one (a syndicated copy) is
-        not read again: that chunk's spans are placed in it, so its outlet still counts.
+        The best ``READ_FIRST`` chunks are read first, each further one only while the unread
+        ones could still change the answer (``rest_cannot_matter``): a pass costs about 15-20 ms
+        per full chunk on two cores, and the reader runs windows one at a time anyway, so
+        reading one chunk at a time costs no batching. A chunk with the very text of a
+        better-ranked one (a syndicated copy) is not read again: that chunk's spans are placed
+        in it, so its outlet still counts.
         """
         originals, copies = _first_of_each_text(hits)
 
@@ -256,13 +258,16 @@ class Newsdesk:
             return spans + [_placed_in(span, source[span.chunk_id], copy)
                             for span in spans for copy in copies.get(span.chunk_id, ())]
 
-        first, rest = originals[:READ_FIRST], originals[READ_FIRST:]
-        spans = read_with_copies(first)
-        if rest:
-            done = {h.chunk.id for h in first} | {c.id for h in first for c in copies.get(h.chunk.id, ())}
+        def chunk_ids(group: Sequence[Hit]) -> set[int]:
+            return {h.chunk.id for h in group} | {c.id for h in group for c in copies.get(h.chunk.id, ())}
+
+        spans, done = read_with_copies(originals[:READ_FIRST]), chunk_ids(originals[:READ_FIRST])
+        for hit in originals[READ_FIRST:]:
             read, unread = [h for h in hits if h.chunk.id in done], [h for h in hits if h.chunk.id not in done]
-            if not rest_cannot_matter(spans, read, unread, self.reader.min_score):
-                spans += read_with_copies(rest)
+            if rest_cannot_matter(spans, read, unread, self.reader.min_score):
+                break
+            spans += read_with_copies([hit])
+            done |= chunk_ids([hit])
         return sorted(spans, key=lambda s: (-s.score, s.chunk_id, s.start))
 
     # -------------------------------------------------------------- articles

@@ -123,3 +123,31 @@ def test_a_syndicated_copy_is_read_once_and_still_cited(tmp_path, fake_encoder):
     for citation in answer.citations:
         article = desk.index.articles[citation.article_id]
         assert "Novak" in article.text[citation.answer_start:citation.answer_end]
+
+
+def test_chunks_after_the_first_two_are_read_one_at_a_time_until_the_rest_cannot_matter(tmp_path, fake_encoder):
+    from newsdesk.retrieval.service import Newsdesk, Settings
+    from newsdesk.types import Chunk
+
+    hits = [Hit(Chunk(i, f"article-{i}", f"passage number {i}", 0, 16), score)
+            for i, score in enumerate([1.0, 0.9, 0.9, 0.35, 0.3], start=1)]
+    found = {1: [_spans_on(hits[0], "Merz", 0.9)], 2: [_spans_on(hits[1], "Scholz", 0.2)]}
+    read_ids = []
+
+    class ScriptedReader:
+        min_score = 0.3
+
+        def read(self, question, chunks):
+            read_ids.extend(c.id for c in chunks)
+            return [span for c in chunks for span in found.get(c.id, [])]
+
+    desk = Newsdesk(Settings(home=tmp_path / "home"), encoder=fake_encoder, reader=ScriptedReader())
+    spans = desk.read("Who hosted the talks?", hits)
+    # the third passage is as relevant as the second and could hold a rival: read; after it the
+    # last two (weights 0.12 and 0.09) cannot change the answer: not read
+    assert read_ids == [1, 2, 3]
+    assert [s.text for s in spans] == ["Merz", "Scholz"]
+    found[3] = [_spans_on(hits[2], "Scholz", 0.9)]  # a close rival on the third: read everything
+    read_ids.clear()
+    desk.read("Who hosted the talks?", hits)
+    assert read_ids == [1, 2, 3, 4, 5]
