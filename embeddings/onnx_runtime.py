@@ -85,10 +85,9 @@ def compiled_model(name: str, sources: list[Path], recipe: dict, export: Callabl
 
 
 def remove_superseded(folder: Path, name: str, key: str, sources: list[str]) -> list[Path]:
-    """Delete ``name``'s compiled files made from the same weights' paths under another key
-    (the weights or the recipe changed since), from weights that no longer exist, or with no
-    record of their weights (made by an older newsdesk); record
-    ``key``'s sources so that a later export can tell. Returns what was removed."""
+    """Record ``key``'s sources, then delete ``name``'s compiled files made from the same
+    weights' paths under another key (the weights or the recipe changed since), from weights
+    that no longer exist, or with no record (made by an older newsdesk). Returns what went."""
     (folder / f"{name}-{key}.sources.json").write_text(json.dumps(sources), encoding="utf-8")
     records = {record.name[len(name) + 1 : -len(".sources.json")]: record
                for record in folder.glob(f"{name}-*.sources.json")}
