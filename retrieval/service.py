@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 SUPPORT_DEPTH = 20  # chunks scanned for other outlets that state the same answer
-READ_FIRST = 2  # chunks always read; the others only when they could change the answer
 
 
 @dataclass(frozen=True)
@@ -243,31 +242,22 @@ class Newsdesk:
     def read(self, question: str, hits: Sequence[Hit]) -> list[Span]:
         """The reader's spans over ``hits``, best first.
 
-        The best ``READ_FIRST`` chunks are read first, each further one only while the unread
-        ones could still change the answer (``rest_cannot_matter``): a pass costs about 15-20 ms
-        per full chunk on two cores, and the reader runs windows one at a time anyway, so
-        reading one chunk at a time costs no batching. A chunk with the very text of a
-        better-ranked one (a syndicated copy) is not read again: that chunk's spans are placed
-        in it, so its outlet still counts.
+        Chunks are read best first, one at a time, while the unread ones could still change the
+        answer (``rest_cannot_matter``): a pass costs about 15-20 ms per full chunk on two cores,
+        and the reader runs windows one at a time anyway, so this costs no batching. A chunk
+        with the very text of a better-ranked one (a syndicated copy) is not read again: that
+        chunk's spans are placed in it, so its outlet still counts.
         """
         originals, copies = _first_of_each_text(hits)
 
-        def read_with_copies(group: Sequence[Hit]) -> list[Span]:
-            spans = self.reader.read(question, [h.chunk for h in group])
-            source = {h.chunk.id: h.chunk for h in group}
-            return spans + [_placed_in(span, source[span.chunk_id], copy)
-                            for span in spans for copy in copies.get(span.chunk_id, ())]
-
-        def chunk_ids(group: Sequence[Hit]) -> set[int]:
-            return {h.chunk.id for h in group} | {c.id for h in group for c in copies.get(h.chunk.id, ())}
-
-        spans, done = read_with_copies(originals[:READ_FIRST]), chunk_ids(originals[:READ_FIRST])
-        for hit in originals[READ_FIRST:]:
+        spans, done = [], set()
+        for hit in originals:
             read, unread = [h for h in hits if h.chunk.id in done], [h for h in hits if h.chunk.id not in done]
             if rest_cannot_matter(spans, read, unread, self.reader.min_score):
                 break
-            spans += read_with_copies([hit])
-            done |= chunk_ids([hit])
+            found = self.reader.read(question, [hit.chunk])
+            spans += found + [_placed_in(span, hit.chunk, copy) for span in found for copy in copies.get(hit.chunk.id, ())]
+            done |= {hit.chunk.id} | {c.id for c in copies.get(hit.chunk.id, ())}
         return sorted(spans, key=lambda s: (-s.score, s.chunk_id, s.start))
 
     # -------------------------------------------------------------- articles

@@ -125,7 +125,7 @@ def test_a_syndicated_copy_is_read_once_and_still_cited(tmp_path, fake_encoder):
         assert "Novak" in article.text[citation.answer_start:citation.answer_end]
 
 
-def test_chunks_after_the_first_two_are_read_one_at_a_time_until_the_rest_cannot_matter(tmp_path, fake_encoder):
+def test_chunks_are_read_one_at_a_time_until_the_rest_cannot_matter(tmp_path, fake_encoder):
     from newsdesk.retrieval.service import Newsdesk, Settings
     from newsdesk.types import Chunk
 
@@ -143,11 +143,15 @@ def test_chunks_after_the_first_two_are_read_one_at_a_time_until_the_rest_cannot
 
     desk = Newsdesk(Settings(home=tmp_path / "home"), encoder=fake_encoder, reader=ScriptedReader())
     spans = desk.read("Who hosted the talks?", hits)
-    # the third passage is as relevant as the second and could hold a rival: read; after it the
-    # last two (weights 0.12 and 0.09) cannot change the answer: not read
+    # the second and third passages are about as relevant as the first and could hold a rival:
+    # read; after them the last two (weights 0.12 and 0.09) cannot change the answer: not read
     assert read_ids == [1, 2, 3]
     assert [s.text for s in spans] == ["Merz", "Scholz"]
     found[3] = [_spans_on(hits[2], "Scholz", 0.9)]  # a close rival on the third: read everything
     read_ids.clear()
     desk.read("Who hosted the talks?", hits)
     assert read_ids == [1, 2, 3, 4, 5]
+    read_ids.clear()  # a confident first passage far ahead of the rest: nothing else is read
+    far_ahead = [hits[0]] + [Hit(h.chunk, 0.3) for h in hits[1:]]
+    assert [s.text for s in desk.read("Who hosted the talks?", far_ahead)] == ["Merz"]
+    assert read_ids == [1]
