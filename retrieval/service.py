@@ -243,8 +243,9 @@ class Newsdesk:
         """The reader's spans over ``hits``, best first.
 
         Chunks are read best first, one at a time, while the unread ones could still change the
-        answer (``rest_cannot_matter``): a pass costs about 15-20 ms per full chunk on two cores,
-        and the reader runs windows one at a time anyway, so this costs no batching. A chunk
+        answer (``rest_cannot_matter``): a pass costs about 15-20 ms per full chunk on two cores.
+        The ONNX reader runs windows one at a time anyway; on torch, which batches, the seeds'
+        warm ``ask`` measured 186.7 ms this way against 185.6 ms reading groups. A chunk
         with the very text of a better-ranked one (a syndicated copy) is not read again: that
         chunk's spans are placed in it, so its outlet still counts.
         """
