@@ -1,7 +1,7 @@
 """Calibrate the abstain threshold: open retrieval on validation questions, every threshold at once.
 
     python benchmarks/abstain_threshold.py ../shared/data/squad-dev-v1.1-part-a.json \\
-        --titles Warsaw,Oxygen,Apollo_program,Victoria_and_Albert_Museum [--runtime onnx]
+        --titles Warsaw,Oxygen,Apollo_program,Victoria_and_Albert_Museum [--runtime onnx] [--reader DIR]
 
 All paragraphs of the file are indexed; each validation question is asked once with the reader
 never abstaining, and the answer's confidence is kept. For each threshold the table gives the
@@ -25,11 +25,12 @@ def main() -> None:
     parser.add_argument("squad", type=Path)
     parser.add_argument("--titles", required=True, type=lambda text: [t.strip() for t in text.split(",") if t.strip()])
     parser.add_argument("--runtime", default="onnx", choices=["onnx", "torch"])
+    parser.add_argument("--reader", default="default", help="'default' or a reader directory")
     args = parser.parse_args()
     corpus = load_squad(args.squad)
     questions = [q for q in corpus if q.title in args.titles]
     with tempfile.TemporaryDirectory() as home:
-        desk = Newsdesk(Settings(home=Path(home), runtime=args.runtime))
+        desk = Newsdesk(Settings(home=Path(home), runtime=args.runtime, reader=args.reader))
         desk.add_articles(list(paragraph_articles(corpus).values()))
         desk.reader.min_score = 0.0
         results = []
@@ -38,7 +39,7 @@ def main() -> None:
             right = bool(answer.text) and best_over_golds(exact_match, answer.text, q.answers) == 1.0
             overlap = best_over_golds(f1_score, answer.text, q.answers) if answer.text else 0.0
             results.append((answer.score if answer.text else -1.0, right, overlap))
-    print(f"{len(questions)} questions, runtime {args.runtime}")
+    print(f"{len(questions)} questions, runtime {args.runtime}, reader {args.reader}")
     print("| threshold | answered | EM (all questions) | F1 (all questions) | precision | utility |\n|---|---|---|---|---|---|")
     for threshold in THRESHOLDS:
         given = [(right, overlap) for score, right, overlap in results if score >= threshold]

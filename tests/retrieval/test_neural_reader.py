@@ -177,6 +177,12 @@ def test_shipped_reader_is_small_and_complete():
     weights = SHIPPED_DIR / "reader.safetensors"
     assert weights.stat().st_size < 16 * 1024 * 1024
     assert (SHIPPED_DIR / "MODEL_CARD.md").exists()
+    # The trained tensors are the layers from first_trained_layer up to the reader's depth.
+    from safetensors import safe_open
+
+    with safe_open(str(weights), "np") as trained:
+        layers = {int(name.split(".")[3]) for name in trained.keys() if name.startswith("bert.encoder.layer.")}
+    assert layers == set(range(config["first_trained_layer"], config.get("num_layers", 6)))
     reader = NeuralReader()
     assert reader.min_score == pytest.approx(config["abstain_threshold"]) and 0.0 < reader.min_score < 1.0
     assert reader._run is None  # reading the threshold does not load the model
