@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from newsdesk.retrieval.answer import assemble_answer, rest_cannot_matter
+from newsdesk.retrieval.answer import assemble_answer, missing_names, rest_cannot_matter
 from newsdesk.retrieval.chunk import ChunkerSettings
 from newsdesk.errors import NewsdeskError
 from newsdesk.retrieval.index import (
@@ -223,7 +223,8 @@ class Newsdesk:
         support = retrieve(index, question, vector, k=max(k, SUPPORT_DEPTH), filters=filters)
         hits = support[:k]
         retrieved = time.perf_counter()
-        spans = self.read(question, hits)
+        # A name no passage mentions means abstaining whatever the reader finds: skip reading.
+        spans = [] if missing_names(question, hits) else self.read(question, hits)
         read = time.perf_counter()
         answer = assemble_answer(
             question, spans, index, hits, support_hits=support[k:], min_score=self.reader.min_score

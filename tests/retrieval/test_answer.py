@@ -155,3 +155,24 @@ def test_chunks_are_read_one_at_a_time_until_the_rest_cannot_matter(tmp_path, fa
     far_ahead = [hits[0]] + [Hit(h.chunk, 0.3) for h in hits[1:]]
     assert [s.text for s in desk.read("Who hosted the talks?", far_ahead)] == ["Merz"]
     assert read_ids == [1]
+
+
+def test_a_question_naming_what_no_passage_mentions_is_not_read(tmp_path, fake_encoder):
+    from newsdesk.retrieval.reader import BaselineReader
+    from newsdesk.retrieval.service import Newsdesk, Settings
+    from newsdesk.types import Article
+
+    read_chunks = []
+
+    class CountingReader(BaselineReader):
+        def read(self, question, chunks):
+            read_chunks.extend(chunks)
+            return super().read(question, chunks)
+
+    desk = Newsdesk(Settings(home=tmp_path / "home"), encoder=fake_encoder, reader=CountingReader())
+    desk.add_articles([Article(id="fest", text="Mayor Elena Novak opened the Riverside Harvest Festival on Saturday.",
+                               outlet="Gazette")])
+    assert desk.ask("Who opened the Lakeside Jazz Week?").text is None  # "Lakeside", "Jazz", "Week": nowhere
+    assert read_chunks == []
+    assert "Novak" in desk.ask("Who opened the Riverside Harvest Festival?").text
+    assert len(read_chunks) == 1
