@@ -97,8 +97,19 @@ def test_unread_chunks_are_skipped_only_when_they_cannot_change_the_answer():
     assert rest_cannot_matter(confident, [first, second], [], min_score=0.3)
 
 
-def test_a_syndicated_copy_is_read_once_and_still_cited(tmp_path, fake_encoder):
+def _recording_reader(read_chunks: list):
+    """The baseline reader, appending every chunk it is given to ``read_chunks``."""
     from newsdesk.retrieval.reader import BaselineReader
+
+    class RecordingReader(BaselineReader):
+        def read(self, question, chunks):
+            read_chunks.extend(chunks)
+            return super().read(question, chunks)
+
+    return RecordingReader()
+
+
+def test_a_syndicated_copy_is_read_once_and_still_cited(tmp_path, fake_encoder):
     from newsdesk.retrieval.service import Newsdesk, Settings
     from newsdesk.types import Article
 
@@ -108,12 +119,7 @@ def test_a_syndicated_copy_is_read_once_and_still_cited(tmp_path, fake_encoder):
     other = Article(id="other", text="The Lakeside Jazz Week was opened by conductor Maria Santos.", outlet="Herald")
     read_chunks = []
 
-    class CountingReader(BaselineReader):
-        def read(self, question, chunks):
-            read_chunks.extend(chunks)
-            return super().read(question, chunks)
-
-    desk = Newsdesk(Settings(home=tmp_path / "home"), encoder=fake_encoder, reader=CountingReader())
+    desk = Newsdesk(Settings(home=tmp_path / "home"), encoder=fake_encoder, reader=_recording_reader(read_chunks))
     desk.add_articles(wire + [other])
     answer = desk.ask("Who opened the Riverside Harvest Festival?")
     assert answer.text and "Novak" in answer.text
@@ -158,18 +164,12 @@ def test_chunks_are_read_one_at_a_time_until_the_rest_cannot_matter(tmp_path, fa
 
 
 def test_a_question_naming_what_no_passage_mentions_is_not_read(tmp_path, fake_encoder):
-    from newsdesk.retrieval.reader import BaselineReader
     from newsdesk.retrieval.service import Newsdesk, Settings
     from newsdesk.types import Article
 
     read_chunks = []
 
-    class CountingReader(BaselineReader):
-        def read(self, question, chunks):
-            read_chunks.extend(chunks)
-            return super().read(question, chunks)
-
-    desk = Newsdesk(Settings(home=tmp_path / "home"), encoder=fake_encoder, reader=CountingReader())
+    desk = Newsdesk(Settings(home=tmp_path / "home"), encoder=fake_encoder, reader=_recording_reader(read_chunks))
     desk.add_articles([Article(id="fest", text="Mayor Elena Novak opened the Riverside Harvest Festival on Saturday.",
                                outlet="Gazette")])
     assert desk.ask("Who opened the Lakeside Jazz Week?").text is None  # "Lakeside", "Jazz", "Week": nowhere
