@@ -214,7 +214,7 @@ class NeuralReader:
                     log.warning("%s; reading with torch", error)
             else:
                 log.warning("onnxruntime is not installed; reading with torch")
-        return _torch_runner(_load_shipped(directory))
+        return _torch_runner(load_shipped_model(directory))
 
     # -------------------------------------------------------------------------------- reading
 
@@ -323,7 +323,7 @@ def _export_shipped(directory: Path, target: Path) -> None:
             return out.start_logits, out.end_logits
 
     example = torch.ones(2, 8, dtype=torch.long)
-    export_to_onnx(Logits(_load_shipped(directory, attention="eager")),
+    export_to_onnx(Logits(load_shipped_model(directory, attention="eager")),
                    {"input_ids": example, "attention_mask": example, "token_type_ids": torch.zeros_like(example)},
                    ["start_logits", "end_logits"], target)
 
@@ -355,7 +355,7 @@ def _cpu_has_bf16() -> bool:
         return False
 
 
-def _load_shipped(directory: Path, attention: str = "sdpa"):
+def load_shipped_model(directory: Path, attention: str = "sdpa"):
     """Rebuild BertForQuestionAnswering: bundled encoder weights (its lowest ``num_layers``
     layers) + the shipped trained ones."""
     import torch

@@ -388,9 +388,9 @@ def main(argv=None) -> int:
         init_from_export(model, args.init_from)
     teacher = None
     if args.distil_from:
-        from newsdesk.retrieval.neural_reader import _load_shipped
+        from newsdesk.retrieval.neural_reader import load_shipped_model
 
-        teacher = _load_shipped(args.distil_from).to(device).eval()
+        teacher = load_shipped_model(args.distil_from).to(device).eval()
         for p in teacher.parameters():
             p.requires_grad = False
         print(f"distilling from {args.distil_from} ({teacher.config.num_hidden_layers} layers), "
@@ -497,7 +497,7 @@ def main(argv=None) -> int:
             opt.zero_grad(set_to_none=True)
             step += 1
             seen += ids.shape[0]
-            ema = float(loss) if ema is None else 0.98 * ema + 0.02 * float(loss)
+            ema = float(loss.detach()) if ema is None else 0.98 * ema + 0.02 * float(loss.detach())
             now = time.time()
             rate = seen / (now - t0)
             bar.update(1)
