@@ -1,6 +1,10 @@
 """`ask` latency on the seed index: warm p50/p95 in one process, and cold start of the command.
 
     python benchmarks/ask_latency.py [--reader default|baseline] [--runtime onnx|torch] [--repeats 5] [--cold 5]
+        [--passes 1 --pause 30]
+
+This machine's speed drifts from minute to minute; ``--passes N --pause S`` times the warm
+questions N times, S seconds apart, and gives each pass's p50 and the p50/p95 of all of them.
 """
 
 import argparse
@@ -36,16 +40,23 @@ def main() -> None:
     parser.add_argument("-k", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=5, help="passes over the questions (warm)")
     parser.add_argument("--cold", type=int, default=5, help="new `newsdesk ask` processes to time")
+    parser.add_argument("--passes", type=int, default=1, help="timed passes of --repeats each")
+    parser.add_argument("--pause", type=float, default=30.0, help="seconds between passes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
         desk = Newsdesk(Settings(home=Path(home), reader=args.reader, runtime=args.runtime))
         desk.warm_up()
-        warm = []
-        for _ in range(args.repeats):
-            for question in QUESTIONS:
-                started = time.perf_counter()
-                desk.ask(question, k=args.k)
-                warm.append((time.perf_counter() - started) * 1000)
+        passes = []
+        for number in range(args.passes):
+            if number:
+                time.sleep(args.pause)
+            passes.append([])
+            for _ in range(args.repeats):
+                for question in QUESTIONS:
+                    started = time.perf_counter()
+                    desk.ask(question, k=args.k)
+                    passes[-1].append((time.perf_counter() - started) * 1000)
+        warm = [ms for timed in passes for ms in timed]
         command = [str(Path(sys.executable).parent / "newsdesk"), "ask", QUESTIONS[0], "--home", home, "--reader", args.reader,
                    "--runtime", args.runtime]
         cold = []
@@ -57,7 +68,9 @@ def main() -> None:
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "reader": args.reader, "runtime": args.runtime, "k": args.k,
         "warm_ms": {"n": len(warm), "p50": round(percentile(warm, 0.5), 1), "p95": round(percentile(warm, 0.95), 1)},
-        "cold_start_s": {"n": len(cold), "median": round(statistics.median(cold), 2), "min": round(min(cold), 2)},
+        **({"p50_of_each_pass_ms": [round(percentile(timed, 0.5), 1) for timed in passes]} if args.passes > 1 else {}),
+        **({"cold_start_s": {"n": len(cold), "median": round(statistics.median(cold), 2), "min": round(min(cold), 2)}}
+           if cold else {}),
     }, indent=2))
 
 
