@@ -34,12 +34,12 @@ import numpy as np
 from newsdesk.retrieval.index import (
     IVF_FROM_CHUNKS,
     Index,
-    _read_vectors,
     ivf_nlist,
     ivf_nprobe,
     train_vector_index,
     updated_vector_index,
 )
+from newsdesk.retrieval.store import _read_vectors
 
 DIM = 384
 

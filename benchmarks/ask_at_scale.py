@@ -33,9 +33,9 @@ from newsdesk.retrieval.index import (
     choose_index_type,
     embedding_text,
     new_manifest,
-    save_index,
     train_vector_index,
 )
+from newsdesk.retrieval.store import save_index
 from newsdesk.retrieval.ingest import article_id
 from newsdesk.retrieval.service import Newsdesk, Settings
 from newsdesk.retrieval.squad import load_squad

@@ -124,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.set_defaults(json=False)
     _index_type_option(rebuild)
 
+    back = command("rollback", "make an earlier intact index version live again (after damage or an unwanted update); nothing is deleted",
+                   "newsdesk rollback --list\n  newsdesk rollback\n  newsdesk rollback v-20261201-205600-123456789")
+    back.add_argument("version", nargs="?", help="the version to make live (default: the newest intact one before the live one)")
+    back.add_argument("--list", action="store_true", help="list the kept versions, newest first, and whether each is intact")
+
     evaluate = command("eval", "measure EM/F1, retrieval recall and latency on SQuAD v1.1-format data",
                        "newsdesk eval dev.json --predictions preds.json", (common, asking))
     evaluate.add_argument("file", type=Path, help="SQuAD v1.1-format JSON")
@@ -138,7 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     bot.add_argument("--public", action="store_true", help="answer anyone (needed when no allowlist is configured)")
     bot.add_argument("--api-url", default=os.environ.get("NEWSDESK_TELEGRAM_API_URL"), help="Bot API base URL (env NEWSDESK_TELEGRAM_API_URL)")
     bot.add_argument("--webhook-url", default=os.environ.get("NEWSDESK_WEBHOOK_URL"), help="use a webhook at this public URL instead of polling")
-    bot.add_argument("--webhook-listen", default=os.environ.get("NEWSDESK_WEBHOOK_LISTEN", "0.0.0.0"), help="local address for the webhook server (env NEWSDESK_WEBHOOK_LISTEN)")
+    bot.add_argument("--webhook-listen", default=os.environ.get("NEWSDESK_WEBHOOK_LISTEN", "127.0.0.1"),
+                     help="local address for the webhook server; the default serves a reverse proxy on this machine, 0.0.0.0 "
+                          "listens on every interface (env NEWSDESK_WEBHOOK_LISTEN)")
     bot.add_argument("--webhook-port", type=positive_int, default=8443, help="local port for the webhook server")
     bot.add_argument("--reader", default=os.environ.get("NEWSDESK_READER", "default"), help="as for ask")
     return parser
@@ -274,6 +281,22 @@ def run_rebuild(args) -> int:
     return EXIT_OK
 
 
+def run_rollback(args) -> int:
+    from newsdesk.retrieval.service import Newsdesk
+
+    desk = Newsdesk(_settings(args))
+    if args.list:
+        versions = desk.versions()
+        if not versions:
+            print(f"no index versions in {desk.settings.home}")
+        for version in versions:
+            print(version.describe())
+        return EXIT_OK
+    before, after = desk.rollback(args.version)
+    print(f"live version: {after.describe()}" + (f"; was {before.describe()}" if before else ""))
+    return EXIT_OK
+
+
 def run_eval(args) -> int:
     from newsdesk.retrieval.evaluate import evaluate_gold_context, evaluate_open
     from newsdesk.retrieval.service import Newsdesk
@@ -314,7 +337,7 @@ def run_bot(args) -> int:
 
 
 RUNNERS = {"ask": run_ask, "chat": run_chat, "ingest": run_ingest, "remove": run_remove, "watch": run_watch, "sources": run_sources,
-           "rebuild": run_rebuild, "eval": run_eval, "bot": run_bot}
+           "rebuild": run_rebuild, "rollback": run_rollback, "eval": run_eval, "bot": run_bot}
 
 
 def _configure_logging(verbosity: int) -> None:

@@ -1,27 +1,21 @@
-"""The on-disk index: FAISS vectors, BM25 terms, the chunk and article stores, and a manifest.
+"""The index in memory and how it is built: FAISS vectors, BM25 terms, chunks, a manifest.
 
-An index home holds versions (``index/v-...``) and a ``CURRENT`` file naming the live one.
-A new version is written completely and fsynced before ``CURRENT`` is switched with an
-atomic rename, so readers always see a whole version and a crash leaves the old one.
+``build_index`` chunks and embeds articles (reusing a previous version's vectors); the
+versions on disk are ``retrieval/store.py``'s.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
-import shutil
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from newsdesk import __version__
-from newsdesk.errors import NewsdeskError
 from newsdesk.retrieval.chunk import ChunkerSettings, chunk_text
 from newsdesk.types import Article, Chunk
 
@@ -29,7 +23,6 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2  # written for IVF indexes; flat ones are still written as 1, which older newsdesks read
 READABLE_FORMATS = (1, 2)
-CURRENT_FILE = "CURRENT"
 
 # ---------------------------------------------------------------- vector index types
 # "flat" searches exactly; "ivf" (IndexIVFFlat) and "ivf-sq8" (IndexIVFScalarQuantizer, 8 bits per
@@ -46,22 +39,6 @@ NPROBE_SHARE = 1 / 64  # ... or this share of the lists, whichever is more
 EXACT_FILTER_SHARE = 0.02  # filtered IVF search scores the allowed chunks exactly up to this share
 RETRAIN_GROWTH = 4  # an IVF index is retrained when the corpus grows past 4× what it was trained at
 _LEGACY_TYPE_NAMES = {"flat": "flat-ip", "ivf": "ivf-flat-ip", "ivf-sq8": "ivf-sq8-ip"}
-
-
-class IndexProblem(NewsdeskError):
-    """An index the user must act on; the message says what to run."""
-
-
-class IndexMissing(IndexProblem):
-    pass
-
-
-class IndexDamaged(IndexProblem):
-    pass
-
-
-class IndexMismatch(IndexProblem):
-    pass
 
 
 def crash_point(name: str) -> None:
@@ -424,172 +401,3 @@ def new_manifest(encoder, settings: ChunkerSettings, n_articles: int, n_chunks: 
         "versions": {"newsdesk": __version__, "faiss": faiss.__version__, "bm25s": bm25s.__version__},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-
-
-# ---------------------------------------------------------------- persistence
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_file(path: Path, data: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _jsonl(records: Iterable[dict]) -> bytes:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
-
-
-def index_root(home: Path) -> Path:
-    return Path(home) / "index"
-
-
-def current_version(home: Path) -> Path | None:
-    pointer = index_root(home) / CURRENT_FILE
-    try:
-        name = pointer.read_text().strip()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    return index_root(home) / name if name else None
-
-
-def save_index(index: Index, home: Path) -> Path:
-    """Write ``index`` as a new version under ``home`` and make it current, atomically."""
-    import faiss
-
-    root = index_root(home)
-    root.mkdir(parents=True, exist_ok=True)
-    name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
-    staging = root / f".{name}.tmp"
-    staging.mkdir()
-    faiss.write_index(index.vectors, str(staging / "vectors.faiss"))
-    with open(staging / "vectors.faiss", "rb+") as handle:
-        os.fsync(handle.fileno())
-    _write_file(staging / "chunks.jsonl", _jsonl({"id": c.id, "article_id": c.article_id, "start": c.start, "end": c.end} for c in index.chunks))
-    crash_point("mid-write")
-    _write_file(staging / "articles.jsonl", _jsonl(asdict(a) for a in index.articles.values()))
-    if index.bm25 is not None:
-        index.bm25.save(str(staging / "bm25"))
-        for part in (staging / "bm25").iterdir():
-            with open(part, "rb+") as handle:
-                os.fsync(handle.fileno())
-    # The manifest is written last: a version without one is incomplete by definition.
-    _write_file(staging / "manifest.json", json.dumps(index.manifest, indent=2).encode())
-    _fsync_dir(staging)
-    final = root / name
-    os.rename(staging, final)
-    _fsync_dir(root)
-    crash_point("before-switch")
-    previous = current_version(home)
-    pointer_tmp = root / f".{CURRENT_FILE}.tmp"
-    _write_file(pointer_tmp, name.encode())
-    os.replace(pointer_tmp, root / CURRENT_FILE)
-    _fsync_dir(root)
-    _remove_old_versions(root, keep={final, previous})
-    return final
-
-
-def _remove_old_versions(root: Path, keep: set) -> None:
-    """Delete every version but the new and the previous one (a reader may still be loading
-    it), and whatever a crashed writer left behind."""
-    for path in root.iterdir():
-        stale_version = path.is_dir() and path.name.startswith("v-") and path not in keep
-        if stale_version or (path.name.startswith(".v-") and path.name.endswith(".tmp")):
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def read_articles(home: Path) -> list[Article]:
-    """The articles of the current version, whatever model or settings built it."""
-    version = current_version(home)
-    if version is None:
-        raise IndexMissing(f"no index in {home}; run `newsdesk ingest PATH` first")
-    try:
-        lines = (version / "articles.jsonl").read_text(encoding="utf-8").splitlines()
-        return [Article(**json.loads(line)) for line in lines]
-    except (OSError, ValueError, TypeError) as error:
-        raise IndexDamaged(f"cannot read the articles of {version} ({error}); ingest the article files again") from None
-
-
-def _read_vectors(path: Path, kind: str, mmap: bool):
-    """The faiss index of a version. IVF lists are memory-mapped when ``mmap`` (faiss's
-    IO_FLAG_MMAP: the load is near-instant and processes share the pages), else read."""
-    import faiss
-
-    vectors = None
-    if mmap and kind != "flat":
-        try:
-            vectors = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
-            lists = faiss.downcast_InvertedLists(vectors.invlists)
-            if hasattr(lists, "prefetch_nthread"):  # else 32 prefetch threads per query: 10× slower
-                lists.prefetch_nthread = 0
-        except RuntimeError as error:
-            log.debug("cannot memory-map %s (%s); reading it", path, error)
-    if vectors is None:
-        vectors = faiss.read_index(str(path))
-    expected = {"flat": faiss.IndexIDMap2, "ivf": faiss.IndexIVFFlat, "ivf-sq8": faiss.IndexIVFScalarQuantizer}[kind]
-    if not isinstance(vectors, expected):
-        raise TypeError(f"the manifest says {kind}, the vectors are a {type(vectors).__name__}")
-    return vectors
-
-
-def read_manifest(home: Path) -> dict | None:
-    """The current version's manifest; None when there is no index or it cannot be read."""
-    version = current_version(home)
-    try:
-        return json.loads((version / "manifest.json").read_text()) if version else None
-    except (OSError, ValueError):
-        return None
-
-
-def load_index(home: Path, model_name: str | None = None, settings: ChunkerSettings | None = None, mmap: bool = True) -> Index:
-    """Load the current index version of ``home``.
-
-    Raises:
-        IndexMissing: no index has been built in ``home``.
-        IndexDamaged: files are missing or unreadable.
-        IndexMismatch: it was built with another model or chunker settings than asked for.
-    """
-    import bm25s
-
-    version = current_version(home)
-    if version is None:
-        raise IndexMissing(f"no index in {home}; run `newsdesk ingest PATH` (or `newsdesk ask` to start from the seed articles)")
-    try:
-        manifest = json.loads((version / "manifest.json").read_text())
-        if manifest.get("format") not in READABLE_FORMATS:
-            raise IndexMismatch(f"the index in {home} has format {manifest.get('format')}, this newsdesk reads "
-                                f"{' and '.join(map(str, READABLE_FORMATS))}; run `newsdesk rebuild`")
-        kind = index_record(manifest)["type"]
-        articles = {a.id: a for a in read_articles(home)}
-        chunks = []
-        for line in (version / "chunks.jsonl").read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            text = articles[record["article_id"]].text[record["start"] : record["end"]]
-            chunks.append(Chunk(record["id"], record["article_id"], text, record["start"], record["end"]))
-        vectors = _read_vectors(version / "vectors.faiss", kind, mmap)
-        bm25 = bm25s.BM25.load(str(version / "bm25")) if chunks else None
-        if vectors.ntotal != len(chunks) or manifest["counts"]["chunks"] != len(chunks):
-            raise ValueError(f"{vectors.ntotal} vectors for {len(chunks)} chunks")
-    except (IndexMismatch, IndexDamaged):
-        raise
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
-        raise IndexDamaged(f"the index in {version} is damaged ({type(error).__name__}: {error}); run `newsdesk rebuild`") from None
-    if model_name is not None and manifest["model"] != model_name:
-        raise IndexMismatch(
-            f"the index in {home} was built with the model {manifest['model']!r}, not {model_name!r}; "
-            "run `newsdesk rebuild` to re-embed it with this model"
-        )
-    if settings is not None and _settings_in(manifest) != settings:
-        raise IndexMismatch(
-            f"the index in {home} was built with chunker settings {manifest['chunker']}, not {settings.as_dict()}; "
-            "run `newsdesk rebuild` to re-chunk it"
-        )
-    return Index(manifest, articles, chunks, vectors, bm25)

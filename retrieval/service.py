@@ -18,16 +18,18 @@ import numpy as np
 from newsdesk.retrieval.answer import assemble_answer, missing_names, rest_cannot_matter
 from newsdesk.retrieval.chunk import ChunkerSettings
 from newsdesk.errors import NewsdeskError
-from newsdesk.retrieval.index import (
-    Index,
+from newsdesk.retrieval.index import Index, build_index
+from newsdesk.retrieval.store import (
     IndexDamaged,
     IndexMissing,
-    build_index,
     current_version,
     index_root,
     load_index,
+    Version,
+    list_versions,
     read_articles,
     read_manifest,
+    rollback,
     save_index,
 )
 from newsdesk.retrieval.ingest import Rejected, load_articles
@@ -380,6 +382,16 @@ class Newsdesk:
             self._commit(articles, None, progress, report, self.settings.index_type or kept)
         report.seconds = time.perf_counter() - started
         return report
+
+    def versions(self) -> list[Version]:
+        """The index versions kept in the home, newest first, each checked against its checksums."""
+        return list_versions(self.settings.home)
+
+    def rollback(self, to: str | None = None) -> tuple[Version | None, Version]:
+        """Make an earlier intact version live (default: the newest one before the live one);
+        see ``store.rollback``. Nothing is deleted."""
+        with self._writer("rollback"):
+            return rollback(self.settings.home, to)
 
     def sources(self) -> list[dict]:
         """The indexed articles, newest first, with how many chunks each has."""

@@ -2,8 +2,10 @@ import json
 
 import pytest
 
+from newsdesk.errors import NewsdeskError
 from newsdesk.retrieval.chunk import ChunkerSettings
-from newsdesk.retrieval.index import IndexDamaged, IndexMismatch, IndexMissing, build_index, current_version, load_index, save_index
+from newsdesk.retrieval.index import build_index
+from newsdesk.retrieval.store import IndexDamaged, IndexMismatch, IndexMissing, current_version, load_index, save_index
 from newsdesk.retrieval.ingest import make_article
 from newsdesk.retrieval.service import Newsdesk, Settings, seed_paths
 
@@ -35,7 +37,7 @@ def test_missing_and_damaged_indexes(tmp_path, fake_encoder):
         load_index(tmp_path)
     version = save_index(build_index([make_article("Some text.")], fake_encoder)[0], tmp_path)
     (version / "vectors.faiss").write_bytes(b"garbage")
-    with pytest.raises(IndexDamaged, match="newsdesk rebuild"):
+    with pytest.raises(IndexDamaged, match="vectors.faiss has 7 bytes.*ingest the article files again"):
         load_index(tmp_path)
 
 
@@ -73,7 +75,7 @@ def test_a_failed_write_leaves_the_previous_version_loadable(tmp_path, fake_enco
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("newsdesk.retrieval.index._jsonl", explode)
-    with pytest.raises(OSError):
+    monkeypatch.setattr("newsdesk.retrieval.store._jsonl", explode)
+    with pytest.raises(NewsdeskError, match="cannot write the index .*disk full"):
         save_index(index, tmp_path)
     assert load_index(tmp_path).manifest["counts"]["articles"] == 1

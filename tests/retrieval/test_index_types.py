@@ -10,12 +10,10 @@ import pytest
 from newsdesk.retrieval.index import (
     build_index,
     choose_index_type,
-    current_version,
     embedding_text,
     index_record,
-    load_index,
-    save_index,
 )
+from newsdesk.retrieval.store import current_version, load_index, save_index
 from newsdesk.retrieval.ingest import make_article
 from newsdesk.retrieval.service import Newsdesk, Settings, seed_paths
 

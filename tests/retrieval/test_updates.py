@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.retrieval.index import current_version, index_root, load_index
+from newsdesk.retrieval.store import current_version, index_root, load_index
 from newsdesk.retrieval.service import Newsdesk, Settings, seed_paths
 from newsdesk.retrieval.watch import watch
 

@@ -1,0 +1,463 @@
+"""The index store on disk: versions, the ``CURRENT`` pointer, checksums, save, load, rollback.
+
+A home holds versions (``index/v-...``) and a ``CURRENT`` file naming the live one. A new
+version is written completely (each file's size and SHA-256 in its manifest, written last) and
+fsynced before ``CURRENT`` is switched with an atomic rename, so readers always see a whole
+version and a crash leaves the old one. Nothing is deleted that is not accounted for: a save
+keeps the new version, the one it replaced and the newest verified one before it, and a
+missing ``CURRENT`` falls back to the newest complete version instead of an empty index.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable
+
+from newsdesk.errors import NewsdeskError
+from newsdesk.retrieval.chunk import ChunkerSettings
+from newsdesk.retrieval.index import READABLE_FORMATS, Index, crash_point, index_record
+from newsdesk.types import Article, Chunk
+
+log = logging.getLogger(__name__)
+
+CURRENT_FILE = "CURRENT"
+VERSION_PREFIX = "v-"
+HASH_BLOCK = 1 << 20
+
+
+class IndexProblem(NewsdeskError):
+    """An index the user must act on; the message says what to run."""
+
+
+class IndexMissing(IndexProblem):
+    pass
+
+
+class IndexDamaged(IndexProblem):
+    pass
+
+
+class IndexMismatch(IndexProblem):
+    pass
+
+
+class DiskFull(NewsdeskError):
+    """The disk holding the index has no room for the next version."""
+
+
+# ---------------------------------------------------------------- versions
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version directory and what a check of it found (``problem`` is None when intact)."""
+
+    path: Path
+    manifest: dict | None
+    problem: str | None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def intact(self) -> bool:
+        return self.problem is None
+
+    def describe(self) -> str:
+        """``v-… (6 articles, 40 chunks, 2026-12-01T20:56:00+00:00)`` or ``v-… (damaged: …)``."""
+        if self.problem:
+            return f"{self.name} (damaged: {self.problem})"
+        counts = self.manifest.get("counts", {})
+        return f"{self.name} ({counts.get('articles', '?')} articles, {counts.get('chunks', '?')} chunks, {self.manifest.get('created', 'undated')})"
+
+
+def index_root(home: Path) -> Path:
+    return Path(home) / "index"
+
+
+def version_paths(home: Path) -> list[Path]:
+    """Every version directory of ``home``, newest first (names sort by creation time)."""
+    root = index_root(home)
+    try:
+        entries = list(root.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted((p for p in entries if p.name.startswith(VERSION_PREFIX) and p.is_dir()), key=lambda p: p.name, reverse=True)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _file_problem(version: Path, name: str, record: dict, deep: bool) -> str | None:
+    path = version / name
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return f"{name} is missing"
+    if size != record["bytes"]:
+        return f"{name} has {size:,} bytes, the manifest says {record['bytes']:,}"
+    if deep and _sha256(path) != record["sha256"]:
+        return f"{name} does not match its checksum"
+    return None
+
+
+def check_version(path: Path, deep: bool = True) -> Version:
+    """Check one version: its manifest is readable and every file it lists has the recorded
+    size and (``deep``) checksum. Versions written before checksums only need their files."""
+    try:
+        manifest = json.loads((path / "manifest.json").read_text())
+        if not isinstance(manifest, dict):
+            raise ValueError("not an object")
+    except (OSError, ValueError) as error:
+        return Version(path, None, f"manifest.json is unreadable ({type(error).__name__})")
+    files = manifest.get("files")
+    if files is None:  # written before checksums
+        missing = [n for n in ("vectors.faiss", "chunks.jsonl", "articles.jsonl") if not (path / n).is_file()]
+        return Version(path, manifest, f"{missing[0]} is missing" if missing else None)
+    for name, record in files.items():
+        problem = _file_problem(path, name, record, deep)
+        if problem:
+            return Version(path, manifest, problem)
+    return Version(path, manifest, None)
+
+
+def list_versions(home: Path, deep: bool = True) -> list[Version]:
+    """Every version of ``home``, newest first, each checked."""
+    return [check_version(p, deep) for p in version_paths(home)]
+
+
+@functools.lru_cache(maxsize=64)
+def _warn_fallback(root: str, why: str, chosen: str) -> None:
+    """Say once per process that CURRENT was not usable (a bot asks this on every question)."""
+    log.warning("%s/%s %s; using the newest complete version, %s (see `newsdesk rollback --list`)", root, CURRENT_FILE, why, chosen)
+
+
+def current_version(home: Path) -> Path | None:
+    """The live version: the one ``CURRENT`` names. When ``CURRENT`` is missing, empty or names
+    a version that is gone, the newest complete version (said once, in a warning).
+
+    Returns:
+        None only when ``home`` holds no version at all.
+    Raises:
+        IndexDamaged: versions exist but none is complete (nothing is deleted then).
+    """
+    root = index_root(home)
+    try:
+        name = (root / CURRENT_FILE).read_text().strip()
+    except (FileNotFoundError, NotADirectoryError):
+        name = ""
+    except (OSError, UnicodeDecodeError):
+        name = ""
+    if name and "/" not in name and (root / name / "manifest.json").is_file():
+        return root / name
+    paths = version_paths(home)
+    if not paths:
+        return None
+    why = "names the missing version " + name if name else "is missing or empty"
+    for path in paths:
+        if check_version(path, deep=False).intact:
+            _warn_fallback(str(root), why, path.name)
+            return path
+    raise IndexDamaged(f"{root}/{CURRENT_FILE} {why} and none of the {len(paths)} versions in {root} is complete; "
+                       "nothing was deleted: restore the folder from a backup, or move it away and ingest the articles again")
+
+
+def last_intact_before(home: Path, version: Path | None) -> Version | None:
+    """The newest verified version older than ``version`` (than none when None); checks
+    versions newest first and stops at the first intact one."""
+    for path in version_paths(home):
+        if version is None or path.name < version.name:
+            candidate = check_version(path, deep=True)
+            if candidate.intact:
+                return candidate
+    return None
+
+
+def _damaged(version: Path, home: Path, problem: str) -> IndexDamaged:
+    """The error for a damaged live version, naming the way back when there is one."""
+    earlier = last_intact_before(home, version)
+    if earlier is not None:
+        way_back = f"run `newsdesk rollback` to return to {earlier.describe()}"
+    else:
+        way_back = "no intact earlier version is kept: ingest the article files again into a new home"
+    return IndexDamaged(f"the index version {version} is damaged ({problem}); {way_back}")
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_file(path: Path, data: bytes) -> dict:
+    """Write and fsync ``data``; returns its manifest record (size and checksum)."""
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _fsync_and_record(path: Path) -> dict:
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
+    return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+
+
+def _jsonl(records: Iterable[dict]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+
+
+def estimated_bytes(index: Index) -> int:
+    """About what a version of ``index`` takes on disk: its vectors, texts and BM25 terms."""
+    vectors = index.vectors.ntotal * (index.vectors.d * 4 + 16)
+    texts = sum(len(a.text.encode("utf-8")) + 300 for a in index.articles.values())
+    return vectors + 2 * texts + 100 * len(index.chunks) + 4096
+
+
+def _write_version(index: Index, staging: Path) -> None:
+    import faiss
+
+    files = {}
+    faiss.write_index(index.vectors, str(staging / "vectors.faiss"))
+    files["vectors.faiss"] = _fsync_and_record(staging / "vectors.faiss")
+    files["chunks.jsonl"] = _write_file(
+        staging / "chunks.jsonl", _jsonl({"id": c.id, "article_id": c.article_id, "start": c.start, "end": c.end} for c in index.chunks))
+    crash_point("mid-write")
+    files["articles.jsonl"] = _write_file(staging / "articles.jsonl", _jsonl(asdict(a) for a in index.articles.values()))
+    if index.bm25 is not None:
+        index.bm25.save(str(staging / "bm25"))
+        for part in sorted((staging / "bm25").iterdir()):
+            files[f"bm25/{part.name}"] = _fsync_and_record(part)
+        _fsync_dir(staging / "bm25")
+    # The manifest is written last: a version without one is incomplete by definition.
+    _write_file(staging / "manifest.json", json.dumps({**index.manifest, "files": files}, indent=2).encode())
+    _fsync_dir(staging)
+
+
+def _write_failed(error: Exception, root: Path, index: Index) -> NewsdeskError:
+    """One line for a failed write: how much room it needs when the disk is full."""
+    needed_mb = estimated_bytes(index) / 1e6
+    free_mb = shutil.disk_usage(root).free / 1e6
+    full = isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
+    if full or "No space left" in str(error) or free_mb < needed_mb:
+        return DiskFull(f"not enough disk space in {root} to write the index: it needs about {needed_mb:,.1f} MB, "
+                        f"{free_mb:,.1f} MB are free; free some space and run the command again (the index is unchanged)")
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return NewsdeskError(f"cannot write the index in {root}: {reason} (the index is unchanged)")
+
+
+def save_index(index: Index, home: Path) -> Path:
+    """Write ``index`` as a new version under ``home`` and make it current, atomically.
+
+    Raises:
+        DiskFull, NewsdeskError: the version could not be written; the live one is untouched
+            and no partial version is left behind.
+    """
+    root = index_root(home)
+    root.mkdir(parents=True, exist_ok=True)
+    name = f"{VERSION_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
+    staging = root / f".{name}.tmp"
+    try:
+        staging.mkdir()
+        _write_version(index, staging)
+        final = root / name
+        os.rename(staging, final)
+        _fsync_dir(root)
+    except (OSError, RuntimeError) as error:  # faiss reports a failed write as a RuntimeError
+        shutil.rmtree(staging, ignore_errors=True)
+        raise _write_failed(error, root, index) from None
+    crash_point("before-switch")
+    try:
+        previous = current_version(home)
+    except IndexDamaged:
+        previous = None
+    _switch_to(root, name)
+    _remove_superseded(home, keep={final, previous})
+    return final
+
+
+def _switch_to(root: Path, name: str) -> None:
+    pointer_tmp = root / f".{CURRENT_FILE}.tmp"
+    _write_file(pointer_tmp, name.encode())
+    os.replace(pointer_tmp, root / CURRENT_FILE)
+    _fsync_dir(root)
+
+
+def _remove_superseded(home: Path, keep: set) -> None:
+    """Delete the versions a save supersedes: all but the new one, the one it replaced (a
+    reader may still be loading it) and the newest verified one before them (so a damaged
+    version never pushes out the last good one); and what a crashed writer left behind."""
+    newest = max((p for p in keep if p is not None), key=lambda p: p.name)
+    last_good = last_intact_before(home, newest)
+    keep = {p for p in keep if p is not None} | ({last_good.path} if last_good else set())
+    for path in index_root(home).iterdir():
+        superseded = path.is_dir() and path.name.startswith(VERSION_PREFIX) and path not in keep
+        if superseded or (path.name.startswith(f".{VERSION_PREFIX}") and path.name.endswith(".tmp")):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def rollback(home: Path, to: str | None = None) -> tuple[Version | None, Version]:
+    """Make an earlier intact version live (``to``: its name; default: the newest intact one
+    older than the live one). Nothing is deleted. The caller holds the write lock.
+
+    Returns:
+        The version that was live (None when none was) and the one that is live now.
+    Raises:
+        ValueError: ``to`` names no version of ``home`` or a damaged one; there is none to go back to.
+    """
+    try:
+        live = current_version(home)
+    except IndexDamaged:
+        live = None
+    versions = list_versions(home, deep=True)
+    if to is not None:
+        chosen = next((v for v in versions if v.name == to), None)
+        if chosen is None:
+            raise ValueError(f"there is no version {to!r}; see `newsdesk rollback --list`")
+        if not chosen.intact:
+            raise ValueError(f"the version {chosen.describe()} cannot be made live")
+    else:
+        chosen = next((v for v in versions if v.intact and (live is None or v.name < live.name)), None)
+        if chosen is None:
+            raise ValueError("there is no intact earlier version to return to; see `newsdesk rollback --list`")
+    _switch_to(index_root(home), chosen.name)
+    return (check_version(live) if live else None), chosen
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _read_store(version: Path, name: str, files: dict | None) -> list[dict]:
+    """The records of a JSON-lines store, checked against the manifest's checksum."""
+    data = (version / name).read_bytes()
+    record = (files or {}).get(name)
+    if record is not None and (len(data) != record["bytes"] or hashlib.sha256(data).hexdigest() != record["sha256"]):
+        raise ValueError(f"{name} does not match its checksum")
+    return [json.loads(line) for line in data.decode("utf-8").splitlines()]
+
+
+def _articles_in(version: Path, manifest: dict) -> dict[str, Article]:
+    articles = {a.id: a for a in (Article(**r) for r in _read_store(version, "articles.jsonl", manifest.get("files")))}
+    expected = manifest.get("counts", {}).get("articles")
+    if expected is not None and expected != len(articles):
+        raise ValueError(f"articles.jsonl holds {len(articles)} articles, the manifest says {expected}")
+    return articles
+
+
+def _live_manifest(home: Path) -> tuple[Path, dict]:
+    version = current_version(home)
+    if version is None:
+        raise IndexMissing(f"no index in {home}; run `newsdesk ingest PATH` (or `newsdesk ask` to start from the seed articles)")
+    try:
+        return version, json.loads((version / "manifest.json").read_text())
+    except (OSError, ValueError) as error:
+        raise _damaged(version, home, f"manifest.json is unreadable ({type(error).__name__})") from None
+
+
+def read_articles(home: Path) -> list[Article]:
+    """The articles of the current version, whatever model or settings built it, verified
+    against the manifest's count and checksum (so a rebuild never drops what it cannot read)."""
+    version, manifest = _live_manifest(home)
+    try:
+        return list(_articles_in(version, manifest).values())
+    except (OSError, ValueError, TypeError) as error:
+        raise _damaged(version, home, str(error)) from None
+
+
+def read_manifest(home: Path) -> dict | None:
+    """The current version's manifest; None when there is no index or it cannot be read."""
+    try:
+        return _live_manifest(home)[1]
+    except IndexProblem:
+        return None
+
+
+def _read_vectors(path: Path, kind: str, mmap: bool):
+    """The faiss index of a version. IVF lists are memory-mapped when ``mmap`` (faiss's
+    IO_FLAG_MMAP: the load is near-instant and processes share the pages), else read."""
+    import faiss
+
+    vectors = None
+    if mmap and kind != "flat":
+        try:
+            vectors = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
+            lists = faiss.downcast_InvertedLists(vectors.invlists)
+            if hasattr(lists, "prefetch_nthread"):  # else 32 prefetch threads per query: 10× slower
+                lists.prefetch_nthread = 0
+        except RuntimeError as error:
+            log.debug("cannot memory-map %s (%s); reading it", path, error)
+    if vectors is None:
+        vectors = faiss.read_index(str(path))
+    expected = {"flat": faiss.IndexIDMap2, "ivf": faiss.IndexIVFFlat, "ivf-sq8": faiss.IndexIVFScalarQuantizer}[kind]
+    if not isinstance(vectors, expected):
+        raise TypeError(f"the manifest says {kind}, the vectors are a {type(vectors).__name__}")
+    return vectors
+
+
+def _check_settings(home: Path, manifest: dict, model_name: str | None, settings: ChunkerSettings | None) -> None:
+    if model_name is not None and manifest["model"] != model_name:
+        raise IndexMismatch(
+            f"the index in {home} was built with the model {manifest['model']!r}, not {model_name!r}; "
+            "run `newsdesk rebuild` to re-embed it with this model"
+        )
+    if settings is not None and ChunkerSettings(**manifest["chunker"]) != settings:
+        raise IndexMismatch(
+            f"the index in {home} was built with chunker settings {manifest['chunker']}, not {settings.as_dict()}; "
+            "run `newsdesk rebuild` to re-chunk it"
+        )
+
+
+def load_index(home: Path, model_name: str | None = None, settings: ChunkerSettings | None = None, mmap: bool = True) -> Index:
+    """Load the current index version of ``home``, verified: the stores against their
+    checksums, the other files against their sizes, the counts against the manifest.
+
+    Raises:
+        IndexMissing: no index has been built in ``home``.
+        IndexDamaged: files are missing, unreadable or do not match the manifest.
+        IndexMismatch: it was built with another model or chunker settings than asked for.
+    """
+    import bm25s
+
+    version, manifest = _live_manifest(home)
+    if manifest.get("format") not in READABLE_FORMATS:
+        raise IndexMismatch(f"the index in {home} has format {manifest.get('format')}, this newsdesk reads "
+                            f"{' and '.join(map(str, READABLE_FORMATS))}; run `newsdesk rebuild`")
+    try:
+        problem = check_version(version, deep=False).problem
+        if problem:
+            raise ValueError(problem)
+        kind = index_record(manifest)["type"]
+        articles = _articles_in(version, manifest)
+        chunks = []
+        for record in _read_store(version, "chunks.jsonl", manifest.get("files")):
+            text = articles[record["article_id"]].text[record["start"] : record["end"]]
+            chunks.append(Chunk(record["id"], record["article_id"], text, record["start"], record["end"]))
+        vectors = _read_vectors(version / "vectors.faiss", kind, mmap)
+        bm25 = bm25s.BM25.load(str(version / "bm25")) if chunks else None
+        if vectors.ntotal != len(chunks) or manifest["counts"]["chunks"] != len(chunks):
+            raise ValueError(f"{vectors.ntotal} vectors for {len(chunks)} chunks")
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
+        raise _damaged(version, home, f"{type(error).__name__}: {error}") from None
+    _check_settings(home, manifest, model_name, settings)
+    return Index(manifest, articles, chunks, vectors, bm25)
