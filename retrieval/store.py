@@ -116,9 +116,10 @@ def _file_problem(version: Path, name: str, record: dict, deep: bool) -> str | N
     return None
 
 
-def check_version(path: Path, deep: bool = True) -> Version:
+def check_version(path: Path, deep: bool = True, sizes_only: frozenset[str] = frozenset()) -> Version:
     """Check one version: its manifest is readable and every file it lists has the recorded
-    size and (``deep``) checksum. Versions written before checksums only need their files."""
+    size and (``deep``, except for the files in ``sizes_only``) checksum. Versions written
+    before checksums only need their files."""
     try:
         manifest = json.loads((path / "manifest.json").read_text())
         if not isinstance(manifest, dict):
@@ -130,7 +131,7 @@ def check_version(path: Path, deep: bool = True) -> Version:
         missing = [n for n in ("vectors.faiss", "chunks.jsonl", "articles.jsonl") if not (path / n).is_file()]
         return Version(path, manifest, f"{missing[0]} is missing" if missing else None)
     for name, record in files.items():
-        problem = _file_problem(path, name, record, deep)
+        problem = _file_problem(path, name, record, deep and name not in sizes_only)
         if problem:
             return Version(path, manifest, problem)
     return Version(path, manifest, None)
@@ -276,6 +277,10 @@ def save_index(index: Index, home: Path) -> Path:
     """
     root = index_root(home)
     root.mkdir(parents=True, exist_ok=True)
+    try:  # the live version before this one (the caller holds the write lock)
+        previous = current_version(home)
+    except IndexDamaged:
+        previous = None
     name = f"{VERSION_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
     staging = root / f".{name}.tmp"
     try:
@@ -288,10 +293,6 @@ def save_index(index: Index, home: Path) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise _write_failed(error, root, index) from None
     crash_point("before-switch")
-    try:
-        previous = current_version(home)
-    except IndexDamaged:
-        previous = None
     _switch_to(root, name)
     _remove_superseded(home, keep={final, previous})
     return final
@@ -429,8 +430,9 @@ def _check_settings(home: Path, manifest: dict, model_name: str | None, settings
 
 
 def load_index(home: Path, model_name: str | None = None, settings: ChunkerSettings | None = None, mmap: bool = True) -> Index:
-    """Load the current index version of ``home``, verified: the stores against their
-    checksums, the other files against their sizes, the counts against the manifest.
+    """Load the current index version of ``home``, verified: every file against its size and
+    checksum (memory-mapped IVF vectors, which are never read whole, against their size only)
+    and the counts against the manifest.
 
     Raises:
         IndexMissing: no index has been built in ``home``.
@@ -444,10 +446,12 @@ def load_index(home: Path, model_name: str | None = None, settings: ChunkerSetti
         raise IndexMismatch(f"the index in {home} has format {manifest.get('format')}, this newsdesk reads "
                             f"{' and '.join(map(str, READABLE_FORMATS))}; run `newsdesk rebuild`")
     try:
-        problem = check_version(version, deep=False).problem
+        kind = index_record(manifest)["type"]
+        mapped = frozenset({"vectors.faiss"} if mmap and kind != "flat" else ())
+        # The two stores are checked as they are read, below.
+        problem = check_version(version, sizes_only=mapped | {"articles.jsonl", "chunks.jsonl"}).problem
         if problem:
             raise ValueError(problem)
-        kind = index_record(manifest)["type"]
         articles = _articles_in(version, manifest)
         chunks = []
         for record in _read_store(version, "chunks.jsonl", manifest.get("files")):
