@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from newsdesk.errors import NewsdeskError  # noqa: E402
-from newsdesk.retrieval.service import Newsdesk, Settings, seed_paths  # noqa: E402
+from newsdesk.retrieval.service import Newsdesk, Settings  # noqa: E402
 from newsdesk.retrieval.store import CURRENT_FILE, current_version, index_root, version_paths  # noqa: E402
 from tests.conftest import FakeEncoder  # noqa: E402
 
