@@ -9,14 +9,15 @@ WORKDIR /app
 # of that version is the multi-GB CUDA build.
 RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 
-# Then the package, as the README installs it (pip install from pyproject.toml).
-COPY pyproject.toml README.md ./
+# Then the package, as the README installs it, at the versions constraints.txt pins
+# (`make lock` refreshes it).
+COPY pyproject.toml README.md constraints.txt ./
 COPY newsdesk ./newsdesk
 COPY bot ./bot
 COPY retrieval ./retrieval
 COPY embeddings ./embeddings
 COPY seeds ./seeds
-RUN pip install .
+RUN pip install -c constraints.txt .
 
 RUN useradd --create-home --uid 10001 newsdesk && mkdir -p /data && chown newsdesk /data
 USER newsdesk

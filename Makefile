@@ -4,11 +4,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 QUESTION ?= Who hosted the Berlin talks?
 
-.PHONY: install demo test test-quick clean
+.PHONY: install demo test test-quick lock clean
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the versions tested here (the Dockerfile uses it too);
+# `make lock` refreshes it.
+$(STAMP): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,6 +23,12 @@ test: $(STAMP)  ## the whole test suite (what CI runs)
 
 test-quick: $(STAMP)  ## skip the tests that load the real model
 	$(BIN)/pytest -m "not slow"
+
+lock:  ## refresh constraints.txt from what a fresh install resolves today
+	rm -rf .lock-venv && python3 -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet ".[test]"
+	.lock-venv/bin/pip freeze --exclude newsdesk | sed -e 's/+cpu$$//' > constraints.txt
+	rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
