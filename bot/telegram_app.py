@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import hashlib
 import logging
 import os
 import re
@@ -56,6 +57,7 @@ from newsdesk.bot.telegram_format import (
     split_html,
 )
 from newsdesk.errors import NewsdeskError
+from newsdesk.retrieval.fetch import FetchError, fetch_url
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +66,11 @@ UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json")
 URL_CONTENT_TYPES = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt", "text/markdown": ".md"}
 PASSAGES_BUTTON = "passages"
 BOOTSTRAP_RETRIES = 5  # startup tries when the Bot API cannot be reached
+MAX_WEBHOOK_BODY = 1024 * 1024  # a Telegram update is a few KB; anything larger is not one
+MAX_TRACKED_USERS = 100_000  # users the rate limiter remembers at once
 MAX_FOLLOW_UP_CONTEXT = 600  # characters of an earlier question/answer carried into a follow-up
+FETCH_FAILED = ("Sorry, I couldn't fetch that link: it may be unreachable, not public, too large "
+                "or not a web page or text.")
 
 T = TypeVar("T")
 
@@ -86,6 +92,7 @@ class BotSettings:
     rate_window_s: float = 60.0  # ... in this many seconds
     max_upload_bytes: int = 2 * 1024 * 1024
     fetch_timeout_s: float = 10.0
+    allow_private_urls: bool = False  # fetch admins' links from loopback/private addresses too
     k: int = 5  # passages the reader reads per question
     workers: int = 4  # threads for model and index work
     concurrent_updates: int = 32  # updates handled at once
@@ -144,6 +151,7 @@ def settings_from_env(args: Any, environ: Mapping[str, str] = os.environ) -> Bot
         allowed_users=parse_ids(environ.get("NEWSDESK_ALLOWED_USERS"), "NEWSDESK_ALLOWED_USERS"),
         admins=parse_ids(environ.get("NEWSDESK_ADMINS"), "NEWSDESK_ADMINS"),
         public=bool(getattr(args, "public", False)),
+        allow_private_urls=environ.get("NEWSDESK_ALLOW_PRIVATE_URLS", "").strip().lower() in ("1", "true", "yes"),
         **extra,
     )
 
@@ -166,22 +174,41 @@ class Bounded(OrderedDict):
 
 
 class RateLimiter:
-    """At most ``limit`` events per user in any ``window`` seconds (a sliding window)."""
+    """At most ``limit`` events per user in any ``window`` seconds (a sliding window).
 
-    def __init__(self, limit: int, window: float):
-        self.limit, self.window = limit, window
-        self._events: dict[int, deque[float]] = {}
+    Users are kept in the order of their latest event, so those whose window has passed
+    (nothing left to remember) are forgotten from the front; at most ``max_users`` are kept.
+    """
+
+    def __init__(self, limit: int, window: float, max_users: int = MAX_TRACKED_USERS):
+        self.limit, self.window, self.max_users = limit, window, max_users
+        self._events: OrderedDict[int, deque[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._events)
 
     def wait(self, user_id: int, now: float | None = None) -> float:
         """0 and the event is counted, or the seconds until the user may ask again."""
         now = time.monotonic() if now is None else now
-        events = self._events.setdefault(user_id, deque())
+        self._forget(now)
+        events = self._events.get(user_id, deque())
         while events and now - events[0] >= self.window:
             events.popleft()
         if len(events) >= self.limit:
             return self.window - (now - events[0])
         events.append(now)
+        self._events[user_id] = events
+        self._events.move_to_end(user_id)
+        while len(self._events) > self.max_users:
+            self._events.popitem(last=False)
         return 0.0
+
+    def _forget(self, now: float) -> None:
+        while self._events:
+            user_id, events = next(iter(self._events.items()))
+            if now - events[-1] < self.window:
+                break
+            del self._events[user_id]
 
 
 @dataclass
@@ -199,7 +226,8 @@ class Remembered:
 class BotState:
     settings: BotSettings
     desk: Any
-    executor: ThreadPoolExecutor
+    executor: ThreadPoolExecutor  # questions, /sources, /stats
+    ingest_executor: ThreadPoolExecutor  # uploads and links, one at a time: the index has one writer anyway
     limiter: RateLimiter
     memory: Bounded
     refused: Bounded  # (chat, user) pairs already refused once; later messages get silence
@@ -214,6 +242,11 @@ class BotState:
     async def run(self, function: Callable[..., T], *args) -> T:
         """Run blocking model/index work in the worker threads, never on the event loop."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
+
+    async def run_ingest(self, function: Callable[..., T], *args) -> T:
+        """Run ingestion in its own thread, so that uploads waiting for the index never take
+        the threads that answer questions."""
+        return await asyncio.get_running_loop().run_in_executor(self.ingest_executor, function, *args)
 
 
 def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
@@ -350,20 +383,26 @@ async def admit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 
 
 async def within_rate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Whether the user may ask now; else one polite "slow down" per busy window."""
+    """Whether the user may be served now (anything the bot answers counts); else one polite
+    "slow down" per busy window (an alert for a button press, which must always be answered)."""
     state = _state(context)
     user_id = update.effective_user.id
     wait = state.limiter.wait(user_id)
     if not wait:
         state.warned.pop(user_id, None)
         return True
+    query = update.callback_query
     if user_id not in state.warned:
         state.warned[user_id] = True
         limit, window = state.settings.rate_limit, state.settings.rate_window_s
-        await reply(update, context, escape(
-            f"Please slow down a little: I answer up to {limit} questions per {window:g} seconds each. "
-            f"Try again in {max(1, round(wait))} s."
-        ))
+        text = (f"Please slow down a little: I answer up to {limit} questions per {window:g} seconds each. "
+                f"Try again in {max(1, round(wait))} s.")
+        if query:
+            await with_retry(lambda: query.answer(text, show_alert=True), 3, "answerCallbackQuery")
+        else:
+            await reply(update, context, escape(text))
+    elif query:
+        await with_retry(lambda: query.answer(), 3, "answerCallbackQuery")
     return False
 
 
@@ -461,7 +500,7 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_passages(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The "Show the passages" button: drop the button, then send the passages as a reply."""
     query = update.callback_query
-    if not await admit(update, context):
+    if not await admit(update, context) or not await within_rate(update, context):
         return
     state = _state(context)
     message = query.message
@@ -507,14 +546,14 @@ ADMIN_HELP = """
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await admit(update, context):
+    if not await admit(update, context) or not await within_rate(update, context):
         return
     name = escape(update.effective_user.first_name or "there")
     await reply(update, context, f"Hello {name}! 👋\n\n" + _help_text(update, context))
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await admit(update, context):
+    if not await admit(update, context) or not await within_rate(update, context):
         return
     await reply(update, context, _help_text(update, context))
 
@@ -532,13 +571,13 @@ def _size(n: int) -> str:
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A command the bot does not have (private chats only: in groups it may be another bot's)."""
-    if not await admit(update, context):
+    if not await admit(update, context) or not await within_rate(update, context):
         return
     await reply(update, context, "I don't know that command. Send /help to see what I can do, or just ask a question.")
 
 
 async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await admit(update, context):
+    if not await admit(update, context) or not await within_rate(update, context):
         return
     state = _state(context)
     rows = await state.run(state.desk.sources)
@@ -546,7 +585,7 @@ async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await admit(update, context):
+    if not await admit(update, context) or not await within_rate(update, context):
         return
     state = _state(context)
     rows = await state.run(state.desk.sources)
@@ -568,13 +607,34 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # ------------------------------------------------------------------ adding articles
 
 
-def _safe_file_name(name: str) -> str:
-    stem = re.sub(r"[^\w.-]+", "_", Path(name).name).strip("._") or "upload"
-    return stem[-100:]
+def upload_path(folder: Path, user_id: int, name: str) -> Path:
+    """Where an admin's upload is kept: ``folder/<user id>/<name>``, so admins never overwrite
+    each other's files while a corrected file (the same name again) replaces its earlier
+    version. Characters other than letters, digits, spaces and ``.-_()`` become ``_``; when
+    that changed the name, a hash of the original keeps different names apart.
+
+    Raises:
+        ValueError: the name has no stem before its extension (``.json``, ``..json``).
+    """
+    base = re.split(r"[/\\]", name)[-1]  # never a directory from the name
+    stem, dot, suffix = base.rpartition(".")
+    cleaned = re.sub(r"[^\w .()-]+", "_", stem).strip(" ._")[:100]
+    if not dot or not re.search(r"[^\W_]", cleaned):
+        raise ValueError("it needs a name before its extension (e.g. report.json)")
+    if cleaned != stem:
+        cleaned += "-" + hashlib.sha256(stem.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return folder / str(user_id) / f"{cleaned}.{suffix.lower()}"
+
+
+def _save_and_ingest(desk, path: Path, data: bytes):
+    """In the ingest thread: keep the upload under the home, then add it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return _ingest_file(desk, path)
 
 
 def _ingest_file(desk, path: Path):
-    """In a worker thread: read a saved upload and add it; returns the report and chunk counts."""
+    """In the ingest thread: read a saved upload and add it; returns the report and chunk counts."""
     from newsdesk.retrieval.ingest import Rejected, read_file
 
     try:
@@ -585,7 +645,7 @@ def _ingest_file(desk, path: Path):
 
 
 def _ingest_page(desk, url: str, body: str, suffix: str):
-    """In a worker thread: turn a fetched page into an article and add it."""
+    """In the ingest thread: turn a fetched page into an article and add it."""
     from newsdesk.retrieval.ingest import Rejected, _html_article, make_article
 
     try:
@@ -636,10 +696,15 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     state = _state(context)
     document = message.document
     name = document.file_name or "upload"
-    suffix = Path(name).suffix.lower()
+    suffix = "." + name.rpartition(".")[2].lower() if "." in name else ""
     if suffix not in UPLOAD_SUFFIXES:
         await reply(update, context, escape(
             f"Sorry, I can't add {name}: I take {', '.join(UPLOAD_SUFFIXES)} files only."))
+        return
+    try:
+        path = upload_path(Path(state.desk.settings.home) / "telegram-uploads", update.effective_user.id, name)
+    except ValueError as error:
+        await reply(update, context, escape(f"Sorry, I can't add {name}: {error}."))
         return
     limit = state.settings.max_upload_bytes
     if document.file_size and document.file_size > limit:
@@ -652,66 +717,37 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if len(data) > limit:
             await reply(update, context, escape(f"Sorry, {name} is too large (the limit is {_size(limit)})."))
             return
-        # Kept under the home, named after the upload: sending a corrected file replaces the old version.
-        folder = Path(state.desk.settings.home) / "telegram-uploads"
-        path = folder / _safe_file_name(name)
-
-        def save() -> None:
-            folder.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-
-        await state.run(save)
-        report, counts = await state.run(_ingest_file, state.desk, path)
+        report, counts = await state.run_ingest(_save_and_ingest, state.desk, path, data)
     log.info("user %s added %s: %d added, %d rejected", update.effective_user.id, path.name, len(report.added), len(report.rejected))
     await _confirm(update, context, report, counts)
 
 
-async def fetch_page(url: str, timeout: float, max_bytes: int) -> tuple[str, str]:
-    """The text of ``url`` and the suffix its content type reads as.
-
-    Raises:
-        ValueError: with a reason the user can read (unreachable, not a page, too large, ...).
-    """
-    import httpx
-
+def _host(url: str) -> str:
+    """The host of ``url`` for the log (never raises on a malformed URL)."""
     try:
-        # httpx's timeout applies to each read; the outer one bounds a page that trickles in.
-        async with asyncio.timeout(timeout), httpx.AsyncClient(
-            timeout=timeout, follow_redirects=True, headers={"User-Agent": "newsdesk-bot"}
-        ) as client:
-            async with client.stream("GET", url) as response:
-                if response.status_code >= 400:
-                    raise ValueError(f"the server answered {response.status_code} {response.reason_phrase}")
-                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                suffix = URL_CONTENT_TYPES.get(content_type)
-                if suffix is None:
-                    raise ValueError(f"it is not a web page or text ({content_type or 'no content type'})")
-                body = bytearray()
-                async for piece in response.aiter_bytes():
-                    body += piece
-                    if len(body) > max_bytes:
-                        raise ValueError(f"the page is larger than {_size(max_bytes)}")
-                encoding = response.encoding or "utf-8"
-    except (httpx.TimeoutException, TimeoutError):
-        raise ValueError(f"it did not answer within {timeout:g} seconds") from None
-    except httpx.HTTPError as error:
-        raise ValueError(f"it could not be reached ({type(error).__name__})") from None
-    return bytes(body).decode(encoding, errors="replace"), suffix
+        return urlparse(url).hostname or "?"
+    except ValueError:
+        return "?"
 
 
 async def add_from_url(update: Update, context: ContextTypes.DEFAULT_TYPE, url: str) -> None:
     """An admin's link: fetched (short timeout, size limit), extracted and indexed."""
     if not await _may_add(update, context):
         return
-    state = _state(context)
+    state, settings = _state(context), _state(context).settings
     async with typing(context, update.effective_chat.id):
         try:
-            body, suffix = await fetch_page(url, state.settings.fetch_timeout_s, state.settings.max_upload_bytes)
-        except ValueError as error:
-            await reply(update, context, escape(f"Sorry, I couldn't fetch {url}: {error}."))
+            page = await fetch_url(url, timeout=settings.fetch_timeout_s, max_bytes=settings.max_upload_bytes,
+                                   allow_private=settings.allow_private_urls, user_agent="newsdesk-bot",
+                                   content_types=URL_CONTENT_TYPES)
+        except FetchError as error:
+            # The detail stays in the log: told to the user it would map the network (refused,
+            # closed and open ports would each read differently).
+            log.info("user %s: could not fetch a link to %s: %s", update.effective_user.id, _host(url), error.reason)
+            await reply(update, context, FETCH_FAILED)
             return
-        report, counts = await state.run(_ingest_page, state.desk, url, body, suffix)
-    log.info("user %s added %s: %d added", update.effective_user.id, urlparse(url).hostname, len(report.added))
+        report, counts = await state.run_ingest(_ingest_page, state.desk, url, page.text, URL_CONTENT_TYPES[page.content_type])
+    log.info("user %s added %s: %d added", update.effective_user.id, _host(url), len(report.added))
     await _confirm(update, context, report, counts)
 
 
@@ -757,7 +793,9 @@ async def _post_init(application: Application) -> None:
 
 
 async def _post_shutdown(application: Application) -> None:
-    application.bot_data["newsdesk"].executor.shutdown(wait=False, cancel_futures=True)
+    state: BotState = application.bot_data["newsdesk"]
+    state.executor.shutdown(wait=False, cancel_futures=True)
+    state.ingest_executor.shutdown(wait=False, cancel_futures=True)
 
 
 def build_application(settings: BotSettings, desk) -> Application:
@@ -780,6 +818,7 @@ def build_application(settings: BotSettings, desk) -> Application:
         settings=settings,
         desk=desk,
         executor=ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="newsdesk-bot"),
+        ingest_executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-ingest"),
         limiter=RateLimiter(settings.rate_limit, settings.rate_window_s),
         memory=Bounded(settings.memory),
         refused=Bounded(10_000),
@@ -852,6 +891,21 @@ def _webhook_secret(value: str | None) -> str:
     return value
 
 
+@contextlib.contextmanager
+def webhook_body_limit(max_bytes: int):
+    """While it lasts, tornado's HTTP server (python-telegram-bot's webhook server, which has no
+    option for it) refuses a request body over ``max_bytes``: by its Content-Length before
+    reading any of it, or as soon as a chunked body passes the limit. Without it a body is
+    read whole, up to 100 MB, before the secret header is even checked."""
+    from tornado.httpserver import HTTPServer
+
+    HTTPServer.configure(None, max_body_size=max_bytes)
+    try:
+        yield
+    finally:
+        HTTPServer.configure(None)
+
+
 def run_bot(args, settings) -> int:
     """``newsdesk bot``: poll for updates (or serve a webhook) until interrupted; the exit code."""
     bot_settings = settings_from_env(args)
@@ -882,17 +936,18 @@ def run_bot(args, settings) -> int:
     stopping = {} if threading.current_thread() is threading.main_thread() else {"stop_signals": None}
     try:
         if webhook_url:
-            application.run_webhook(
-                listen=args.webhook_listen,
-                port=args.webhook_port,
-                url_path=url_path,
-                webhook_url=webhook_url,
-                secret_token=secret_token,
-                allowed_updates=updates,
-                bootstrap_retries=BOOTSTRAP_RETRIES,
-                close_loop=False,
-                **stopping,
-            )
+            with webhook_body_limit(MAX_WEBHOOK_BODY):
+                application.run_webhook(
+                    listen=args.webhook_listen,
+                    port=args.webhook_port,
+                    url_path=url_path,
+                    webhook_url=webhook_url,
+                    secret_token=secret_token,
+                    allowed_updates=updates,
+                    bootstrap_retries=BOOTSTRAP_RETRIES,
+                    close_loop=False,
+                    **stopping,
+                )
         else:
             application.run_polling(allowed_updates=updates, bootstrap_retries=BOOTSTRAP_RETRIES, close_loop=False,
                                     **stopping)

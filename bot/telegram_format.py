@@ -17,6 +17,7 @@ from newsdesk.types import Answer, Article, Citation
 MESSAGE_LIMIT = 4096  # Telegram's limit for one message's text
 PASSAGE_CHARS = 1200  # a passage longer than this is cut (the passages view is a preview)
 SOURCES_SHOWN = 60  # /sources lists at most this many articles, newest first
+MAX_LINK_CHARS = 1000  # a longer URL is not linked: a tag cannot be cut, and must fit in a message
 
 NO_ANSWER = "I couldn't find an answer to that in the indexed articles."
 SEE_SOURCES = "Send /sources to see what is indexed, or try asking another way."
@@ -32,11 +33,12 @@ def _attr(text: str) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """``url`` when it is a plain http(s) link Telegram will accept in an <a href>, else None."""
+    """``url`` when it is a plain http(s) link, short enough to link, that Telegram will accept
+    in an <a href>; else None (the title is shown without a link)."""
     if not url:
         return None
     url = url.strip()
-    if not re.fullmatch(r"https?://[^\s<>\"]+", url, re.IGNORECASE):
+    if len(url) > MAX_LINK_CHARS or not re.fullmatch(r"https?://[^\s<>\"]+", url, re.IGNORECASE):
         return None
     return url
 
@@ -156,7 +158,7 @@ def format_ingest_report(report, chunk_counts: Mapping[str, int] | None = None) 
 
 # ------------------------------------------------------------------ splitting
 
-_TOKEN = re.compile(r"<[^<>]*>|&#?\w+;|\n{2,}|\n|[^\S\n]+|[^<&\s]{1,50}|\S")
+_TOKEN = re.compile(r"<[^<>]*>|&#?\w{1,30};|\n{2,}|\n|[^\S\n]+|[^<&\s]{1,50}|\S")
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*>")
 _BREAK_PRIORITY = {"paragraph": 3, "line": 2, "space": 1}
 
@@ -218,19 +220,31 @@ def _first_part(text: str, limit: int) -> tuple[str, str]:
 
 
 def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """``text`` as messages of at most ``limit`` characters, each valid HTML on its own."""
+    """``text`` as messages of at most ``limit`` characters, each valid HTML on its own.
+
+    A part that still cannot fit (tags too long to carry, which the formatters here never
+    write) is sent without its markup rather than not at all.
+    """
     if limit < 200:
         raise ValueError("limit must leave room for a few tags (at least 200)")
     parts: list[str] = []
     rest = text.strip()
     while rest and telegram_length(rest) > limit:
         head, rest = _first_part(rest, limit)
-        if _visible(head):
-            parts.append(head)
+        parts += _fitting(head, limit)
         rest = rest.strip()
-    if rest and _visible(rest):
-        parts.append(rest)
+    parts += _fitting(rest, limit)
     return parts
+
+
+def _fitting(part: str, limit: int) -> list[str]:
+    """``part`` if it fits and shows text; an over-long one as plain text, split again."""
+    if not _visible(part):
+        return []
+    if telegram_length(part) <= limit:
+        return [part]
+    # Tags dropped and the text escaped afresh: no token is then longer than a word, so it fits.
+    return split_html(escape(html.unescape(_TAG.sub("", part))), limit)
 
 
 def _visible(part: str) -> bool:

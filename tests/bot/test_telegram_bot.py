@@ -19,7 +19,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from newsdesk.bot.telegram_app import BotSettings, RedactToken, parse_ids, settings_from_env, with_retry
+from newsdesk.bot.telegram_app import (
+    FETCH_FAILED,
+    BotSettings,
+    RateLimiter,
+    RedactToken,
+    parse_ids,
+    settings_from_env,
+    upload_path,
+    with_retry,
+)
 from newsdesk.errors import NewsdeskError
 
 from .conftest import ADMIN, GROUP, STRANGER, USER, check_telegram_html, visible_text
@@ -161,6 +170,23 @@ def test_a_very_long_answer_is_split_into_valid_messages(desk, telegram, start_b
     assert shown[:2] == ["Elena", "Novak"]
 
 
+def test_an_answer_citing_a_5000_character_url_is_delivered(desk, telegram, start_bot, tmp_path):
+    import json
+
+    long_url = "https://harbour.example/story?" + "ref=x&" * 834
+    story = {"title": "Saltmarsh Lighthouse relit", "outlet": "Harbour Post", "date": "2025-11-21", "url": long_url,
+             "text": "Keeper Ingrid Solberg relit the Saltmarsh Lighthouse on Friday night after a century of darkness."}
+    (tmp_path / "long.json").write_text(json.dumps([story]), encoding="utf-8")
+    desk.ingest([tmp_path / "long.json"])
+    start_bot(desk)
+    question = telegram.push_message(USER, USER, "Who relit the Saltmarsh Lighthouse?")
+    reply = telegram.wait_for(lambda: replies_to(telegram, question))[0]  # a part over 4,096 would be refused
+    check_telegram_html(reply.params["text"])
+    assert "Ingrid Solberg</b>" in reply.params["text"].split("\n")[0]
+    assert "“Saltmarsh Lighthouse relit”" in reply.params["text"] and long_url not in reply.params["text"]
+    assert not telegram.requests("sendMessage", ok=False)
+
+
 def test_button_expands_the_supporting_passages(desk, telegram, start_bot):
     start_bot(desk)
     answer = ask(telegram, USER, USER, RIVERSIDE, settle=True)
@@ -291,7 +317,7 @@ def test_admin_upload_is_indexed_and_answers_the_next_question(desk, telegram, s
     assert "Added 1 article" in confirmation
     assert "<b>Northgate Quarry Museum opens its doors</b>" in confirmation and "chunk" in confirmation
     assert telegram.requests("getFile") and telegram.downloads
-    assert (desk.settings.home / "telegram-uploads" / "quarry_museum.txt").read_bytes() == QUARRY_STORY
+    assert (desk.settings.home / "telegram-uploads" / str(ADMIN) / "quarry museum.txt").read_bytes() == QUARRY_STORY
     after = ask(telegram, ADMIN, ADMIN, QUARRY)
     assert after.params["text"].startswith("<b>Priya Raman</b>")
     assert any(row["title"] == "Northgate Quarry Museum opens its doors" for row in desk.sources())
@@ -328,12 +354,21 @@ class _Pages(BaseHTTPRequestHandler):
         "<p>Commuters said the reopening would cut their journeys by half an hour.</p></article></body></html>"
     ).encode()
 
+    served: list[str] = []  # paths requested, to show that a refused link was never fetched
+
     def log_message(self, *args):
         pass
 
     def do_GET(self):
+        self.served.append(self.path)
         if self.path == "/slow":
             time.sleep(2)
+        if self.path == "/to-story":
+            self.send_response(302)
+            self.send_header("Location", "/story")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.path == "/story":
             body, status, kind = self.PAGE, 200, "text/html; charset=utf-8"
         elif self.path == "/image":
@@ -362,7 +397,7 @@ def website():
 
 
 def test_admin_link_is_fetched_and_indexed(desk, telegram, start_bot, website):
-    start_bot(desk, fetch_timeout_s=0.5)
+    start_bot(desk, fetch_timeout_s=0.5, allow_private_urls=True)  # the test site is on 127.0.0.1
     link = f"{website}/story"
     confirmation = ask(telegram, ADMIN, ADMIN, link).params["text"]
     assert "Added 1 article" in confirmation and "Tidewater Bridge reopens" in confirmation
@@ -370,11 +405,98 @@ def test_admin_link_is_fetched_and_indexed(desk, telegram, start_bot, website):
     assert answer.startswith("<b>Tomas Varga</b>")
     assert f'<a href="{link}">' in answer
 
-    for path, reason in [("/nowhere", "answered 404"), ("/image", "not a web page"), ("/slow", "did not answer within 0.5 seconds")]:
-        assert reason in ask(telegram, ADMIN, ADMIN, f"{website}{path}").params["text"]
-    closed = ask(telegram, ADMIN, ADMIN, "http://127.0.0.1:9/story").params["text"]
-    assert "couldn't fetch" in closed and "could not be reached" in closed
+    # A missing page, an image, a page too slow and a closed port: one and the same line.
+    failures = {ask(telegram, ADMIN, ADMIN, url).params["text"]
+                for url in (f"{website}/nowhere", f"{website}/image", f"{website}/slow", "http://127.0.0.1:9/story")}
+    assert failures == {FETCH_FAILED}
     assert "only admins" in ask(telegram, USER, USER, link).params["text"]
+
+
+def test_links_to_loopback_are_refused_by_default_and_nothing_is_fetched(desk, telegram, start_bot, website):
+    start_bot(desk)  # NEWSDESK_ALLOW_PRIVATE_URLS unset
+    _Pages.served.clear()
+    links = [f"{website}/story", f"{website}/to-story", "http://127.0.0.1:9/story", "http://localhost:9/",
+             "http://[::1]:9/", "http://169.254.169.254/latest/meta-data/", "http://0x7f000001/story"]
+    replies = {ask(telegram, ADMIN, ADMIN, link).params["text"] for link in links}
+    assert replies == {FETCH_FAILED}  # open, redirecting and closed ports read the same
+    assert _Pages.served == []  # refused before connecting
+    assert len(desk.sources()) == 8
+    leak = ask(telegram, USER, USER, "Who reopened the Tidewater Bridge?").params["text"]
+    assert "Tomas Varga" not in leak
+
+
+def test_an_upload_named_without_a_stem_is_refused_and_admins_never_overwrite_each_other(desk, telegram, start_bot):
+    other = 1003
+    start_bot(desk, admins=frozenset({ADMIN, other}))
+    nameless = telegram.push_document(ADMIN, ADMIN, QUARRY_STORY, "..json")
+    text = telegram.wait_for(lambda: replies_to(telegram, nameless))[0].params["text"]
+    assert "needs a name before its extension" in text
+    stories = {ADMIN: QUARRY_STORY, other: QUARRY_STORY.replace(b"Priya Raman", b"Anil Mehta").replace(b"Tuesday", b"Monday")}
+    for admin, story in stories.items():
+        upload = telegram.push_document(admin, admin, story, "report.txt")
+        assert "Added 1 article" in telegram.wait_for(lambda upload=upload: replies_to(telegram, upload))[0].params["text"]
+    uploads = desk.settings.home / "telegram-uploads"
+    assert {p.relative_to(uploads).as_posix(): p.read_bytes() for p in uploads.rglob("*") if p.is_file()} == {
+        f"{ADMIN}/report.txt": stories[ADMIN], f"{other}/report.txt": stories[other]}
+    assert len(desk.sources()) == 10
+
+
+def test_rate_limit_covers_commands_and_the_passages_button(desk, telegram, start_bot):
+    start_bot(desk, rate_limit=2, rate_window_s=600)
+    answer = ask(telegram, USER, USER, RIVERSIDE, settle=True)
+    ask(telegram, USER, USER, "/help")
+    query_id = telegram.push_callback(USER, answer.result, "passages")
+    alert = telegram.wait_for(lambda: telegram.requests("answerCallbackQuery", callback_query_id=query_id))[0]
+    assert "slow down" in alert.params["text"] and alert.params.get("show_alert") in (True, "true", "True")
+    for command in ("/sources", "/stats", "/help", "/start"):
+        telegram.push_message(USER, USER, command)
+    second = telegram.push_callback(USER, answer.result, "passages")
+    telegram.wait_for(lambda: telegram.requests("answerCallbackQuery", callback_query_id=second))  # answered, quietly
+    telegram.quiet()
+    assert len(telegram.requests("sendMessage", chat_id=USER)) == 2  # the answer and the help; no passages
+    assert not telegram.requests("editMessageText")
+
+
+def test_uploads_do_not_take_the_threads_that_answer_questions(desk, telegram, start_bot):
+    entered, release = threading.Event(), threading.Event()
+
+    class SlowIngest:
+        """The real desk, whose index writes wait until the test lets them go."""
+
+        settings = desk.settings
+
+        def warm_up(self):
+            desk.warm_up()
+
+        @property
+        def index(self):
+            return desk.index
+
+        def ask(self, question, k=5):
+            return desk.ask(question, k=k)
+
+        def sources(self):
+            return desk.sources()
+
+        def add_articles(self, articles, rejected=()):
+            entered.set()
+            release.wait(20)
+            return desk.add_articles(articles, rejected)
+
+    start_bot(SlowIngest(), workers=4)
+    uploads = [telegram.push_document(ADMIN, ADMIN, QUARRY_STORY + f"\n\nPart {n}.".encode(), f"quarry {n}.txt")
+               for n in range(5)]
+    assert entered.wait(10)
+    try:
+        started = time.monotonic()
+        answer = ask(telegram, USER, USER, RIVERSIDE)  # waits at most 15 s
+        assert answer.params["text"].startswith("<b>Elena Novak</b>")
+        assert time.monotonic() - started < 5
+        assert not any(replies_to(telegram, upload) for upload in uploads)  # still writing
+    finally:
+        release.set()
+    for upload in uploads:
+        assert "Added 1 article" in telegram.wait_for(lambda upload=upload: replies_to(telegram, upload))[0].params["text"]
 
 
 # ------------------------------------------------------------------ load
@@ -442,6 +564,44 @@ def test_settings_come_from_the_environment_and_arguments():
     assert "42:abc" not in repr(settings)
     assert settings_from_env(Namespace(public=False, api_url="http://other:1"), env).api_url == "http://other:1"
     assert settings_from_env(Namespace(public=True, api_url=None), {"TELEGRAM_BOT_TOKEN": "42:abc"}).public
+    assert not settings.allow_private_urls  # only when asked for
+    assert settings_from_env(args, {**env, "NEWSDESK_ALLOW_PRIVATE_URLS": "1"}).allow_private_urls
+
+
+def test_rate_limiter_forgets_users_whose_window_has_passed_and_stays_bounded():
+    limiter = RateLimiter(2, 10.0, max_users=50)
+    assert limiter.wait(1, now=0.0) == limiter.wait(1, now=1.0) == 0.0
+    assert limiter.wait(1, now=2.0) == pytest.approx(8.0)  # refused: counted from the first event
+    for user in range(2, 1000):  # a crowd passing through, one question each, a second apart
+        assert limiter.wait(user, now=float(user)) == 0.0
+        assert len(limiter) <= 11  # only those within the last 10 seconds are kept
+    assert limiter.wait(1, now=1000.0) == 0.0  # forgotten, and free to ask again
+    burst = RateLimiter(2, 10.0, max_users=50)
+    for user in range(500):  # all within one window: the cap holds
+        burst.wait(user, now=0.0)
+    assert len(burst) == 50
+
+
+@pytest.mark.parametrize("name, stored", [
+    ("report.json", "7/report.json"),
+    ("quarry museum.TXT", "7/quarry museum.txt"),
+    ("../../etc/passwd.txt", "7/passwd.txt"),
+    ("..\\..\\boot.ini.txt", "7/boot.ini.txt"),
+    (".hidden.md", "7/hidden-"),
+    ("a:b*c?.html", "7/a_b_c-"),
+])
+def test_upload_names_are_kept_per_admin_and_safe(name, stored, tmp_path):
+    path = upload_path(tmp_path, 7, name)
+    assert path.relative_to(tmp_path).as_posix().startswith(stored)
+    assert path.parent == tmp_path / "7"
+
+
+def test_upload_names_that_clean_alike_stay_apart_and_names_without_a_stem_are_refused(tmp_path):
+    assert upload_path(tmp_path, 7, "a:b.txt") != upload_path(tmp_path, 7, "a?b.txt") != upload_path(tmp_path, 7, "a_b.txt")
+    assert upload_path(tmp_path, 7, "a:b.txt") == upload_path(tmp_path, 7, "a:b.txt")  # a corrected file replaces
+    for name in ("..json", ".json", "json", "___.txt", " . .md"):
+        with pytest.raises(ValueError, match="needs a name"):
+            upload_path(tmp_path, 7, name)
 
 
 @pytest.mark.parametrize("env, public, message", [

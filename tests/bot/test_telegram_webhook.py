@@ -62,6 +62,19 @@ def post_update(port: int, update: dict, secret: str | None, content_type: str =
         connection.close()
 
 
+def post_oversized(port: int, declared: int, sent: int = 64 * 1024) -> str:
+    """Start a POST that declares ``declared`` bytes of body and send only ``sent`` of them;
+    the status line the bot answered ("" if it only closed the connection)."""
+    head = (f"POST /newsdesk/hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"X-Telegram-Bot-Api-Secret-Token: wrong\r\nContent-Length: {declared}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        try:
+            sock.sendall(head + b"x" * sent)
+            return sock.recv(200).decode("latin-1").split("\r\n", 1)[0]
+        except ConnectionError:
+            return ""
+
+
 class WebhookBot:
     """``newsdesk bot --webhook-url ...`` in a thread. ``run_bot`` installs no signal handlers
     off the main thread; the test stops it with ``Application.stop_running()`` on its loop, the
@@ -167,6 +180,12 @@ def test_webhook_mode_answers_updates_with_the_secret_and_refuses_the_rest(desk,
         assert post_update(port, telegram.new_update({"message": forged}), secret=None) == 403
         assert post_update(port, telegram.new_update({"message": forged}), secret=SECRET, content_type="text/plain") == 403
 
+        # A body far larger than any update is refused from its Content-Length, before it is read.
+        started_at = time.monotonic()
+        for _ in range(3):
+            assert post_oversized(port, declared=90 * 1024 * 1024) in ("HTTP/1.1 400 Bad Request", "")
+        assert time.monotonic() - started_at < 5
+
         # With it: answered through the Bot API, as a reply to the question.
         question = telegram.new_message(USER, USER, RIVERSIDE)
         assert post_update(port, telegram.new_update({"message": question}), secret=SECRET) == 200
@@ -197,6 +216,24 @@ def test_webhook_mode_answers_updates_with_the_secret_and_refuses_the_rest(desk,
         time.sleep(0.05)
     assert not left, f"threads left running: {[t.name for t in left]}"
     assert time.monotonic() - started < 20
+
+
+def test_the_webhook_server_limits_request_bodies_only_while_the_bot_serves():
+    from tornado.httpserver import HTTPServer
+
+    def limit() -> int | None:
+        return HTTPServer(lambda request: None).conn_params.max_body_size
+
+    assert limit() is None
+    with telegram_app.webhook_body_limit(telegram_app.MAX_WEBHOOK_BODY):
+        assert limit() == telegram_app.MAX_WEBHOOK_BODY == 1024 * 1024
+    assert limit() is None
+
+
+def test_the_webhook_listens_on_loopback_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv("NEWSDESK_WEBHOOK_LISTEN", raising=False)
+    assert cli.build_parser().parse_args(["bot"]).webhook_listen == "127.0.0.1"
+    assert cli.build_parser().parse_args(["bot", "--webhook-listen", "0.0.0.0"]).webhook_listen == "0.0.0.0"
 
 
 def test_polling_again_after_a_webhook_removes_it(desk, telegram, start_bot):
