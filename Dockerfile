@@ -2,7 +2,8 @@
 FROM python:3.11-slim
 
 # The models' one-time ONNX export is cached in the volume too, so a restart starts quickly.
-ENV PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 NEWSDESK_HOME=/data NEWSDESK_CACHE=/data/cache
+# In a container the webhook server must listen on every interface (the published port).
+ENV PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 NEWSDESK_HOME=/data NEWSDESK_CACHE=/data/cache NEWSDESK_WEBHOOK_LISTEN=0.0.0.0
 WORKDIR /app
 
 # The CPU build of torch first: the project pins torch==2.13.0, and PyPI's Linux wheel
