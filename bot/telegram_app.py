@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import re
+import sys
 import secrets
 import statistics
 import threading
@@ -238,6 +239,7 @@ class BotState:
     abstained: int = 0
     articles_added: int = 0
     latencies_ms: deque = field(default_factory=lambda: deque(maxlen=1000))
+    mode: str = "polling"  # how updates arrive, for the start-up line
 
     async def run(self, function: Callable[..., T], *args) -> T:
         """Run blocking model/index work in the worker threads, never on the event loop."""
@@ -789,7 +791,21 @@ async def _post_init(application: Application) -> None:
         await with_retry(lambda: application.bot.set_my_commands(COMMANDS), state.settings.send_attempts, "setMyCommands")
     except TelegramError as error:  # the menu is a convenience; the bot works without it
         log.warning("could not set the command menu: %s", error)
-    log.info("bot @%s is ready", application.bot.username)
+    print(startup_line(application.bot.username, state.mode, state.settings), file=sys.stderr, flush=True)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
+def startup_line(username: str, mode: str, settings: BotSettings) -> str:
+    """What the operator sees once the bot is up: who it is, how it listens, whom it answers."""
+    if settings.public:
+        audience = "answering anyone (--public)"
+    else:
+        audience = f"answering {_count(len(settings.allowed_users), 'allowed user')} and {_count(len(settings.allowed_chats), 'allowed chat')}"
+    return (f"newsdesk: bot @{username} is ready ({mode}); {audience}, "
+            f"{_count(len(settings.admins), 'admin')} (Ctrl-C to stop)")
 
 
 async def _post_shutdown(application: Application) -> None:
@@ -839,6 +855,49 @@ def build_application(settings: BotSettings, desk) -> Application:
 
 
 # ------------------------------------------------------------------ running
+
+
+class RetriesInOneLine(logging.Filter):
+    """On the ``telegram.ext`` logger (its utility modules, the network retry loop among them,
+    log there): each retry (a debug record) becomes one warning line, its final failure, a
+    traceback, is left to newsdesk's own message, and other records below warning are dropped."""
+
+    def __init__(self, api_url: str):
+        super().__init__()
+        self.api_url = api_url
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.module != "networkloop" or "Retrying" not in message:
+            return record.levelno >= logging.WARNING and not (record.module == "networkloop" and "Aborting" in message)
+        tries = re.search(r"Failed run number (\d+) of (-?\d+)", message)  # counted from 0; N retries: N+1 tries
+        done, retries = (int(tries.group(1)), int(tries.group(2))) if tries else (0, -1)
+        of = f" of {retries + 1}" if retries >= 0 else ""
+        record.msg, record.args = f"cannot reach the Bot API at {self.api_url} (try {done + 1}{of} failed); retrying…", ()
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+class NoLibraryTracebacks(logging.Filter):
+    """On the handlers: python-telegram-bot's records lose their traceback (shown with -vv)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram"):
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def quiet_library_logs(api_url: str, verbose: int) -> None:
+    """Unless ``-vv``: python-telegram-bot logs one line per event, never a traceback."""
+    if verbose >= 2:
+        return
+    networkloop = logging.getLogger("telegram.ext")  # PTB's name for its utility modules' logger
+    networkloop.setLevel(logging.DEBUG)  # the retries are debug records: let the filter see them
+    if not any(isinstance(f, RetriesInOneLine) for f in networkloop.filters):
+        networkloop.addFilter(RetriesInOneLine(api_url))
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, NoLibraryTracebacks) for f in handler.filters):
+            handler.addFilter(NoLibraryTracebacks())
 
 
 class RedactToken(logging.Filter):
@@ -910,6 +969,7 @@ def run_bot(args, settings) -> int:
     """``newsdesk bot``: poll for updates (or serve a webhook) until interrupted; the exit code."""
     bot_settings = settings_from_env(args)
     protect_token(bot_settings.token)
+    quiet_library_logs(bot_settings.api_url, getattr(args, "verbose", 0))
     webhook_url = getattr(args, "webhook_url", None)
     if webhook_url:
         url_path = _webhook_path(webhook_url)
@@ -923,6 +983,8 @@ def run_bot(args, settings) -> int:
 
     desk = Newsdesk(settings)  # loads lazily; post_init warms it up before the first update
     application = build_application(bot_settings, desk)
+    if webhook_url:
+        application.bot_data["newsdesk"].mode = f"webhook {webhook_url}, listening on {args.webhook_listen}:{args.webhook_port}"
     updates = [Update.MESSAGE, Update.CALLBACK_QUERY]
     if bot_settings.public:
         log.warning("public mode: anyone who finds the bot can ask it questions")

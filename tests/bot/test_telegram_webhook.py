@@ -11,7 +11,10 @@ import asyncio
 import http.client
 import json
 import logging
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -278,3 +281,26 @@ def test_a_webhook_port_in_use_is_a_clear_error(desk, telegram, bot_env):
     assert not bot.thread.is_alive(), "the bot kept running on a port it could not bind"
     assert isinstance(bot.outcome, NewsdeskError), repr(bot.outcome)
     assert f"port {port}" in str(bot.outcome) and "--webhook-port" in str(bot.outcome)
+
+
+def test_the_bot_says_in_one_line_that_it_is_up(desk, start_bot, capsys):
+    start_bot(desk)
+    err = capsys.readouterr().err
+    line = "newsdesk: bot @newsdesk_test_bot is ready (polling); answering 1 allowed user and 1 allowed chat, 1 admin"
+    assert line in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.timeout(60)
+def test_an_unreachable_bot_api_is_one_line_per_try_and_no_traceback(tmp_path):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    run = ("import sys, newsdesk.bot.telegram_app as app; app.BOOTSTRAP_RETRIES = 1; "
+           "from newsdesk.bot.cli import main; sys.exit(main(sys.argv[1:]))")
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "NEWSDESK_ALLOWED_USERS": "1", "NEWSDESK_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", run, "bot", "--api-url", f"http://127.0.0.1:{closed}"],
+                          env=env, capture_output=True, text=True, timeout=50)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1 and "Traceback" not in done.stderr and TOKEN not in done.stderr
+    assert lines == [f"newsdesk: cannot reach the Bot API at http://127.0.0.1:{closed} (try 1 of 2 failed); retrying…",
+                     f"newsdesk: cannot reach the Bot API at http://127.0.0.1:{closed} (httpx.ConnectError: All connection attempts failed)"]
