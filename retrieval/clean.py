@@ -35,6 +35,7 @@ _BOILERPLATE = [
     r"(©|copyright)\s.*",
     r"all rights reserved\.?",
     r"click here\b.*",
+    r"[-=_*~#\s]{3,}",  # a rule, a setext underline or a section break ("***")
 ]
 _BOILERPLATE_RE = re.compile("|".join(f"(?:{p})" for p in _BOILERPLATE), re.IGNORECASE)
 
@@ -49,6 +50,10 @@ _DATED_LINE = re.compile(r"^(?:published|updated|date)( on| at)?:?\s*(?P<date>.+
 # "allies.Speaking" -> "allies. Speaking": a sentence glued to the next by a lost space.
 _GLUED_SENTENCE = re.compile(r"(?<=[a-z\)\]\"”’])([.!?])(?=[A-Z](?:[a-z]|\.[A-Z]))")
 _BULLET = re.compile(r"^[•●▪◦·*\-–]\s+")
+# Markdown heading marks: "## Title" and "## Title ##".
+_HEADING_MARKS = re.compile(r"^#{1,6}\s+|\s+#+$")
+# A "date 2025-10-04" line is looked for among the first lines (a title may come first).
+_DATE_LINES = 5
 _TERMINAL = ('.', '!', '?', '"', '”', "’", ':', ';', ')')
 
 
@@ -114,15 +119,15 @@ def clean_text(raw: str, title: str | None = None, outlet: str | None = None, da
         The cleaned text (paragraphs separated by blank lines) and its metadata.
     """
     lines = [_BULLET.sub("", line.strip()) for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    lines = [" ".join(line.split()) for line in lines]
+    lines = [_HEADING_MARKS.sub("", " ".join(line.split())) for line in lines]
 
     found_date = date
-    first = next((i for i, line in enumerate(lines) if line), None)
-    if first is not None:
-        prefix = _DATE_PREFIX.match(lines[first])
-        if prefix:
-            found_date = found_date or prefix.group("date")
-            lines[first] = lines[first][prefix.end():]
+    header = [i for i, line in enumerate(lines) if line][:_DATE_LINES]
+    prefixed = next(((i, m) for i in header if (m := _DATE_PREFIX.match(lines[i]))), None)
+    if prefixed:
+        index, prefix = prefixed
+        found_date = found_date or prefix.group("date")
+        lines[index] = lines[index][prefix.end():]
     found_outlet = outlet or _find_outlet([line for line in lines if line])
 
     captions = {c for c in (_caption_of_credit(line) for line in lines if is_boilerplate(line)) if c}

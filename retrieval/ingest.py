@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -19,6 +21,8 @@ SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".js
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _TEXT_FIELDS = ("text", "content", "body", "article")
 _OUTLET_FIELDS = ("outlet", "source", "site", "publisher")
+# Fewer words than this left of an HTML page is menus and footers, not an article.
+MIN_PAGE_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -69,33 +73,102 @@ def _decode(data: bytes) -> str:
         raise ValueError(f"not UTF-8 text (bad byte at offset {error.start}); convert it to UTF-8") from None
 
 
+def _page_date(html: str, date: str | None, url: str | None) -> str | None:
+    """trafilatura's date for a page, unless it is only a year: htmldate turns "© 2025" or a
+    lone "2025" into 2025-01-01. A 1 January date is kept when the page's markup states it."""
+    if not date or not date.endswith("-01-01"):
+        return date
+    from htmldate import find_date
+
+    return date if find_date(html, extensive_search=False, original_date=True, url=url) == date else None
+
+
 def _html_article(html: str, path: str | None, url: str | None = None) -> Article:
     import trafilatura
 
     document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False, favor_recall=True)
     if document is None or not (document.text or "").strip():
         raise ValueError("no article text found in the HTML page")
-    return make_article(
+    article = make_article(
         document.text,
         title=document.title,
         outlet=document.sitename or document.hostname,
-        date=document.date,
+        date=_page_date(html, document.date, url or document.url),
         url=url or document.url,
         path=path,
     )
+    words = len(article.text.split())
+    if words < MIN_PAGE_WORDS:
+        raise ValueError(f"no article text found in the HTML page (only {words} word{'s' * (words != 1)} "
+                         "left after removing menus and footers)")
+    return article
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else type(value).__name__
+
+
+def _string_field(record: dict, name: str) -> str | None:
+    """A metadata field of a record: None when absent, null or blank.
+
+    Raises:
+        ValueError: the field holds something else than a string (a list as url, a number as date).
+    """
+    value = record.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        example = ' such as "2025-06-01"' if name == "date" else ""
+        raise ValueError(f'"{name}" must be a string{example}, not {_json_kind(value)}')
+    return value.strip() or None
+
+
+def _record_text(record: dict) -> str:
+    """The first non-blank string of the text fields.
+
+    Raises:
+        ValueError: there is none (naming a text field that holds something else, if one does).
+    """
+    present = [f for f in _TEXT_FIELDS if record.get(f) is not None]
+    text = next((record[f] for f in present if isinstance(record[f], str) and record[f].strip()), None)
+    if text is not None:
+        return text
+    wrong = next((f for f in present if not isinstance(record[f], str)), None)
+    if wrong:
+        raise ValueError(f'"{wrong}" must be a string, not {_json_kind(record[wrong])}')
+    raise ValueError(f"record has no text (expected one of: {', '.join(_TEXT_FIELDS)})")
+
+
+def _record_outlet(record: dict) -> str | None:
+    """The first outlet field given; ``{"name": ...}`` (NewsAPI's "source") counts as its name."""
+    for name in _OUTLET_FIELDS:
+        value = record.get(name)
+        if isinstance(value, dict) and isinstance(value.get("name"), str):
+            value = value["name"]
+        found = _string_field({name: value}, name)
+        if found:
+            return found
+    return None
 
 
 def _record_article(record: object, path: str) -> Article:
+    """One JSON record as an article; every field is checked before anything is built.
+
+    Raises:
+        ValueError: the record is not an object, has no text, or a field has the wrong type.
+    """
     if not isinstance(record, dict):
-        raise ValueError("record is not a JSON object")
-    text = next((record[f] for f in _TEXT_FIELDS if isinstance(record.get(f), str)), None)
-    if not text or not text.strip():
-        raise ValueError(f"record has no text (expected one of: {', '.join(_TEXT_FIELDS)})")
-    outlet = next((record[f] for f in _OUTLET_FIELDS if isinstance(record.get(f), str)), None)
-    kwargs = dict(title=record.get("title"), outlet=outlet, date=record.get("date"), url=record.get("url"), path=path)
+        raise ValueError(f"record is not a JSON object but {_json_kind(record)}")
+    text = _record_text(record)
+    title, date, url = (_string_field(record, name) for name in ("title", "date", "url"))
+    outlet = _record_outlet(record)
     if "<" in text and looks_like_html(text):
-        return _html_article(text, path, url=record.get("url"))
-    return make_article(text, **kwargs)
+        return _html_article(text, path, url=url)
+    return make_article(text, title=title, outlet=outlet, date=date, url=url, path=path)
 
 
 def looks_like_html(text: str) -> bool:
@@ -104,18 +177,36 @@ def looks_like_html(text: str) -> bool:
     return head.startswith(("<!doctype html", "<html", "<body", "<article", "<div", "<p>"))
 
 
-def read_file(path: Path) -> tuple[list[Article], list[Rejected]]:
-    """Read one file into articles; a bad record in a JSON Lines file rejects that line only.
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
 
-    Raises:
-        ValueError: when the whole file cannot be used (missing, binary, empty, too large, ...).
-    """
-    name = str(path)
+
+def _why(error: OSError) -> str:
+    return (error.strerror or type(error).__name__).lower()
+
+
+def _check_regular(info: os.stat_result) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise ValueError("is a directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"not a regular file ({_file_kind(info.st_mode)}); skipped")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ValueError(f"file too large ({info.st_size / 2**20:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB)")
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file. A FIFO or a device is refused before it is read (it could
+    block forever or never end); O_NONBLOCK keeps even the open of a FIFO from waiting."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ValueError(f"file too large ({size / 2**20:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB)")
-        data = path.read_bytes()
+        _check_regular(os.stat(path))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            _check_regular(os.fstat(handle.fileno()))  # what was opened, if the path changed meanwhile
+            data = handle.read(MAX_FILE_BYTES + 1)
     except PermissionError:
         raise ValueError("permission denied") from None
     except FileNotFoundError:
@@ -123,62 +214,133 @@ def read_file(path: Path) -> tuple[list[Article], list[Rejected]]:
     except IsADirectoryError:
         raise ValueError("is a directory") from None
     except OSError as error:
-        raise ValueError(f"cannot read: {error.strerror or error}") from None
-    text = _decode(data)
+        raise ValueError(f"cannot read: {_why(error)}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"file too large (over the limit of {MAX_FILE_BYTES // 2**20} MB)")
+    return data
+
+
+def _parse_json(text: str) -> object:
+    """Raises ValueError for invalid JSON, and for JSON nested too deeply to parse."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        where = f" at line {error.lineno}" if "\n" in text else ""
+        raise ValueError(f"invalid JSON ({error.msg}{where})") from None
+    except RecursionError:
+        raise ValueError("invalid JSON (nested too deeply)") from None
+
+
+def _read_records(records: Iterable[tuple[str, object]], path: str, parse=lambda raw: raw) -> tuple[list[Article], list[Rejected]]:
+    """``(label, raw record)`` pairs into articles; a bad record is rejected under its label alone."""
+    articles, rejected = [], []
+    for label, raw in records:
+        try:
+            articles.append(_record_article(parse(raw), path))
+        except ValueError as error:
+            rejected.append(Rejected(label, str(error)))
+    return articles, rejected
+
+
+def _jsonl_articles(text: str, name: str) -> tuple[list[Article], list[Rejected]]:
+    """One record a line, labelled by line: ``feed.jsonl:2``."""
+    # split("\n"), not splitlines(): U+2028 and friends may stand raw inside a JSON string.
+    lines = ((f"{name}:{n}", line) for n, line in enumerate(text.split("\n"), 1) if line.strip())
+    return _read_records(lines, name, parse=_parse_json)
+
+
+def _json_articles(text: str, name: str) -> tuple[list[Article], list[Rejected]]:
+    """An object, a list or ``{"articles": [...]}``, labelled by record from 1: ``feed.json#3``."""
+    data = _parse_json(text)
+    records = data.get("articles", [data]) if isinstance(data, dict) else data
+    if not isinstance(records, list):
+        raise ValueError("expected an object, a list of objects, or {\"articles\": [...]}")
+    return _read_records(((f"{name}#{n}", r) for n, r in enumerate(records, 1)), name)
+
+
+def read_file(path: Path) -> tuple[list[Article], list[Rejected]]:
+    """Read one file into articles; a bad record of a JSON or JSON Lines file rejects that record only.
+
+    Raises:
+        ValueError: when the whole file cannot be used (missing, binary, empty, too large, ...).
+    """
+    name = str(path)
+    text = _decode(_read_bytes(path))
     if not text.strip():
         raise ValueError("empty file")
-
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm"):
         return [_html_article(text, name)], []
     if suffix == ".jsonl":
-        articles, rejected = [], []
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                articles.append(_record_article(json.loads(line), name))
-            except json.JSONDecodeError as error:
-                rejected.append(Rejected(f"{name}:{number}", f"invalid JSON ({error.msg})"))
-            except ValueError as error:
-                rejected.append(Rejected(f"{name}:{number}", str(error)))
-        return articles, rejected
+        return _jsonl_articles(text, name)
     if suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"invalid JSON ({error.msg} at line {error.lineno})") from None
-        records = data.get("articles", [data]) if isinstance(data, dict) else data
-        if not isinstance(records, list):
-            raise ValueError("expected an object, a list of objects, or {\"articles\": [...]}")
-        articles, rejected = [], []
-        for number, record in enumerate(records, 1):
-            try:
-                articles.append(_record_article(record, name))
-            except ValueError as error:
-                rejected.append(Rejected(f"{name}#{number}", str(error)))
-        return articles, rejected
+        return _json_articles(text, name)
     return [make_article(text, path=name)], []
 
 
+def _outside(path: str, root: Path) -> bool:
+    target = Path(os.path.realpath(path))
+    return not (target == root or target.is_relative_to(root))
+
+
+def folder_files(root: Path) -> tuple[list[Path], list[Rejected]]:
+    """The supported files under ``root`` (resolved), sorted, and what was passed over.
+
+    A link is followed only to a file inside ``root`` (a linked folder inside it is walked as
+    itself anyway); a link out of it, and a folder that cannot be listed, are one line each.
+    """
+    files, rejected, pending = [], [], [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as error:
+            rejected.append(Rejected(str(folder), f"cannot list this folder ({_why(error)}); skipped"))
+            continue
+        for entry in entries:
+            supported = Path(entry.name).suffix.lower() in SUPPORTED_SUFFIXES
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(Path(entry.path))
+                    continue
+                link = entry.is_symlink()
+                outside, linked_folder = link and _outside(entry.path, root), link and entry.is_dir()
+            except OSError as error:
+                rejected.append(Rejected(entry.path, f"cannot read: {_why(error)}"))
+                continue
+            if outside and (supported or linked_folder):
+                target = os.path.realpath(entry.path)
+                rejected.append(Rejected(entry.path, f"a link to {target}, outside the folder; not followed"))
+            elif supported and not outside and not linked_folder:
+                files.append(Path(entry.path))  # read_file refuses what is not a regular file
+    return sorted(files), rejected
+
+
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | Rejected]:
-    """Files to read: each file given, and every supported file under each folder given."""
+    """Files to read: each file given (a link given by name is followed), and every supported
+    file under each folder given (see ``folder_files``)."""
     for given in paths:
         path = Path(given).expanduser()
-        if path.exists():  # absolute paths: re-ingesting from elsewhere finds the same file
-            path = path.resolve()
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            yield Rejected(str(given), "no such file or folder")
+            continue
+        except OSError as error:
+            yield Rejected(str(given), f"cannot read: {_why(error)}")
+            continue
+        path = path.resolve()  # absolute paths: re-ingesting from elsewhere finds the same file
+        if stat.S_ISDIR(info.st_mode):
+            found, rejected = folder_files(path)
+            yield from rejected
             if not found:
                 yield Rejected(str(path), f"no {'/'.join(sorted(SUPPORTED_SUFFIXES))} files in this folder")
             yield from found
-        elif path.exists():
-            if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                yield path
-            else:
-                yield Rejected(str(path), f"unsupported file type {path.suffix or '(none)'!r}")
+        elif path.suffix.lower() in SUPPORTED_SUFFIXES:
+            yield path
         else:
-            yield Rejected(str(given), "no such file or folder")
+            yield Rejected(str(path), f"unsupported file type {path.suffix or '(none)'!r}")
 
 
 def load_articles(paths: Iterable[str | Path]) -> tuple[list[Article], list[Rejected]]:

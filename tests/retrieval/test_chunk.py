@@ -1,6 +1,12 @@
+import json
+
 import pytest
 
-from newsdesk.retrieval.chunk import ChunkerSettings, chunk_text, sentence_around, split_sentences
+from newsdesk.retrieval import chunk
+from newsdesk.retrieval.chunk import (CHARS_PER_TOKEN_AT_MOST, MAX_SPLIT_CHARS, ChunkerSettings, bounded_pieces, chunk_text,
+                                      sentence_around, split_sentences)
+from newsdesk.retrieval.ingest import load_articles
+from newsdesk.types import Chunk
 from newsdesk.retrieval.clean import clean_text
 from newsdesk.retrieval.service import seed_paths
 from tests.conftest import FakeEncoder
@@ -54,3 +60,74 @@ def test_sentence_around_finds_the_quote():
 
 def test_empty_text_has_no_chunks():
     assert chunk_text("", count) == []
+
+
+def test_the_rule_splitter_knows_abbreviations_quotes_and_footnotes():
+    cases = {
+        "Dr. Jones met J. R. Smith in the U.S. Army camp. He left.": ["Dr. Jones met J. R. Smith in the U.S. Army camp.", "He left."],
+        '"Why?" he asked. "Because." She left.': ['"Why?" he asked.', '"Because."', "She left."],
+        "See No. 5 and c. 1547 here. He said no. Then he went.": ["See No. 5 and c. 1547 here.", "He said no.", "Then he went."],
+        "It was loved.[citation needed] Tesla was not. It ran at 5 p.m. The end": [
+            "It was loved.[citation needed]", "Tesla was not.", "It ran at 5 p.m.", "The end"],
+        "Wait... What? Éclairs are sold out. It grew 1.5 times in 2020. 2021 was flat.": [
+            "Wait...", "What?", "Éclairs are sold out.", "It grew 1.5 times in 2020.", "2021 was flat."],
+    }
+    for text, expected in cases.items():
+        assert [text[s:e] for s, e in split_sentences(text)] == expected
+
+
+def test_pysbd_is_still_available_and_unknown_splitters_are_refused():
+    text = "U.S. envoy Witkoff met Mr. Smith on Sunday. He left."
+    assert [text[s:e] for s, e in split_sentences(text, "pysbd")] == ["U.S. envoy Witkoff met Mr. Smith on Sunday.", "He left."]
+    with pytest.raises(ValueError, match="unknown sentence splitter"):
+        split_sentences(text, "nltk")
+
+
+@pytest.mark.parametrize("unit", ["The council met again on Monday. ", "word ", "x"])
+def test_bounded_pieces_cover_the_range_exactly(unit):
+    text = unit * (10_000 // len(unit))
+    pieces = bounded_pieces(text, 0, len(text), limit=1000)
+    assert pieces[0][0] == 0 and pieces[-1][1] == len(text)
+    assert all(e - s <= 1000 and e == next_s for (s, e), (next_s, _) in zip(pieces, pieces[1:]))
+    if unit.endswith(". "):  # cut after a sentence, not inside one
+        assert all(text[s:e].endswith(". ") for s, e in pieces[:-1])
+
+
+def test_a_one_megabyte_paragraph_is_split_in_bounded_pieces_with_exact_offsets(tmp_path, monkeypatch):
+    sentence = "Mr. Smith met the council in the U.S. on Monday and the bridge opened "  # no full stop: one endless sentence
+    paragraph = (sentence * (2**20 // len(sentence) + 1))[: 2**20]
+    (tmp_path / "huge.json").write_text(json.dumps([{"text": paragraph, "title": "A long record"}]))
+    [article], rejected = load_articles([tmp_path / "huge.json"])
+    assert rejected == [] and len(article.text) > 2**20 - 100
+
+    seen = []
+    real = chunk._SPLITTERS["rules"]
+
+    def recording(text, start, end):
+        seen.append(end - start)
+        return real(text, start, end)
+
+    monkeypatch.setitem(chunk._SPLITTERS, "rules", recording)
+    spans = chunk_text(article.text, count)
+    assert seen and max(seen) <= MAX_SPLIT_CHARS  # pysbd was quadratic in what it was given
+    chunks = [Chunk(i, article.id, article.text[s:e], s, e) for i, (s, e) in enumerate(spans)]
+    assert all(c.text == article.text[c.start:c.end] and c.text.strip() == c.text for c in chunks)
+    assert all(n <= 200 for n in count([c.text for c in chunks]))
+    covered = set()
+    for c in chunks:
+        covered.update(range(c.start, c.end))
+    assert all(i in covered for i, ch in enumerate(article.text) if not ch.isspace())
+
+
+def test_a_megabyte_without_spaces_still_gives_bounded_chunks():
+    text = "x" * 2**20  # a tokenizer makes one [UNK] of it; it must not become one chunk
+    spans = chunk_text(text, lambda texts: [1 for _ in texts])
+    assert spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert max(e - s for s, e in spans) <= 200 * CHARS_PER_TOKEN_AT_MOST
+
+
+def test_settings_name_the_splitter_and_an_old_manifest_means_pysbd():
+    assert ChunkerSettings().as_dict() == {"max_tokens": 200, "overlap_sentences": 1, "splitter": "rules"}
+    old = ChunkerSettings.from_dict({"max_tokens": 200, "overlap_sentences": 1})  # written before "splitter"
+    assert old.splitter == "pysbd" and old != ChunkerSettings()  # so the index asks for `newsdesk rebuild`
+    assert ChunkerSettings.from_dict(ChunkerSettings().as_dict()) == ChunkerSettings()

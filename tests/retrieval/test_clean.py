@@ -57,3 +57,22 @@ def test_is_boilerplate_and_dates():
     assert not is_boilerplate("Zelenskyy met with U.S. representatives on Sunday.")
     assert parse_date("December 14, 2025") == "2025-12-14"
     assert parse_date("no date here") is None
+
+
+def test_markdown_heading_marks_and_rules_are_dropped():
+    cleaned = clean_text("## Storm hits the coast tonight ##\n\nThe storm hit on Monday.\n\n---\n\n# More\n\nIt left.")
+    assert cleaned.title == "Storm hits the coast tonight"
+    assert cleaned.text == "Storm hits the coast tonight\n\nThe storm hit on Monday.\n\nMore\n\nIt left."
+    assert clean_text("We're #1 in C#.").text == "We're #1 in C#."
+
+
+def test_a_date_line_among_the_first_lines_is_read():
+    cleaned = clean_text("Harbour reopens after the long storm\n\ndate 2025-10-04\nThe harbour reopened.")
+    assert cleaned.date == "2025-10-04" and "2025-10-04" not in cleaned.text
+    late = clean_text("\n".join(f"Line {i} of the story." for i in range(6)) + "\ndate 2025-10-04 was a Saturday.")
+    assert late.date is None and late.text.endswith("date 2025-10-04 was a Saturday.")  # body text, not a header
+
+
+def test_a_copyright_line_is_no_date():
+    cleaned = clean_text("Home\n© 2025 Example News\nCopyright 2024 Example")
+    assert (cleaned.text, cleaned.date) == ("Home", None)

@@ -1,7 +1,10 @@
 import json
+import os
+from pathlib import Path
 
 import pytest
 
+from newsdesk.retrieval import ingest
 from newsdesk.retrieval.ingest import MAX_FILE_BYTES, article_id, load_articles
 
 
@@ -68,3 +71,127 @@ def test_a_bad_json_line_rejects_only_that_line(tmp_path):
     articles, rejected = load_articles([path])
     assert [a.text for a in articles] == ["First story.", "Third story."]
     assert [r.path.rsplit(":", 1)[1] for r in rejected] == ["2", "3"]
+
+
+def test_badly_typed_json_fields_reject_that_record_only(tmp_path):
+    records = [
+        {"text": "The ferry left on time.", "date": "2025-06-01"},
+        {"text": "Bad url story.", "url": ["https://a.example"]},
+        {"text": "Bad date story.", "date": 20250101},
+        {"text": "Bad title story.", "title": 5},
+        {"text": ["not", "a", "string"]},
+        {"text": "Bad outlet story.", "outlet": {"id": 3}},
+        "just a string",
+        {"text": "The bridge opened on Monday.", "source": {"id": None, "name": "Daily Planet"}, "url": None},
+    ]
+    (tmp_path / "feed.json").write_text(json.dumps(records))
+    articles, rejected = load_articles([tmp_path / "feed.json"])
+    assert [a.text for a in articles] == ["The ferry left on time.", "The bridge opened on Monday."]
+    assert articles[1].outlet == "Daily Planet" and articles[1].url is None
+    by_label = {r.path.rsplit("/", 1)[1]: r.reason for r in rejected}
+    assert list(by_label) == ["feed.json#2", "feed.json#3", "feed.json#4", "feed.json#5", "feed.json#6", "feed.json#7"]
+    assert by_label["feed.json#2"] == '"url" must be a string, not a list'
+    assert by_label["feed.json#3"] == '"date" must be a string such as "2025-06-01", not the number 20250101'
+    assert by_label["feed.json#4"] == '"title" must be a string, not the number 5'
+    assert by_label["feed.json#5"] == '"text" must be a string, not a list'
+    assert by_label["feed.json#6"] == '"outlet" must be a string, not an object'
+    assert "not a JSON object" in by_label["feed.json#7"]
+
+
+def test_a_badly_typed_jsonl_line_keeps_the_good_lines(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    lines = [{"text": "First story."}, {"text": "Second story.", "date": 20250101}, {"text": "Third\u2028story."}]
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n")
+    articles, rejected = load_articles([path])
+    assert [a.text for a in articles] == ["First story.", "Third story."]  # U+2028 in a string is not a line break
+    assert [(r.path.rsplit("/", 1)[1], r.reason.split(" such")[0]) for r in rejected] == [("feed.jsonl:2", '"date" must be a string')]
+
+
+def test_json_nested_too_deeply_is_one_line_not_a_crash(tmp_path):
+    (tmp_path / "deep.json").write_text("[" * 100_000)
+    (tmp_path / "deep.jsonl").write_text('{"text": "Kept story."}\n' + "[" * 100_000 + "\n")
+    articles, rejected = load_articles([tmp_path / "deep.json", tmp_path / "deep.jsonl"])
+    assert [a.text for a in articles] == ["Kept story."]
+    assert [(r.path.rsplit("/", 1)[1], r.reason) for r in rejected] == [
+        ("deep.json", "invalid JSON (nested too deeply)"), ("deep.jsonl:2", "invalid JSON (nested too deeply)")]
+
+
+def test_folder_links_are_followed_only_inside_the_folder(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("A secret story that lives outside the folder.")
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "story.txt").write_text("The harbour reopened on Monday.")
+    (folder / "leak.txt").symlink_to(outside)
+    (folder / "leak-dir").symlink_to(tmp_path)  # a linked folder out of the folder
+    (folder / "loop").symlink_to(folder)  # a linked folder inside it: walked as itself, no loop
+    (folder / "alias.txt").symlink_to(folder / "sub" / "story.txt")
+    articles, rejected = load_articles([folder])
+    assert sorted(a.path.rsplit("/", 1)[1] for a in articles) == ["alias.txt", "story.txt"]
+    assert sorted(r.path.rsplit("/", 1)[1] for r in rejected) == ["leak-dir", "leak.txt"]
+    assert all("outside the folder; not followed" in r.reason for r in rejected)
+    # A link named on the command line is the user's choice: it is read.
+    articles, rejected = load_articles([folder / "leak.txt"])
+    assert rejected == [] and articles[0].text.startswith("A secret story")
+
+
+@pytest.mark.timeout(30)
+def test_a_fifo_is_skipped_not_waited_on(tmp_path):
+    os.mkfifo(tmp_path / "x.txt")  # opening it for reading would wait for a writer forever
+    (tmp_path / "good.txt").write_text("A good article about the harbour.")
+    for given in ([tmp_path], [tmp_path / "x.txt", tmp_path / "good.txt"]):
+        articles, rejected = load_articles(given)
+        assert [a.path.rsplit("/", 1)[1] for a in articles] == ["good.txt"]
+        assert [(r.path.rsplit("/", 1)[1], r.reason) for r in rejected] == [("x.txt", "not a regular file (a FIFO); skipped")]
+
+
+def test_an_unreadable_folder_is_one_line_and_the_rest_is_read(tmp_path, monkeypatch):
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "hidden.txt").write_text("Never seen.")
+    (tmp_path / "open.txt").write_text("The library opened on Saturday.")
+    real_scandir = os.scandir
+
+    def scandir(path):  # tests run as root, who can list any folder: simulate the refusal
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(ingest.os, "scandir", scandir)
+    articles, rejected = load_articles([tmp_path])
+    assert [a.path.rsplit("/", 1)[1] for a in articles] == ["open.txt"]
+    assert [(r.path.rsplit("/", 1)[1], r.reason) for r in rejected] == [("locked", "cannot list this folder (permission denied); skipped")]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can list every folder")
+def test_an_unreadable_folder_for_real(tmp_path):
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "open.txt").write_text("The library opened on Saturday.")
+    (tmp_path / "locked").chmod(0)
+    try:
+        articles, rejected = load_articles([tmp_path])
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+    assert len(articles) == 1 and "permission denied" in rejected[0].reason
+
+
+def test_markdown_title_and_a_date_on_the_second_line(tmp_path):
+    (tmp_path / "story.md").write_text("# Storm hits the coast tonight\ndate 2025-10-04\n\nThe storm hit the coast on Monday.\n\n***\n")
+    [article], _ = load_articles([tmp_path / "story.md"])
+    assert (article.title, article.date) == ("Storm hits the coast tonight", "2025-10-04")
+    assert "#" not in article.text and "2025-10-04" not in article.text and "***" not in article.text
+
+
+def test_a_page_of_menus_and_a_footer_is_rejected(tmp_path):
+    (tmp_path / "nav.html").write_text(
+        "<html><body><div><a href='/'>Home</a></div><div>© 2025 Example News</div></body></html>")
+    articles, rejected = load_articles([tmp_path / "nav.html"])
+    assert articles == [] and "no article text found in the HTML page (only 1 word left" in rejected[0].reason
+
+
+def test_a_copyright_year_is_not_a_date_but_a_stated_new_year_is(tmp_path):
+    body = ("<p>The harbour of Kiel reopened after the winter storm, the port authority said on its "
+            "website, and the first ferries arrived in the afternoon.</p>")
+    (tmp_path / "a.html").write_text(f"<html><body><article>{body}</article><footer>© 2025 Example News</footer></body></html>")
+    (tmp_path / "b.html").write_text(f"<html><head><meta name='date' content='2025-01-01'></head><body><article>{body}</article></body></html>")
+    articles, rejected = load_articles([tmp_path / "a.html", tmp_path / "b.html"])
+    assert rejected == [] and [a.date for a in articles] == [None, "2025-01-01"]
