@@ -50,20 +50,64 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-EMBED_BATCH = 256
+# Chunks per encoder call: small enough that the bar moves about once a second on two cores
+# (80 chunks/s), large enough that length-sorted batching inside the encoder still pays.
+EMBED_BATCH = 64
+# The bar's share for chunking (sentence splitting, counting word pieces): a tenth of the
+# seeds' update here with the ONNX encoder, a fifth on a busy 2-core machine (issue 13).
+CHUNKING_SHARE = 0.2
 
 
-def embed_in_batches(encoder, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-    """Embed with a progress bar over batches (the model's own bar restarts per call)."""
-    from tqdm import tqdm
+class UpdateProgress:
+    """One progress bar over an update: chunking the new articles (by characters, the first
+    fifth), then embedding their chunks (by characters, the rest). Does nothing when off."""
 
+    STEPS = 1000
+
+    def __init__(self, articles: Sequence[Article], enabled: bool):
+        from tqdm import tqdm
+
+        self._article_chars = sum(len(a.text) for a in articles) or 1
+        self._articles, self._done_articles = len(articles), 0
+        self._bar = tqdm(total=self.STEPS, desc="chunking", disable=not enabled or not articles, leave=False,
+                         bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]")
+        self._chunk_chars, self._chunks, self._done_chunks = 1, 0, 0
+
+    def chunked(self, article: Article) -> None:
+        self._done_articles += 1
+        self._advance(CHUNKING_SHARE * len(article.text) / self._article_chars,
+                      f"chunking {self._done_articles:,}/{self._articles:,} articles")
+
+    def embedding(self, texts: Sequence[str]) -> None:
+        """The chunking is done; ``texts`` are about to be embedded."""
+        self._bar.set_description_str(f"embedding 0/{len(texts):,} chunks", refresh=False)
+        self._chunk_chars, self._chunks = sum(map(len, texts)) or 1, len(texts)
+
+    def embedded(self, texts: Sequence[str]) -> None:
+        self._done_chunks += len(texts)
+        self._advance((1 - CHUNKING_SHARE) * sum(map(len, texts)) / self._chunk_chars,
+                      f"embedding {self._done_chunks:,}/{self._chunks:,} chunks")
+
+    def _advance(self, share: float, what: str) -> None:
+        self._bar.set_description_str(what, refresh=False)
+        self._bar.update(min(share * self.STEPS, self.STEPS - self._bar.n))
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def embed_in_batches(encoder, texts: Sequence[str], progress: bool | UpdateProgress = False) -> np.ndarray:
+    """Embed ``EMBED_BATCH`` texts at a time, reporting each batch to ``progress``."""
+    bar = progress if isinstance(progress, UpdateProgress) else None
     parts = []
-    with tqdm(total=len(texts), desc="embedding", unit="chunk", disable=not progress or not texts) as bar:
-        for start in range(0, len(texts), EMBED_BATCH):
-            batch = texts[start : start + EMBED_BATCH]
-            parts.append(encoder.embed(batch))
-            bar.update(len(batch))
-            crash_point("mid-embed")
+    if bar:
+        bar.embedding(texts)
+    for start in range(0, len(texts), EMBED_BATCH):
+        batch = texts[start : start + EMBED_BATCH]
+        parts.append(encoder.embed(batch))
+        if bar:
+            bar.embedded(batch)
+        crash_point("mid-embed")
     return np.vstack(parts) if parts else np.zeros((0, encoder.dim), dtype=np.float32)
 
 
@@ -254,6 +298,11 @@ def train_vector_index(kind: str, vectors: np.ndarray, nlist: int | None = None,
     if n > TRAIN_PER_LIST * nlist:
         sample = vectors[np.sort(np.random.default_rng(seed).choice(n, TRAIN_PER_LIST * nlist, replace=False))]
     faiss.omp_set_num_threads(os.cpu_count() or 1)  # k-means uses every core (searches set one)
+    if len(sample) < MIN_TRAIN_PER_LIST * nlist:
+        # A small corpus forced to IVF: faiss would print its own k-means warning to stderr,
+        # past logging; we know, and say it in the log instead (shown with -v).
+        log.info("training %d lists on %d vectors: fewer than the %d per list k-means wants", nlist, len(sample), MIN_TRAIN_PER_LIST)
+        ivf.cp.min_points_per_centroid = 1
     ivf.train(np.ascontiguousarray(sample, dtype=np.float32))
     ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct and remove by chunk id
     ivf.nprobe = ivf_nprobe(nlist)  # search_dense passes it per query; stored for other readers
@@ -286,7 +335,7 @@ def updated_vector_index(previous, drop_ids: Sequence[int], vectors: np.ndarray,
 
 
 def _settings_in(manifest: dict) -> ChunkerSettings:
-    return ChunkerSettings(**manifest["chunker"])
+    return ChunkerSettings.from_dict(manifest["chunker"])
 
 
 def build_index(
@@ -326,11 +375,16 @@ def build_index(
         next_id = max((c.id for c in previous.chunks), default=-1) + 1
         for chunk in previous.chunks:
             previous_chunks.setdefault(chunk.article_id, []).append(chunk)
+    to_chunk = [a for a in articles.values() if not (reuse and a.id in previous.articles)]
+    if to_chunk and hasattr(encoder, "load"):
+        encoder.load()  # before the bar: a first use may export the model, with a line of its own
+    bar = UpdateProgress(to_chunk, progress)
     for article in articles.values():
         if reuse and article.id in previous.articles:
             chunks.extend(previous_chunks.get(article.id, []))
         else:
             new_chunks.extend((article, s, e) for s, e in chunk_text(article.text, encoder.count_tokens, settings))
+            bar.chunked(article)
     kept = len(chunks)
 
     fresh = [Chunk(next_id + i, a.id, a.text[s:e], s, e) for i, (a, s, e) in enumerate(new_chunks)]
@@ -339,7 +393,10 @@ def build_index(
     update_in_place = reuse and kind != "flat" and before["type"] == kind and nlist in (None, before["nlist"]) and (
         n_chunks <= RETRAIN_GROWTH * before["trained_at_chunks"])
     crash_point("before-embed")
-    fresh_vectors = embed_in_batches(encoder, [embedding_text(articles[c.article_id], c.text) for c in fresh], progress)
+    try:
+        fresh_vectors = embed_in_batches(encoder, [embedding_text(articles[c.article_id], c.text) for c in fresh], bar)
+    finally:
+        bar.close()
     fresh_ids = np.array([c.id for c in fresh], dtype=np.int64)
     if update_in_place:
         kept_ids = {c.id for c in chunks}

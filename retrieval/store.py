@@ -281,7 +281,7 @@ def save_index(index: Index, home: Path) -> Path:
         previous = current_version(home)
     except IndexDamaged:
         previous = None
-    name = f"{VERSION_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
+    name = version_name(time.time_ns())
     staging = root / f".{name}.tmp"
     try:
         staging.mkdir()
@@ -296,6 +296,13 @@ def save_index(index: Index, home: Path) -> Path:
     _switch_to(root, name)
     _remove_superseded(home, keep={final, previous})
     return final
+
+
+def version_name(ns: int) -> str:
+    """``v-YYYYmmdd-HHMMSS-nnnnnnnnn`` (local time, as homes have always been named) from one
+    clock reading: seconds and fraction from two readings could straddle a second and misorder."""
+    seconds, fraction = divmod(ns, 10**9)
+    return f"{VERSION_PREFIX}{time.strftime('%Y%m%d-%H%M%S', time.localtime(seconds))}-{fraction:09d}"
 
 
 def _switch_to(root: Path, name: str) -> None:
@@ -422,7 +429,7 @@ def _check_settings(home: Path, manifest: dict, model_name: str | None, settings
             f"the index in {home} was built with the model {manifest['model']!r}, not {model_name!r}; "
             "run `newsdesk rebuild` to re-embed it with this model"
         )
-    if settings is not None and ChunkerSettings(**manifest["chunker"]) != settings:
+    if settings is not None and ChunkerSettings.from_dict(manifest["chunker"]) != settings:
         raise IndexMismatch(
             f"the index in {home} was built with chunker settings {manifest['chunker']}, not {settings.as_dict()}; "
             "run `newsdesk rebuild` to re-chunk it"

@@ -183,3 +183,11 @@ def test_the_cli_rolls_back_and_lists_versions(two_versions, tmp_path):
     assert main(["rollback", "--list", "--home", home]) == 0
     assert main(["rollback", "--home", home]) == 0
     assert len(load_index(Path(home)).articles) == 3
+
+
+def test_version_names_sort_by_creation_across_a_second_boundary():
+    from newsdesk.retrieval.store import version_name
+
+    readings = [1_700_000_000_999_999_999, 1_700_000_001_000_000_001, 1_700_000_001_500_000_000]
+    names = [version_name(ns) for ns in readings]
+    assert names == sorted(names) and names[0].endswith("-999999999") and names[1].endswith("-000000001")
