@@ -3,6 +3,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 QUESTION ?= Who hosted the Berlin talks?
+# The question reaches the shell through the environment, not pasted into the command line, so
+# that quotes in it survive: make demo QUESTION='Who said "a lot of progress"?'
+export QUESTION
 
 .PHONY: install demo test test-quick lock clean
 
@@ -16,7 +19,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: $(STAMP)  ## set everything up, then ask the seed articles a question
-	$(BIN)/newsdesk ask "$(QUESTION)"
+	$(BIN)/newsdesk ask "$$QUESTION"
 
 test: $(STAMP)  ## the whole test suite (what CI runs)
 	$(BIN)/pytest

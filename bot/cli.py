@@ -1,4 +1,4 @@
-"""The ``newsdesk`` command line: ask, chat, ingest, sources, eval, rebuild, bot."""
+"""The ``newsdesk`` command line: ask, chat, ingest, remove, watch, feeds, sources, info, eval, rebuild, rollback, bot."""
 
 from __future__ import annotations
 
@@ -6,14 +6,18 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 log = logging.getLogger("newsdesk")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+QUIT_WORDS = {"quit", "exit", ":q"}
+HISTORY_LINES = 1000
 
 
 def default_home() -> Path:
@@ -22,6 +26,12 @@ def default_home() -> Path:
         return Path(os.environ["NEWSDESK_HOME"]).expanduser()
     data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return data / "newsdesk"
+
+
+def history_file() -> Path:
+    """Where ``chat`` keeps its question history: ``$XDG_STATE_HOME/newsdesk/chat_history``."""
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return state / "newsdesk" / "chat_history"
 
 
 def iso_date(text: str) -> str:
@@ -38,6 +48,16 @@ def positive_int(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
     return value
 
 
@@ -60,44 +80,68 @@ def _index_type_option(parser: argparse.ArgumentParser) -> None:
              "current choice, auto for a new index; env NEWSDESK_INDEX_TYPE)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--home", type=Path, default=None, help="index directory (default: $NEWSDESK_HOME or ~/.local/share/newsdesk)")
-    common.add_argument("--model", default=os.environ.get("NEWSDESK_MODEL"), help="local sentence-transformers model directory (default: the bundled all-MiniLM-L6-v2; env NEWSDESK_MODEL)")
-    common.add_argument("--runtime", choices=["onnx", "torch"], default=os.environ.get("NEWSDESK_RUNTIME", "onnx"),
+def _common_options(parser: argparse.ArgumentParser, with_defaults: bool) -> None:
+    """--home, --model, --runtime and -v. The main parser holds the defaults; each command's copy
+    has none (SUPPRESS), so that a value given after the command overrides one given before it,
+    and one given before it is not reset by the command's parser."""
+    def default(value):
+        return value if with_defaults else argparse.SUPPRESS
+
+    parser.add_argument("--home", type=Path, default=default(None),
+                        help="index directory (default: $NEWSDESK_HOME or ~/.local/share/newsdesk)")
+    parser.add_argument("--model", default=default(os.environ.get("NEWSDESK_MODEL")),
+                        help="local sentence-transformers model directory (default: the bundled all-MiniLM-L6-v2; env NEWSDESK_MODEL)")
+    parser.add_argument("--runtime", choices=["onnx", "torch"], default=default(os.environ.get("NEWSDESK_RUNTIME", "onnx")),
                         help="'onnx': the encoder and the reader exported once to ONNX with int8 weights (cached in "
                              "$NEWSDESK_CACHE or ~/.cache/newsdesk): quick to start, several times faster; 'torch': "
-                             "plain sentence-transformers and torch, for comparison (env NEWSDESK_RUNTIME)")
-    common.add_argument("-v", "--verbose", action="count", default=0, help="log what happens (-vv for debug detail)")
+                             "plain sentence-transformers and torch, for comparison (default: onnx; env NEWSDESK_RUNTIME)")
+    parser.add_argument("-v", "--verbose", action="count", default=default(0),
+                        help="log what happens, library warnings included (-vv for debug detail)")
 
-    asking = argparse.ArgumentParser(add_help=False)
-    asking.add_argument("-k", type=positive_int, default=5, help="how many passages the reader reads")
-    asking.add_argument("--outlet", help="only articles from this outlet (e.g. Outlook)")
-    asking.add_argument("--since", type=iso_date, help="only articles dated on or after this day (YYYY-MM-DD)")
-    asking.add_argument("--until", type=iso_date, help="only articles dated on or before this day (YYYY-MM-DD)")
-    asking.add_argument("--reader", default=os.environ.get("NEWSDESK_READER", "default"),
-                        help="'default' (newsdesk's trained reader), 'baseline', or a local Hugging Face QA model directory (env NEWSDESK_READER)")
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    _common_options(common, with_defaults=False)
+
+    reading = argparse.ArgumentParser(add_help=False)
+    reading.add_argument("-k", type=positive_int, default=5, help="how many passages the reader reads")
+    reading.add_argument("--reader", default=os.environ.get("NEWSDESK_READER", "default"),
+                         help="'default' (newsdesk's trained reader), 'baseline', or a local Hugging Face QA model directory (env NEWSDESK_READER)")
+
+    filtering = argparse.ArgumentParser(add_help=False)
+    filtering.add_argument("--outlet", help="only articles from an outlet whose name contains this, in any case "
+                                            "(e.g. outlook); one that matches none is an error that lists the outlets")
+    filtering.add_argument("--since", type=iso_date, help="only articles dated on or after this day (YYYY-MM-DD); undated articles are left out, with a note")
+    filtering.add_argument("--until", type=iso_date, help="only articles dated on or before this day (YYYY-MM-DD)")
 
     parser = argparse.ArgumentParser(
         prog="newsdesk",
-        description="Ask news articles a question; get the answer copied from them, with the quote and the outlets.",
-        epilog='Example:\n  newsdesk ask "Who hosted the Berlin talks?"\n\nRun `newsdesk COMMAND --help` for each command.',
+        description="Ask news articles a question; get the answer copied from them, with the quote and the outlets.\n"
+                    "--home, --model, --runtime and -v may come before or after the command.",
+        epilog='Example:\n  newsdesk ask "Who hosted the Berlin talks?"\n  newsdesk --home ~/work-news sources\n\n'
+               "Run `newsdesk COMMAND --help` for each command. Exit codes: 0 success (an abstention too), "
+               "1 an error, 2 a usage error.",
         formatter_class=_Formatter,
     )
     from newsdesk import __version__
 
     parser.add_argument("--version", action="version", version=f"newsdesk {__version__}")
+    _common_options(parser, with_defaults=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, help_: str, example: str, parents=(common,)):
         return commands.add_parser(name, parents=list(parents), help=help_, description=help_,
                                    epilog=f"Example:\n  {example}", formatter_class=_Formatter)
 
-    ask = command("ask", "answer one question from the indexed articles", 'newsdesk ask "Who hosted the Berlin talks?" --json', (common, asking))
-    ask.add_argument("question", help="the question, in quotes")
+    ask = command("ask", "answer one question from the indexed articles",
+                  'newsdesk ask "Who hosted the Berlin talks?" --json\n  echo "Who hosted the Berlin talks?" | newsdesk ask -',
+                  (common, reading, filtering))
+    ask.add_argument("question", help="the question, in quotes; - reads it from standard input")
     ask.add_argument("--json", action="store_true", help="print one JSON object (see docs/cli.md)")
 
-    chat = command("chat", "ask questions one after another (Ctrl-D or 'quit' to leave)", "newsdesk chat --outlet NewsNeck", (common, asking))
+    chat = command("chat", "ask questions one after another, with line editing and history (Ctrl-D or 'quit' to leave); "
+                           "a question that refers back (\"When was that?\") is read with the one before it",
+                   "newsdesk chat --outlet NewsNeck", (common, reading, filtering))
     chat.add_argument("--json", action="store_true", help="print one JSON object per answer")
 
     ingest = command("ingest", "add articles (.txt .md .html .json .jsonl files or folders) to the index",
@@ -108,16 +152,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest.add_argument("--prune", action="store_true", help="also remove indexed articles whose file under a given folder is gone")
 
-    remove = command("remove", "remove articles from the index, by id (see `newsdesk sources`) or file path", "newsdesk remove 43904f7067b67afc")
-    remove.add_argument("targets", nargs="+", metavar="ARTICLE_ID|PATH")
+    remove = command("remove", "remove articles from the index: by id or id prefix (the first column of `newsdesk sources`), "
+                               "file path, or folder (every article read from under it)",
+                     "newsdesk remove 43904f7067b6\n  newsdesk remove ~/articles/old/\n  newsdesk remove --seeds")
+    remove.add_argument("targets", nargs="*", metavar="ID|PATH")
+    remove.add_argument("--seeds", action="store_true", help="remove the bundled seed articles (indexed on a first ask)")
     remove.set_defaults(json=False)
 
     watch = command("watch", "keep a folder indexed: ingest new and changed files, drop deleted ones (Ctrl-C to stop)", "newsdesk watch ~/articles --interval 5")
     watch.add_argument("folder", type=Path)
-    watch.add_argument("--interval", type=float, default=2.0, help="seconds between polls; a file is taken once it is unchanged for one interval")
+    watch.add_argument("--interval", type=positive_seconds, default=2.0,
+                       help="seconds between polls; a file is taken once it is unchanged for one interval")
 
-    sources = command("sources", "list the indexed articles", "newsdesk sources --json")
+    from newsdesk.bot.feeds_cli import add_feeds_parser
+
+    add_feeds_parser(command, common, _Formatter)
+
+    sources = command("sources", "list the indexed articles: short id, date, outlet, title, chunks, file", "newsdesk sources --json")
     sources.add_argument("--json", action="store_true", help="print a JSON list")
+
+    info = command("info", "show the home, the model cache, the index (type, size, kept versions), the models with "
+                           "the runtime and precision each runs in, and the library versions", "newsdesk info --json")
+    info.add_argument("--json", action="store_true", help="print a JSON object")
+    info.add_argument("--reader", default=os.environ.get("NEWSDESK_READER", "default"), help="as for ask")
 
     rebuild = command("rebuild", "re-chunk and re-embed every indexed article (after changing the model or settings)",
                       "newsdesk rebuild --model /models/my-encoder\n  newsdesk rebuild --index-type flat")
@@ -130,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--list", action="store_true", help="list the kept versions, newest first, and whether each is intact")
 
     evaluate = command("eval", "measure EM/F1, retrieval recall and latency on SQuAD v1.1-format data",
-                       "newsdesk eval dev.json --predictions preds.json", (common, asking))
+                       "newsdesk eval dev.json --predictions preds.json", (common, reading))
     evaluate.add_argument("file", type=Path, help="SQuAD v1.1-format JSON")
     evaluate.add_argument("--gold-context", action="store_true", help="read each question's own paragraph instead of retrieving")
     evaluate.add_argument("--predictions", type=Path, help="write {question_id: answer} here (the official evaluation script's format)")
@@ -151,13 +208,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def usage_problem(args) -> str | None:
+    """What argparse cannot check about a parsed command line, in words; None when it is fine."""
+    since, until = getattr(args, "since", None), getattr(args, "until", None)
+    if since and until and since > until:
+        return f"--since {since} is after --until {until}: no day is in between"
+    if args.command == "remove" and not args.targets and not args.seeds:
+        return "say what to remove: an article id, a file, a folder, or --seeds"
+    if args.command == "feeds":
+        from newsdesk.bot.feeds_cli import feeds_usage_problem
+
+        return feeds_usage_problem(args)
+    return None
+
+
 def _settings(args):
+    from newsdesk.errors import UsageError
     from newsdesk.retrieval.index import check_index_type
     from newsdesk.retrieval.service import Settings
 
     index_type = getattr(args, "index_type", None) or os.environ.get("NEWSDESK_INDEX_TYPE") or None
+    try:
+        index_type = index_type and check_index_type(index_type)
+    except ValueError as error:  # only the environment can get here: --index-type has choices
+        raise UsageError(f"NEWSDESK_INDEX_TYPE: {error}") from None
     return Settings(home=args.home or default_home(), model_path=args.model, reader=getattr(args, "reader", "default"),
-                    runtime=args.runtime, index_type=index_type and check_index_type(index_type))
+                    runtime=args.runtime, index_type=index_type)
 
 
 def _filters(args):
@@ -174,56 +250,133 @@ def _progress() -> bool:
     return sys.stderr.isatty()
 
 
+def _width() -> int:
+    """The terminal's width for wrapped text; the default width when the output is not a terminal."""
+    from newsdesk.bot.render import DEFAULT_WIDTH
+
+    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if sys.stdout.isatty() else DEFAULT_WIDTH
+
+
+def _note(text: str) -> None:
+    from newsdesk.bot.render import printable
+
+    print(printable(f"newsdesk: note: {text}"), file=sys.stderr)
+
+
 def _open_desk(args):
+    """The desk of ``args``, its index made from the seed articles if the home has none yet."""
     from newsdesk.retrieval.service import Newsdesk
 
     desk = Newsdesk(_settings(args))
+    _ = desk.encoder, desk.reader  # a wrong --model or --reader is then the only thing said
     if not desk.has_index():
-        print(f"newsdesk: no index in {desk.settings.home} yet; indexing the bundled seed articles…", file=sys.stderr)
+        print(f"newsdesk: no index in {desk.settings.home} yet; indexing the bundled seed articles "
+              "(add your own with `newsdesk ingest PATH`)…", file=sys.stderr)
         desk.ensure_index(progress=_progress())
     return desk
+
+
+def _checked_filters(desk, filters) -> list[str]:
+    """The notes ``filters`` call for. Raises InvalidInput when they leave no article at all."""
+    from newsdesk.bot.render import filter_notes, no_match_message
+    from newsdesk.errors import InvalidInput
+
+    if not filters:
+        return []
+    check = desk.check_filters(filters)
+    if not check.allowed:
+        raise InvalidInput(no_match_message(filters, check))
+    return filter_notes(filters, check)
 
 
 def run_ask(args) -> int:
     from newsdesk.bot.render import answer_to_dict, answer_to_text
     from newsdesk.retrieval.service import validate_question
 
-    validate_question(args.question)  # fail fast, before loading any model
-    answer = _open_desk(args).ask(args.question, k=args.k, filters=_filters(args))
+    question = validate_question(sys.stdin.read() if args.question == "-" else args.question)  # before loading a model
+    desk = _open_desk(args)
+    filters = _filters(args)
+    notes = _checked_filters(desk, filters)
+    answer = desk.ask(question, k=args.k, filters=filters)
     if args.json:
-        _print_json(answer_to_dict(answer))
+        _print_json({**answer_to_dict(answer), "notes": notes})
     else:
-        print(answer_to_text(answer))
+        print(answer_to_text(answer, width=_width(), notes=notes))
     return EXIT_OK
+
+
+def line_editing(path: Path) -> Callable[[], None]:
+    """Line editing and a kept history for ``chat``'s prompt (the standard library's readline,
+    where this Python has it); returns what saves the history."""
+    try:
+        import readline
+    except ImportError:  # e.g. Windows: plain input() still works
+        return lambda: None
+    readline.set_history_length(HISTORY_LINES)
+    try:
+        readline.read_history_file(path)
+    except OSError:  # none yet
+        pass
+
+    def save() -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(path)
+        except OSError as error:
+            log.info("could not keep the chat history in %s: %s", path, error)
+
+    return save
 
 
 def run_chat(args) -> int:
     from newsdesk.bot.render import answer_to_dict, answer_to_text
+    from newsdesk.errors import UsageError
+    from newsdesk.retrieval.followup import follow_up_question, refers_back
 
     desk = _open_desk(args)
+    filters = _filters(args)
+    for note in _checked_filters(desk, filters):
+        _note(note)
     interactive = sys.stdin.isatty()
+    save_history = line_editing(history_file()) if interactive else (lambda: None)
     if interactive:
-        print("Ask a question about the articles (Ctrl-D or 'quit' to leave).")
-    while True:
-        try:
-            line = input("? " if interactive else "")
-        except EOFError:
-            break
-        if line.strip().lower() in {"quit", "exit", ":q"}:
-            break
-        if not line.strip():
-            continue
-        try:
-            answer = desk.ask(line, k=args.k, filters=_filters(args))
-        except ValueError as error:
-            print(f"newsdesk: {error}", file=sys.stderr)
-            continue
-        print(json.dumps(answer_to_dict(answer), ensure_ascii=False) if args.json else answer_to_text(answer) + "\n")
+        print("Ask a question about the articles (Ctrl-D or 'quit' to leave). A question that refers back, "
+              "like \"When was that?\", is read with the one before it.")
+    earlier = None  # (typed, asked, answer text) of the last question
+    try:
+        while True:
+            try:
+                line = input("? " if interactive else "")
+            except EOFError:
+                if interactive:  # leave the shell's prompt on a line of its own
+                    print()
+                break
+            question = " ".join(line.split())
+            if question.lower() in QUIT_WORDS:
+                break
+            if not question:
+                continue
+            follows = earlier if earlier and refers_back(question) else None
+            asked = follow_up_question(question, follows[1], follows[2]) if follows else question
+            try:
+                answer = desk.ask(asked, k=args.k, filters=filters)
+            except UsageError as error:  # e.g. an over-long question: say so, keep chatting
+                print(f"newsdesk: {error}", file=sys.stderr)
+                continue
+            earlier = (question, asked, answer.text)
+            shown = replace(answer, question=question)
+            if args.json:
+                print(json.dumps({**answer_to_dict(shown), "follow_up_of": follows[0] if follows else None}, ensure_ascii=False))
+            else:
+                notes = [f"read as a follow-up to “{follows[0]}”"] if follows else []
+                print(answer_to_text(shown, width=_width(), notes=notes) + "\n")
+    finally:
+        save_history()
     return EXIT_OK
 
 
 def run_ingest(args) -> int:
-    from newsdesk.bot.render import ingest_report_to_text
+    from newsdesk.bot.render import ingest_report_to_text, seeds_note
     from newsdesk.retrieval.service import Newsdesk
 
     report = Newsdesk(_settings(args)).ingest(args.paths, progress=_progress(), prune=args.prune)
@@ -234,8 +387,10 @@ def run_ingest(args) -> int:
             "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
             "rejected": [{"path": r.path, "reason": r.reason} for r in report.rejected],
             "chunks_embedded": report.chunks_embedded, "seconds": round(report.seconds, 2),
-            "index_type": report.index_type,
+            "index_type": report.index_type, "seeds_kept": report.seeds_kept,
         })
+        if report.seeds_kept:
+            _note(seeds_note(report.seeds_kept))
     else:
         print(ingest_report_to_text(report))
     return EXIT_FAILED if report.rejected else EXIT_OK
@@ -245,20 +400,24 @@ def run_remove(args) -> int:
     from newsdesk.bot.render import ingest_report_to_text
     from newsdesk.retrieval.service import Newsdesk
 
-    print(ingest_report_to_text(Newsdesk(_settings(args)).remove(args.targets)))
+    print(ingest_report_to_text(Newsdesk(_settings(args)).remove(args.targets, seeds=args.seeds)))
     return EXIT_OK
 
 
 def run_watch(args) -> int:
-    from newsdesk.bot.render import ingest_report_to_text
+    from newsdesk.bot.render import ingest_report_to_text, stamped
     from newsdesk.retrieval.service import Newsdesk
-    from newsdesk.retrieval.watch import watch
+    from newsdesk.retrieval.watch import watch, watched_folder
 
-    if args.interval <= 0:
-        raise ValueError("--interval must be positive")
-    print(f"watching {args.folder} every {args.interval:g}s (Ctrl-C to stop)", file=sys.stderr)
-    watch(Newsdesk(_settings(args)), args.folder, interval=args.interval,
-          report=lambda report: print(ingest_report_to_text(report), flush=True))
+    folder = watched_folder(args.folder)  # a wrong folder fails before "watching"
+    desk = Newsdesk(_settings(args))
+    _ = desk.encoder
+    print(stamped(f"watching {folder} every {args.interval:g}s (Ctrl-C to stop)"), file=sys.stderr, flush=True)
+    from newsdesk.bot.feeds_cli import watch_feeds  # the followed feeds, each on its own interval
+
+    feeds = watch_feeds(desk, lambda text: print(stamped(text), flush=True))
+    watch(desk, folder, interval=args.interval, report=lambda report: print(stamped(ingest_report_to_text(report)), flush=True),
+          on_cycle=feeds)
     return EXIT_OK
 
 
@@ -269,15 +428,29 @@ def run_sources(args) -> int:
     if args.json:
         _print_json(rows)
     else:
-        print(sources_to_text(rows))
+        print(sources_to_text(rows, width=_width()))
+    return EXIT_OK
+
+
+def run_info(args) -> int:
+    from newsdesk.bot.render import info_to_text
+    from newsdesk.retrieval.service import Newsdesk
+
+    info = Newsdesk(_settings(args)).info()
+    if args.json:
+        _print_json(info)
+    else:
+        print(info_to_text(info, width=_width()))
     return EXIT_OK
 
 
 def run_rebuild(args) -> int:
+    from newsdesk.bot.render import plural
     from newsdesk.retrieval.service import Newsdesk
 
     report = Newsdesk(_settings(args)).rebuild(progress=_progress())
-    print(f"rebuilt {len(report.added)} articles, {report.chunks_embedded} chunks in {report.seconds:.1f}s ({report.index_type} index)")
+    print(f"rebuilt {plural(len(report.added), 'article')}, {plural(report.chunks_embedded, 'chunk')} "
+          f"in {report.seconds:.1f}s ({report.index_type} index)")
     return EXIT_OK
 
 
@@ -298,25 +471,28 @@ def run_rollback(args) -> int:
 
 
 def run_eval(args) -> int:
+    from newsdesk.errors import InvalidInput
     from newsdesk.retrieval.evaluate import evaluate_gold_context, evaluate_open
     from newsdesk.retrieval.service import Newsdesk
     from newsdesk.retrieval.squad import load_squad
 
-    if not args.file.is_file():
-        raise ValueError(f"{args.file}: no such file")
     corpus = load_squad(args.file)
     questions = [q for q in corpus if not args.titles or q.title in args.titles][: args.limit]
     if not questions:
-        raise ValueError(f"{args.file} holds no questions" + (f" of the titles {', '.join(args.titles)}" if args.titles else ""))
+        raise InvalidInput(f"{args.file} holds no questions" + (f" of the titles {', '.join(args.titles)}" if args.titles else ""))
     settings = _settings(args)
     desk = Newsdesk(settings)
+    _ = desk.encoder, desk.reader
     if args.gold_context:
         summary, predictions = evaluate_gold_context(questions, desk.encoder, desk.reader, settings.chunker, _progress())
     else:
         summary, predictions = evaluate_open(questions, corpus, settings, desk.encoder, desk.reader, k=args.k, progress=_progress())
     summary["reader"] = settings.reader
     if args.predictions:
-        args.predictions.write_text(json.dumps(predictions, ensure_ascii=False, indent=1), encoding="utf-8")
+        try:
+            args.predictions.write_text(json.dumps(predictions, ensure_ascii=False, indent=1), encoding="utf-8")
+        except OSError as error:
+            raise InvalidInput(f"cannot write the predictions to {args.predictions}: {error.strerror or error}") from None
     if args.json:
         _print_json(summary)
     else:
@@ -336,8 +512,15 @@ def run_bot(args) -> int:
     return start(args, _settings(args))
 
 
-RUNNERS = {"ask": run_ask, "chat": run_chat, "ingest": run_ingest, "remove": run_remove, "watch": run_watch, "sources": run_sources,
-           "rebuild": run_rebuild, "rollback": run_rollback, "eval": run_eval, "bot": run_bot}
+def run_feeds(args) -> int:
+    from newsdesk.bot.feeds_cli import run_feeds as run
+
+    return run(args, _settings(args))
+
+
+RUNNERS = {"ask": run_ask, "chat": run_chat, "ingest": run_ingest, "remove": run_remove, "watch": run_watch,
+           "sources": run_sources, "info": run_info, "rebuild": run_rebuild, "rollback": run_rollback,
+           "eval": run_eval, "bot": run_bot, "feeds": run_feeds}
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -349,19 +532,36 @@ def _configure_logging(verbosity: int) -> None:
     if verbosity < 2:  # third-party chatter only when debugging
         for noisy in ("sentence_transformers", "transformers", "httpx", "faiss", "bm25s", "trafilatura", "htmldate"):
             logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    # Libraries' Python warnings (deprecations, tracer notes during a first ONNX export) are
+    # for developers: through logging, shown with -v only.
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(logging.WARNING if verbosity else logging.ERROR)
+
+
+def _say(error: BaseException) -> None:
+    from newsdesk.bot.render import one_line
+
+    print(f"newsdesk: {one_line(str(error))}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from newsdesk.errors import NewsdeskError
+    from newsdesk.errors import NewsdeskError, UsageError
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    problem = usage_problem(args)
+    if problem:
+        parser._subparsers._group_actions[0].choices[args.command].error(problem)  # exits with 2
     _configure_logging(args.verbose)
     try:
         return RUNNERS[args.command](args)
-    except (NewsdeskError, ValueError) as error:
+    except UsageError as error:
         log.debug("details", exc_info=True)
-        print(f"newsdesk: {error}", file=sys.stderr)
+        _say(error)
+        return EXIT_USAGE
+    except NewsdeskError as error:
+        log.debug("details", exc_info=True)
+        _say(error)
         return EXIT_FAILED
     except BrokenPipeError:  # the reader of our output went away (| head): not an error
         sys.stdout = open(os.devnull, "w")

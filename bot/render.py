@@ -2,12 +2,56 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import asdict
+from typing import Iterable, Sequence
 
-from newsdesk.types import Answer
+from newsdesk.types import SHORT_ID, Answer
 
 NO_ANSWER = "I couldn't find that in the articles."
+DEFAULT_WIDTH = 88  # when the output is not a terminal
+
+# Terminal control sequences an article's title or text may carry (a web page's `ESC ] 0;…BEL`
+# would retitle the terminal): string commands (OSC, DCS, …) up to their terminator, CSI
+# sequences, other escapes, then any lone C0/C1 control except newline and tab.
+_CONTROL = re.compile(
+    r"\x1b[\]PX^_][^\x07\x1b\n]*(?:\x07|\x1b\\)?"
+    r"|\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b[ -/]*[0-~]?"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]",
+)
+
+
+def printable(text: str) -> str:
+    """``text`` without terminal control characters and escape sequences (newlines and tabs kept)."""
+    return _CONTROL.sub("", text)
+
+
+def one_line(text: str | None) -> str:
+    """A field shown inside a line (a title, an outlet): control characters out, whitespace collapsed."""
+    return " ".join(printable(text or "").split())
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``1 chunk``, ``2 chunks``; ``words`` for irregular plurals."""
+    return f"{count:,} {word if count == 1 else words or word + 's'}"
+
+
+def and_list(items: Sequence[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def sources_phrase(outlets: Sequence[str], unknown: int) -> str:
+    """``NewsNeck, Outlook and 1 of unknown outlet``: the known outlets by name, the rest counted."""
+    return and_list([one_line(o) for o in outlets] + ([f"{unknown} of unknown outlet"] if unknown else []))
+
+
+def _alternative_dict(alternative) -> dict:
+    return {"text": alternative.text, "score": alternative.score, "outlets": list(alternative.known_outlets),
+            "unknown_outlets": alternative.unknown_outlets}
 
 
 def answer_to_dict(answer: Answer) -> dict:
@@ -20,63 +64,159 @@ def answer_to_dict(answer: Answer) -> dict:
         "quote": answer.quote,
         "citations": [asdict(c) for c in answer.citations],
         "outlets": list(answer.outlets),
-        "alternatives": [asdict(a) for a in answer.alternatives],
+        "unknown_outlets": answer.unknown_outlets,
+        "alternatives": [_alternative_dict(a) for a in answer.alternatives],
         "timings_ms": answer.timings_ms,
     }
 
 
 def _source_label(citation) -> str:
-    parts = [citation.outlet or (citation.path or citation.article_id).rsplit("/", 1)[-1]]
-    if citation.title:
-        parts.append(f"“{citation.title}”")
-    if citation.date:
-        parts.append(citation.date)
-    if citation.url:
-        parts.append(citation.url)
+    """``NewsNeck, “Title”, 2025-12-14, url`` or ``“Title” (outlet unknown), …``."""
+    if citation.outlet:
+        parts = [one_line(citation.outlet)] + ([f"“{one_line(citation.title)}”"] if citation.title else [])
+    else:
+        parts = [one_line(citation.source_name)]
+    parts += [one_line(v) for v in (citation.date, citation.url) if v]
     return ", ".join(parts)
 
 
-def answer_to_text(answer: Answer, width: int = 88) -> str:
-    """A short human answer: the span, the quote, then numbered sources."""
+def _wrap(text: str, width: int, indent: str = "", hanging: str = "") -> str:
+    return textwrap.fill(text, width=max(width, 40), initial_indent=indent, subsequent_indent=hanging or indent,
+                         break_on_hyphens=False, break_long_words=False)
+
+
+def answer_to_text(answer: Answer, width: int = DEFAULT_WIDTH, notes: Iterable[str] = ()) -> str:
+    """A short human answer: the span, the quote, then numbered sources; ``notes`` last."""
     if answer.abstained:
-        return f"{NO_ANSWER}\n(Try `newsdesk sources` to see what is indexed.)"
-    lines = [answer.text]
-    if answer.quote:
-        lines.append(textwrap.fill(f"“{answer.quote}”", width=width, initial_indent="  ", subsequent_indent="   "))
-    if len(answer.outlets) > 1:
-        lines.append(f"Reported by {len(answer.outlets)} sources: {', '.join(answer.outlets)}")
-    for alternative in answer.alternatives:
-        lines.append(f"Note: sources differ — {', '.join(alternative.outlets)} say “{alternative.text}”.")
-    lines.append("Sources:")
-    lines += [f"  [{n}] {_source_label(c)}" for n, c in enumerate(answer.citations, 1)]
-    return "\n".join(lines)
+        lines = [NO_ANSWER, "(Try `newsdesk sources` to see what is indexed.)"]
+    else:
+        lines = [one_line(answer.text)]
+        if answer.quote:
+            lines.append(_wrap(f"“{one_line(answer.quote)}”", width, "  ", "   "))
+        if answer.source_count > 1:
+            lines.append(_wrap(f"Reported by {answer.source_count} sources: "
+                               f"{sources_phrase(answer.outlets, answer.unknown_outlets)}", width, "", "  "))
+        for alternative in answer.alternatives:
+            who = sources_phrase(alternative.known_outlets, alternative.unknown_outlets)
+            lines.append(_wrap(f"Note: sources differ — {who} say “{one_line(alternative.text)}”.", width, "", "  "))
+        lines.append("Sources:")
+        lines += [_wrap(f"[{n}] {_source_label(c)}", width, "  ", "      ") for n, c in enumerate(answer.citations, 1)]
+    lines += [_wrap(f"Note: {note}", width, "", "  ") for note in notes]
+    return printable("\n".join(lines))
 
 
-def sources_to_text(rows: list[dict]) -> str:
+def _fit(text: str, room: int) -> str:
+    return text if len(text) <= room else text[: max(room - 1, 0)] + "…"
+
+
+def sources_to_text(rows: list[dict], width: int = DEFAULT_WIDTH) -> str:
+    """Two lines an article: its short id (what ``newsdesk remove`` takes) and title; then its
+    outlet, date, chunks and file."""
     if not rows:
         return "No articles are indexed yet. Add some with: newsdesk ingest PATH"
-    lines = [f"{len(rows)} articles indexed:"]
+    indent = " " * (4 + SHORT_ID)
+    lines = [f"{plural(len(rows), 'article')} indexed, newest first (`newsdesk remove ID` removes one):"]
     for row in rows:
-        source = row["outlet"] or (row["path"] or row["article_id"]).rsplit("/", 1)[-1]
-        lines.append(f"  {row['date'] or '          '}  {source:<26.26}  {row['title'] or '(untitled)'}  [{row['chunks']} chunks]")
-    return "\n".join(lines)
+        title = one_line(row["title"]) or "(untitled)"
+        lines.append(f"  {row['article_id'][:SHORT_ID]}  " + _fit(title, width - len(indent)))
+        details = [one_line(row["outlet"]) or "outlet unknown", row["date"] or "undated", plural(row["chunks"], "chunk")]
+        lines.append(indent + ", ".join(details + ([one_line(row["path"])] if row.get("path") else [])))
+    return printable("\n".join(lines))
+
+
+def seeds_note(count: int) -> str:
+    """Said when a user's first own articles join the seeds that the first `ask` indexed."""
+    return (f"this home also holds the {plural(count, 'bundled seed article')} indexed on first use; "
+            "drop them with `newsdesk remove --seeds`")
+
+
+def _summary(report) -> str:
+    """``2 added, 1 rejected; 14 chunks embedded in 3.2s``: only what happened."""
+    counts = [(len(report.added), "added"), (len(report.replaced), "replaced"), (len(report.removed), "removed"),
+              (len(report.skipped), "skipped"), (len(report.rejected), "rejected")]
+    said = ", ".join(f"{n:,} {what}" for n, what in counts if n) or "nothing changed"
+    embedded = f"; {plural(report.chunks_embedded, 'chunk')} embedded" if report.chunks_embedded else ""
+    return f"{said}{embedded} in {report.seconds:.1f}s"
+
+
+def _outlet_and_date(article) -> str:
+    return ", ".join([one_line(article.outlet) or "outlet unknown"] + ([article.date] if article.date else []))
 
 
 def ingest_report_to_text(report) -> str:
+    """One line per article or file, then a summary line (and the seeds note, when due)."""
     lines = []
     for article in report.added:
-        lines.append(f"added     {article.title or article.path}  ({article.source_name}{', ' + article.date if article.date else ''})")
+        lines.append(f"added     {one_line(article.title or article.path)}  ({_outlet_and_date(article)})")
     for article in report.replaced:
-        lines.append(f"replaced  {article.title or article.path}  (the file changed)")
+        lines.append(f"replaced  {one_line(article.title or article.path)}  (the file changed)")
     for article in report.removed:
-        lines.append(f"removed   {article.title or article.path}")
+        lines.append(f"removed   {one_line(article.title or article.path or article.id[:SHORT_ID])}")
     for what, why in report.skipped:
-        lines.append(f"skipped   {what}: {why}")
+        lines.append(f"skipped   {one_line(what)}: {one_line(why)}")
     for rejected in report.rejected:
-        lines.append(f"rejected  {rejected.path}: {rejected.reason}")
-    lines.append(
-        f"{len(report.added)} added, {len(report.replaced)} replaced, {len(report.removed)} removed, "
-        f"{len(report.skipped)} skipped, {len(report.rejected)} rejected; "
-        f"{report.chunks_embedded} chunks embedded in {report.seconds:.1f}s"
-    )
-    return "\n".join(lines)
+        lines.append(f"rejected  {one_line(rejected.path)}: {one_line(rejected.reason)}")
+    lines.append(_summary(report))
+    if getattr(report, "seeds_kept", 0):
+        lines.append(f"Note: {seeds_note(report.seeds_kept)}")
+    return printable("\n".join(lines))
+
+
+def info_to_text(info: dict, width: int = DEFAULT_WIDTH) -> str:
+    """``newsdesk info``: where things are, what the index holds, how the models run."""
+    index = info["index"]
+    lines = [f"home         {info['home']}", f"model cache  {info['cache']}"]
+    if index and index.get("problem"):
+        lines.append(f"index        {index['problem']}")
+    elif index:
+        lines.append(f"index        {index['version']}: {index['type']} "
+                     f"({plural(index['articles'], 'article')}, {plural(index['chunks'], 'chunk')}; "
+                     f"built {index['created']} with {index['model']})")
+    else:
+        lines.append("index        none yet (the first ask, chat or sources indexes the seed articles)")
+    for version in info["versions"]:
+        live = " (live)" if version["live"] else ""
+        if version["problem"]:
+            state = f"damaged: {version['problem']}"
+        else:
+            state = f"{plural(version['articles'], 'article')}, {plural(version['chunks'], 'chunk')}, {version['created']}"
+        lines.append(f"  kept       {version['name']}{live}: {state}")
+    for role in ("encoder", "reader"):
+        model = info[role]
+        lines.append(f"{role:<12} {model['name']}: {model['runtime']}, {model['precision']}"
+                     + (f" ({model['note']})" if model.get("note") else ""))
+    libraries = ", ".join(f"{name} {version}" for name, version in info["libraries"].items())
+    lines.append(_wrap(f"libraries    {libraries}", width, "", " " * 13))
+    return printable("\n".join(lines))
+
+
+def _bounds(filters) -> str:
+    return " and ".join(f"--{name} {value}" for name, value in (("since", filters.since), ("until", filters.until)) if value)
+
+
+def no_match_message(filters, check) -> str:
+    """Which filter left no article at all, and what there is instead (``check``: a FilterCheck)."""
+    if filters.outlet and not check.by_outlet:
+        known = ", ".join(one_line(o) for o in check.outlets) or "none (no indexed article names its outlet)"
+        return f"--outlet {one_line(filters.outlet)!r} matches no indexed outlet; the outlets are: {known}"
+    span = (f"the dated articles run from {check.first_date} to {check.last_date}" if check.first_date
+            else "no indexed article is dated")
+    if not check.by_date:
+        return f"{_bounds(filters)} leave no indexed article ({span})"
+    return f"no article of an outlet matching {one_line(filters.outlet)!r} is dated within {_bounds(filters)} ({span})"
+
+
+def filter_notes(filters, check) -> list[str]:
+    """What the user should know about an answer's filters: undated articles the dates left out."""
+    if not check.undated_left_out:
+        return []
+    n = check.undated_left_out
+    return [f"{plural(n, 'undated article')} {'was' if n == 1 else 'were'} left out by {_bounds(filters)}"]
+
+
+def stamped(text: str, when: float | None = None) -> str:
+    """Every line of ``text`` after the local time (``watch`` runs for days)."""
+    import time
+
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when))
+    return "\n".join(f"{stamp}  {line}" for line in text.splitlines())

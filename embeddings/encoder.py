@@ -17,6 +17,8 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from newsdesk.errors import UsageError
+
 log = logging.getLogger(__name__)
 
 BUNDLED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -71,8 +73,7 @@ class _LocalModel:
 
     def __init__(self, model_path: str | Path | None = None, batch_size: int = 64):
         self.path = Path(model_path) if model_path else bundled_model_path()
-        if not (self.path / "config.json").is_file() and not (self.path / "modules.json").is_file():
-            raise ValueError(f"{self.path} is not a sentence-transformers model directory")
+        check_model_dir(self.path)
         self.name = BUNDLED_MODEL_NAME if model_path is None else str(self.path)
         self.batch_size = batch_size
         self._tokenizer = None
@@ -86,6 +87,10 @@ class _LocalModel:
         if self._tokenizer is None:
             self._tokenizer = plain_tokenizer(self.path / "tokenizer.json")
         return self._tokenizer
+
+    def load(self) -> None:
+        """Load the model now (a first ONNX use exports it) rather than inside the first ``embed``."""
+        _ = self.model
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
@@ -233,6 +238,13 @@ class OnnxEncoder(_LocalModel):
         return vectors
 
 
+def check_model_dir(path: Path) -> None:
+    """Raises UsageError unless ``path`` looks like a sentence-transformers model directory."""
+    if not (path / "config.json").is_file() and not (path / "modules.json").is_file():
+        what = "does not exist" if not path.exists() else "is not a sentence-transformers model directory"
+        raise UsageError(f"--model {path} {what} (leave --model out for the bundled all-MiniLM-L6-v2)")
+
+
 def _pools_mean_and_normalises(path: Path) -> bool:
     import json
 
@@ -253,15 +265,35 @@ def load_encoder(model_path: str | None = None, runtime: str = DEFAULT_RUNTIME):
     ``runtime="onnx"`` falls back to torch, with a log line, when ONNX Runtime is missing or
     the model is not one it can run.
     """
-    if runtime not in RUNTIMES:
-        raise ValueError(f"unknown runtime {runtime!r} (choose from {', '.join(RUNTIMES)})")
-    if runtime == "onnx":
-        from newsdesk.embeddings.onnx_runtime import onnxruntime_available
+    runtime, _, why_not_onnx = _choose_runtime(model_path, runtime)
+    if why_not_onnx:
+        log.warning("%s; embedding with torch", why_not_onnx)
+    return OnnxEncoder(model_path) if runtime == "onnx" else SentenceTransformerEncoder(model_path)
 
-        try:
-            if onnxruntime_available():
-                return OnnxEncoder(model_path)
-            log.warning("onnxruntime is not installed; embedding with torch")
-        except ValueError as error:
-            log.warning("%s; embedding with torch", error)
-    return SentenceTransformerEncoder(model_path)
+
+def _choose_runtime(model_path: str | None, runtime: str) -> tuple[str, str, str | None]:
+    """``(runtime, precision, why onnx was not possible)`` for the encoder of ``model_path``.
+
+    Raises:
+        UsageError: an unknown runtime, or ``model_path`` is not a model directory (checked
+            first, so that a typo is the only thing said).
+    """
+    if runtime not in RUNTIMES:
+        raise UsageError(f"unknown runtime {runtime!r} (choose from {', '.join(RUNTIMES)})")
+    path = Path(model_path) if model_path else bundled_model_path()
+    check_model_dir(path)
+    if runtime == "torch":
+        return "torch", "fp32", None
+    from newsdesk.embeddings.onnx_runtime import onnxruntime_available
+
+    if not onnxruntime_available():
+        return "torch", "fp32", "onnxruntime is not installed"
+    if not _pools_mean_and_normalises(path):
+        return "torch", "fp32", f"{path}: the ONNX path supports mean-pooled, normalised models only"
+    return "onnx", "int8", None
+
+
+def encoder_plan(model_path: str | None, runtime: str) -> dict:
+    """How the encoder will run, without loading it: ``{"name", "runtime", "precision", "note"}``."""
+    chosen, precision, why_not_onnx = _choose_runtime(model_path, runtime)
+    return {"name": model_path or BUNDLED_MODEL_NAME, "runtime": chosen, "precision": precision, "note": why_not_onnx}

@@ -2,4 +2,13 @@
 
 
 class NewsdeskError(Exception):
-    """A problem the user can fix; the message says how."""
+    """A problem the user can fix; the message says how (the CLI exits with 1)."""
+
+
+class InvalidInput(NewsdeskError, ValueError):
+    """Something the user gave is wrong or names nothing (a file, an article id, a version): the
+    CLI exits with 1. Also a ValueError, which is what callers that pass input expect."""
+
+
+class UsageError(InvalidInput):
+    """The command was called wrongly (an empty question, a bad option value): the CLI exits with 2."""

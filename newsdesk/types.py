@@ -4,6 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+SHORT_ID = 12  # characters of an article id shown to people; `newsdesk remove` takes such a prefix
+
+
+class UnknownOutlet(str):
+    """A source's name where its outlet is unknown (its title or short id, marked so). A str,
+    so that it shows like any name, but never counted or listed as an outlet."""
+
+
+def source_name(outlet: str | None, title: str | None, article_id: str) -> str:
+    """The one way to name a source: its outlet; else ``“title” (outlet unknown)``, else
+    ``article <short id> (outlet unknown)``. Never a file name: that is no outlet."""
+    if outlet:
+        return outlet
+    return UnknownOutlet(f"“{title}” (outlet unknown)" if title else f"article {article_id[:SHORT_ID]} (outlet unknown)")
+
+
+def known_outlets(names) -> tuple[str, ...]:
+    """The distinct real outlets among source ``names``, in order."""
+    return tuple(dict.fromkeys(n for n in names if not isinstance(n, UnknownOutlet)))
+
 
 @dataclass(frozen=True)
 class Article:
@@ -19,12 +39,8 @@ class Article:
 
     @property
     def source_name(self) -> str:
-        """What to call the source when showing it: outlet, else file name, else id."""
-        if self.outlet:
-            return self.outlet
-        if self.path:
-            return self.path.rsplit("/", 1)[-1]
-        return self.id[:12]
+        """What to call the source when showing it (see ``source_name``)."""
+        return source_name(self.outlet, self.title, self.id)
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,11 @@ class Citation:
     answer_start: int
     answer_end: int
 
+    @property
+    def source_name(self) -> str:
+        """What to call the source when showing it (see ``source_name``)."""
+        return source_name(self.outlet, self.title, self.article_id)
+
 
 @dataclass(frozen=True)
 class Alternative:
@@ -84,7 +105,16 @@ class Alternative:
 
     text: str
     score: float
-    outlets: tuple[str, ...]
+    outlets: tuple[str, ...]  # source names (``source_name``): a name may be an ``UnknownOutlet``
+
+    @property
+    def known_outlets(self) -> tuple[str, ...]:
+        return known_outlets(self.outlets)
+
+    @property
+    def unknown_outlets(self) -> int:
+        """How many of the sources have no known outlet."""
+        return sum(isinstance(name, UnknownOutlet) for name in self.outlets)
 
 
 @dataclass(frozen=True)
@@ -106,8 +136,15 @@ class Answer:
 
     @property
     def outlets(self) -> tuple[str, ...]:
-        """Distinct sources that support the answer, in citation order."""
-        seen: dict[str, None] = {}
-        for citation in self.citations:
-            seen.setdefault(citation.outlet or (citation.path or citation.article_id).rsplit("/", 1)[-1], None)
-        return tuple(seen)
+        """The distinct known outlets that support the answer, in citation order."""
+        return known_outlets(c.outlet for c in self.citations if c.outlet)
+
+    @property
+    def unknown_outlets(self) -> int:
+        """How many cited articles have no known outlet (each may be a source of its own)."""
+        return len({c.article_id for c in self.citations if not c.outlet})
+
+    @property
+    def source_count(self) -> int:
+        """How many sources support the answer: the known outlets plus the articles of unknown outlet."""
+        return len(self.outlets) + self.unknown_outlets

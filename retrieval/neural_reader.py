@@ -345,14 +345,46 @@ def _torch_runner(model) -> Runner:
     return run
 
 
+NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+
+
+def has_native_bf16(cpu_flags: str) -> bool:
+    """Whether the CPU flags (the ``flags`` line of /proc/cpuinfo) include native bf16 matrix
+    instructions (AVX512-BF16 or AMX). oneDNN also says "bf16 supported" on AVX-512 CPUs without
+    them, where it emulates bf16: 3.2x slower than fp32 on a Xeon with only AVX-512 VNNI."""
+    return bool(NATIVE_BF16_FLAGS & set(cpu_flags.split()))
+
+
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The first ``flags`` line of ``cpuinfo`` ("" where there is none, e.g. off Linux)."""
+    try:
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            name, _, value = line.partition(":")
+            if name.strip() == "flags":
+                return value
+    except OSError:
+        pass
+    return ""
+
+
+@functools.lru_cache(maxsize=1)
 def _cpu_has_bf16() -> bool:
-    """Whether this CPU runs bf16 matrix products natively (AVX512-BF16 or AMX)."""
+    """Whether torch should run the reader in bf16 here: native bf16 in the CPU, and torch's
+    oneDNN able to use it."""
+    if not has_native_bf16(cpu_flags()):
+        return False
     import torch
 
     try:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
         return False
+
+
+def torch_precision() -> str:
+    """The precision the torch reader runs in on this machine ("bf16" or "fp32"), without
+    importing torch where the CPU has no native bf16."""
+    return "bf16" if _cpu_has_bf16() else "fp32"
 
 
 def load_shipped_model(directory: Path, attention: str = "sdpa"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Iterable, Literal, Sequence
 
 import numpy as np
 
@@ -18,9 +18,16 @@ MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
 DENSE_WEIGHT = 0.4
 
 
+def outlet_matches(wanted: str, outlet: str | None) -> bool:
+    """Whether the outlet filter ``wanted`` names ``outlet``: case-insensitive, any part of the
+    name ("brookmere" finds "The Brookmere Ledger"). An unknown outlet matches no filter."""
+    return bool(outlet) and " ".join(wanted.split()).casefold() in " ".join(outlet.split()).casefold()
+
+
 @dataclass(frozen=True)
 class Filters:
-    """Which articles may answer: by outlet (case-insensitive) and ISO date range (inclusive).
+    """Which articles may answer: by outlet (case-insensitive, part of the name) and ISO date
+    range (inclusive).
 
     Articles without a date are left out when a date bound is set.
     """
@@ -32,16 +39,51 @@ class Filters:
     def __bool__(self) -> bool:
         return any((self.outlet, self.since, self.until))
 
+    def allows_outlet(self, article: Article) -> bool:
+        # An article of unknown outlet can still be picked by its exact file name.
+        file_name = (article.path or "").rsplit("/", 1)[-1]
+        return not self.outlet or outlet_matches(self.outlet, article.outlet) or (
+            not article.outlet and bool(file_name) and self.outlet.casefold() == file_name.casefold())
+
+    def allows_date(self, article: Article) -> bool:
+        if not (self.since or self.until):
+            return True
+        if not article.date:
+            return False
+        return (not self.since or article.date >= self.since) and (not self.until or article.date <= self.until)
+
     def allows(self, article: Article) -> bool:
-        if self.outlet and self.outlet.casefold() not in {article.source_name.casefold(), (article.outlet or "").casefold()}:
-            return False
-        if (self.since or self.until) and not article.date:
-            return False
-        if self.since and article.date < self.since:
-            return False
-        if self.until and article.date > self.until:
-            return False
-        return True
+        return self.allows_outlet(article) and self.allows_date(article)
+
+
+@dataclass(frozen=True)
+class FilterCheck:
+    """What ``filters`` leave of the indexed articles, for telling the user before asking."""
+
+    allowed: int  # articles both filters let through
+    by_outlet: int  # articles the outlet filter alone lets through
+    by_date: int  # ... the date bounds alone
+    undated_left_out: int  # undated articles of the outlet the date bounds left out
+    outlets: tuple[str, ...]  # the known outlets, sorted
+    first_date: str | None  # the earliest and latest dates of the indexed articles
+    last_date: str | None
+
+
+def check_filters(articles: Iterable[Article], filters: Filters) -> FilterCheck:
+    """Count what each filter lets through (a pure function over the indexed articles)."""
+    articles = list(articles)
+    outlet_ok = [filters.allows_outlet(a) for a in articles]
+    date_ok = [filters.allows_date(a) for a in articles]
+    dated_bounds = bool(filters.since or filters.until)
+    return FilterCheck(
+        allowed=sum(o and d for o, d in zip(outlet_ok, date_ok)),
+        by_outlet=sum(outlet_ok),
+        by_date=sum(date_ok),
+        undated_left_out=sum(1 for a, o in zip(articles, outlet_ok) if o and dated_bounds and not a.date),
+        outlets=tuple(sorted({a.outlet for a in articles if a.outlet}, key=str.casefold)),
+        first_date=min((a.date for a in articles if a.date), default=None),
+        last_date=max((a.date for a in articles if a.date), default=None),
+    )
 
 
 def _min_max(scored: Sequence[tuple[int, float]]) -> dict[int, float]:

@@ -17,7 +17,7 @@ import numpy as np
 
 from newsdesk.retrieval.answer import assemble_answer, missing_names, rest_cannot_matter
 from newsdesk.retrieval.chunk import ChunkerSettings
-from newsdesk.errors import NewsdeskError
+from newsdesk.errors import InvalidInput, NewsdeskError, UsageError
 from newsdesk.retrieval.index import Index, build_index
 from newsdesk.retrieval.store import (
     IndexDamaged,
@@ -33,7 +33,7 @@ from newsdesk.retrieval.store import (
     save_index,
 )
 from newsdesk.retrieval.ingest import Rejected, load_articles
-from newsdesk.retrieval.search import Filters, Mode, retrieve
+from newsdesk.retrieval.search import FilterCheck, Filters, Mode, check_filters, retrieve
 from newsdesk.types import Answer, Article, Chunk, Hit, Span
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,9 @@ class IngestReport:
     chunks_embedded: int = 0
     seconds: float = 0.0
     index_type: str | None = None  # of the version written, when one was
+    # The seed articles that were the whole index when these, the user's first own articles,
+    # joined them (0 otherwise): worth telling, since they will answer questions too.
+    seeds_kept: int = 0
 
     @property
     def changed(self) -> bool:
@@ -81,20 +84,70 @@ def _file_gone_under(path: str | None, folders: Sequence[Path]) -> bool:
     return any(candidate.is_relative_to(folder) for folder in folders) and not candidate.exists()
 
 
+def seed_folder() -> Path:
+    """The folder of the bundled seed articles."""
+    return Path(str(resources.files("newsdesk.seeds"))).resolve()
+
+
 def seed_paths() -> list[Path]:
     """The bundled seed articles."""
-    folder = resources.files("newsdesk.seeds")
-    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".txt"))
+    return sorted(p for p in seed_folder().iterdir() if p.name.endswith(".txt"))
+
+
+def is_seed(article: Article, folder: Path | None = None) -> bool:
+    """Whether ``article`` was read from the bundled seed articles."""
+    return bool(article.path) and Path(article.path).is_relative_to(folder or seed_folder())
 
 
 def validate_question(question: str) -> str:
-    """The question, trimmed. Raises ValueError for empty or over-long questions."""
+    """The question, trimmed. Raises UsageError (a ValueError) for empty or over-long questions."""
     question = " ".join((question or "").split())
     if not question:
-        raise ValueError("the question is empty; ask something like: newsdesk ask \"Who hosted the Berlin talks?\"")
+        raise UsageError("the question is empty; ask something like: newsdesk ask \"Who hosted the Berlin talks?\"")
     if len(question) > MAX_QUESTION_CHARS:
-        raise ValueError(f"the question is too long ({len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,})")
+        raise UsageError(f"the question is too long ({len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,})")
     return question
+
+
+def matching_articles(target: str, articles: Sequence[Article]) -> list[Article]:
+    """The articles ``target`` names: a file path, a folder (every article read from a file under
+    it), or an article id or a prefix of one.
+
+    Raises:
+        InvalidInput: ``target`` matches no article, or a short id prefix matches several.
+    """
+    resolved = Path(target).expanduser().resolve()
+    by_path = [a for a in articles if a.path in (target, str(resolved))]
+    if by_path:
+        return by_path
+    under = [a for a in articles if a.path and Path(a.path).is_relative_to(resolved)]
+    if under and (resolved.is_dir() or not resolved.exists()):  # a folder, or one since deleted
+        return under
+    by_id = [a for a in articles if a.id.startswith(target)]
+    if len(by_id) > 1 and len(target) < 16:
+        raise InvalidInput(f"{target!r} matches more than one indexed article; give more of the id (see `newsdesk sources`)")
+    if not by_id:
+        raise InvalidInput(f"{target!r} matches no indexed article (an id, a file or a folder); see `newsdesk sources`")
+    return by_id
+
+
+def reader_plan(choice: str, runtime: str) -> dict:
+    """How the reader ``choice`` will run, without loading it: ``{"name", "runtime", "precision"}``."""
+    from newsdesk.embeddings.onnx_runtime import onnxruntime_available
+
+    if choice == "baseline":
+        return {"name": "baseline", "runtime": "rules", "precision": "no model"}
+    from newsdesk.retrieval.neural_reader import SHIPPED_DIR, torch_precision
+
+    if choice == "default":
+        if not (SHIPPED_DIR / "reader_config.json").is_file():
+            return {"name": "baseline (the trained reader is not installed)", "runtime": "rules", "precision": "no model"}
+        if runtime == "onnx" and onnxruntime_available():
+            import json
+
+            config = json.loads((SHIPPED_DIR / "reader_config.json").read_text(encoding="utf-8"))
+            return {"name": "default", "runtime": "onnx", "precision": config.get("onnx_precision", "fp32")}
+    return {"name": choice, "runtime": "torch", "precision": torch_precision()}
 
 
 def make_reader(choice: str, runtime: str = "onnx"):
@@ -111,8 +164,9 @@ def make_reader(choice: str, runtime: str = "onnx"):
             return BaselineReader()
         return NeuralReader(None, runtime)
     path = Path(choice).expanduser()
-    if not path.is_dir():
-        raise ValueError(f"reader {choice!r} is not a model directory (use 'default', 'baseline' or a path)")
+    if not (path / "reader_config.json").is_file() and not (path / "config.json").is_file():
+        raise UsageError(f"--reader {choice!r} is not a model directory (use 'default', 'baseline' or the path "
+                         "of a Hugging Face question-answering model)")
     return NeuralReader(path, runtime)
 
 
@@ -213,11 +267,11 @@ class Newsdesk:
         """Answer ``question`` from the ``k`` best chunks, or abstain.
 
         Raises:
-            ValueError: the question is empty or too long, or ``k`` is not positive.
+            UsageError: the question is empty or too long, or ``k`` is not positive.
         """
         question = validate_question(question)
         if k < 1:
-            raise ValueError("k must be at least 1")
+            raise UsageError("k must be at least 1")
         started = time.perf_counter()
         index = self.index
         vector = self.embed_question(question)
@@ -241,6 +295,10 @@ class Newsdesk:
         }
         answer.timings_ms.update({name: round(ms, 2) for name, ms in timings.items()})
         return answer
+
+    def check_filters(self, filters: Filters) -> FilterCheck:
+        """What ``filters`` leave of the indexed articles (see ``search.check_filters``)."""
+        return check_filters(self.index.articles.values(), filters)
 
     def read(self, question: str, hits: Sequence[Hit]) -> list[Span]:
         """The reader's spans over ``hits``, best first.
@@ -338,29 +396,36 @@ class Newsdesk:
                 current[article.id] = article
                 (report.replaced if article.path in replaced_paths else report.added).append(article)
             report.removed = [a for a in report.removed if a.path not in {r.path for r in report.replaced}]
+            seeds = seed_folder()
+            if previous and all(is_seed(a, seeds) for a in previous.articles.values()) and any(
+                    not is_seed(a, seeds) for a in report.added):
+                report.seeds_kept = sum(is_seed(a, seeds) for a in current.values())
             if report.changed or previous is None and current:
                 self._commit(current.values(), previous, progress, report)
         report.seconds = time.perf_counter() - started
         return report
 
-    def remove(self, targets: Sequence[str]) -> IngestReport:
-        """Remove articles by id (or a unique id prefix) or by file path.
+    def remove(self, targets: Sequence[str], seeds: bool = False) -> IngestReport:
+        """Remove articles by id (or a unique id prefix), file path or folder (see
+        ``matching_articles``); with ``seeds``, also the bundled seed articles.
 
         Raises:
-            ValueError: a target matches no indexed article (nothing is removed then).
+            InvalidInput: a target matches no indexed article, or ``seeds`` and none is
+                indexed (nothing is removed then).
         """
         started = time.perf_counter()
         report = IngestReport()
         with self._writer("remove"):
             previous = self.index_for_writing()
             current = dict(previous.articles)
-            for target in targets:
-                resolved = str(Path(target).expanduser().resolve())
-                matches = [a for a in current.values() if a.id.startswith(target) or a.path in (target, resolved)]
-                if not matches or (len(matches) > 1 and all(a.path != resolved for a in matches) and len(target) < 16):
-                    raise ValueError(f"{target!r} matches {'no' if not matches else 'more than one'} indexed article; see `newsdesk sources`")
-                for article in matches:
-                    report.removed.append(current.pop(article.id))
+            doomed = {a.id: a for target in targets for a in matching_articles(target, list(previous.articles.values()))}
+            if seeds:
+                found = {a.id: a for a in previous.articles.values() if is_seed(a)}
+                if not found:
+                    raise InvalidInput("no bundled seed article is indexed in this home")
+                doomed |= found
+            for article_id in doomed:
+                report.removed.append(current.pop(article_id))
             self._commit(current.values(), previous, False, report)
         report.seconds = time.perf_counter() - started
         return report
@@ -391,7 +456,10 @@ class Newsdesk:
         """Make an earlier intact version live (default: the newest one before the live one);
         see ``store.rollback``. Nothing is deleted."""
         with self._writer("rollback"):
-            return rollback(self.settings.home, to)
+            try:
+                return rollback(self.settings.home, to)
+            except ValueError as error:  # store.rollback's "no such version" and the like
+                raise InvalidInput(str(error)) from None
 
     def sources(self) -> list[dict]:
         """The indexed articles, newest first, with how many chunks each has."""
@@ -405,3 +473,49 @@ class Newsdesk:
             for a in index.articles.values()
         ]
         return sorted(rows, key=lambda r: (r["date"] or "", r["title"] or ""), reverse=True)
+
+    def info(self) -> dict:
+        """Where things are, what the index holds and how the models run, without loading any
+        model: the ``newsdesk info`` report."""
+        from newsdesk.embeddings.encoder import encoder_plan
+        from newsdesk.embeddings.onnx_runtime import cache_dir
+
+        manifest = read_manifest(self.settings.home)
+        index, live = None, None
+        try:
+            live = current_version(self.settings.home)
+        except IndexDamaged as error:  # info is where one looks then: say it, do not fail
+            index = {"problem": str(error)}
+        if manifest:
+            from newsdesk.retrieval.index import index_record
+
+            index = {"version": live.name if live else None, "type": index_record(manifest)["type"],
+                     "requested": index_record(manifest).get("requested"), **manifest.get("counts", {}),
+                     "model": manifest.get("model"), "created": manifest.get("created")}
+        versions = [
+            {"name": v.name, "live": live is not None and v.name == live.name, "problem": v.problem,
+             **((v.manifest or {}).get("counts") or {"articles": None, "chunks": None}),
+             "created": (v.manifest or {}).get("created")}
+            for v in list_versions(self.settings.home, deep=False)
+        ]
+        return {
+            "home": str(self.settings.home), "cache": str(cache_dir()), "index": index, "versions": versions,
+            "encoder": encoder_plan(self.settings.model_path, self.settings.runtime),
+            "reader": reader_plan(self.settings.reader, self.settings.runtime),
+            "libraries": library_versions(),
+        }
+
+
+def library_versions() -> dict[str, str]:
+    """The versions of the libraries newsdesk runs on (read from package metadata: no imports)."""
+    import platform
+    from importlib import metadata
+
+    versions = {"python": platform.python_version()}
+    for name in ("newsdesk", "torch", "onnxruntime", "sentence-transformers", "transformers", "tokenizers",
+                 "faiss-cpu", "bm25s", "numpy"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from newsdesk.errors import InvalidInput
 from newsdesk.retrieval.ingest import SUPPORTED_SUFFIXES
 
 log = logging.getLogger(__name__)
@@ -35,11 +36,19 @@ def settled_changes(indexed: dict[Path, Signature], before: dict[Path, Signature
     return ready, bool(indexed.keys() - now.keys())
 
 
-def watch(desk, folder: Path, interval: float = 2.0, cycles: int | None = None, report: Callable = print) -> None:
-    """Poll ``folder`` every ``interval`` seconds (forever, or ``cycles`` times)."""
-    folder = Path(folder).expanduser().resolve()
-    if not folder.is_dir():
-        raise ValueError(f"{folder} is not a folder")
+def watched_folder(folder: str | Path) -> Path:
+    """``folder``, resolved. Raises InvalidInput when it is not an existing folder."""
+    path = Path(folder).expanduser().resolve()
+    if not path.is_dir():
+        raise InvalidInput(f"{folder}: {'not a folder' if path.exists() else 'no such folder'}")
+    return path
+
+
+def watch(desk, folder: Path, interval: float = 2.0, cycles: int | None = None, report: Callable = print,
+          on_cycle: Callable[[], None] | None = None) -> None:
+    """Poll ``folder`` every ``interval`` seconds (forever, or ``cycles`` times); ``on_cycle``
+    runs after each poll (``newsdesk watch`` polls the feeds that are due there)."""
+    folder = watched_folder(folder)
     indexed: dict[Path, Signature] = {}
     before: dict[Path, Signature] = {}
     done = 0
@@ -54,6 +63,8 @@ def watch(desk, folder: Path, interval: float = 2.0, cycles: int | None = None, 
                 report(pruned)
         indexed = {p: sig for p, sig in indexed.items() if p in now} | {p: now[p] for p in ready}
         before = now
+        if on_cycle is not None:
+            on_cycle()
         done += 1
         if cycles is None or done < cycles:
             time.sleep(interval)

@@ -69,7 +69,7 @@ def test_sources_json(home, capsys):
 @pytest.mark.parametrize("question, message", [("   ", "empty"), ("x" * 20000, "too long")])
 def test_bad_questions_get_one_line(home, capsys, question, message):
     code, out, err = _run(capsys, "ask", question, "--home", str(home))
-    assert code == 1 and out == "" and message in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and out == "" and message in err and len(err.strip().splitlines()) == 1
 
 
 def test_ingest_reports_each_bad_file_and_lands_the_rest(tmp_path, capsys):
@@ -149,7 +149,7 @@ def test_chat_reads_questions_until_eof(home, monkeypatch, capsys):
 def test_the_installed_command_runs_without_a_traceback(home):
     newsdesk = str(Path(sys.executable).parent / "newsdesk")
     result = subprocess.run([newsdesk, "ask", "", "--home", str(home)], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1 and result.stderr.startswith("newsdesk:") and "Traceback" not in result.stderr
+    assert result.returncode == 2 and result.stderr.startswith("newsdesk:") and "Traceback" not in result.stderr
 
 
 def test_remove_and_prune_through_the_cli(tmp_path, capsys):

@@ -1,0 +1,42 @@
+"""Follow-up questions ("When was that?"): asked together with the exchange they follow, so
+that retrieval and the reader stay with the same story. Pure functions, shared by the front ends."""
+
+from __future__ import annotations
+
+import re
+
+from newsdesk.retrieval.service import MAX_QUESTION_CHARS
+
+MAX_FOLLOW_UP_CONTEXT = 600  # characters of the earlier question and answer carried into a follow-up
+
+# Words that point back at something said before; a question using one leans on the last exchange.
+_REFERRING = frozenset(
+    "that this it its it's he him his she her hers they them their theirs there then those these".split())
+_OPENERS = ("and ", "also ", "but ", "so ", "what about ", "how about ", "and?")
+
+
+def follow_up_question(text: str, earlier_asked: str, earlier_answer: str | None,
+                       max_context: int = MAX_FOLLOW_UP_CONTEXT, max_chars: int = MAX_QUESTION_CHARS) -> str:
+    """``text`` with the earlier exchange in brackets, e.g. "When was that? (Who opened the
+    festival? Elena Novak)"; a long ``text`` stands on its own.
+
+    Args:
+        earlier_asked: what was asked before (itself maybe a follow-up with its own context).
+        earlier_answer: its answer, None when it abstained.
+    """
+    budget = min(max_context, max_chars - len(text) - 3)
+    if budget < 20:
+        return text
+    context = f"{earlier_asked} {earlier_answer or ''}".strip()
+    if len(context) > budget:  # keep the latest part: the last question and its answer
+        context = context[-budget:].split(" ", 1)[-1]
+    return f"{text} ({context})"
+
+
+def refers_back(text: str) -> bool:
+    """Whether a question typed after another seems to lean on it: it opens like a follow-up
+    ("And Putin?", "What about Macron?"), uses a word that points back ("When was that?",
+    "Where did he go?"), or is a bare word or two ("Why?", "Where exactly?")."""
+    lowered = " ".join(text.casefold().split())
+    words = re.findall(r"[\w']+", lowered)
+    return bool(words) and (lowered.startswith(_OPENERS) or len(words) <= 2 or any(w in _REFERRING for w in words))
