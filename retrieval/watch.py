@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from stat import S_ISREG
 from typing import Callable
 
 from newsdesk.errors import InvalidInput
-from newsdesk.retrieval.ingest import SUPPORTED_SUFFIXES
+from newsdesk.retrieval.ingest import folder_files
 
 log = logging.getLogger(__name__)
 
@@ -16,15 +17,16 @@ Signature = tuple[int, int]  # (mtime in ns, size)
 
 
 def snapshot(folder: Path) -> dict[Path, Signature]:
-    """Every supported file under ``folder`` with its modification time and size."""
+    """Every supported file under ``folder`` with its modification time and size: the files
+    ``ingest`` would read there (``folder_files``: no link out of the folder is followed)."""
     found = {}
-    for path in folder.rglob("*"):
-        if path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.startswith("."):
+    for path in folder_files(folder)[0]:
+        if not path.name.startswith("."):
             try:
                 stat = path.stat()
             except OSError:  # removed between listing and stat
                 continue
-            if path.is_file():
+            if S_ISREG(stat.st_mode):
                 found[path.resolve()] = (stat.st_mtime_ns, stat.st_size)
     return found
 

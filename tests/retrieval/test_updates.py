@@ -171,3 +171,15 @@ def test_watch_ingests_settled_files_and_drops_deleted_ones(tmp_path, fake_encod
     watch(desk, folder, interval=0.01, cycles=2, report=reports.append)
     names = {Path(a.path).name for a in desk.index.articles.values()}
     assert names == {seed_paths()[1].name, seed_paths()[2].name}
+
+
+def test_watch_does_not_follow_links_out_of_the_folder(tmp_path, fake_encoder):
+    folder = tmp_path / "watched"
+    _copy_seeds(folder, [0])
+    secret = tmp_path / "outside.txt"
+    secret.write_text("Internal memo\n\nThe vault code is kept in the harbour office.")
+    (folder / "outside.txt").symlink_to(secret)
+    (folder / "inside-link.txt").symlink_to(folder / seed_paths()[0].name)
+    desk = _desk(tmp_path / "home", fake_encoder)
+    watch(desk, folder, interval=0.01, cycles=2, report=lambda report: None)
+    assert [Path(a.path).name for a in desk.index.articles.values()] == [seed_paths()[0].name]
