@@ -51,7 +51,13 @@ def sources_phrase(outlets: Sequence[str], unknown: int) -> str:
 
 def _alternative_dict(alternative) -> dict:
     return {"text": alternative.text, "score": alternative.score, "outlets": list(alternative.known_outlets),
-            "unknown_outlets": alternative.unknown_outlets}
+            "unknown_outlets": alternative.unknown_outlets, "dates": list(alternative.dates)}
+
+
+def dated_sources(names: Sequence[str], dates: Sequence[str | None]) -> str:
+    """``Valley Times (2025-10-04) and “Title” (outlet unknown)``: each source with its date."""
+    return and_list([one_line(name) + (f" ({date})" if date else "") for name, date in zip(names, dates)] or
+                    [one_line(name) for name in names])
 
 
 def answer_to_dict(answer: Answer) -> dict:
@@ -96,8 +102,10 @@ def answer_to_text(answer: Answer, width: int = DEFAULT_WIDTH, notes: Iterable[s
         if answer.source_count > 1:
             lines.append(_wrap(f"Reported by {answer.source_count} sources: "
                                f"{sources_phrase(answer.outlets, answer.unknown_outlets)}", width, "", "  "))
+        if answer.alternatives and answer.citations and answer.citations[0].date:
+            lines.append(f"Latest report first: {one_line(answer.citations[0].source_name)}, {answer.citations[0].date}.")
         for alternative in answer.alternatives:
-            who = sources_phrase(alternative.known_outlets, alternative.unknown_outlets)
+            who = dated_sources(alternative.outlets, alternative.dates)
             lines.append(_wrap(f"Note: sources differ — {who} say “{one_line(alternative.text)}”.", width, "", "  "))
         lines.append("Sources:")
         lines += [_wrap(f"[{n}] {_source_label(c)}", width, "  ", "      ") for n, c in enumerate(answer.citations, 1)]

@@ -106,6 +106,7 @@ class Alternative:
     text: str
     score: float
     outlets: tuple[str, ...]  # source names (``source_name``): a name may be an ``UnknownOutlet``
+    dates: tuple[str | None, ...] = ()  # each source's publication date (ISO), where it states one
 
     @property
     def known_outlets(self) -> tuple[str, ...]:

@@ -143,6 +143,41 @@ def _corroborating(question: str, answer: str, index: Index, hits: Sequence[Hit]
     return found
 
 
+def _newest_date(index: Index, spans: Sequence[Span]) -> str:
+    """The latest publication date among the articles of ``spans`` ("" when none is dated)."""
+    return max((index.articles[s.article_id].date or "" for s in spans), default="")
+
+
+def _latest_report(index: Index, ranked: list[tuple[str, float, list[Span]]], confidence: dict[str, float],
+                   min_score: float) -> tuple[str, float, list[Span]]:
+    """Which answer to lead with when sources disagree: of the best one and its rivals (close
+    to it in weight, other text, other articles), the one from the most recent report, if the
+    reader is confident enough in it. News figures change from one day's report to the next,
+    so a strictly newer dated report wins. An undated best answer keeps the lead: nothing says
+    it is the older report."""
+    best_key, best_weighted, best_spans = ranked[0]
+    best_date = _newest_date(index, best_spans)
+    if not best_date:
+        return ranked[0]
+    best_articles = {s.article_id for s in best_spans}
+    newer = [
+        (key, weighted, members) for key, weighted, members in ranked[1:]
+        if weighted >= DISAGREEMENT_RATIO * best_weighted and not _related(key, best_key)
+        and best_articles.isdisjoint(s.article_id for s in members) and confidence[key] >= min_score
+        and _newest_date(index, members) > best_date
+    ]
+    return max(newer, key=lambda c: (_newest_date(index, c[2]), c[1]), default=ranked[0])
+
+
+def _sources_of(index: Index, spans: Sequence[Span]) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+    """The distinct source names of ``spans``' articles, best span first, with each one's date."""
+    dated: dict[str, str | None] = {}
+    for span in sorted(spans, key=lambda s: -s.score):
+        article = index.articles[span.article_id]
+        dated.setdefault(article.source_name, article.date)
+    return tuple(dated), tuple(dated.values())
+
+
 def assemble_answer(
     question: str,
     spans: Sequence[Span],
@@ -171,6 +206,9 @@ def assemble_answer(
     if best_score < min_score:
         return Answer(question, None, round(best_score, 4), passages=tuple(hits))
 
+    leader = _latest_report(index, ranked, confidence, min_score)
+    best_key, best_spans = leader[0], leader[2]
+    best_score = confidence[best_key]
     support = [span for key, _, members in ranked if _related(key, best_key) for span in members]
     top = max(best_spans, key=lambda s: s.score)
     citations: list[Citation] = [_citation(index, top.article_id, top.start, top.end)]
@@ -182,13 +220,13 @@ def assemble_answer(
     citations += _corroborating(question, top.text, index, list(hits) + list(support_hits), known)
 
     alternatives = []
-    for key, score, members in ranked[1:]:
+    for key, score, members in ranked:
         # A disagreement is other sources saying something else, not one article naming two things.
         elsewhere = {s.article_id for s in members}.isdisjoint(known)
         if score >= DISAGREEMENT_RATIO * best_weighted and not _related(key, best_key) and elsewhere:
             rival = max(members, key=lambda s: s.score)
-            outlets = tuple(dict.fromkeys(index.articles[s.article_id].source_name for s in members))
-            alternatives.append(Alternative(rival.text, round(confidence[key], 4), outlets))
+            outlets, dates = _sources_of(index, members)
+            alternatives.append(Alternative(rival.text, round(confidence[key], 4), outlets, dates))
     return Answer(
         question=question,
         text=top.text,

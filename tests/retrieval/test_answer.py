@@ -176,3 +176,65 @@ def test_a_question_naming_what_no_passage_mentions_is_not_read(tmp_path, fake_e
     assert read_chunks == []
     assert "Novak" in desk.ask("Who opened the Riverside Harvest Festival?").text
     assert len(read_chunks) == 1
+
+
+FESTIVAL = [
+    ("Riverside Gazette", "2025-10-04", "The harvest festival drew 21,000 visitors to the river park on Saturday."),
+    ("Valley Times", "2025-10-06", "Organisers now say the harvest festival drew about 12,000 visitors over the weekend."),
+]
+
+
+def _festival_desk(tmp_path, fake_encoder, dated=True):
+    from newsdesk.retrieval.ingest import make_article
+    from newsdesk.retrieval.service import Newsdesk, Settings
+
+    desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
+    desk.add_articles([make_article(text, title=f"Festival report {n}", outlet=outlet, date=date if dated else None)
+                       for n, (outlet, date, text) in enumerate(FESTIVAL)])
+    return desk
+
+
+def _figures(desk, older_score, newer_score):
+    spans = [_span(desk, "21,000", "Riverside Gazette", older_score), _span(desk, "about 12,000", "Valley Times", newer_score)]
+    return spans, [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in spans]
+
+
+def test_when_sources_disagree_the_latest_report_leads_and_the_older_is_shown(tmp_path, fake_encoder):
+    from newsdesk.bot.render import answer_to_dict, answer_to_text
+
+    desk = _festival_desk(tmp_path, fake_encoder)
+    spans, hits = _figures(desk, older_score=0.9, newer_score=0.8)  # the older figure reads a little better
+    answer = assemble_answer("How many visitors did the festival draw?", spans, desk.index, hits)
+    assert answer.text == "about 12,000" and answer.citations[0].date == "2025-10-06"
+    [older] = answer.alternatives
+    assert (older.text, older.outlets, older.dates) == ("21,000", ("Riverside Gazette",), ("2025-10-04",))
+    text = answer_to_text(answer)
+    assert "Latest report first: Valley Times, 2025-10-06." in text
+    assert "sources differ — Riverside Gazette (2025-10-04) say “21,000”" in text
+    as_json = answer_to_dict(answer)
+    assert as_json["answer"] == "about 12,000"
+    assert as_json["alternatives"] == [{"text": "21,000", "score": 0.9, "outlets": ["Riverside Gazette"],
+                                        "unknown_outlets": 0, "dates": ["2025-10-04"]}]
+
+
+def test_without_dates_or_close_rivals_the_best_reading_leads(tmp_path, fake_encoder):
+    undated = _festival_desk(tmp_path / "a", fake_encoder, dated=False)
+    spans, hits = _figures(undated, older_score=0.9, newer_score=0.8)
+    assert assemble_answer("How many visitors?", spans, undated.index, hits).text == "21,000"
+    dated = _festival_desk(tmp_path / "b", fake_encoder)
+    spans, hits = _figures(dated, older_score=0.9, newer_score=0.3)  # the newer reading is too weak to lead
+    answer = assemble_answer("How many visitors?", spans, dated.index, hits)
+    assert answer.text == "21,000" and answer.alternatives == ()
+
+
+def test_an_undated_best_answer_is_not_displaced_by_a_dated_rival(tmp_path, fake_encoder):
+    from newsdesk.retrieval.ingest import make_article
+    from newsdesk.retrieval.service import Newsdesk, Settings
+
+    desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
+    (_, _, older_text), (outlet, date, newer_text) = FESTIVAL
+    desk.add_articles([make_article(older_text, title="Undated", outlet="Riverside Gazette"),
+                       make_article(newer_text, title="Dated", outlet=outlet, date=date)])
+    spans, hits = _figures(desk, older_score=0.9, newer_score=0.8)
+    answer = assemble_answer("How many visitors?", spans, desk.index, hits)
+    assert answer.text == "21,000" and [a.text for a in answer.alternatives] == ["about 12,000"]
