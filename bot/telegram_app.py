@@ -99,6 +99,9 @@ class BotSettings:
     concurrent_updates: int = 32  # updates handled at once
     memory: int = 1000  # answers remembered for follow-ups and the passages button
     send_attempts: int = 5  # tries per Bot API call on 429, 5xx and network errors
+    feed_interval_s: float = 900.0  # how often a feed followed with /follow is polled
+    feed_check_s: float = 60.0  # how often the job looks for feeds that are due
+    feed_host_delay_s: float = 1.0  # between two requests to one host during a poll
 
     def __post_init__(self):
         if not self.token or not self.token.strip():
@@ -544,7 +547,10 @@ Reply to one of my answers to ask a follow-up (for example “When was that?”)
 
 ADMIN_HELP = """
 
-<b>Admins</b>: send a .txt, .md, .html or .json file (up to {size}), or a link to an article, and I add it to the index right away."""
+<b>Admins</b>: send a .txt, .md, .html or .json file (up to {size}), or a link to an article, and I add it to the index right away.
+/follow URL — follow an RSS or Atom feed: its new articles arrive by themselves (<code>/follow URL 30m</code> polls every 30 minutes)
+/unfollow URL — stop following it (its articles stay)
+/feeds — the feeds I follow"""
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -846,6 +852,9 @@ def build_application(settings: BotSettings, desk) -> Application:
     application.add_handler(CommandHandler("sources", on_sources, filters=new_messages))
     application.add_handler(CommandHandler("stats", on_stats, filters=new_messages))
     application.add_handler(CommandHandler("ask", on_ask, filters=new_messages))
+    from newsdesk.bot.telegram_feeds import add_feed_handlers  # imports this module's helpers
+
+    add_feed_handlers(application, settings)  # /follow, /unfollow, /feeds; the polling job
     application.add_handler(MessageHandler(new_messages & filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command))
     application.add_handler(CallbackQueryHandler(on_passages, pattern=f"^{PASSAGES_BUTTON}$"))
     application.add_handler(MessageHandler(new_messages & filters.Document.ALL, on_document))

@@ -1,0 +1,160 @@
+"""The bot's feeds: admins' ``/follow URL``, ``/unfollow URL`` and ``/feeds``, and the job that
+polls the followed feeds on their intervals (python-telegram-bot's job queue).
+
+The handlers use the bot's own helpers (``telegram_app``); they are registered by
+``add_feed_handlers``, which ``build_application`` calls.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from newsdesk.bot.telegram_format import escape
+from newsdesk.retrieval.feeds import (
+    FeedError,
+    FeedOptions,
+    add_feed,
+    describe_interval,
+    load_feeds,
+    parse_interval,
+    poll_feeds,
+    remove_feed,
+)
+from newsdesk.retrieval.fetch import FetchError
+
+log = logging.getLogger(__name__)
+
+FEED_FETCH_FAILED = ("Sorry, I couldn't fetch that feed: it may be unreachable, not public, too large "
+                     "or not a web address.")
+FIRST_POLL_S = 5.0  # after start: the model is warm by then, and a restart catches up at once
+
+
+def feed_options(settings) -> FeedOptions:
+    """How the bot's polls fetch, from its settings (NEWSDESK_ALLOW_PRIVATE_URLS among them)."""
+    return FeedOptions(allow_private=settings.allow_private_urls, host_delay_s=settings.feed_host_delay_s)
+
+
+async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """An allowed admin within the rate limit; anyone else is told (once) or ignored."""
+    from newsdesk.bot.telegram_app import _state, admit, reply, within_rate
+
+    if not await admit(update, context):
+        return False
+    if update.effective_user.id not in _state(context).settings.admins:
+        await reply(update, context, "Sorry, only admins can follow feeds. You can ask me questions about the indexed articles.")
+        return False
+    return await within_rate(update, context)
+
+
+async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/follow URL [INTERVAL]``: check the feed, follow it, and fetch its items now."""
+    from newsdesk.bot.telegram_app import _host, _state, reply
+
+    if not await _admin(update, context):
+        return
+    words = context.args or []
+    if not 1 <= len(words) <= 2:
+        await reply(update, context, "Send <code>/follow URL</code> with the address of an RSS or Atom feed, "
+                                     "and optionally how often to poll it: <code>/follow URL 30m</code>.")
+        return
+    state = _state(context)
+    try:
+        interval = parse_interval(words[1]) if len(words) == 2 else state.settings.feed_interval_s
+    except ValueError as error:
+        await reply(update, context, escape(f"Sorry, {error}."))
+        return
+    home, options = state.desk.settings.home, feed_options(state.settings)
+    try:
+        feed, new, parsed = await state.run(add_feed, home, words[0], options, interval)
+    except FetchError as error:  # the detail stays in the log, as for links
+        log.info("user %s: could not follow a feed at %s: %s", update.effective_user.id, _host(words[0]), error.reason)
+        await reply(update, context, FEED_FETCH_FAILED)
+        return
+    except FeedError as error:
+        await reply(update, context, escape(f"Sorry, I can't follow that: {error}."))
+        return
+    log.info("user %s follows %s (%s)", update.effective_user.id, _host(feed.url), "new" if new else "again")
+    listed = f"{len(parsed.items)} item{'s' * (len(parsed.items) != 1)}"
+    text = (f"Following <b>{escape(feed.title)}</b> every {describe_interval(feed.interval_s)}. "
+            + (f"It lists {listed}; I'm fetching the new ones now." if new else "I already followed it; its interval is updated."))
+    await reply(update, context, text)
+    if new and context.job_queue is not None:
+        context.job_queue.run_once(poll_job, 0, name="feeds-now")
+
+
+async def on_unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/unfollow URL``: stop polling a feed; its articles stay indexed."""
+    from newsdesk.bot.telegram_app import _state, reply
+
+    if not await _admin(update, context):
+        return
+    if len(context.args or []) != 1:
+        await reply(update, context, "Send <code>/unfollow URL</code> with the feed's address (see /feeds).")
+        return
+    state = _state(context)
+    try:
+        feed = await state.run(remove_feed, state.desk.settings.home, context.args[0])
+    except FeedError:
+        await reply(update, context, "I don't follow that feed. Send /feeds to see the ones I follow.")
+        return
+    await reply(update, context, f"Stopped following <b>{escape(feed.title)}</b>. Its {feed.articles} "
+                                 f"article{'s' * (feed.articles != 1)} stay indexed.")
+
+
+def format_feeds(feeds) -> str:
+    """The /feeds message: each feed's title, interval, what it brought, its last poll and URL."""
+    if not feeds:
+        return "I follow no feeds yet. Send <code>/follow URL</code> with an RSS or Atom feed's address."
+    lines = [f"<b>Feeds I follow</b> ({len(feeds)})"]
+    for feed in feeds:
+        if feed.last_poll is None:
+            polled = "not polled yet"
+        else:
+            # The reason a poll failed stays in the log, as for links: the message says that it did.
+            status = "failed" if (feed.last_status or "").startswith("failed") else feed.last_status
+            polled = f"last poll {time.strftime('%Y-%m-%d %H:%M', time.localtime(feed.last_poll))}: {status}"
+        lines.append(f"• <b>{escape(feed.title)}</b> — every {describe_interval(feed.interval_s)}, "
+                     f"{feed.articles} article{'s' * (feed.articles != 1)}; {polled}\n  {escape(feed.url)}")
+    return "\n".join(lines)
+
+
+async def on_feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    from newsdesk.bot.telegram_app import _state, reply
+
+    if not await _admin(update, context):
+        return
+    state = _state(context)
+    feeds = await state.run(load_feeds, state.desk.settings.home)
+    await reply(update, context, format_feeds(list(feeds.values())))
+
+
+async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The job: poll the feeds that are due, in the ingest thread (one writer), and log it."""
+    from newsdesk.bot.telegram_app import _state
+
+    state = _state(context)
+    poll = functools.partial(poll_feeds, state.desk, feed_options(state.settings), due_only=True, wait=False)
+    summary = await state.run_ingest(poll)
+    if summary is None or not summary.feeds:
+        return
+    state.articles_added += summary.added
+    for line in summary.lines():
+        (log.warning if line.startswith("  ") or ": failed:" in line else log.info)("feeds: %s", line.strip())
+
+
+def add_feed_handlers(application: Application, settings) -> None:
+    """Register the admins' feed commands and the repeating poll (when the job queue is there)."""
+    new_messages = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("follow", on_follow, filters=new_messages))
+    application.add_handler(CommandHandler("unfollow", on_unfollow, filters=new_messages))
+    application.add_handler(CommandHandler("feeds", on_feeds, filters=new_messages))
+    if application.job_queue is None:
+        log.warning('feeds are not polled: the job queue needs pip install "python-telegram-bot[job-queue]"')
+        return
+    application.job_queue.run_repeating(poll_job, interval=settings.feed_check_s,
+                                        first=min(FIRST_POLL_S, settings.feed_check_s), name="feeds")

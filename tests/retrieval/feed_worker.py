@@ -1,0 +1,16 @@
+"""A feed poller process for the crash tests (fake encoder, real feed and index code).
+
+    python -m tests.retrieval.feed_worker HOME
+"""
+
+import sys
+from pathlib import Path
+
+from newsdesk.retrieval.feeds import FeedOptions, poll_feeds
+from newsdesk.retrieval.service import Newsdesk, Settings
+from tests.conftest import FakeEncoder
+
+if __name__ == "__main__":
+    desk = Newsdesk(Settings(home=Path(sys.argv[1]), reader="baseline"), encoder=FakeEncoder())
+    summary = poll_feeds(desk, FeedOptions(allow_private=True, host_delay_s=0, timeout_s=10))
+    print("\n".join(summary.lines()), flush=True)
