@@ -11,8 +11,10 @@ line, so what a user is told never tells a refused address from a closed or an o
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
+import ssl
 import zlib
 from dataclasses import dataclass, field
 from typing import Collection, Mapping
@@ -126,6 +128,15 @@ def check_url(url: str | httpx.URL) -> httpx.URL:
     return parsed
 
 
+@functools.lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    """The certificates httpx trusts (certifi's), loaded once: httpx would load them for every
+    client, about 33 ms, most of a local fetch. One SSLContext may serve many connections."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 class _PinnedTransport(httpx.AsyncBaseTransport):
     """Sends each request to the address ``checked_address`` approved for its host, so the
     check and the connection see the same address (no DNS rebinding in between). The Host
@@ -134,7 +145,8 @@ class _PinnedTransport(httpx.AsyncBaseTransport):
     def __init__(self, allow_private: bool):
         self.allow_private = allow_private
         # No keep-alive: a pooled TLS connection to one IP must not serve another host name.
-        self._inner = httpx.AsyncHTTPTransport(trust_env=False, limits=httpx.Limits(max_keepalive_connections=0))
+        self._inner = httpx.AsyncHTTPTransport(verify=_tls_context(), trust_env=False,
+                                               limits=httpx.Limits(max_keepalive_connections=0))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = check_url(request.url)
