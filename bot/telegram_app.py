@@ -69,7 +69,6 @@ PASSAGES_BUTTON = "passages"
 BOOTSTRAP_RETRIES = 5  # startup tries when the Bot API cannot be reached
 MAX_WEBHOOK_BODY = 1024 * 1024  # a Telegram update is a few KB; anything larger is not one
 MAX_TRACKED_USERS = 100_000  # users the rate limiter remembers at once
-MAX_FOLLOW_UP_CONTEXT = 600  # characters of an earlier question/answer carried into a follow-up
 FETCH_FAILED = ("Sorry, I couldn't fetch that link: it may be unreachable, not public, too large "
                 "or not a web page or text.")
 
@@ -414,21 +413,6 @@ async def within_rate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
 # ------------------------------------------------------------------ questions
 
 
-def follow_up_question(text: str, earlier: Remembered) -> str:
-    """A reply to an answer, asked together with the question and answer it replies to
-    (e.g. "When was that? (Who opened the festival? Elena Novak)") so that retrieval and
-    the reader find the same story."""
-    from newsdesk.retrieval.service import MAX_QUESTION_CHARS
-
-    budget = min(MAX_FOLLOW_UP_CONTEXT, MAX_QUESTION_CHARS - len(text) - 3)
-    if budget < 20:  # a long follow-up stands on its own
-        return text
-    context = f"{earlier.asked} {earlier.answer or ''}".strip()
-    if len(context) > budget:  # keep the latest part: the last question and its answer
-        context = context[-budget:].split(" ", 1)[-1]
-    return f"{text} ({context})"
-
-
 def _ask_and_render(desk, question: str, asked: str, k: int, follow_up_of: str | None):
     """In a worker thread: ask the desk, and render the answer and its passages."""
     answer = desk.ask(asked, k=k)
@@ -450,7 +434,11 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     replied = message.reply_to_message
     if replied and replied.from_user and replied.from_user.id == context.bot.id:
         earlier = state.memory.get((chat.id, replied.message_id))
-    asked = follow_up_question(question, earlier) if earlier else question
+    # A reply to an answer is asked with the exchange it replies to, so the same story is found.
+    # (Imported here: it brings in the service and numpy, which importing this module need not.)
+    from newsdesk.retrieval.followup import follow_up_question
+
+    asked = follow_up_question(question, earlier.asked, earlier.answer) if earlier else question
     state.questions += 1
     started = time.perf_counter()
     async with typing(context, chat.id):

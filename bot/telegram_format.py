@@ -12,7 +12,7 @@ import html
 import re
 from typing import Mapping, Sequence
 
-from newsdesk.types import Answer, Article, Citation
+from newsdesk.types import Answer, Article, Citation, source_name
 
 MESSAGE_LIMIT = 4096  # Telegram's limit for one message's text
 PASSAGE_CHARS = 1200  # a passage longer than this is cut (the passages view is a preview)
@@ -43,20 +43,23 @@ def safe_url(url: str | None) -> str | None:
     return url
 
 
-def source_name(citation: Citation) -> str:
-    """The outlet, else the file name, else the article id (as ``Answer.outlets`` counts them)."""
-    return citation.outlet or (citation.path or citation.article_id).rsplit("/", 1)[-1]
+def sources_phrase(outlets: Sequence[str], unknown: int) -> str:
+    """``Outlook, NewsNeck, 1 of unknown outlet``: the known outlets by name, the rest counted
+    (as the command line counts them), escaped."""
+    return ", ".join([escape(o) for o in outlets] + ([f"{unknown} of unknown outlet"] if unknown else []))
 
 
 def format_citation(number: int, citation: Citation) -> str:
-    """``1. Outlet — “Title” (2025-12-14)``, the title linked when the URL is known."""
-    line = f"{number}. <b>{escape(source_name(citation))}</b>"
+    """``1. Outlet — “Title” (2025-12-14)``, the title linked when the URL is known; with no
+    known outlet ``1. “Title” (outlet unknown)`` (``source_name``: never a file name)."""
     url = safe_url(citation.url)
-    if citation.title:
-        title = f"“{escape(citation.title)}”"
-        line += " — " + (f'<a href="{_attr(url)}">{title}</a>' if url else title)
-    elif url:
-        line += f' — <a href="{_attr(url)}">link</a>'
+    if citation.outlet:
+        line = f"{number}. <b>{escape(citation.outlet)}</b>"
+        label = f"“{escape(citation.title)}”" if citation.title else "link" if url else None
+    else:  # the name says the title already
+        line, label = f"{number}. {escape(citation.source_name)}", "link" if url else None
+    if label:
+        line += " — " + (f'<a href="{_attr(url)}">{label}</a>' if url else label)
     if citation.date:
         line += f" ({escape(citation.date)})"
     return line
@@ -76,14 +79,11 @@ def format_answer(answer: Answer, *, asked: str | None = None, follow_up_of: str
         lines = [f"<b>{escape(answer.text)}</b>"]
         if answer.quote:
             lines += ["", f"<blockquote>{escape(answer.quote)}</blockquote>"]
-        outlets = answer.outlets
-        if len(outlets) > 1:
-            lines += ["", f"{len(outlets)} sources agree: {escape(', '.join(outlets))}."]
+        if answer.source_count > 1:
+            lines += ["", f"{answer.source_count} sources agree: {sources_phrase(answer.outlets, answer.unknown_outlets)}."]
         for alternative in answer.alternatives:
-            lines.append(
-                f"⚠️ Sources differ: {escape(', '.join(alternative.outlets))} say "
-                f"“{escape(alternative.text)}”."
-            )
+            who = sources_phrase(alternative.known_outlets, alternative.unknown_outlets)
+            lines.append(f"⚠️ Sources differ: {who} say “{escape(alternative.text)}”.")
         lines += ["", "<b>Sources</b>"]
         lines += [format_citation(n, c) for n, c in enumerate(answer.citations, 1)]
     if follow_up_of:
@@ -106,8 +106,8 @@ def format_passages(answer: Answer, articles: Mapping[str, Article], asked: str 
         lines.append("(no passages were retrieved)")
     for number, hit in enumerate(answer.passages, 1):
         article = articles.get(hit.chunk.article_id)
-        label = escape(article.source_name) if article else escape(hit.chunk.article_id[:12])
-        if article and article.title:
+        label = escape(article.source_name if article else source_name(None, None, hit.chunk.article_id))
+        if article and article.outlet and article.title:  # an unknown outlet's name is its title already
             label += f" — “{escape(article.title)}”"
         if article and article.date:
             label += f" ({escape(article.date)})"
@@ -121,17 +121,19 @@ def format_sources(rows: Sequence[Mapping]) -> str:
         return "No articles are indexed yet. An admin can add some by sending me a file or a link."
     lines = [f"<b>{len(rows)} article{'s' if len(rows) != 1 else ''} indexed</b> (newest first):", ""]
     for row in rows[:SOURCES_SHOWN]:
-        source = row.get("outlet") or (row.get("path") or row.get("article_id") or "?").rsplit("/", 1)[-1]
-        date = row.get("date") or "undated"
-        title = row.get("title") or "(untitled)"
-        lines.append(f"• {escape(date)} — <b>{escape(source)}</b>: {escape(title)} [{row.get('chunks', 0)} chunks]")
+        date, chunks = escape(row.get("date") or "undated"), row.get("chunks", 0)
+        if row.get("outlet"):
+            source = f"<b>{escape(row['outlet'])}</b>: {escape(row.get('title') or '(untitled)')}"
+        else:  # “Title” (outlet unknown): never the file name, which is no outlet
+            source = escape(source_name(None, row.get("title"), row.get("article_id") or "?"))
+        lines.append(f"• {date} — {source} [{chunks} chunk{'s' if chunks != 1 else ''}]")
     if len(rows) > SOURCES_SHOWN:
         lines.append(f"… and {len(rows) - SOURCES_SHOWN} older ones.")
     return "\n".join(lines)
 
 
 def _article_line(article: Article, chunks: int | None) -> str:
-    details = [escape(article.source_name), escape(article.date or "undated")]
+    details = [escape(article.outlet or "outlet unknown"), escape(article.date or "undated")]
     if chunks is not None:
         details.append(f"{chunks} chunk{'s' if chunks != 1 else ''}")
     return f"• <b>{escape(article.title or '(untitled)')}</b> — {', '.join(details)}"
@@ -153,7 +155,17 @@ def format_ingest_report(report, chunk_counts: Mapping[str, int] | None = None) 
         lines.append("Nothing was added.")
     if added:
         lines += ["", "You can ask about it right away."]
+    if getattr(report, "seeds_kept", 0):
+        lines += ["", seeds_note(report.seeds_kept)]
     return "\n".join(lines)
+
+
+def seeds_note(count: int) -> str:
+    """Said when an admin's first own articles join the seed articles indexed on first use: they
+    answer questions too, and only the command line removes them."""
+    seeds = f"{count} bundled seed article{'s' if count != 1 else ''}"
+    return (f"ℹ️ The index also holds the {seeds} it started with; they answer questions too. "
+            "To drop them, run <code>newsdesk remove --seeds</code> on the server.")
 
 
 # ------------------------------------------------------------------ splitting

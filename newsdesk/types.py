@@ -35,7 +35,8 @@ class Article:
     outlet: str | None = None
     date: str | None = None  # ISO date (YYYY-MM-DD) when the article states one
     url: str | None = None
-    path: str | None = None
+    path: str | None = None  # the file it was read from (edits, prune and remove go by it)
+    record: str | None = None  # which record of a .json/.jsonl file: ``feed.json#3``, ``feed.jsonl:3``
 
     @property
     def source_name(self) -> str:

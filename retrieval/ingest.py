@@ -7,12 +7,11 @@ import json
 import logging
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator
-from urllib.parse import urlparse
 
-from newsdesk.retrieval.clean import clean_text, parse_date
+from newsdesk.retrieval.clean import clean_text, outlet_of_url, parse_date
 from newsdesk.types import Article
 
 log = logging.getLogger(__name__)
@@ -45,8 +44,7 @@ def make_article(raw_text: str, *, title=None, outlet=None, date=None, url=None,
         ValueError: when nothing but boilerplate is left.
     """
     if outlet is None and url:
-        host = urlparse(url).hostname or ""
-        outlet = host.removeprefix("www.") or None
+        outlet = outlet_of_url(url)
     cleaned = clean_text(raw_text, title=title, outlet=outlet, date=parse_date(date) if date else None)
     if not cleaned.text.strip():
         raise ValueError("no article text left after removing boilerplate")
@@ -232,11 +230,12 @@ def _parse_json(text: str) -> object:
 
 
 def _read_records(records: Iterable[tuple[str, object]], path: str, parse=lambda raw: raw) -> tuple[list[Article], list[Rejected]]:
-    """``(label, raw record)`` pairs into articles; a bad record is rejected under its label alone."""
+    """``(label, raw record)`` pairs into articles, each named by its label (``Article.record``);
+    a bad record is rejected under its label alone."""
     articles, rejected = [], []
     for label, raw in records:
         try:
-            articles.append(_record_article(parse(raw), path))
+            articles.append(replace(_record_article(parse(raw), path), record=label))
         except ValueError as error:
             rejected.append(Rejected(label, str(error)))
     return articles, rejected

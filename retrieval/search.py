@@ -40,10 +40,8 @@ class Filters:
         return any((self.outlet, self.since, self.until))
 
     def allows_outlet(self, article: Article) -> bool:
-        # An article of unknown outlet can still be picked by its exact file name.
-        file_name = (article.path or "").rsplit("/", 1)[-1]
-        return not self.outlet or outlet_matches(self.outlet, article.outlet) or (
-            not article.outlet and bool(file_name) and self.outlet.casefold() == file_name.casefold())
+        # Outlets only: a file name is no outlet, so an article of unknown outlet matches no filter.
+        return not self.outlet or outlet_matches(self.outlet, article.outlet)
 
     def allows_date(self, article: Article) -> bool:
         if not (self.since or self.until):

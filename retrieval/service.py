@@ -84,6 +84,16 @@ def _file_gone_under(path: str | None, folders: Sequence[Path]) -> bool:
     return any(candidate.is_relative_to(folder) for folder in folders) and not candidate.exists()
 
 
+def _skip(article: Article, known: Article) -> tuple[str, str]:
+    """The skip line of an article whose text is indexed as ``known``, naming the record of a
+    JSON file ("…/feed.json#3: already indexed"), not just the file."""
+    what = article.record or article.path or article.id
+    # A store written before records were named knows the file only: the same file is the same record.
+    if known.path == article.path and known.record in (None, article.record):
+        return what, "already indexed"
+    return what, f"same text as {known.record or known.path or known.id}"
+
+
 def seed_folder() -> Path:
     """The folder of the bundled seed articles."""
     return Path(str(resources.files("newsdesk.seeds"))).resolve()
@@ -389,9 +399,7 @@ class Newsdesk:
             replaced_paths = {a.path for a in report.removed}
             for article in articles:
                 if article.id in current:
-                    known = current[article.id]
-                    why = "already indexed" if known.path == article.path else f"same text as {known.path or known.id}"
-                    report.skipped.append((article.path or article.id, why))
+                    report.skipped.append(_skip(article, current[article.id]))
                     continue
                 current[article.id] = article
                 (report.replaced if article.path in replaced_paths else report.added).append(article)

@@ -23,7 +23,7 @@ from newsdesk.bot.telegram_format import (
     telegram_length,
 )
 from newsdesk.retrieval.ingest import Rejected
-from newsdesk.types import Alternative, Answer, Article, Chunk, Citation, Hit
+from newsdesk.types import Alternative, Answer, Article, Chunk, Citation, Hit, source_name
 
 from .conftest import check_telegram_html, visible_text
 
@@ -63,9 +63,25 @@ def test_one_source_does_not_claim_agreement():
     assert "agree" not in format_answer(answer())
 
 
-def test_source_without_outlet_is_named_by_its_file():
-    text = format_answer(answer(citations=(citation(outlet=None, path="/data/seeds/003_berlin.txt", title=None, url=None),)))
-    assert "1. <b>003_berlin.txt</b> (2025-12-14)" in text
+def test_a_source_without_outlet_is_named_by_its_title_never_its_file():
+    untitled = format_answer(answer(citations=(citation(outlet=None, path="/data/seeds/003_berlin.txt", title=None, url=None),)))
+    assert "1. article a1 (outlet unknown) (2025-12-14)" in untitled and "003_berlin" not in untitled
+    titled = format_answer(answer(citations=(citation(outlet=None, path="/data/seeds/003_berlin.txt"),)))
+    check_telegram_html(titled)
+    assert ('1. “Talks in Berlin” (outlet unknown) — <a href="https://outlook.example/berlin">link</a> (2025-12-14)'
+            in titled and "003_berlin" not in titled)
+
+
+def test_sources_are_counted_with_those_of_unknown_outlet():
+    cited = (citation(), citation(article_id="a2", outlet=None, path="/x/a2.txt", title="Peace plan"),
+             citation(article_id="a3", outlet=None, path="/x/a3.txt", title=None))
+    text = format_answer(answer(citations=cited))
+    assert "3 sources agree: Outlook, 2 of unknown outlet." in text
+    assert ".txt" not in text
+    alone = format_answer(answer(citations=cited[1:]))
+    assert "2 sources agree: 2 of unknown outlet." in alone
+    same_outlet = format_answer(answer(citations=(citation(), citation(article_id="a2"))))
+    assert "agree" not in same_outlet  # one outlet twice is one source
 
 
 def test_abstention_says_so_plainly_and_suggests_sources():
@@ -81,6 +97,13 @@ def test_disagreeing_sources_are_reported():
     text = format_answer(answer(alternatives=(Alternative("Olaf Scholz", 0.8, ("Daily <Planet>",)),)))
     check_telegram_html(text)
     assert "Daily &lt;Planet&gt; say “Olaf Scholz”" in text
+
+
+def test_disagreeing_sources_of_unknown_outlet_are_counted_not_named():
+    names = ("NewsNeck", source_name(None, "Peace plan", "a2"), source_name(None, None, "a3"))
+    text = format_answer(answer(alternatives=(Alternative("Olaf Scholz", 0.8, names),)))
+    assert "⚠️ Sources differ: NewsNeck, 2 of unknown outlet say “Olaf Scholz”." in text
+    assert "Peace plan" not in text
 
 
 def test_follow_up_context_is_shown_escaped():
@@ -138,7 +161,7 @@ def test_passages_show_each_passage_with_its_source_escaped_and_shortened():
         check_telegram_html(part)
     assert "<b>[1]</b> O&amp;O — “T &lt;1&gt;” (2025-01-02)" in text
     assert "<blockquote>R&amp;D &lt;grew&gt;</blockquote>" in text
-    assert "<b>[2]</b> file.txt" in text
+    assert "<b>[2]</b> article a2 (outlet unknown)\n" in text and "file.txt" not in text
     assert "why &lt;?&gt;" in text
     assert max(len(block) for block in re.findall(r"<blockquote>(.*?)</blockquote>", text, re.S)) <= PASSAGE_CHARS + 2
 
@@ -156,6 +179,16 @@ def test_sources_list_dates_and_caps_the_list():
     assert "No articles" in format_sources([])
 
 
+def test_sources_of_unknown_outlet_show_the_title_never_the_file():
+    rows = [{"article_id": "b" * 16, "title": "Bridge <opens>", "outlet": None, "date": None, "path": "/a/002.txt", "chunks": 1},
+            {"article_id": "c" * 16, "title": None, "outlet": None, "date": "2025-01-02", "path": "/a/003.txt", "chunks": 2}]
+    text = format_sources(rows)
+    check_telegram_html(text)
+    assert "• undated — “Bridge &lt;opens&gt;” (outlet unknown) [1 chunk]" in text
+    assert f"• 2025-01-02 — article {'c' * 12} (outlet unknown) [2 chunks]" in text
+    assert ".txt" not in text
+
+
 def test_ingest_report_lists_title_outlet_date_and_chunks():
     added = Article("a1", "x", title="Quarry <museum>", outlet="Northgate News", date="2025-11-02")
     report = SimpleNamespace(added=[added], replaced=[], skipped=[("/h/old.txt", "already indexed")],
@@ -166,6 +199,18 @@ def test_ingest_report_lists_title_outlet_date_and_chunks():
     assert "• <b>Quarry &lt;museum&gt;</b> — Northgate News, 2025-11-02, 3 chunks" in text
     assert "old.txt (already indexed)" in text
     assert "Could not use bad.json#2: record has no text" in text
+    assert "seed" not in text
+
+
+def test_ingest_report_names_an_unknown_outlet_so_and_the_seeds_kept():
+    added = Article("a1", "x", title="Bridge opens", path="/h/telegram-uploads/1/bridge.txt")
+    report = SimpleNamespace(added=[added], replaced=[], skipped=[("/h/feed.json#3", "already indexed")], rejected=[],
+                             seeds_kept=5)
+    text = format_ingest_report(report, {"a1": 1})
+    check_telegram_html(text)
+    assert "• <b>Bridge opens</b> — outlet unknown, undated, 1 chunk" in text and "bridge.txt" not in text
+    assert "Not added again: feed.json#3 (already indexed)" in text
+    assert "5 bundled seed articles" in text and "<code>newsdesk remove --seeds</code>" in text
 
 
 # ------------------------------------------------------------------ splitting

@@ -1,4 +1,4 @@
-from newsdesk.retrieval.clean import clean_text, is_boilerplate, parse_date
+from newsdesk.retrieval.clean import clean_text, is_boilerplate, outlet_of_url, parse_date
 from newsdesk.retrieval.service import seed_paths
 
 BOILERPLATE = ["Skip to main content", "Leave a Reply", "Ready for more?", "Join our newsletter",
@@ -76,3 +76,81 @@ def test_a_date_line_among_the_first_lines_is_read():
 def test_a_copyright_line_is_no_date():
     cleaned = clean_text("Home\n© 2025 Example News\nCopyright 2024 Example")
     assert (cleaned.text, cleaned.date) == ("Home", None)
+
+
+# ------------------------------------------------------------------ outlets the text states
+
+
+def _outlet(text: str) -> str | None:
+    return clean_text(text).outlet
+
+
+BODY = "The harbour reopened on Monday after the storm."
+
+
+def test_a_dateline_names_its_agency_or_outlet():
+    assert _outlet(f"KYIV (Reuters) - {BODY}") == "Reuters"
+    assert _outlet(f"Harbour reopens after the storm\nBERLIN, Dec. 14 (AP) — {BODY}") == "Associated Press"
+    assert _outlet(f"KYIV, Ukraine (AFP) — {BODY}") == "AFP"
+    assert _outlet(f"(CNN) — {BODY}") == "CNN"
+    assert _outlet(f"(Updated) — {BODY}") is None  # no outlet's name
+    assert _outlet(f"He left (Photo: AP) — {BODY}") is None  # a credit inside a sentence, no dateline
+
+
+def test_a_dateline_counts_only_at_the_top():
+    later = "\n".join(f"Paragraph {n} of the story." for n in range(8))
+    assert _outlet(f"{later}\nWASHINGTON (Reuters) - {BODY}") is None  # quoting another report mid-story
+
+
+def test_a_byline_names_an_agency_only():
+    assert _outlet(f"By Jane Doe, Reuters\n{BODY}") == "Reuters"
+    assert _outlet(f"By Jane Doe for AFP\n{BODY}") == "AFP"
+    assert _outlet(f"By Associated Press\n{BODY}") == "Associated Press"
+    assert _outlet(f"By Jane Doe, Staff Writer\n{BODY}") is None  # a job, not an outlet
+    assert _outlet(f"By Jane Doe, Washington\n{BODY}") is None  # a place
+
+
+def test_a_sign_off_names_an_agency():
+    assert _outlet(f"{BODY}\n— Reuters") == "Reuters"
+    assert _outlet(f"{BODY}\n(AFP)") == "AFP"
+    assert _outlet(f"{BODY}\nAssociated Press") == "Associated Press"
+    middle = "\n".join(f"Paragraph {n} of the story." for n in range(4))
+    assert _outlet(f"{middle}\nAFP\n{middle}") is None  # mid-story: likely a picture's credit
+
+
+def test_a_copyright_line_names_its_holder_but_not_a_bare_year():
+    assert _outlet(f"{BODY}\n© 2025 The Brookmere Ledger. All rights reserved.") == "The Brookmere Ledger"
+    assert _outlet(f"{BODY}\nCopyright ©2019–2025 Northgate News Ltd.") == "Northgate News"
+    assert _outlet(f"{BODY}\nCopyright 2025 The Associated Press. All rights reserved.") == "Associated Press"
+    assert _outlet(f"{BODY}\n© 2025") is None
+    assert _outlet(f"{BODY}\nCopyright 2025. All rights reserved.") is None
+    assert _outlet(f"{BODY}\n© Getty Images") is None  # a picture's
+    assert _outlet(f"{BODY}\ncopyright law is changing, they said") is None  # not a name
+
+
+def test_a_source_address_or_site_name_line_names_the_site():
+    assert _outlet(f"{BODY}\nSource: https://www.example.com/world/harbour") == "example.com"
+    assert _outlet(f"{BODY}\nOriginally published at https://brookmere-ledger.co.uk/a") == "brookmere-ledger.co.uk"
+    assert _outlet(f"{BODY}\nSource: https://www.reuters.com/world/x") == "Reuters"  # one name per agency
+    assert _outlet(f"{BODY}\nSource: AP") == "Associated Press"
+    assert _outlet(f"www.northgate-news.com\n{BODY}") == "northgate-news.com"
+    assert _outlet(f"{BODY}\nnorthgate-news.com") == "northgate-news.com"
+    middle = "\n".join(f"Paragraph {n} of the story." for n in range(4))
+    assert _outlet(f"{middle}\nexample.com\n{middle}") is None  # a link mid-story is not the site
+    assert _outlet(f"{BODY} More at https://www.example.com/report today.") is None  # a link in a sentence
+
+
+def test_an_outlet_said_outright_wins_over_other_signs():
+    assert _outlet(f"KYIV (Reuters) - {BODY}\nFor More visit NewsNeck") == "NewsNeck"
+
+
+def test_no_outlet_is_guessed_for_the_seeds_that_name_none():
+    seeds = _seeds()
+    assert seeds["000_2f79619225845647.txt"].outlet is None  # the text names no outlet
+    assert seeds["002_53818c7f6e52f222.txt"].outlet is None  # "(Photo: Shutterstock / …)" is a picture's credit
+
+
+def test_an_address_names_its_site_and_an_agency_by_one_name():
+    assert outlet_of_url("https://www.example.com/world/a?b=1") == "example.com"
+    assert outlet_of_url("brookmere-ledger.co.uk") == "brookmere-ledger.co.uk"
+    assert outlet_of_url("https://apnews.com/article/x") == "Associated Press"  # as "(AP) —" is

@@ -16,7 +16,9 @@ def test_filters_by_outlet_and_date():
     dated = Article("a", "t", outlet="Outlook", date="2025-12-14")
     undated = Article("b", "t", path="/x/004.txt")
     assert Filters(outlet="outlook").allows(dated) and not Filters(outlet="outlook").allows(undated)
-    assert Filters(outlet="004.txt").allows(undated)
+    assert not Filters(outlet="004.txt").allows(undated)  # a file name is no outlet
+    assert not Filters(outlet="x").allows(undated)  # nor any part of the path
+    assert Filters(outlet="OOK").allows(dated)  # any part of the name, any case
     assert Filters(since="2025-12-01").allows(dated) and not Filters(since="2025-12-15").allows(dated)
     assert not Filters(until="2025-12-13").allows(dated) and not Filters(since="2000-01-01").allows(undated)
 
