@@ -21,7 +21,8 @@ install: $(STAMP)
 demo: $(STAMP)  ## set everything up, then ask the seed articles a question
 	$(BIN)/newsdesk ask "$$QUESTION"
 
-test: $(STAMP)  ## the whole test suite (what CI runs)
+test: $(STAMP)  ## the linter, then the whole test suite (what CI runs)
+	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 test-quick: $(STAMP)  ## skip the tests that load the real model

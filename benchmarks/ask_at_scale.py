@@ -131,7 +131,9 @@ def main() -> None:
             for stage in ("embed", "retrieve", "read", "answer"):
                 stages.setdefault(stage, []).append(answer.timings_ms[stage] / 1000)
         record = desk.index.manifest["index"]
-    ms = lambda values, q: round(1000 * float(np.percentile(values, q)), 1)
+    def ms(values, q):
+        return round(1000 * float(np.percentile(values, q)), 1)
+
     print(json.dumps({
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
         "chunks": args.chunks, "distinct_chunks": len(texts), "articles": len(index.articles),

@@ -116,7 +116,7 @@ def squad_comparison(path: Path, names: list[str], count) -> dict:
     megabytes = sum(len(p.encode()) for p in paragraphs) / 2**20
     spans, results = {}, {}
     for name in names:
-        split, seconds = _timed(lambda: {p: chunk.split_sentences(p, name) for p in paragraphs})
+        split, seconds = _timed(lambda name=name: {p: chunk.split_sentences(p, name) for p in paragraphs})
         spans[name] = split
         results[name] = {"split_seconds": round(seconds, 3), "mb_per_second": round(megabytes / seconds, 2),
                          "sentences": sum(map(len, split.values()))}

@@ -222,7 +222,7 @@ def entry_item(entry, base_url: str) -> Item | None:
     """A feedparser entry as an ``Item``; None when it has no http(s) link to fetch."""
     link = (entry.get("link") or "").strip()
     if not link:
-        link = next((l.get("href", "") for l in entry.get("links", ()) if l.get("rel", "alternate") == "alternate"), "")
+        link = next((ref.get("href", "") for ref in entry.get("links", ()) if ref.get("rel", "alternate") == "alternate"), "")
     link = urljoin(base_url, link.strip()) if link.strip() else ""
     if urlsplit(link).scheme not in ("http", "https"):
         return None
