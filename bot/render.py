@@ -151,15 +151,20 @@ def _outlet_and_date(article) -> str:
     return ", ".join([one_line(article.outlet) or "outlet unknown"] + ([article.date] if article.date else []))
 
 
+def _article_label(article) -> str:
+    """An article in a report: its title, else the record or file it came from, else its id."""
+    return one_line(article.title or article.record or article.path or article.id[:SHORT_ID])
+
+
 def ingest_report_to_text(report) -> str:
     """One line per article or file, then a summary line (and the seeds note, when due)."""
     lines = []
     for article in report.added:
-        lines.append(f"added     {one_line(article.title or article.path)}  ({_outlet_and_date(article)})")
+        lines.append(f"added     {_article_label(article)}  ({_outlet_and_date(article)})")
     for article in report.replaced:
-        lines.append(f"replaced  {one_line(article.title or article.path)}  (the file changed)")
+        lines.append(f"replaced  {_article_label(article)}  (the file changed)")
     for article in report.removed:
-        lines.append(f"removed   {one_line(article.title or article.path or article.id[:SHORT_ID])}")
+        lines.append(f"removed   {_article_label(article)}")
     for what, why in report.skipped:
         lines.append(f"skipped   {one_line(what)}: {one_line(why)}")
     for rejected in report.rejected:

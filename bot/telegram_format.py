@@ -49,6 +49,14 @@ def sources_phrase(outlets: Sequence[str], unknown: int) -> str:
     return ", ".join([escape(o) for o in outlets] + ([f"{unknown} of unknown outlet"] if unknown else []))
 
 
+def dated_sources(alternative) -> str:
+    """``Valley Times (2025-10-04), “Title” (outlet unknown)``: each source of a rival answer
+    with its date, escaped (alternatives made without dates list their outlets alone)."""
+    if not alternative.dates:
+        return sources_phrase(alternative.known_outlets, alternative.unknown_outlets)
+    return ", ".join(escape(name) + (f" ({escape(date)})" if date else "") for name, date in zip(alternative.outlets, alternative.dates))
+
+
 def format_citation(number: int, citation: Citation) -> str:
     """``1. Outlet — “Title” (2025-12-14)``, the title linked when the URL is known; with no
     known outlet ``1. “Title” (outlet unknown)`` (``source_name``: never a file name)."""
@@ -81,8 +89,10 @@ def format_answer(answer: Answer, *, asked: str | None = None, follow_up_of: str
             lines += ["", f"<blockquote>{escape(answer.quote)}</blockquote>"]
         if answer.source_count > 1:
             lines += ["", f"{answer.source_count} sources agree: {sources_phrase(answer.outlets, answer.unknown_outlets)}."]
+        if answer.alternatives and answer.citations and answer.citations[0].date:
+            lines.append(f"🕒 Latest report first: {escape(answer.citations[0].source_name)}, {escape(answer.citations[0].date)}.")
         for alternative in answer.alternatives:
-            who = sources_phrase(alternative.known_outlets, alternative.unknown_outlets)
+            who = dated_sources(alternative)
             lines.append(f"⚠️ Sources differ: {who} say “{escape(alternative.text)}”.")
         lines += ["", "<b>Sources</b>"]
         lines += [format_citation(n, c) for n, c in enumerate(answer.citations, 1)]

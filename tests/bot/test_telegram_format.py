@@ -399,3 +399,12 @@ def test_fuzzed_markup_with_long_attributes_always_fits():
         squash = lambda s: re.sub(r"\s+", "", s)  # noqa: E731
         assert squash("".join(visible_text(p) for p in parts)) == squash(visible_text(text))
     print(f"\nfuzzed markup: {FUZZ_CASES} texts, message parts checked: {checked}")
+
+
+def test_a_disagreement_leads_with_the_latest_report_and_dates_the_other():
+    latest = citation(outlet="Valley Times", title="Festival", date="2025-10-06")
+    older = Alternative("21,000", 0.9, ("Riverside Gazette", source_name(None, "Early count", "a9")), ("2025-10-04", None))
+    text = format_answer(answer(text="about 12,000", citations=(latest,), alternatives=(older,)))
+    check_telegram_html(text)
+    assert "🕒 Latest report first: Valley Times, 2025-10-06." in text
+    assert "⚠️ Sources differ: Riverside Gazette (2025-10-04), “Early count” (outlet unknown) say “21,000”." in text
