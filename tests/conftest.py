@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+import threading
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +34,21 @@ class FakeEncoder:
                 vectors[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1, norms)
+
+
+@contextlib.contextmanager
+def local_http_server(handler):
+    """A threaded HTTP server on 127.0.0.1 (a free port) answering with ``handler``; yields its
+    base URL and stops it afterwards."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture

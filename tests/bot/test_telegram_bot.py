@@ -15,7 +15,7 @@ import statistics
 import threading
 import time
 from argparse import Namespace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -30,6 +30,8 @@ from newsdesk.bot.telegram_app import (
     with_retry,
 )
 from newsdesk.errors import NewsdeskError
+
+from tests.conftest import local_http_server
 
 from .conftest import ADMIN, GROUP, STRANGER, USER, check_telegram_html, visible_text
 from .fake_telegram import BOT_USER, TOKEN
@@ -138,24 +140,25 @@ def test_markup_in_a_question_comes_back_escaped(desk, telegram, start_bot):
     assert "couldn't find an answer" in text and "/sources" in text
 
 
+class DeskWith:
+    """The real desk, with the methods a test subclass defines in place of its own."""
+
+    def __init__(self, desk):
+        self.desk = desk
+
+    def __getattr__(self, name):
+        return getattr(self.desk, name)
+
+
 def test_a_very_long_answer_is_split_into_valid_messages(desk, telegram, start_bot):
-    class Verbose:
-        """The real desk, with an answer far longer than one Telegram message."""
-
-        settings = desk.settings
-
-        def warm_up(self):
-            desk.warm_up()
-
-        @property
-        def index(self):
-            return desk.index
+    class Verbose(DeskWith):
+        """An answer far longer than one Telegram message."""
 
         def ask(self, question, k=5):
-            answer = desk.ask(question, k=k)
+            answer = self.desk.ask(question, k=k)
             return dataclasses.replace(answer, quote=" ".join([answer.quote] * 80), citations=answer.citations * 40)
 
-    start_bot(Verbose())
+    start_bot(Verbose(desk))
     question = telegram.push_message(USER, USER, RIVERSIDE)
     telegram.wait_for(lambda: replies_to(telegram, question))
     telegram.quiet()
@@ -387,13 +390,8 @@ class _Pages(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def website():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_http_server(_Pages) as url:
+        yield url
 
 
 def test_admin_link_is_fetched_and_indexed(desk, telegram, start_bot, website):
@@ -460,30 +458,15 @@ def test_rate_limit_covers_commands_and_the_passages_button(desk, telegram, star
 def test_uploads_do_not_take_the_threads_that_answer_questions(desk, telegram, start_bot):
     entered, release = threading.Event(), threading.Event()
 
-    class SlowIngest:
-        """The real desk, whose index writes wait until the test lets them go."""
-
-        settings = desk.settings
-
-        def warm_up(self):
-            desk.warm_up()
-
-        @property
-        def index(self):
-            return desk.index
-
-        def ask(self, question, k=5):
-            return desk.ask(question, k=k)
-
-        def sources(self):
-            return desk.sources()
+    class SlowIngest(DeskWith):
+        """Index writes wait until the test lets them go."""
 
         def add_articles(self, articles, rejected=()):
             entered.set()
             release.wait(20)
-            return desk.add_articles(articles, rejected)
+            return self.desk.add_articles(articles, rejected)
 
-    start_bot(SlowIngest(), workers=4)
+    start_bot(SlowIngest(desk), workers=4)
     uploads = [telegram.push_document(ADMIN, ADMIN, QUARRY_STORY + f"\n\nPart {n}.".encode(), f"quarry {n}.txt")
                for n in range(5)]
     assert entered.wait(10)

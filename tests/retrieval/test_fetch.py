@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import threading
 import time
 import tracemalloc
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
@@ -25,6 +24,7 @@ from newsdesk.retrieval.fetch import (
     fetch_url_sync,
     is_public_address,
 )
+from tests.conftest import local_http_server
 
 PAGE = b"<html><head><title>Hi</title></head><body><p>Hello from the test site.</p></body></html>"
 BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)  # 64 MB of zeros in ~64 KB
@@ -108,13 +108,8 @@ class _Site(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_http_server(_Site) as url:
+        yield url
 
 
 def get(url: str, **options) -> fetch.Fetched:
