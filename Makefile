@@ -13,7 +13,7 @@ export QUESTION
 # `make lock` refreshes it.
 $(STAMP): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,ray]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -30,7 +30,7 @@ test-quick: $(STAMP)  ## skip the tests that load the real model
 
 lock:  ## refresh constraints.txt from what a fresh install resolves today
 	rm -rf .lock-venv && python3 -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet ".[test]"
+	.lock-venv/bin/pip install --quiet ".[test,ray]"
 	.lock-venv/bin/pip freeze --exclude newsdesk | sed -e 's/+cpu$$//' > constraints.txt
 	rm -rf .lock-venv
 

@@ -80,6 +80,17 @@ def _index_type_option(parser: argparse.ArgumentParser) -> None:
              "current choice, auto for a new index; env NEWSDESK_INDEX_TYPE)")
 
 
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=["local", "ray"], default="local",
+                        help="where files are read, chunked and embedded: here, or as Ray tasks and actors on a cluster "
+                             "(pip install 'newsdesk[ray]'; docs/scaling.md); the index is written here either way")
+    parser.add_argument("--ray-address", metavar="HOST:PORT",
+                        help="the Ray cluster's head, for --engine ray (default: $RAY_ADDRESS; neither: a local "
+                             "cluster that Ray starts and stops)")
+    parser.add_argument("--ray-workers", type=positive_int, metavar="N",
+                        help="embedding workers for --engine ray, one CPU each (default: one per CPU of the cluster)")
+
+
 def _common_options(parser: argparse.ArgumentParser, with_defaults: bool) -> None:
     """--home, --model, --runtime and -v. The main parser holds the defaults; each command's copy
     has none (SUPPRESS), so that a value given after the command overrides one given before it,
@@ -145,10 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--json", action="store_true", help="print one JSON object per answer")
 
     ingest = command("ingest", "add articles (.txt .md .html .json .jsonl files or folders) to the index",
-                     "newsdesk ingest ~/articles/ today.jsonl\n  newsdesk ingest ~/archive/ --index-type ivf-sq8")
+                     "newsdesk ingest ~/articles/ today.jsonl\n  newsdesk ingest ~/archive/ --index-type ivf-sq8\n"
+                     "  newsdesk ingest /shared/archive/ --engine ray --ray-address 10.0.0.5:6379")
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
     _index_type_option(ingest)
+    _engine_options(ingest)
 
     ingest.add_argument("--prune", action="store_true", help="also remove indexed articles whose file under a given folder is gone")
 
@@ -177,9 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--reader", default=os.environ.get("NEWSDESK_READER", "default"), help="as for ask")
 
     rebuild = command("rebuild", "re-chunk and re-embed every indexed article (after changing the model or settings)",
-                      "newsdesk rebuild --model /models/my-encoder\n  newsdesk rebuild --index-type flat")
+                      "newsdesk rebuild --model /models/my-encoder\n  newsdesk rebuild --index-type flat\n"
+                      "  newsdesk rebuild --engine ray")
     rebuild.set_defaults(json=False)
     _index_type_option(rebuild)
+    _engine_options(rebuild)
 
     back = command("rollback", "make an earlier intact index version live again (after damage or an unwanted update); nothing is deleted",
                    "newsdesk rollback --list\n  newsdesk rollback\n  newsdesk rollback v-20261201-205600-123456789")
@@ -213,6 +228,8 @@ def usage_problem(args) -> str | None:
     since, until = getattr(args, "since", None), getattr(args, "until", None)
     if since and until and since > until:
         return f"--since {since} is after --until {until}: no day is in between"
+    if (getattr(args, "ray_address", None) or getattr(args, "ray_workers", None)) and args.engine != "ray":
+        return "--ray-address and --ray-workers go with --engine ray"
     if args.command == "remove" and not args.targets and not args.seeds:
         return "say what to remove: an article id, a file, a folder, or --seeds"
     if args.command == "feeds":
@@ -233,7 +250,9 @@ def _settings(args):
     except ValueError as error:  # only the environment can get here: --index-type has choices
         raise UsageError(f"NEWSDESK_INDEX_TYPE: {error}") from None
     return Settings(home=args.home or default_home(), model_path=args.model, reader=getattr(args, "reader", "default"),
-                    runtime=args.runtime, index_type=index_type)
+                    runtime=args.runtime, index_type=index_type, engine=getattr(args, "engine", "local"),
+                    ray_address=getattr(args, "ray_address", None) or os.environ.get("RAY_ADDRESS") or None,
+                    ray_workers=getattr(args, "ray_workers", None))
 
 
 def _filters(args):

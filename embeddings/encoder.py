@@ -160,9 +160,13 @@ class OnnxEncoder(_LocalModel):
     runtime = "onnx"
 
     # Small batches are faster here: 8 texts embed at 80 texts/s, 64 at 60 (2-core EPYC).
-    def __init__(self, model_path: str | Path | None = None, batch_size: int = 8, precision: str = "int8"):
+    # ``threads``: ONNX Runtime's intra-op threads (default: one per core); a Ray worker that
+    # holds one CPU of a node sets 1, or every worker on the node would use every core.
+    def __init__(self, model_path: str | Path | None = None, batch_size: int = 8, precision: str = "int8",
+                 threads: int | None = None):
         super().__init__(model_path, batch_size)
         self.precision = precision
+        self.threads = threads
         if not _pools_mean_and_normalises(self.path):
             raise ValueError(f"{self.path}: the ONNX path supports mean-pooled, normalised models only")
 
@@ -179,7 +183,7 @@ class OnnxEncoder(_LocalModel):
                                                     {"model": str(self.path)}, self._export, self.precision,
                                                     config["num_attention_heads"], config["hidden_size"])
             log.info("loading embedding model from %s", onnx_file)
-            self._model = onnx_runtime.open_session(onnx_file)
+            self._model = onnx_runtime.open_session(onnx_file, self.threads)
         return self._model
 
     def _export(self, target: Path) -> None:

@@ -11,12 +11,12 @@ import math
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
 from newsdesk import __version__
-from newsdesk.retrieval.chunk import ChunkerSettings, chunk_text
+from newsdesk.retrieval.chunk import ChunkerSettings, Spans, chunk_text
 from newsdesk.types import Article, Chunk
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,26 @@ def embed_in_batches(encoder, texts: Sequence[str], progress: bool | UpdateProgr
             bar.embedded(batch)
         crash_point("mid-embed")
     return np.vstack(parts) if parts else np.zeros((0, encoder.dim), dtype=np.float32)
+
+
+# What chunks and embeds articles for ``build_index``: their chunk spans, one list per article,
+# and the vectors of all those chunks in that order (articles, then spans).
+ChunkAndEmbed = Callable[[Sequence[Article]], tuple[list[Spans], np.ndarray]]
+
+
+def chunk_and_embed_articles(articles: Sequence[Article], encoder, settings: ChunkerSettings,
+                             progress: bool | UpdateProgress = False) -> tuple[list[Spans], np.ndarray]:
+    """Chunk ``articles`` and embed their chunks (a ``ChunkAndEmbed`` once given an encoder):
+    what every update does to its new articles, here or on a Ray worker."""
+    bar = progress if isinstance(progress, UpdateProgress) else None
+    spans = []
+    for article in articles:
+        spans.append(chunk_text(article.text, encoder.count_tokens, settings))
+        if bar:
+            bar.chunked(article)
+    crash_point("before-embed")
+    texts = [embedding_text(a, a.text[s:e]) for a, article_spans in zip(articles, spans) for s, e in article_spans]
+    return spans, embed_in_batches(encoder, texts, progress)
 
 
 def embedding_text(article: Article, chunk_text_: str) -> str:
@@ -347,6 +367,7 @@ def build_index(
     index_type: str | None = None,
     nlist: int | None = None,
     ivf_from: int = IVF_FROM_CHUNKS,
+    chunk_and_embed: ChunkAndEmbed | None = None,
 ) -> tuple[Index, dict]:
     """Index ``articles``; vectors of chunks already in ``previous`` are reused, not re-embedded.
 
@@ -354,6 +375,9 @@ def build_index(
         index_type: one of ``INDEX_TYPES``; None keeps what ``previous`` was asked for ("auto"
             for a new index), so a choice made once holds for later updates.
         nlist: IVF lists (default ``ivf_nlist``); ``ivf_from``: the "auto" threshold.
+        chunk_and_embed: what chunks and embeds the articles that need it (see ``ChunkAndEmbed``;
+            e.g. a Ray cluster's, retrieval/ray_engine.py); default: ``chunk_and_embed_articles``
+            with ``encoder``, here. Chunk ids are given here, in the articles' order, either way.
 
     An IVF index of the same type as ``previous`` is updated, not retrained: its lists are
     copied, dropped chunks removed and new ones added. It is retrained when the type or
@@ -369,34 +393,35 @@ def build_index(
     requested = check_index_type(index_type or (before or {}).get("requested", "auto"))
     next_id = 0
     chunks: list[Chunk] = []
-    new_chunks: list[tuple[Article, int, int]] = []
     previous_chunks: dict[str, list[Chunk]] = {}
     if previous is not None:
         next_id = max((c.id for c in previous.chunks), default=-1) + 1
         for chunk in previous.chunks:
             previous_chunks.setdefault(chunk.article_id, []).append(chunk)
     to_chunk = [a for a in articles.values() if not (reuse and a.id in previous.articles)]
-    if to_chunk and hasattr(encoder, "load"):
+    if to_chunk and chunk_and_embed is None and hasattr(encoder, "load"):
         encoder.load()  # before the bar: a first use may export the model, with a line of its own
-    bar = UpdateProgress(to_chunk, progress)
     for article in articles.values():
         if reuse and article.id in previous.articles:
             chunks.extend(previous_chunks.get(article.id, []))
-        else:
-            new_chunks.extend((article, s, e) for s, e in chunk_text(article.text, encoder.count_tokens, settings))
-            bar.chunked(article)
     kept = len(chunks)
+    if chunk_and_embed is None:
+        bar = UpdateProgress(to_chunk, progress)
+        try:
+            spans, fresh_vectors = chunk_and_embed_articles(to_chunk, encoder, settings, bar)
+        finally:
+            bar.close()
+    else:
+        spans, fresh_vectors = chunk_and_embed(to_chunk)
+    new_chunks = [(a, s, e) for a, article_spans in zip(to_chunk, spans, strict=True) for s, e in article_spans]
+    if len(fresh_vectors) != len(new_chunks):
+        raise RuntimeError(f"{len(fresh_vectors)} vectors came back for {len(new_chunks)} chunks")
 
     fresh = [Chunk(next_id + i, a.id, a.text[s:e], s, e) for i, (a, s, e) in enumerate(new_chunks)]
     n_chunks = kept + len(fresh)
     kind = choose_index_type(requested, n_chunks, before and before["type"], ivf_from)
     update_in_place = reuse and kind != "flat" and before["type"] == kind and nlist in (None, before["nlist"]) and (
         n_chunks <= RETRAIN_GROWTH * before["trained_at_chunks"])
-    crash_point("before-embed")
-    try:
-        fresh_vectors = embed_in_batches(encoder, [embedding_text(articles[c.article_id], c.text) for c in fresh], bar)
-    finally:
-        bar.close()
     fresh_ids = np.array([c.id for c in fresh], dtype=np.int64)
     if update_in_place:
         kept_ids = {c.id for c in chunks}

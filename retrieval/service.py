@@ -53,6 +53,11 @@ class Settings:
     chunker: ChunkerSettings = ChunkerSettings()
     # "auto", "flat", "ivf" or "ivf-sq8" (retrieval/index.py); None keeps the index's own choice
     index_type: str | None = None
+    # Where ingest and rebuild read, chunk and embed: "local", or "ray" (retrieval/ray_engine.py) on
+    # the cluster at ray_address (None: a local one Ray starts), with ray_workers workers (None: a CPU each)
+    engine: str = "local"
+    ray_address: str | None = None
+    ray_workers: int | None = None
 
 
 @dataclass
@@ -365,24 +370,38 @@ class Newsdesk:
             return None
 
     def _commit(self, articles: Iterable[Article], previous: Index | None, progress: bool, report: IngestReport,
-                index_type: str | None = None) -> None:
-        """Write ``articles`` as the next index version; the report gets the chunks embedded."""
+                index_type: str | None = None, engine=None) -> None:
+        """Write ``articles`` as the next index version; the report gets the chunks embedded.
+        With a Ray ``engine``, its workers chunk and embed the new articles."""
+        remote = engine.embedder(self.settings.chunker, self.encoder, progress) if engine else None
         index, counts = build_index(articles, self.encoder, self.settings.chunker, previous, progress,
-                                    index_type=index_type or self.settings.index_type)
+                                    index_type=index_type or self.settings.index_type, chunk_and_embed=remote)
         save_index(index, self.settings.home)
         report.chunks_embedded, report.index_type = counts["embedded"], index.index_type
 
-    def ingest(self, paths: Iterable[str | Path], progress: bool = False, prune: bool = False) -> IngestReport:
+    def _ray_engine(self):
+        """The Ray engine ``settings.engine`` asks for (not yet connected), else None."""
+        if self.settings.engine != "ray":
+            return None
+        from newsdesk.retrieval.ray_engine import engine_for
+
+        return engine_for(self.settings)
+
+    def ingest(self, paths: Iterable[str | Path], progress: bool = False, prune: bool = False, engine=None) -> IngestReport:
         """Add the articles under ``paths``: new ones are embedded, known ones skipped, and a
         file whose content changed replaces its earlier version. With ``prune``, indexed
-        articles whose file under one of the given folders is gone are removed."""
+        articles whose file under one of the given folders is gone are removed. ``engine`` (a
+        ``RayEngine``; default: the one ``settings.engine`` asks for, if any) reads, chunks and
+        embeds on a Ray cluster; the index is written here either way."""
         paths = list(paths)
-        articles, rejected = load_articles(paths)
-        gone_under = [Path(p).expanduser().resolve() for p in paths if Path(p).is_dir()] if prune else []
-        return self.add_articles(articles, rejected, progress=progress, prune_under=gone_under)
+        engine = engine or self._ray_engine()  # a RayEngine (retrieval/ray_engine.py) reads on its cluster
+        with engine or contextlib.nullcontext():
+            articles, rejected = engine.load_articles(paths, progress) if engine else load_articles(paths)
+            gone_under = [Path(p).expanduser().resolve() for p in paths if Path(p).is_dir()] if prune else []
+            return self.add_articles(articles, rejected, progress=progress, prune_under=gone_under, engine=engine)
 
     def add_articles(self, articles: Sequence[Article], rejected: Sequence[Rejected] = (), progress: bool = False,
-                     prune_under: Sequence[Path] = ()) -> IngestReport:
+                     prune_under: Sequence[Path] = (), engine=None) -> IngestReport:
         """Index ``articles`` (already read and cleaned) incrementally; see ``ingest``."""
         started = time.perf_counter()
         report = IngestReport(rejected=list(rejected))
@@ -409,7 +428,7 @@ class Newsdesk:
                     not is_seed(a, seeds) for a in report.added):
                 report.seeds_kept = sum(is_seed(a, seeds) for a in current.values())
             if report.changed or previous is None and current:
-                self._commit(current.values(), previous, progress, report)
+                self._commit(current.values(), previous, progress, report, engine=engine)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -444,15 +463,16 @@ class Newsdesk:
             raise IndexMissing(f"no index in {self.settings.home} yet; add articles with `newsdesk ingest PATH`")
         return index
 
-    def rebuild(self, progress: bool = False) -> IngestReport:
+    def rebuild(self, progress: bool = False, engine=None) -> IngestReport:
         """Re-chunk and re-embed every indexed article with the current model and settings."""
         started = time.perf_counter()
-        with self._writer("rebuild"):
+        engine = engine or self._ray_engine()
+        with engine or contextlib.nullcontext(), self._writer("rebuild"):
             articles = read_articles(self.settings.home)
             report = IngestReport(added=list(articles))
             manifest = read_manifest(self.settings.home)  # a type chosen earlier holds unless another is given
             kept = (manifest or {}).get("index", {}).get("requested")
-            self._commit(articles, None, progress, report, self.settings.index_type or kept)
+            self._commit(articles, None, progress, report, self.settings.index_type or kept, engine)
         report.seconds = time.perf_counter() - started
         return report
 
