@@ -526,7 +526,7 @@ def run_eval(args) -> int:
 
 
 def run_bot(args) -> int:
-    from newsdesk.bot.telegram_app import run_bot as start
+    from newsdesk.bot.telegram.run import run_bot as start
 
     return start(args, _settings(args))
 

@@ -1,8 +1,7 @@
 """The bot's feeds: admins' ``/follow URL``, ``/unfollow URL`` and ``/feeds``, and the job that
 polls the followed feeds on their intervals (python-telegram-bot's job queue).
 
-The handlers use the bot's own helpers (``telegram_app``); they are registered by
-``add_feed_handlers``, which ``build_application`` calls.
+The handlers are registered by ``add_feed_handlers``, which ``build_application`` calls.
 """
 
 from __future__ import annotations
@@ -14,6 +13,10 @@ import time
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
+from newsdesk.bot.telegram.access import admit, within_rate
+from newsdesk.bot.telegram.sending import reply
+from newsdesk.bot.telegram.state import get_state
+from newsdesk.bot.telegram.uploads import log_host
 from newsdesk.bot.telegram_format import escape
 from newsdesk.retrieval.feeds import (
     FeedError,
@@ -41,11 +44,9 @@ def feed_options(settings) -> FeedOptions:
 
 async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """An allowed admin within the rate limit; anyone else is told (once) or ignored."""
-    from newsdesk.bot.telegram_app import _state, admit, reply, within_rate
-
     if not await admit(update, context):
         return False
-    if update.effective_user.id not in _state(context).settings.admins:
+    if update.effective_user.id not in get_state(context).settings.admins:
         await reply(update, context, "Sorry, only admins can follow feeds. You can ask me questions about the indexed articles.")
         return False
     return await within_rate(update, context)
@@ -53,8 +54,6 @@ async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 
 async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/follow URL [INTERVAL]``: check the feed, follow it, and fetch its items now."""
-    from newsdesk.bot.telegram_app import _host, _state, reply
-
     if not await _admin(update, context):
         return
     words = context.args or []
@@ -62,7 +61,7 @@ async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, "Send <code>/follow URL</code> with the address of an RSS or Atom feed, "
                                      "and optionally how often to poll it: <code>/follow URL 30m</code>.")
         return
-    state = _state(context)
+    state = get_state(context)
     try:
         interval = parse_interval(words[1]) if len(words) == 2 else state.settings.feed_interval_s
     except ValueError as error:
@@ -72,13 +71,13 @@ async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         feed, new, parsed = await state.run(add_feed, home, words[0], options, interval)
     except FetchError as error:  # the detail stays in the log, as for links
-        log.info("user %s: could not follow a feed at %s: %s", update.effective_user.id, _host(words[0]), error.reason)
+        log.info("user %s: could not follow a feed at %s: %s", update.effective_user.id, log_host(words[0]), error.reason)
         await reply(update, context, FEED_FETCH_FAILED)
         return
     except FeedError as error:
         await reply(update, context, escape(f"Sorry, I can't follow that: {error}."))
         return
-    log.info("user %s follows %s (%s)", update.effective_user.id, _host(feed.url), "new" if new else "again")
+    log.info("user %s follows %s (%s)", update.effective_user.id, log_host(feed.url), "new" if new else "again")
     listed = f"{len(parsed.items)} item{'s' * (len(parsed.items) != 1)}"
     text = (f"Following <b>{escape(feed.title)}</b> every {describe_interval(feed.interval_s)}. "
             + (f"It lists {listed}; I'm fetching the new ones now." if new else "I already followed it; its interval is updated."))
@@ -89,14 +88,12 @@ async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/unfollow URL``: stop polling a feed; its articles stay indexed."""
-    from newsdesk.bot.telegram_app import _state, reply
-
     if not await _admin(update, context):
         return
     if len(context.args or []) != 1:
         await reply(update, context, "Send <code>/unfollow URL</code> with the feed's address (see /feeds).")
         return
-    state = _state(context)
+    state = get_state(context)
     try:
         feed = await state.run(remove_feed, state.desk.settings.home, context.args[0])
     except FeedError:
@@ -124,20 +121,16 @@ def format_feeds(feeds) -> str:
 
 
 async def on_feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    from newsdesk.bot.telegram_app import _state, reply
-
     if not await _admin(update, context):
         return
-    state = _state(context)
+    state = get_state(context)
     feeds = await state.run(load_feeds, state.desk.settings.home)
     await reply(update, context, format_feeds(list(feeds.values())))
 
 
 async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The job: poll the feeds that are due, in the ingest thread (one writer), and log it."""
-    from newsdesk.bot.telegram_app import _state
-
-    state = _state(context)
+    state = get_state(context)
     poll = functools.partial(poll_feeds, state.desk, feed_options(state.settings), due_only=True, wait=False)
     summary = await state.run_ingest(poll)
     if summary is None or not summary.feeds:

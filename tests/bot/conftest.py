@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.bot.telegram_app import BotSettings, build_application
+from newsdesk.bot.telegram.app import build_application
+from newsdesk.bot.telegram.settings import BotSettings
 from newsdesk.retrieval.service import Newsdesk, Settings, seed_paths
 
 from tests.conftest import FakeEncoder

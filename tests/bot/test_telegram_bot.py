@@ -19,16 +19,11 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from newsdesk.bot.telegram_app import (
-    FETCH_FAILED,
-    BotSettings,
-    RateLimiter,
-    RedactToken,
-    parse_ids,
-    settings_from_env,
-    upload_path,
-    with_retry,
-)
+from newsdesk.bot.telegram.run import RedactToken
+from newsdesk.bot.telegram.sending import with_retry
+from newsdesk.bot.telegram.settings import BotSettings, parse_ids, settings_from_env
+from newsdesk.bot.telegram.state import RateLimiter
+from newsdesk.bot.telegram.uploads import FETCH_FAILED, upload_path
 from newsdesk.errors import NewsdeskError
 
 from tests.conftest import local_http_server

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from newsdesk.bot.telegram_feeds import FEED_FETCH_FAILED, format_feeds
+from newsdesk.bot.telegram.feeds import FEED_FETCH_FAILED, format_feeds
 from newsdesk.retrieval.feeds import Feed, load_feeds, update_feeds
 
 from tests.retrieval.feed_server import FeedSite, Story

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.bot import cli, telegram_app
-from newsdesk.bot.telegram_app import RedactToken
+from newsdesk.bot import cli
+from newsdesk.bot.telegram import run as telegram_run
+from newsdesk.bot.telegram.run import RedactToken
 from newsdesk.errors import NewsdeskError
 
 from .conftest import USER, check_telegram_html
@@ -162,7 +163,7 @@ def test_webhook_mode_answers_updates_with_the_secret_and_refuses_the_rest(desk,
     port = free_port()
     bot = WebhookBot(["bot", "--home", str(desk.settings.home), "--reader", "baseline", "--api-url", telegram.url,
                       "--webhook-url", PUBLIC_URL, "--webhook-port", str(port)])
-    bot_env.setattr(telegram_app, "build_application", bot.capture(telegram_app.build_application))
+    bot_env.setattr(telegram_run, "build_application", bot.capture(telegram_run.build_application))
     threads_before = set(threading.enumerate())
     started = time.monotonic()
     bot.thread.start()
@@ -228,8 +229,8 @@ def test_the_webhook_server_limits_request_bodies_only_while_the_bot_serves():
         return HTTPServer(lambda request: None).conn_params.max_body_size
 
     assert limit() is None
-    with telegram_app.webhook_body_limit(telegram_app.MAX_WEBHOOK_BODY):
-        assert limit() == telegram_app.MAX_WEBHOOK_BODY == 1024 * 1024
+    with telegram_run.webhook_body_limit(telegram_run.MAX_WEBHOOK_BODY):
+        assert limit() == telegram_run.MAX_WEBHOOK_BODY == 1024 * 1024
     assert limit() is None
 
 
@@ -251,10 +252,10 @@ def test_polling_again_after_a_webhook_removes_it(desk, telegram, start_bot):
 
 
 def test_a_random_secret_is_used_when_none_is_configured():
-    first, second = telegram_app._webhook_secret(None), telegram_app._webhook_secret("")
+    first, second = telegram_run._webhook_secret(None), telegram_run._webhook_secret("")
     assert first != second and len(first) >= 32
     assert all(c.isalnum() or c in "-_" for c in first + second)
-    assert telegram_app._webhook_secret(SECRET) == SECRET
+    assert telegram_run._webhook_secret(SECRET) == SECRET
 
 
 @pytest.mark.parametrize("secret", ["has space", "semi;colon", "x" * 257])
@@ -264,7 +265,7 @@ def test_a_secret_telegram_would_refuse_is_one_clear_error(secret, bot_env, caps
     err = capsys.readouterr().err.strip()
     assert err.startswith("newsdesk: NEWSDESK_WEBHOOK_SECRET: use 1 to 256 characters") and "\n" not in err
     with pytest.raises(NewsdeskError):
-        telegram_app._webhook_secret(secret)
+        telegram_run._webhook_secret(secret)
 
 
 @pytest.mark.timeout(60)
@@ -295,7 +296,7 @@ def test_an_unreachable_bot_api_is_one_line_per_try_and_no_traceback(tmp_path):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
-    run = ("import sys, newsdesk.bot.telegram_app as app; app.BOOTSTRAP_RETRIES = 1; "
+    run = ("import sys, newsdesk.bot.telegram.run as app; app.BOOTSTRAP_RETRIES = 1; "
            "from newsdesk.bot.cli import main; sys.exit(main(sys.argv[1:]))")
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "NEWSDESK_ALLOWED_USERS": "1", "NEWSDESK_HOME": str(tmp_path)}
     done = subprocess.run([sys.executable, "-c", run, "bot", "--api-url", f"http://127.0.0.1:{closed}"],

@@ -1,0 +1,70 @@
+"""Who is served: the allowlist (one refusal, then silence) and the per-user rate limit."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from newsdesk.bot.telegram.sending import reply, with_retry
+from newsdesk.bot.telegram.settings import BotSettings
+from newsdesk.bot.telegram.state import get_state
+from newsdesk.bot.telegram_format import escape
+
+log = logging.getLogger(__name__)
+
+
+
+def is_allowed(settings: BotSettings, chat_id: int, user_id: int) -> bool:
+    return (
+        settings.public
+        or chat_id in settings.allowed_chats
+        or user_id in settings.allowed_users
+        or user_id in settings.admins
+    )
+
+
+async def admit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether to serve this update; a stranger gets one short refusal, then silence."""
+    state = get_state(context)
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return False
+    if is_allowed(state.settings, chat.id, user.id):
+        return True
+    log.info("refused user %s in chat %s (not on the allowlist)", user.id, chat.id)
+    if (chat.id, user.id) not in state.refused:
+        state.refused[(chat.id, user.id)] = True
+        text = f"Sorry, this bot is private. (Your Telegram user id is {user.id}; an operator can add it.)"
+        if update.callback_query:
+            await with_retry(lambda: update.callback_query.answer(text, show_alert=True), 3, "answerCallbackQuery")
+        else:
+            await reply(update, context, escape(text))
+    elif update.callback_query:
+        await with_retry(lambda: update.callback_query.answer(), 3, "answerCallbackQuery")
+    return False
+
+
+async def within_rate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether the user may be served now (anything the bot answers counts); else one polite
+    "slow down" per busy window (an alert for a button press, which must always be answered)."""
+    state = get_state(context)
+    user_id = update.effective_user.id
+    wait = state.limiter.wait(user_id)
+    if not wait:
+        state.warned.pop(user_id, None)
+        return True
+    query = update.callback_query
+    if user_id not in state.warned:
+        state.warned[user_id] = True
+        limit, window = state.settings.rate_limit, state.settings.rate_window_s
+        text = (f"Please slow down a little: I answer up to {limit} questions per {window:g} seconds each. "
+                f"Try again in {max(1, round(wait))} s.")
+        if query:
+            await with_retry(lambda: query.answer(text, show_alert=True), 3, "answerCallbackQuery")
+        else:
+            await reply(update, context, escape(text))
+    elif query:
+        await with_retry(lambda: query.answer(), 3, "answerCallbackQuery")
+    return False

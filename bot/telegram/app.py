@@ -1,0 +1,128 @@
+"""The ``Application``: handlers, the error handler, start-up and shut-down."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from newsdesk.bot.telegram.commands import on_help, on_sources, on_start, on_stats, on_unknown_command
+from newsdesk.bot.telegram.feeds import add_feed_handlers
+from newsdesk.bot.telegram.questions import PASSAGES_BUTTON, on_ask, on_passages, on_text
+from newsdesk.bot.telegram.sending import with_retry
+from newsdesk.bot.telegram.settings import BotSettings
+from newsdesk.bot.telegram.state import Bounded, BotState, RateLimiter, get_state
+from newsdesk.bot.telegram.uploads import on_document
+
+log = logging.getLogger(__name__)
+
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error and tell the user something went wrong; the bot keeps serving."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        await with_retry(
+            lambda: context.bot.send_message(
+                update.effective_chat.id, "Sorry, something went wrong on my side. Please try again in a moment."
+            ),
+            3,
+            "sendMessage",
+        )
+    except TelegramError as error:
+        log.warning("could not tell the user about the error: %s", error)
+
+
+
+COMMANDS = [
+    BotCommand("ask", "ask a question about the news articles"),
+    BotCommand("sources", "which articles are indexed"),
+    BotCommand("stats", "how much the bot has been asked"),
+    BotCommand("help", "how to use the bot, with examples"),
+]
+
+
+async def _post_init(application: Application) -> None:
+    """Before the first update: load the model and the index, and publish the command list."""
+    state = get_state(application)
+    await state.run(state.desk.warm_up)
+    try:
+        await with_retry(lambda: application.bot.set_my_commands(COMMANDS), state.settings.send_attempts, "setMyCommands")
+    except TelegramError as error:  # the menu is a convenience; the bot works without it
+        log.warning("could not set the command menu: %s", error)
+    print(startup_line(application.bot.username, state.mode, state.settings), file=sys.stderr, flush=True)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
+def startup_line(username: str, mode: str, settings: BotSettings) -> str:
+    """What the operator sees once the bot is up: who it is, how it listens, whom it answers."""
+    if settings.public:
+        audience = "answering anyone (--public)"
+    else:
+        audience = f"answering {_count(len(settings.allowed_users), 'allowed user')} and {_count(len(settings.allowed_chats), 'allowed chat')}"
+    return (f"newsdesk: bot @{username} is ready ({mode}); {audience}, "
+            f"{_count(len(settings.admins), 'admin')} (Ctrl-C to stop)")
+
+
+async def _post_shutdown(application: Application) -> None:
+    state = get_state(application)
+    state.executor.shutdown(wait=False, cancel_futures=True)
+    state.ingest_executor.shutdown(wait=False, cancel_futures=True)
+
+
+def build_application(settings: BotSettings, desk) -> Application:
+    """The bot's ``Application``: handlers, error handler and state, not yet started."""
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(f"{settings.api_url}/bot")
+        .base_file_url(f"{settings.api_url}/file/bot")
+        .concurrent_updates(settings.concurrent_updates)
+        .connect_timeout(10)
+        .read_timeout(20)
+        .write_timeout(20)
+        .pool_timeout(10)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data["newsdesk"] = BotState(
+        settings=settings,
+        desk=desk,
+        executor=ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="newsdesk-bot"),
+        ingest_executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-ingest"),
+        limiter=RateLimiter(settings.rate_limit, settings.rate_window_s),
+        memory=Bounded(settings.memory),
+        refused=Bounded(10_000),
+        warned=Bounded(10_000),
+    )
+    new_messages = filters.UpdateType.MESSAGE  # edits of old messages are not new questions
+    application.add_handler(CommandHandler("start", on_start, filters=new_messages))
+    application.add_handler(CommandHandler("help", on_help, filters=new_messages))
+    application.add_handler(CommandHandler("sources", on_sources, filters=new_messages))
+    application.add_handler(CommandHandler("stats", on_stats, filters=new_messages))
+    application.add_handler(CommandHandler("ask", on_ask, filters=new_messages))
+    add_feed_handlers(application, settings)  # /follow, /unfollow, /feeds; the polling job
+    application.add_handler(MessageHandler(new_messages & filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command))
+    application.add_handler(CallbackQueryHandler(on_passages, pattern=f"^{PASSAGES_BUTTON}$"))
+    application.add_handler(MessageHandler(new_messages & filters.Document.ALL, on_document))
+    application.add_handler(MessageHandler(new_messages & filters.TEXT & ~filters.COMMAND, on_text))
+    application.add_error_handler(on_error)
+    return application

@@ -1,0 +1,95 @@
+"""The informational commands: /start, /help, /sources, /stats and unknown commands."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from newsdesk.bot.telegram.access import admit, within_rate
+from newsdesk.bot.telegram.sending import reply
+from newsdesk.bot.telegram.state import get_state
+from newsdesk.bot.telegram_format import escape, format_sources
+
+
+HELP = """I answer questions about the news articles I have indexed, with the answer copied from them, a supporting quote and the sources.
+
+<b>Examples</b>
+• Who hosted the Berlin talks?
+• What did Zelenskyy offer in exchange for security guarantees?
+• Where were the peace talks held?
+
+In a private chat just send the question. In a group use <code>/ask …</code>, mention me, or reply to one of my messages.
+Reply to one of my answers to ask a follow-up (for example “When was that?”); I read it together with the earlier question.
+
+/sources — which articles are indexed, with dates
+/stats — how much I have been asked
+/help — this message"""
+
+ADMIN_HELP = """
+
+<b>Admins</b>: send a .txt, .md, .html or .json file (up to {size}), or a link to an article, and I add it to the index right away.
+/follow URL — follow an RSS or Atom feed: its new articles arrive by themselves (<code>/follow URL 30m</code> polls every 30 minutes)
+/unfollow URL — stop following it (its articles stay)
+/feeds — the feeds I follow"""
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await admit(update, context) or not await within_rate(update, context):
+        return
+    name = escape(update.effective_user.first_name or "there")
+    await reply(update, context, f"Hello {name}! 👋\n\n" + _help_text(update, context))
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await admit(update, context) or not await within_rate(update, context):
+        return
+    await reply(update, context, _help_text(update, context))
+
+
+def _help_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    settings = get_state(context).settings
+    if update.effective_user.id in settings.admins:
+        return HELP + ADMIN_HELP.format(size=size_text(settings.max_upload_bytes))
+    return HELP
+
+
+def size_text(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not have (private chats only: in groups it may be another bot's)."""
+    if not await admit(update, context) or not await within_rate(update, context):
+        return
+    await reply(update, context, "I don't know that command. Send /help to see what I can do, or just ask a question.")
+
+
+async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await admit(update, context) or not await within_rate(update, context):
+        return
+    state = get_state(context)
+    rows = await state.run(state.desk.sources)
+    await reply(update, context, format_sources(rows))
+
+
+async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await admit(update, context) or not await within_rate(update, context):
+        return
+    state = get_state(context)
+    rows = await state.run(state.desk.sources)
+    uptime = int(time.monotonic() - state.started)
+    lines = [
+        "<b>Newsdesk statistics</b>",
+        f"Articles indexed: {len(rows)} ({sum(r.get('chunks', 0) for r in rows)} passages)",
+        f"Questions since start: {state.questions} (answered {state.answered}, no answer {state.abstained})",
+        f"Articles added from Telegram: {state.articles_added}",
+        f"Up for: {uptime // 3600} h {uptime % 3600 // 60} min",
+    ]
+    if state.latencies_ms:
+        latencies = sorted(state.latencies_ms)
+        lines.append(f"Time to answer: median {statistics.median(latencies):.0f} ms, "
+                     f"slowest {latencies[-1]:.0f} ms (last {len(latencies)} questions)")
+    await reply(update, context, "\n".join(lines))

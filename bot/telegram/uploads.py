@@ -1,0 +1,173 @@
+"""Admins add articles: an uploaded file or a link, fetched and indexed in the ingest thread."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from newsdesk.bot.telegram.access import admit, within_rate
+from newsdesk.bot.telegram.commands import size_text
+from newsdesk.bot.telegram.sending import reply, typing, with_retry
+from newsdesk.bot.telegram.state import get_state
+from newsdesk.bot.telegram_format import escape, format_ingest_report
+from newsdesk.retrieval.fetch import FetchError, fetch_url
+
+log = logging.getLogger(__name__)
+
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json")
+URL_CONTENT_TYPES = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt", "text/markdown": ".md"}
+
+FETCH_FAILED = ("Sorry, I couldn't fetch that link: it may be unreachable, not public, too large "
+                "or not a web page or text.")
+
+
+
+def upload_path(folder: Path, user_id: int, name: str) -> Path:
+    """Where an admin's upload is kept: ``folder/<user id>/<name>``, so admins never overwrite
+    each other's files while a corrected file (the same name again) replaces its earlier
+    version. Characters other than letters, digits, spaces and ``.-_()`` become ``_``; when
+    that changed the name, a hash of the original keeps different names apart.
+
+    Raises:
+        ValueError: the name has no stem before its extension (``.json``, ``..json``).
+    """
+    base = re.split(r"[/\\]", name)[-1]  # never a directory from the name
+    stem, dot, suffix = base.rpartition(".")
+    cleaned = re.sub(r"[^\w .()-]+", "_", stem).strip(" ._")[:100]
+    if not dot or not re.search(r"[^\W_]", cleaned):
+        raise ValueError("it needs a name before its extension (e.g. report.json)")
+    if cleaned != stem:
+        cleaned += "-" + hashlib.sha256(stem.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return folder / str(user_id) / f"{cleaned}.{suffix.lower()}"
+
+
+def _save_and_ingest(desk, path: Path, data: bytes):
+    """In the ingest thread: keep the upload under the home, then add it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return _ingest_file(desk, path)
+
+
+def _ingest_file(desk, path: Path):
+    """In the ingest thread: read a saved upload and add it; returns the report and chunk counts."""
+    from newsdesk.retrieval.ingest import Rejected, read_file
+
+    try:
+        articles, rejected = read_file(path)
+    except ValueError as error:
+        articles, rejected = [], [Rejected(path.name, str(error))]
+    return _add(desk, articles, rejected)
+
+
+def _ingest_page(desk, url: str, body: str, suffix: str):
+    """In the ingest thread: turn a fetched page into an article and add it."""
+    from newsdesk.retrieval.ingest import Rejected, _html_article, make_article
+
+    try:
+        if suffix == ".html":
+            article = _html_article(body, None, url=url)
+        else:
+            article = make_article(body, url=url)
+    except ValueError as error:
+        return _add(desk, [], [Rejected(url, str(error))])
+    return _add(desk, [article], [])
+
+
+def _add(desk, articles, rejected):
+    report = desk.add_articles(articles, rejected) if articles else _empty_report(rejected)
+    counts = {row["article_id"]: row["chunks"] for row in desk.sources()} if articles else {}
+    return report, counts
+
+
+def _empty_report(rejected):
+    from newsdesk.retrieval.service import IngestReport
+
+    return IngestReport(rejected=list(rejected))
+
+
+async def _may_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    if update.effective_user.id not in get_state(context).settings.admins:
+        await reply(update, context, "Sorry, only admins can add articles. You can ask me questions about the indexed ones.")
+        return False
+    return await within_rate(update, context)
+
+
+async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, report, counts) -> None:
+    state = get_state(context)
+    state.articles_added += len(report.added) + len(report.replaced)
+    await reply(update, context, format_ingest_report(report, counts))
+
+
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An admin's file: checked (type, size), downloaded, saved under the home and indexed."""
+    message, chat = update.effective_message, update.effective_chat
+    if chat.type != ChatType.PRIVATE:
+        replied = message.reply_to_message
+        to_bot = bool(replied and replied.from_user and replied.from_user.id == context.bot.id)
+        if not (to_bot or f"@{context.bot.username}".lower() in (message.caption or "").lower()):
+            return  # a file shared in a group, not sent to us
+    if not await admit(update, context) or not await _may_add(update, context):
+        return
+    state = get_state(context)
+    document = message.document
+    name = document.file_name or "upload"
+    suffix = "." + name.rpartition(".")[2].lower() if "." in name else ""
+    if suffix not in UPLOAD_SUFFIXES:
+        await reply(update, context, escape(
+            f"Sorry, I can't add {name}: I take {', '.join(UPLOAD_SUFFIXES)} files only."))
+        return
+    try:
+        path = upload_path(Path(state.desk.settings.home) / "telegram-uploads", update.effective_user.id, name)
+    except ValueError as error:
+        await reply(update, context, escape(f"Sorry, I can't add {name}: {error}."))
+        return
+    limit = state.settings.max_upload_bytes
+    if document.file_size and document.file_size > limit:
+        await reply(update, context, escape(
+            f"Sorry, {name} is too large ({size_text(document.file_size)}; the limit is {size_text(limit)})."))
+        return
+    async with typing(context, chat.id):
+        telegram_file = await with_retry(lambda: context.bot.get_file(document.file_id), state.settings.send_attempts, "getFile")
+        data = bytes(await with_retry(telegram_file.download_as_bytearray, state.settings.send_attempts, "file download"))
+        if len(data) > limit:
+            await reply(update, context, escape(f"Sorry, {name} is too large (the limit is {size_text(limit)})."))
+            return
+        report, counts = await state.run_ingest(_save_and_ingest, state.desk, path, data)
+    log.info("user %s added %s: %d added, %d rejected", update.effective_user.id, path.name, len(report.added), len(report.rejected))
+    await _confirm(update, context, report, counts)
+
+
+def log_host(url: str) -> str:
+    """The host of ``url`` for the log (never raises on a malformed URL)."""
+    try:
+        return urlparse(url).hostname or "?"
+    except ValueError:
+        return "?"
+
+
+async def add_from_url(update: Update, context: ContextTypes.DEFAULT_TYPE, url: str) -> None:
+    """An admin's link: fetched (short timeout, size limit), extracted and indexed."""
+    if not await _may_add(update, context):
+        return
+    state, settings = get_state(context), get_state(context).settings
+    async with typing(context, update.effective_chat.id):
+        try:
+            page = await fetch_url(url, timeout=settings.fetch_timeout_s, max_bytes=settings.max_upload_bytes,
+                                   allow_private=settings.allow_private_urls, user_agent="newsdesk-bot",
+                                   content_types=URL_CONTENT_TYPES)
+        except FetchError as error:
+            # The detail stays in the log: told to the user it would map the network (refused,
+            # closed and open ports would each read differently).
+            log.info("user %s: could not fetch a link to %s: %s", update.effective_user.id, log_host(url), error.reason)
+            await reply(update, context, FETCH_FAILED)
+            return
+        report, counts = await state.run_ingest(_ingest_page, state.desk, url, page.text, URL_CONTENT_TYPES[page.content_type])
+    log.info("user %s added %s: %d added", update.effective_user.id, log_host(url), len(report.added))
+    await _confirm(update, context, report, counts)
