@@ -1,0 +1,142 @@
+"""Per-source validation of the reader (issue 12): whole held-out articles of every source,
+read with the gold paragraph and asked in one open index, and where the open points go.
+
+The held-out articles of each source are chosen by a hash of their titles (stable across runs
+and machines) until ``--questions`` questions are reached; part A keeps its four validation
+articles (the shipped readers never trained on them). Caution: readers up to v3 trained on
+every article of qa-train-extra.json, so their figures on those sources are on seen text;
+``--write-split`` writes the held-out question ids so that the next training run can leave
+them out (with their paragraphs).
+
+    python benchmarks/validate_sources.py ../shared/data/squad-dev-v1.1-part-a.json \\
+        ../shared/data/qa-train-extra.json [--questions 200] [--reader DIR] [--write-split split.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from newsdesk.retrieval.evaluate import evaluate_gold_context, paragraph_articles  # noqa: E402
+from newsdesk.retrieval.ingest import article_id  # noqa: E402
+from newsdesk.retrieval.service import Newsdesk, Settings  # noqa: E402
+from newsdesk.retrieval.squad import SquadQuestion, best_over_golds, exact_match, f1_score, load_squad  # noqa: E402
+
+PART_A_VALIDATION = ("Warsaw", "Oxygen", "Apollo_program", "Victoria_and_Albert_Museum")
+SOURCES = ("squad_part_a", "sqshift_new_wiki", "sqshift_reddit", "sqshift_amazon", "qed")
+
+
+def source_of(question: SquadQuestion) -> str:
+    """The training source a question belongs to (its title's prefix in the extra file)."""
+    prefix = question.title.split(":", 1)[0] if ":" in question.title else "squad_part_a"
+    return "qed" if prefix.startswith("qed") else prefix
+
+
+MIN_ARTICLES = 100  # a source with fewer titles (reddit has one, new_wiki 48 long ones) is held out by paragraph
+
+
+def held_out(questions: list[SquadQuestion], per_source: int) -> dict[str, list[SquadQuestion]]:
+    """Whole units of every source, taken in the order of their SHA-1 until ``per_source``
+    questions: articles where a source has many, else paragraphs (a question never shares its
+    paragraph with a training question). Part A: its four validation articles, in turn."""
+    by_source: dict[str, list[SquadQuestion]] = defaultdict(list)
+    for q in questions:
+        by_source[source_of(q)].append(q)
+    chosen = {}
+    for source, members in sorted(by_source.items()):
+        if source == "squad_part_a":
+            validation = [q for q in members if q.title in PART_A_VALIDATION]
+            chosen[source] = validation[::max(1, len(validation) // per_source)][:per_source]
+            continue
+        by_article = len({q.title for q in members}) >= MIN_ARTICLES
+        units: dict[str, list[SquadQuestion]] = defaultdict(list)
+        for q in members:
+            units[q.title if by_article else q.context].append(q)
+        picked: list[SquadQuestion] = []
+        for key in sorted(units, key=lambda k: hashlib.sha1(k.encode()).hexdigest()):
+            if len(picked) >= per_source:
+                break
+            picked += units[key]
+        chosen[source] = picked
+    return chosen
+
+
+def _scores(predictions: dict[str, str], questions: list[SquadQuestion]) -> dict:
+    n = len(questions) or 1
+    given = [q for q in questions if predictions[q.id]]
+    exact = sum(best_over_golds(exact_match, predictions[q.id], q.answers) for q in questions)
+    return {"questions": len(questions), "exact_match": round(100 * exact / n, 2),
+            "f1": round(100 * sum(best_over_golds(f1_score, predictions[q.id], q.answers) for q in questions) / n, 2),
+            "abstentions": len(questions) - len(given),
+            "precision_of_answers_given": round(100 * exact / len(given), 1) if given else None}
+
+
+def open_setting(desk: Newsdesk, questions: list[SquadQuestion], k: int) -> tuple[dict[str, str], Counter]:
+    """Ask every question against one index of all held-out paragraphs; count where each miss
+    goes: the gold paragraph not retrieved, retrieved but the answer taken from another
+    passage, a wrong span in the gold passage, or an abstention although it was retrieved."""
+    predictions, misses = {}, Counter()
+    for q in questions:
+        answer = desk.ask(q.question, k=k)
+        predictions[q.id] = answer.text or ""
+        if best_over_golds(exact_match, predictions[q.id], q.answers):
+            misses["right"] += 1
+            continue
+        gold = article_id(q.context)
+        if gold not in {h.chunk.article_id for h in answer.passages}:
+            misses["gold paragraph not retrieved"] += 1
+        elif answer.abstained:
+            misses["abstained, gold retrieved"] += 1
+        elif answer.citations[0].article_id != gold:
+            misses["answer from another passage"] += 1
+        else:
+            misses["wrong span in the gold passage"] += 1
+    return predictions, misses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("files", type=Path, nargs="+", help="SQuAD-format files (part A, the extra file)")
+    parser.add_argument("--questions", type=int, default=200, help="held-out questions per source")
+    parser.add_argument("--reader", default="default")
+    parser.add_argument("-k", type=int, default=5)
+    parser.add_argument("--write-split", type=Path, help="write the held-out titles per source here")
+    args = parser.parse_args()
+    questions = [q for path in args.files for q in load_squad(path)]
+    split = held_out(questions, args.questions)
+    if args.write_split:  # question ids: exact whatever the unit
+        args.write_split.write_text(json.dumps({s: sorted(q.id for q in qs) for s, qs in split.items()}, indent=1))
+    with tempfile.TemporaryDirectory() as home:
+        desk = Newsdesk(Settings(home=Path(home), reader=args.reader))
+        report = {"reader": args.reader, "k": args.k, "sources": {}}
+        for source, qs in split.items():
+            gold, _ = evaluate_gold_context(qs, desk.encoder, desk.reader, desk.settings.chunker, progress=False)
+            report["sources"][source] = {"articles": len({q.title for q in qs}), "paragraphs": len({q.context for q in qs}),
+                                         "gold": {key: gold[key] for key in ("questions", "exact_match", "f1")}}
+        everything = [q for qs in split.values() for q in qs]
+        started = time.perf_counter()
+        desk.add_articles(list(paragraph_articles(everything).values()))
+        report["open_index"] = {"paragraphs": len(desk.index.articles), "chunks": len(desk.index.chunks),
+                                "seconds": round(time.perf_counter() - started, 1)}
+        for source, qs in split.items():
+            predictions, misses = open_setting(desk, qs, args.k)
+            report["sources"][source]["open"] = {**_scores(predictions, qs), "where": dict(misses)}
+    for setting in ("gold", "open"):
+        values = [r[setting]["exact_match"] for r in report["sources"].values()]
+        report[f"mean_{setting}_exact_match"] = round(sum(values) / len(values), 2)
+    precisions = [r["open"]["precision_of_answers_given"] for r in report["sources"].values() if r["open"]["precision_of_answers_given"]]
+    report["mean_open_precision"] = round(sum(precisions) / len(precisions), 1) if precisions else None
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
