@@ -287,7 +287,7 @@ def _open_desk(args):
     from newsdesk.retrieval.service import Newsdesk
 
     desk = Newsdesk(_settings(args))
-    _ = desk.encoder, desk.reader  # a wrong --model or --reader is then the only thing said
+    desk.load_models()  # a wrong --model or --reader is then the only thing said
     if not desk.has_index():
         print(f"newsdesk: no index in {desk.settings.home} yet; indexing the bundled seed articles "
               "(add your own with `newsdesk ingest PATH`)…", file=sys.stderr)
@@ -430,7 +430,7 @@ def run_watch(args) -> int:
 
     folder = watched_folder(args.folder)  # a wrong folder fails before "watching"
     desk = Newsdesk(_settings(args))
-    _ = desk.encoder
+    desk.load_models(reader=False)
     print(stamped(f"watching {folder} every {args.interval:g}s (Ctrl-C to stop)"), file=sys.stderr, flush=True)
     from newsdesk.bot.feeds_cli import watch_feeds  # the followed feeds, each on its own interval
 
@@ -445,7 +445,7 @@ def run_sources(args) -> int:
 
     rows = _open_desk(args).sources()
     if args.json:
-        _print_json(rows)
+        _print_json([row.to_json() for row in rows])
     else:
         print(sources_to_text(rows, width=_width()))
     return EXIT_OK
@@ -491,7 +491,6 @@ def run_rollback(args) -> int:
 
 def run_eval(args) -> int:
     from newsdesk.errors import InvalidInput
-    from newsdesk.retrieval.evaluate import evaluate_gold_context, evaluate_open
     from newsdesk.retrieval.service import Newsdesk
     from newsdesk.retrieval.squad import load_squad
 
@@ -501,11 +500,8 @@ def run_eval(args) -> int:
         raise InvalidInput(f"{args.file} holds no questions" + (f" of the titles {', '.join(args.titles)}" if args.titles else ""))
     settings = _settings(args)
     desk = Newsdesk(settings)
-    _ = desk.encoder, desk.reader
-    if args.gold_context:
-        summary, predictions = evaluate_gold_context(questions, desk.encoder, desk.reader, settings.chunker, _progress())
-    else:
-        summary, predictions = evaluate_open(questions, corpus, settings, desk.encoder, desk.reader, k=args.k, progress=_progress())
+    desk.load_models()
+    summary, predictions = desk.evaluate(questions, corpus, gold_context=args.gold_context, k=args.k, progress=_progress())
     summary["reader"] = settings.reader
     if args.predictions:
         try:

@@ -7,7 +7,7 @@ import textwrap
 from dataclasses import asdict
 from typing import Iterable, Sequence
 
-from newsdesk.types import SHORT_ID, Answer
+from newsdesk.types import SHORT_ID, Answer, SourceRow
 
 NO_ANSWER = "I couldn't find that in the articles."
 DEFAULT_WIDTH = 88  # when the output is not a terminal
@@ -117,7 +117,7 @@ def _fit(text: str, room: int) -> str:
     return text if len(text) <= room else text[: max(room - 1, 0)] + "…"
 
 
-def sources_to_text(rows: list[dict], width: int = DEFAULT_WIDTH) -> str:
+def sources_to_text(rows: Sequence[SourceRow], width: int = DEFAULT_WIDTH) -> str:
     """Two lines an article: its short id (what ``newsdesk remove`` takes) and title; then its
     outlet, date, chunks and file."""
     if not rows:
@@ -125,10 +125,10 @@ def sources_to_text(rows: list[dict], width: int = DEFAULT_WIDTH) -> str:
     indent = " " * (4 + SHORT_ID)
     lines = [f"{plural(len(rows), 'article')} indexed, newest first (`newsdesk remove ID` removes one):"]
     for row in rows:
-        title = one_line(row["title"]) or "(untitled)"
-        lines.append(f"  {row['article_id'][:SHORT_ID]}  " + _fit(title, width - len(indent)))
-        details = [one_line(row["outlet"]) or "outlet unknown", row["date"] or "undated", plural(row["chunks"], "chunk")]
-        lines.append(indent + ", ".join(details + ([one_line(row["path"])] if row.get("path") else [])))
+        title = one_line(row.title) or "(untitled)"
+        lines.append(f"  {row.article_id[:SHORT_ID]}  " + _fit(title, width - len(indent)))
+        details = [one_line(row.outlet) or "outlet unknown", row.date or "undated", plural(row.chunks, "chunk")]
+        lines.append(indent + ", ".join(details + ([one_line(row.path)] if row.path else [])))
     return printable("\n".join(lines))
 
 

@@ -12,7 +12,7 @@ import html
 import re
 from typing import Mapping, Sequence
 
-from newsdesk.types import Answer, Article, Citation, source_name
+from newsdesk.types import Answer, Article, Citation, SourceRow, source_name
 
 MESSAGE_LIMIT = 4096  # Telegram's limit for one message's text
 PASSAGE_CHARS = 1200  # a passage longer than this is cut (the passages view is a preview)
@@ -125,17 +125,17 @@ def format_passages(answer: Answer, articles: Mapping[str, Article], asked: str 
     return "\n".join(lines)
 
 
-def format_sources(rows: Sequence[Mapping]) -> str:
+def format_sources(rows: Sequence[SourceRow]) -> str:
     """The ``/sources`` reply: what is indexed, newest first, with dates."""
     if not rows:
         return "No articles are indexed yet. An admin can add some by sending me a file or a link."
     lines = [f"<b>{len(rows)} article{'s' if len(rows) != 1 else ''} indexed</b> (newest first):", ""]
     for row in rows[:SOURCES_SHOWN]:
-        date, chunks = escape(row.get("date") or "undated"), row.get("chunks", 0)
-        if row.get("outlet"):
-            source = f"<b>{escape(row['outlet'])}</b>: {escape(row.get('title') or '(untitled)')}"
+        date, chunks = escape(row.date or "undated"), row.chunks
+        if row.outlet:
+            source = f"<b>{escape(row.outlet)}</b>: {escape(row.title or '(untitled)')}"
         else:  # “Title” (outlet unknown): never the file name, which is no outlet
-            source = escape(source_name(None, row.get("title"), row.get("article_id") or "?"))
+            source = escape(source_name(None, row.title, row.article_id or "?"))
         lines.append(f"• {date} — {source} [{chunks} chunk{'s' if chunks != 1 else ''}]")
     if len(rows) > SOURCES_SHOWN:
         lines.append(f"… and {len(rows) - SOURCES_SHOWN} older ones.")

@@ -12,3 +12,11 @@ class InvalidInput(NewsdeskError, ValueError):
 
 class UsageError(InvalidInput):
     """The command was called wrongly (an empty question, a bad option value): the CLI exits with 2."""
+
+
+class FetchError(NewsdeskError):
+    """A URL could not be fetched. ``str()`` is one generic line; ``reason`` is for the log."""
+
+    def __init__(self, reason: str):
+        super().__init__("could not fetch that link")
+        self.reason = reason

@@ -150,3 +150,20 @@ class Answer:
     def source_count(self) -> int:
         """How many sources support the answer: the known outlets plus the articles of unknown outlet."""
         return len(self.outlets) + self.unknown_outlets
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One indexed article as ``sources`` lists it (``newsdesk sources --json`` prints these fields)."""
+
+    article_id: str
+    title: str | None
+    outlet: str | None
+    date: str | None
+    url: str | None
+    path: str | None
+    chunks: int
+
+    def to_json(self) -> dict:
+        return {"article_id": self.article_id, "title": self.title, "outlet": self.outlet, "date": self.date,
+                "url": self.url, "path": self.path, "chunks": self.chunks}

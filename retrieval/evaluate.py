@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from tqdm import tqdm
 
@@ -60,19 +59,18 @@ def evaluate_gold_context(questions: Sequence[SquadQuestion], encoder, reader, s
     return summary, predictions
 
 
-def evaluate_open(questions: Sequence[SquadQuestion], corpus: Sequence[SquadQuestion], desk_settings, encoder, reader,
+def evaluate_open(questions: Sequence[SquadQuestion], corpus: Sequence[SquadQuestion], make_desk: Callable[[Path], Any],
                   k=5, progress=True) -> tuple[dict, dict]:
     """Index every paragraph of ``corpus`` in a temporary home, then ask each of ``questions``
-    against all of them."""
-    from newsdesk.retrieval.service import Newsdesk
-
+    against all of them. ``make_desk(home)`` gives the desk (a ``Newsdesk``: the service passes
+    itself down this way, so this module never imports it)."""
     with tempfile.TemporaryDirectory(prefix="newsdesk-eval-") as scratch:
-        desk = Newsdesk(replace(desk_settings, home=Path(scratch)), encoder=encoder, reader=reader)
+        desk = make_desk(Path(scratch))
         articles = paragraph_articles(corpus)
         started = time.perf_counter()
         desk.add_articles(list(articles.values()), progress=progress)
         index_seconds = time.perf_counter() - started
-        n_chunks = len(desk.index.chunks)
+        n_chunks = sum(row.chunks for row in desk.sources())
 
         predictions, latencies = {}, []
         found = {mode: {at: 0 for at in RECALL_AT} for mode in MODES}

@@ -417,11 +417,10 @@ def page_article(body: str, kind: str, item: Item, feed_title: str | None) -> Ar
     Raises:
         ValueError: the page has no article text.
     """
-    # ingest has no public name for its HTML reader yet; this is the one .html files go through.
-    from newsdesk.retrieval.ingest import _html_article, make_article
+    from newsdesk.retrieval.ingest import html_article, make_article
 
     if kind == "html":
-        article = _html_article(body, None, url=item.link)
+        article = html_article(body, None, url=item.link)
     else:
         article = make_article(body, title=item.title, url=item.link)
     outlet = feed_title if feed_title and (not article.outlet or _host_named(article.outlet, item.link)) else article.outlet

@@ -21,24 +21,16 @@ from typing import Collection, Mapping
 
 import httpx
 
-from newsdesk.errors import NewsdeskError
+from newsdesk.errors import FetchError, NewsdeskError  # noqa: F401  (FetchError: raised here, and imported from here by older code)
 
 MAX_REDIRECTS = 5
 DEFAULT_USER_AGENT = "newsdesk"
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
-FETCH_FAILED = "could not fetch that link"
+FETCH_FAILED = str(FetchError(""))  # the one line every failed fetch says
 
 # IPv6 ranges that carry an IPv4 address in their last 32 bits: NAT64 and the old
 # IPv4-compatible form (``::127.0.0.1``), which ``is_global`` alone lets through.
 _IPV4_IN_LOW_BITS = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("::/96"))
-
-
-class FetchError(NewsdeskError):
-    """A URL could not be fetched. ``str()`` is one generic line; ``reason`` is for the log."""
-
-    def __init__(self, reason: str):
-        super().__init__(FETCH_FAILED)
-        self.reason = reason
 
 
 class UrlRefused(FetchError):

@@ -81,7 +81,7 @@ def _page_date(html: str, date: str | None, url: str | None) -> str | None:
     return date if find_date(html, extensive_search=False, original_date=True, url=url) == date else None
 
 
-def _html_article(html: str, path: str | None, url: str | None = None) -> Article:
+def html_article(html: str, path: str | None, url: str | None = None) -> Article:
     import trafilatura
 
     document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False, favor_recall=True)
@@ -165,7 +165,7 @@ def _record_article(record: object, path: str) -> Article:
     title, date, url = (_string_field(record, name) for name in ("title", "date", "url"))
     outlet = _record_outlet(record)
     if "<" in text and looks_like_html(text):
-        return _html_article(text, path, url=url)
+        return html_article(text, path, url=url)
     return make_article(text, title=title, outlet=outlet, date=date, url=url, path=path)
 
 
@@ -269,7 +269,7 @@ def read_file(path: Path) -> tuple[list[Article], list[Rejected]]:
         raise ValueError("empty file")
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm"):
-        return [_html_article(text, name)], []
+        return [html_article(text, name)], []
     if suffix == ".jsonl":
         return _jsonl_articles(text, name)
     if suffix == ".json":

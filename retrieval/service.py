@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Sequence
+from types import MappingProxyType
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -32,9 +33,12 @@ from newsdesk.retrieval.store import (
     rollback,
     save_index,
 )
-from newsdesk.retrieval.ingest import Rejected, load_articles
+from newsdesk.retrieval.fetch import Fetched, fetch_url_sync
+from newsdesk.retrieval.ingest import Rejected, html_article, load_articles, make_article, read_file
+from newsdesk.retrieval.readers import make_reader
+from newsdesk.retrieval.squad import SquadQuestion
 from newsdesk.retrieval.search import FilterCheck, Filters, Mode, check_filters, retrieve
-from newsdesk.types import Answer, Article, Chunk, Hit, Span
+from newsdesk.types import Answer, Article, Chunk, Hit, SourceRow, Span
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,20 @@ class Settings:
     engine: str = "local"
     ray_address: str | None = None
     ray_workers: int | None = None
+
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+PAGE_TYPES = (*HTML_TYPES, "text/plain", "text/markdown")  # what ``add_url`` accepts
+
+
+@dataclass(frozen=True)
+class UrlOptions:
+    """How ``Newsdesk.add_url`` fetches: the caller's limits and its address policy."""
+
+    timeout_s: float = 10.0
+    max_bytes: int = 2 * 1024 * 1024
+    allow_private: bool = False  # NEWSDESK_ALLOW_PRIVATE_URLS, read at the edge
+    user_agent: str = "newsdesk"
 
 
 @dataclass
@@ -146,45 +164,6 @@ def matching_articles(target: str, articles: Sequence[Article]) -> list[Article]
     return by_id
 
 
-def reader_plan(choice: str, runtime: str) -> dict:
-    """How the reader ``choice`` will run, without loading it: ``{"name", "runtime", "precision"}``."""
-    from newsdesk.embeddings.onnx_runtime import onnxruntime_available
-
-    if choice == "baseline":
-        return {"name": "baseline", "runtime": "rules", "precision": "no model"}
-    from newsdesk.retrieval.neural_reader import SHIPPED_DIR, torch_precision
-
-    if choice == "default":
-        if not (SHIPPED_DIR / "reader_config.json").is_file():
-            return {"name": "baseline (the trained reader is not installed)", "runtime": "rules", "precision": "no model"}
-        if runtime == "onnx" and onnxruntime_available():
-            import json
-
-            config = json.loads((SHIPPED_DIR / "reader_config.json").read_text(encoding="utf-8"))
-            return {"name": "default", "runtime": "onnx", "precision": config.get("onnx_precision", "fp32")}
-    return {"name": choice, "runtime": "torch", "precision": torch_precision()}
-
-
-def make_reader(choice: str, runtime: str = "onnx"):
-    """The reader named by ``choice``: "default", "baseline", or a local model directory."""
-    from newsdesk.retrieval.reader import BaselineReader
-
-    if choice == "baseline":
-        return BaselineReader()
-    from newsdesk.retrieval.neural_reader import SHIPPED_DIR, NeuralReader
-
-    if choice == "default":
-        if not (SHIPPED_DIR / "reader_config.json").is_file():  # a checkout without trained weights
-            log.warning("the trained reader is not installed; using the baseline reader")
-            return BaselineReader()
-        return NeuralReader(None, runtime)
-    path = Path(choice).expanduser()
-    if not (path / "reader_config.json").is_file() and not (path / "config.json").is_file():
-        raise UsageError(f"--reader {choice!r} is not a model directory (use 'default', 'baseline' or the path "
-                         "of a Hugging Face question-answering model)")
-    return NeuralReader(path, runtime)
-
-
 def _first_of_each_text(hits: Sequence[Hit]) -> tuple[list[Hit], dict[int, list[Chunk]]]:
     """The hits whose chunk text is new, in order; and, by chunk id, the later chunks that have
     exactly that text."""
@@ -263,6 +242,13 @@ class Newsdesk:
         log.info("no index in %s yet: indexing the bundled seed articles", self.settings.home)
         return self.ingest(seed_paths(), progress=progress)
 
+    def load_models(self, reader: bool = True) -> None:
+        """Load the encoder (and the reader) now, so that a wrong ``--model`` or ``--reader``
+        is reported before any other work."""
+        _ = self.encoder
+        if reader:
+            _ = self.reader
+
     def warm_up(self) -> None:
         """Load the model, the reader and the index now instead of on the first question."""
         self.ensure_index()
@@ -310,6 +296,21 @@ class Newsdesk:
         }
         answer.timings_ms.update({name: round(ms, 2) for name, ms in timings.items()})
         return answer
+
+    def evaluate(self, questions: Sequence[SquadQuestion], corpus: Sequence[SquadQuestion], *, gold_context: bool = False,
+                 k: int = 5, progress: bool = False) -> tuple[dict, dict[str, str]]:
+        """SQuAD-style evaluation with this desk's encoder and reader (``retrieval/evaluate.py``):
+        over each question's own paragraph (``gold_context``), or open retrieval over every
+        paragraph of ``corpus`` indexed in a scratch home. Returns the summary and the predictions."""
+        from newsdesk.retrieval.evaluate import evaluate_gold_context, evaluate_open
+
+        if gold_context:
+            return evaluate_gold_context(questions, self.encoder, self.reader, self.settings.chunker, progress)
+        return evaluate_open(questions, corpus, self._scratch, k=k, progress=progress)
+
+    def _scratch(self, home: Path) -> Newsdesk:
+        """A desk on ``home`` that shares this one's loaded encoder and reader."""
+        return Newsdesk(replace(self.settings, home=home), encoder=self.encoder, reader=self.reader)
 
     def check_filters(self, filters: Filters) -> FilterCheck:
         """What ``filters`` leave of the indexed articles (see ``search.check_filters``)."""
@@ -432,6 +433,40 @@ class Newsdesk:
         report.seconds = time.perf_counter() - started
         return report
 
+    def add_file(self, path: Path, data: bytes | None = None) -> IngestReport:
+        """Add the articles of one file (e.g. an upload, written to ``path`` first when ``data``
+        is given); a file that cannot be read is a rejection in the report, not an error."""
+        if data is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        try:
+            articles, rejected = read_file(path)
+        except ValueError as error:
+            articles, rejected = [], [Rejected(path.name, str(error))]
+        return self.add_articles(articles, rejected) if articles else IngestReport(rejected=list(rejected))
+
+    def add_page(self, url: str, page: Fetched) -> IngestReport:
+        """Add a fetched web page (HTML, or plain text/Markdown) as an article from ``url``."""
+        try:
+            if page.content_type in HTML_TYPES:
+                article = html_article(page.text, None, url=url)
+            else:
+                article = make_article(page.text, url=url)
+        except ValueError as error:
+            return IngestReport(rejected=[Rejected(url, str(error))])
+        return self.add_articles([article])
+
+    def add_url(self, url: str, options: UrlOptions) -> IngestReport:
+        """Fetch ``url`` (through the address guard of ``retrieval/fetch.py``) and add the page.
+
+        Raises:
+            FetchError: the page could not be fetched (unreachable, refused, too large, not a page).
+        """
+        page = fetch_url_sync(url, timeout=options.timeout_s, max_bytes=options.max_bytes,
+                              allow_private=options.allow_private, user_agent=options.user_agent,
+                              content_types=PAGE_TYPES)
+        return self.add_page(url, page)
+
     def remove(self, targets: Sequence[str], seeds: bool = False) -> IngestReport:
         """Remove articles by id (or a unique id prefix), file path or folder (see
         ``matching_articles``); with ``seeds``, also the bundled seed articles.
@@ -489,61 +524,33 @@ class Newsdesk:
             except ValueError as error:  # store.rollback's "no such version" and the like
                 raise InvalidInput(str(error)) from None
 
-    def sources(self) -> list[dict]:
+    def sources(self) -> list[SourceRow]:
         """The indexed articles, newest first, with how many chunks each has."""
         index = self.index
+        counts = self._chunk_counts(index)
+        rows = [SourceRow(a.id, a.title, a.outlet, a.date, a.url, a.path, counts.get(a.id, 0))
+                for a in index.articles.values()]
+        return sorted(rows, key=lambda r: (r.date or "", r.title or ""), reverse=True)
+
+    @staticmethod
+    def _chunk_counts(index: Index) -> dict[str, int]:
         counts: dict[str, int] = {}
         for chunk in index.chunks:
             counts[chunk.article_id] = counts.get(chunk.article_id, 0) + 1
-        rows = [
-            {"article_id": a.id, "title": a.title, "outlet": a.outlet, "date": a.date, "url": a.url, "path": a.path,
-             "chunks": counts.get(a.id, 0)}
-            for a in index.articles.values()
-        ]
-        return sorted(rows, key=lambda r: (r["date"] or "", r["title"] or ""), reverse=True)
+        return counts
+
+    def chunk_counts(self, article_ids: Iterable[str]) -> dict[str, int]:
+        """How many chunks each of ``article_ids`` has in the current index (0 when not indexed)."""
+        counts = self._chunk_counts(self.index)
+        return {article_id: counts.get(article_id, 0) for article_id in article_ids}
+
+    def articles(self) -> Mapping[str, Article]:
+        """The indexed articles by id (read-only)."""
+        return MappingProxyType(self.index.articles)
 
     def info(self) -> dict:
         """Where things are, what the index holds and how the models run, without loading any
-        model: the ``newsdesk info`` report."""
-        from newsdesk.embeddings.encoder import encoder_plan
-        from newsdesk.embeddings.onnx_runtime import cache_dir
+        model: the ``newsdesk info`` report (see ``retrieval/info.py``)."""
+        from newsdesk.retrieval.info import info_report
 
-        manifest = read_manifest(self.settings.home)
-        index, live = None, None
-        try:
-            live = current_version(self.settings.home)
-        except IndexDamaged as error:  # info is where one looks then: say it, do not fail
-            index = {"problem": str(error)}
-        if manifest:
-            from newsdesk.retrieval.index import index_record
-
-            index = {"version": live.name if live else None, "type": index_record(manifest)["type"],
-                     "requested": index_record(manifest).get("requested"), **manifest.get("counts", {}),
-                     "model": manifest.get("model"), "created": manifest.get("created")}
-        versions = [
-            {"name": v.name, "live": live is not None and v.name == live.name, "problem": v.problem,
-             **((v.manifest or {}).get("counts") or {"articles": None, "chunks": None}),
-             "created": (v.manifest or {}).get("created")}
-            for v in list_versions(self.settings.home, deep=False)
-        ]
-        return {
-            "home": str(self.settings.home), "cache": str(cache_dir()), "index": index, "versions": versions,
-            "encoder": encoder_plan(self.settings.model_path, self.settings.runtime),
-            "reader": reader_plan(self.settings.reader, self.settings.runtime),
-            "libraries": library_versions(),
-        }
-
-
-def library_versions() -> dict[str, str]:
-    """The versions of the libraries newsdesk runs on (read from package metadata: no imports)."""
-    import platform
-    from importlib import metadata
-
-    versions = {"python": platform.python_version()}
-    for name in ("newsdesk", "torch", "onnxruntime", "sentence-transformers", "transformers", "tokenizers",
-                 "faiss-cpu", "bm25s", "numpy"):
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+        return info_report(self.settings)

@@ -83,7 +83,7 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     uptime = int(time.monotonic() - state.started)
     lines = [
         "<b>Newsdesk statistics</b>",
-        f"Articles indexed: {len(rows)} ({sum(r.get('chunks', 0) for r in rows)} passages)",
+        f"Articles indexed: {len(rows)} ({sum(r.chunks for r in rows)} passages)",
         f"Questions since start: {state.questions} (answered {state.answered}, no answer {state.abstained})",
         f"Articles added from Telegram: {state.articles_added}",
         f"Up for: {uptime // 3600} h {uptime % 3600 // 60} min",

@@ -18,6 +18,7 @@ from newsdesk.bot.telegram.sending import reply
 from newsdesk.bot.telegram.state import get_state
 from newsdesk.bot.telegram.uploads import log_host
 from newsdesk.bot.telegram_format import escape
+from newsdesk.errors import FetchError
 from newsdesk.retrieval.feeds import (
     FeedError,
     FeedOptions,
@@ -28,7 +29,6 @@ from newsdesk.retrieval.feeds import (
     poll_feeds,
     remove_feed,
 )
-from newsdesk.retrieval.fetch import FetchError
 
 log = logging.getLogger(__name__)
 

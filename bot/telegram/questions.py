@@ -26,7 +26,7 @@ PASSAGES_BUTTON = "passages"
 def _ask_and_render(desk, question: str, asked: str, k: int, follow_up_of: str | None):
     """In a worker thread: ask the desk, and render the answer and its passages."""
     answer = desk.ask(asked, k=k)
-    articles = desk.index.articles
+    articles = desk.articles()
     return answer, format_answer(answer, asked=question, follow_up_of=follow_up_of), format_passages(answer, articles, asked=question)
 
 

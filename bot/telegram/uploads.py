@@ -17,12 +17,12 @@ from newsdesk.bot.telegram.commands import size_text
 from newsdesk.bot.telegram.sending import reply, typing, with_retry
 from newsdesk.bot.telegram.state import get_state
 from newsdesk.bot.telegram_format import escape, format_ingest_report
-from newsdesk.retrieval.fetch import FetchError, fetch_url
+from newsdesk.errors import FetchError
+from newsdesk.retrieval.service import IngestReport, Newsdesk, UrlOptions
 
 log = logging.getLogger(__name__)
 
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json")
-URL_CONTENT_TYPES = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt", "text/markdown": ".md"}
 
 FETCH_FAILED = ("Sorry, I couldn't fetch that link: it may be unreachable, not public, too large "
                 "or not a web page or text.")
@@ -48,48 +48,19 @@ def upload_path(folder: Path, user_id: int, name: str) -> Path:
     return folder / str(user_id) / f"{cleaned}.{suffix.lower()}"
 
 
-def _save_and_ingest(desk, path: Path, data: bytes):
+def _added(report: IngestReport, desk: Newsdesk) -> tuple[IngestReport, dict[str, int]]:
+    """The report and the chunk counts of the articles it added (for the confirmation)."""
+    return report, desk.chunk_counts(a.id for a in [*report.added, *report.replaced])
+
+
+def _save_and_ingest(desk: Newsdesk, path: Path, data: bytes) -> tuple[IngestReport, dict[str, int]]:
     """In the ingest thread: keep the upload under the home, then add it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return _ingest_file(desk, path)
+    return _added(desk.add_file(path, data), desk)
 
 
-def _ingest_file(desk, path: Path):
-    """In the ingest thread: read a saved upload and add it; returns the report and chunk counts."""
-    from newsdesk.retrieval.ingest import Rejected, read_file
-
-    try:
-        articles, rejected = read_file(path)
-    except ValueError as error:
-        articles, rejected = [], [Rejected(path.name, str(error))]
-    return _add(desk, articles, rejected)
-
-
-def _ingest_page(desk, url: str, body: str, suffix: str):
-    """In the ingest thread: turn a fetched page into an article and add it."""
-    from newsdesk.retrieval.ingest import Rejected, _html_article, make_article
-
-    try:
-        if suffix == ".html":
-            article = _html_article(body, None, url=url)
-        else:
-            article = make_article(body, url=url)
-    except ValueError as error:
-        return _add(desk, [], [Rejected(url, str(error))])
-    return _add(desk, [article], [])
-
-
-def _add(desk, articles, rejected):
-    report = desk.add_articles(articles, rejected) if articles else _empty_report(rejected)
-    counts = {row["article_id"]: row["chunks"] for row in desk.sources()} if articles else {}
-    return report, counts
-
-
-def _empty_report(rejected):
-    from newsdesk.retrieval.service import IngestReport
-
-    return IngestReport(rejected=list(rejected))
+def _fetch_and_ingest(desk: Newsdesk, url: str, options: UrlOptions) -> tuple[IngestReport, dict[str, int]]:
+    """In the ingest thread: fetch an admin's link and add the page."""
+    return _added(desk.add_url(url, options), desk)
 
 
 async def _may_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -158,16 +129,15 @@ async def add_from_url(update: Update, context: ContextTypes.DEFAULT_TYPE, url: 
         return
     state, settings = get_state(context), get_state(context).settings
     async with typing(context, update.effective_chat.id):
+        options = UrlOptions(timeout_s=settings.fetch_timeout_s, max_bytes=settings.max_upload_bytes,
+                             allow_private=settings.allow_private_urls, user_agent="newsdesk-bot")
         try:
-            page = await fetch_url(url, timeout=settings.fetch_timeout_s, max_bytes=settings.max_upload_bytes,
-                                   allow_private=settings.allow_private_urls, user_agent="newsdesk-bot",
-                                   content_types=URL_CONTENT_TYPES)
+            report, counts = await state.run_ingest(_fetch_and_ingest, state.desk, url, options)
         except FetchError as error:
             # The detail stays in the log: told to the user it would map the network (refused,
             # closed and open ports would each read differently).
             log.info("user %s: could not fetch a link to %s: %s", update.effective_user.id, log_host(url), error.reason)
             await reply(update, context, FETCH_FAILED)
             return
-        report, counts = await state.run_ingest(_ingest_page, state.desk, url, page.text, URL_CONTENT_TYPES[page.content_type])
     log.info("user %s added %s: %d added", update.effective_user.id, log_host(url), len(report.added))
     await _confirm(update, context, report, counts)

@@ -267,9 +267,8 @@ def test_a_handler_error_is_reported_and_the_bot_keeps_serving(desk, telegram, s
         def warm_up(self):
             pass
 
-        @property
-        def index(self):
-            return desk.index
+        def articles(self):
+            return desk.articles()
 
         def ask(self, question, k=5):
             if "explode" in question:
@@ -318,7 +317,7 @@ def test_admin_upload_is_indexed_and_answers_the_next_question(desk, telegram, s
     assert (desk.settings.home / "telegram-uploads" / str(ADMIN) / "quarry museum.txt").read_bytes() == QUARRY_STORY
     after = ask(telegram, ADMIN, ADMIN, QUARRY)
     assert after.params["text"].startswith("<b>Priya Raman</b>")
-    assert any(row["title"] == "Northgate Quarry Museum opens its doors" for row in desk.sources())
+    assert any(row.title == "Northgate Quarry Museum opens its doors" for row in desk.sources())
 
 
 def test_uploads_from_non_admins_and_bad_files_are_refused_with_a_reason(desk, telegram, start_bot):
@@ -456,10 +455,10 @@ def test_uploads_do_not_take_the_threads_that_answer_questions(desk, telegram, s
     class SlowIngest(DeskWith):
         """Index writes wait until the test lets them go."""
 
-        def add_articles(self, articles, rejected=()):
+        def add_file(self, path, data=None):
             entered.set()
             release.wait(20)
-            return self.desk.add_articles(articles, rejected)
+            return self.desk.add_file(path, data)
 
     start_bot(SlowIngest(desk), workers=4)
     uploads = [telegram.push_document(ADMIN, ADMIN, QUARRY_STORY + f"\n\nPart {n}.".encode(), f"quarry {n}.txt")

@@ -23,7 +23,7 @@ from newsdesk.bot.telegram_format import (
     telegram_length,
 )
 from newsdesk.retrieval.ingest import Rejected
-from newsdesk.types import Alternative, Answer, Article, Chunk, Citation, Hit, source_name
+from newsdesk.types import Alternative, Answer, Article, Chunk, Citation, Hit, SourceRow, source_name
 
 from .conftest import check_telegram_html, visible_text
 
@@ -167,9 +167,9 @@ def test_passages_show_each_passage_with_its_source_escaped_and_shortened():
 
 
 def test_sources_list_dates_and_caps_the_list():
-    rows = [{"article_id": f"id{i}", "title": f"Story <{i}>", "outlet": "Outlook", "date": f"2025-01-{i % 28 + 1:02d}",
-             "path": None, "chunks": 3} for i in range(SOURCES_SHOWN + 5)]
-    rows.append({"article_id": "z", "title": None, "outlet": None, "date": None, "path": "/a/b.txt", "chunks": 1})
+    rows = [SourceRow(f"id{i}", f"Story <{i}>", "Outlook", f"2025-01-{i % 28 + 1:02d}", None, None, 3)
+            for i in range(SOURCES_SHOWN + 5)]
+    rows.append(SourceRow("z", None, None, None, None, "/a/b.txt", 1))
     text = format_sources(rows)
     for part in split_html(text):
         check_telegram_html(part)
@@ -180,8 +180,8 @@ def test_sources_list_dates_and_caps_the_list():
 
 
 def test_sources_of_unknown_outlet_show_the_title_never_the_file():
-    rows = [{"article_id": "b" * 16, "title": "Bridge <opens>", "outlet": None, "date": None, "path": "/a/002.txt", "chunks": 1},
-            {"article_id": "c" * 16, "title": None, "outlet": None, "date": "2025-01-02", "path": "/a/003.txt", "chunks": 2}]
+    rows = [SourceRow("b" * 16, "Bridge <opens>", None, None, None, "/a/002.txt", 1),
+            SourceRow("c" * 16, None, None, "2025-01-02", None, "/a/003.txt", 2)]
     text = format_sources(rows)
     check_telegram_html(text)
     assert "• undated — “Bridge &lt;opens&gt;” (outlet unknown) [1 chunk]" in text

@@ -237,7 +237,7 @@ def test_without_ray_the_engine_says_how_to_install_it(tmp_path):
 @pytest.mark.slow
 def test_the_cli_on_ray_with_the_real_encoder_matches_a_local_ingest(cluster, tmp_path):
     from newsdesk.embeddings.encoder import load_encoder
-    from newsdesk.retrieval.service import make_reader
+    from newsdesk.retrieval.readers import make_reader
 
     archive = tmp_path / "archive"
     archive.mkdir()

@@ -1,0 +1,52 @@
+"""The ``newsdesk info`` report: where things are, what the index holds, how the models run."""
+
+from __future__ import annotations
+
+from newsdesk.retrieval.readers import reader_plan
+from newsdesk.retrieval.store import IndexDamaged, current_version, list_versions, read_manifest
+
+
+def info_report(settings) -> dict:
+    """The ``newsdesk info`` report of ``settings`` (a service ``Settings``), loading no model."""
+    from newsdesk.embeddings.encoder import encoder_plan
+    from newsdesk.embeddings.onnx_runtime import cache_dir
+
+    manifest = read_manifest(settings.home)
+    index, live = None, None
+    try:
+        live = current_version(settings.home)
+    except IndexDamaged as error:  # info is where one looks then: say it, do not fail
+        index = {"problem": str(error)}
+    if manifest:
+        from newsdesk.retrieval.index import index_record
+
+        index = {"version": live.name if live else None, "type": index_record(manifest)["type"],
+                 "requested": index_record(manifest).get("requested"), **manifest.get("counts", {}),
+                 "model": manifest.get("model"), "created": manifest.get("created")}
+    versions = [
+        {"name": v.name, "live": live is not None and v.name == live.name, "problem": v.problem,
+         **((v.manifest or {}).get("counts") or {"articles": None, "chunks": None}),
+         "created": (v.manifest or {}).get("created")}
+        for v in list_versions(settings.home, deep=False)
+    ]
+    return {
+        "home": str(settings.home), "cache": str(cache_dir()), "index": index, "versions": versions,
+        "encoder": encoder_plan(settings.model_path, settings.runtime),
+        "reader": reader_plan(settings.reader, settings.runtime),
+        "libraries": library_versions(),
+    }
+
+
+def library_versions() -> dict[str, str]:
+    """The versions of the libraries newsdesk runs on (read from package metadata: no imports)."""
+    import platform
+    from importlib import metadata
+
+    versions = {"python": platform.python_version()}
+    for name in ("newsdesk", "torch", "onnxruntime", "sentence-transformers", "transformers", "tokenizers",
+                 "faiss-cpu", "bm25s", "numpy"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
