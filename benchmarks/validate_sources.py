@@ -80,6 +80,35 @@ def _scores(predictions: dict[str, str], questions: list[SquadQuestion]) -> dict
             "precision_of_answers_given": round(100 * exact / len(given), 1) if given else None}
 
 
+THRESHOLDS = (0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+
+
+def by_threshold(scored: list[tuple[float, bool]]) -> dict[str, dict]:
+    """For each abstain threshold: answers given, precision, and the utility per question
+    (+1 a right answer, -0.5 a wrong one: newsdesk prefers silence to a wrong answer)."""
+    table = {}
+    for threshold in THRESHOLDS:
+        given = [right for score, right in scored if score >= threshold]
+        right = sum(given)
+        table[str(threshold)] = {"answered": len(given), "precision": round(100 * right / len(given), 1) if given else None,
+                                 "utility": round((right - 0.5 * (len(given) - right)) / max(1, len(scored)), 3)}
+    return table
+
+
+def scores_unthresholded(desk: Newsdesk, questions: list[SquadQuestion], k: int) -> list[tuple[float, bool]]:
+    """Each question's answer confidence with the reader never abstaining, and whether it is right."""
+    shipped, desk.reader.min_score = desk.reader.min_score, 0.0
+    try:
+        scored = []
+        for q in questions:
+            answer = desk.ask(q.question, k=k)
+            right = bool(answer.text) and best_over_golds(exact_match, answer.text, q.answers) == 1.0
+            scored.append((answer.score if answer.text else -1.0, right))
+        return scored
+    finally:
+        desk.reader.min_score = shipped
+
+
 def open_setting(desk: Newsdesk, questions: list[SquadQuestion], k: int) -> tuple[dict[str, str], Counter]:
     """Ask every question against one index of all held-out paragraphs; count where each miss
     goes: the gold paragraph not retrieved, retrieved but the answer taken from another
@@ -109,7 +138,8 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=200, help="held-out questions per source")
     parser.add_argument("--reader", default="default")
     parser.add_argument("-k", type=int, default=5)
-    parser.add_argument("--write-split", type=Path, help="write the held-out titles per source here")
+    parser.add_argument("--write-split", type=Path, help="write the held-out question ids per source here")
+    parser.add_argument("--thresholds", action="store_true", help="also the open setting at every abstain threshold")
     args = parser.parse_args()
     questions = [q for path in args.files for q in load_squad(path)]
     split = held_out(questions, args.questions)
@@ -130,11 +160,16 @@ def main() -> None:
         for source, qs in split.items():
             predictions, misses = open_setting(desk, qs, args.k)
             report["sources"][source]["open"] = {**_scores(predictions, qs), "where": dict(misses)}
+            if args.thresholds:
+                report["sources"][source]["thresholds"] = by_threshold(scores_unthresholded(desk, qs, args.k))
     for setting in ("gold", "open"):
         values = [r[setting]["exact_match"] for r in report["sources"].values()]
         report[f"mean_{setting}_exact_match"] = round(sum(values) / len(values), 2)
     precisions = [r["open"]["precision_of_answers_given"] for r in report["sources"].values() if r["open"]["precision_of_answers_given"]]
     report["mean_open_precision"] = round(sum(precisions) / len(precisions), 1) if precisions else None
+    if args.thresholds:
+        rows = [r["thresholds"] for r in report["sources"].values()]
+        report["mean_utility_by_threshold"] = {t: round(sum(row[t]["utility"] for row in rows) / len(rows), 3) for t in rows[0]}
     print(json.dumps(report, indent=2))
 
 
