@@ -8,17 +8,38 @@ them, each with a confidence in [0, 1]. The trained neural reader lives in
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Protocol, Sequence
 
 from newsdesk.retrieval.chunk import split_sentences
 from newsdesk.retrieval.terms import STOPWORDS, content_terms, words
-from newsdesk.types import Chunk, Span
+from newsdesk.types import Chunk, Hit, Span
 
 
 class Reader(Protocol):
     min_score: float  # the aggregated confidence below which newsdesk abstains
 
     def read(self, question: str, chunks: Sequence[Chunk]) -> list[Span]: ...
+
+
+def first_of_each_text(hits: Sequence[Hit]) -> tuple[list[Hit], dict[int, list[Chunk]]]:
+    """The hits whose chunk text is new, in order; and, by chunk id, the later chunks that have
+    exactly that text."""
+    first_by_text: dict[str, Chunk] = {}
+    originals, copies = [], {}
+    for hit in hits:
+        first = first_by_text.setdefault(hit.chunk.text, hit.chunk)
+        if first is hit.chunk:
+            originals.append(hit)
+        else:
+            copies.setdefault(first.id, []).append(hit.chunk)
+    return originals, copies
+
+
+def placed_in(span: Span, source: Chunk, copy: Chunk) -> Span:
+    """``span``, read in ``source``, at the same place in ``copy`` (the same text elsewhere)."""
+    shift = copy.start - source.start
+    return replace(span, article_id=copy.article_id, chunk_id=copy.id, start=span.start + shift, end=span.end + shift)
 
 
 _TITLES = {"president", "chancellor", "minister", "prime", "secretary", "general", "spokesman", "spokesperson",

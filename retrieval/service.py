@@ -4,27 +4,34 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import logging
 import threading
 import time
-from dataclasses import dataclass, field, replace
-from importlib import resources
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from newsdesk.retrieval.articles import (  # noqa: F401  (IngestReport and the seeds: part of the service's API)
+    IngestReport,
+    file_gone_under,
+    is_seed,
+    matching_articles,
+    seed_folder,
+    seed_paths,
+    skip_line,
+    write_lock,
+)
 from newsdesk.retrieval.answer import assemble_answer, missing_names, rest_cannot_matter
 from newsdesk.retrieval.chunk import ChunkerSettings
-from newsdesk.errors import InvalidInput, NewsdeskError, UsageError
+from newsdesk.errors import InvalidInput, UsageError
 from newsdesk.retrieval.index import Index, build_index
 from newsdesk.retrieval.store import (
     IndexDamaged,
     IndexMissing,
     current_version,
-    index_root,
     load_index,
     Version,
     list_versions,
@@ -35,10 +42,11 @@ from newsdesk.retrieval.store import (
 )
 from newsdesk.retrieval.fetch import Fetched, fetch_url_sync
 from newsdesk.retrieval.ingest import Rejected, html_article, load_articles, make_article, read_file
+from newsdesk.retrieval.reader import first_of_each_text, placed_in
 from newsdesk.retrieval.readers import make_reader
 from newsdesk.retrieval.squad import SquadQuestion
 from newsdesk.retrieval.search import FilterCheck, Filters, Mode, check_filters, retrieve
-from newsdesk.types import Answer, Article, Chunk, Hit, SourceRow, Span
+from newsdesk.types import Answer, Article, Hit, SourceRow, Span
 
 log = logging.getLogger(__name__)
 
@@ -78,60 +86,6 @@ class UrlOptions:
     user_agent: str = "newsdesk"
 
 
-@dataclass
-class IngestReport:
-    """What an ingest did, for the user: every file lands in exactly one list."""
-
-    added: list[Article] = field(default_factory=list)
-    replaced: list[Article] = field(default_factory=list)
-    removed: list[Article] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
-    rejected: list[Rejected] = field(default_factory=list)
-    chunks_embedded: int = 0
-    seconds: float = 0.0
-    index_type: str | None = None  # of the version written, when one was
-    # The seed articles that were the whole index when these, the user's first own articles,
-    # joined them (0 otherwise): worth telling, since they will answer questions too.
-    seeds_kept: int = 0
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.replaced or self.removed)
-
-
-def _file_gone_under(path: str | None, folders: Sequence[Path]) -> bool:
-    """Whether ``path`` lies in one of ``folders`` and no longer exists (for ``--prune``)."""
-    if not path or not folders:
-        return False
-    candidate = Path(path)
-    return any(candidate.is_relative_to(folder) for folder in folders) and not candidate.exists()
-
-
-def _skip(article: Article, known: Article) -> tuple[str, str]:
-    """The skip line of an article whose text is indexed as ``known``, naming the record of a
-    JSON file ("…/feed.json#3: already indexed"), not just the file."""
-    what = article.record or article.path or article.id
-    # A store written before records were named knows the file only: the same file is the same record.
-    if known.path == article.path and known.record in (None, article.record):
-        return what, "already indexed"
-    return what, f"same text as {known.record or known.path or known.id}"
-
-
-def seed_folder() -> Path:
-    """The folder of the bundled seed articles."""
-    return Path(str(resources.files("newsdesk.seeds"))).resolve()
-
-
-def seed_paths() -> list[Path]:
-    """The bundled seed articles."""
-    return sorted(p for p in seed_folder().iterdir() if p.name.endswith(".txt"))
-
-
-def is_seed(article: Article, folder: Path | None = None) -> bool:
-    """Whether ``article`` was read from the bundled seed articles."""
-    return bool(article.path) and Path(article.path).is_relative_to(folder or seed_folder())
-
-
 def validate_question(question: str) -> str:
     """The question, trimmed. Raises UsageError (a ValueError) for empty or over-long questions."""
     question = " ".join((question or "").split())
@@ -140,48 +94,6 @@ def validate_question(question: str) -> str:
     if len(question) > MAX_QUESTION_CHARS:
         raise UsageError(f"the question is too long ({len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,})")
     return question
-
-
-def matching_articles(target: str, articles: Sequence[Article]) -> list[Article]:
-    """The articles ``target`` names: a file path, a folder (every article read from a file under
-    it), or an article id or a prefix of one.
-
-    Raises:
-        InvalidInput: ``target`` matches no article, or a short id prefix matches several.
-    """
-    resolved = Path(target).expanduser().resolve()
-    by_path = [a for a in articles if a.path in (target, str(resolved))]
-    if by_path:
-        return by_path
-    under = [a for a in articles if a.path and Path(a.path).is_relative_to(resolved)]
-    if under and (resolved.is_dir() or not resolved.exists()):  # a folder, or one since deleted
-        return under
-    by_id = [a for a in articles if a.id.startswith(target)]
-    if len(by_id) > 1 and len(target) < 16:
-        raise InvalidInput(f"{target!r} matches more than one indexed article; give more of the id (see `newsdesk sources`)")
-    if not by_id:
-        raise InvalidInput(f"{target!r} matches no indexed article (an id, a file or a folder); see `newsdesk sources`")
-    return by_id
-
-
-def _first_of_each_text(hits: Sequence[Hit]) -> tuple[list[Hit], dict[int, list[Chunk]]]:
-    """The hits whose chunk text is new, in order; and, by chunk id, the later chunks that have
-    exactly that text."""
-    first_by_text: dict[str, Chunk] = {}
-    originals, copies = [], {}
-    for hit in hits:
-        first = first_by_text.setdefault(hit.chunk.text, hit.chunk)
-        if first is hit.chunk:
-            originals.append(hit)
-        else:
-            copies.setdefault(first.id, []).append(hit.chunk)
-    return originals, copies
-
-
-def _placed_in(span: Span, source: Chunk, copy: Chunk) -> Span:
-    """``span``, read in ``source``, at the same place in ``copy`` (the same text elsewhere)."""
-    shift = copy.start - source.start
-    return replace(span, article_id=copy.article_id, chunk_id=copy.id, start=span.start + shift, end=span.end + shift)
 
 
 class Newsdesk:
@@ -320,13 +232,12 @@ class Newsdesk:
         """The reader's spans over ``hits``, best first.
 
         Chunks are read best first, one at a time, while the unread ones could still change the
-        answer (``rest_cannot_matter``): a pass costs about 15-20 ms per full chunk on two cores.
-        The ONNX reader runs windows one at a time anyway; on torch, which batches, the seeds'
-        warm ``ask`` measured 186.7 ms this way against 185.6 ms reading groups. A chunk
-        with the very text of a better-ranked one (a syndicated copy) is not read again: that
-        chunk's spans are placed in it, so its outlet still counts.
+        answer (``rest_cannot_matter``); reading one at a time costs nothing measurable against
+        reading groups (docs/BENCHMARKS.md, "reading chunk by chunk"). A chunk with the very
+        text of a better-ranked one (a syndicated copy) is not read again: that chunk's spans
+        are placed in it, so its outlet still counts.
         """
-        originals, copies = _first_of_each_text(hits)
+        originals, copies = first_of_each_text(hits)
 
         spans, done = [], set()
         for hit in originals:
@@ -334,35 +245,14 @@ class Newsdesk:
             if rest_cannot_matter(spans, read, unread, self.reader.min_score):
                 break
             found = self.reader.read(question, [hit.chunk])
-            spans += found + [_placed_in(span, hit.chunk, copy) for span in found for copy in copies.get(hit.chunk.id, ())]
+            spans += found + [placed_in(span, hit.chunk, copy) for span in found for copy in copies.get(hit.chunk.id, ())]
             done |= {hit.chunk.id} | {c.id for c in copies.get(hit.chunk.id, ())}
         return sorted(spans, key=lambda s: (-s.score, s.chunk_id, s.start))
 
     # -------------------------------------------------------------- articles
-    @contextlib.contextmanager
     def _writer(self, what: str):
-        """Hold the index's write lock (one writer at a time, across processes).
-
-        If another process holds it, say who and wait for it."""
-        from filelock import FileLock, Timeout
-
-        root = index_root(self.settings.home)
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise NewsdeskError(f"cannot create the index directory {root}: {error.strerror or error}") from None
-        lock, info = FileLock(str(root / ".write.lock")), root / ".write.lock.info"
-        try:
-            lock.acquire(timeout=0.5)
-        except Timeout:
-            holder = info.read_text().strip() if info.exists() else "another process"
-            log.warning("waiting for %s to finish updating the index…", holder)
-            lock.acquire()
-        try:
-            info.write_text(f"pid {os.getpid()} ({what}, since {time.strftime('%H:%M:%S')})")
-            yield
-        finally:
-            lock.release()
+        """Hold the index's write lock (one writer at a time, across processes)."""
+        return write_lock(self.settings.home, what)
 
     def _current_or_none(self) -> Index | None:
         try:
@@ -413,13 +303,13 @@ class Newsdesk:
             incoming_ids = {a.id for a in articles}
             for old in list(current.values()):
                 edited = old.path in incoming_paths and old.id not in incoming_ids
-                if edited or _file_gone_under(old.path, prune_under):
+                if edited or file_gone_under(old.path, prune_under):
                     del current[old.id]
                     report.removed.append(old)
             replaced_paths = {a.path for a in report.removed}
             for article in articles:
                 if article.id in current:
-                    report.skipped.append(_skip(article, current[article.id]))
+                    report.skipped.append(skip_line(article, current[article.id]))
                     continue
                 current[article.id] = article
                 (report.replaced if article.path in replaced_paths else report.added).append(article)
