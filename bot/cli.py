@@ -3,35 +3,30 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
-import shutil
 import sys
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
+
+from newsdesk.bot.cli_ask import run_ask, run_chat
+from newsdesk.bot.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _settings, default_home  # noqa: F401  (_settings: tests)
+from newsdesk.bot.cli_index import (
+    run_bot,
+    run_eval,
+    run_feeds,
+    run_info,
+    run_ingest,
+    run_rebuild,
+    run_remove,
+    run_rollback,
+    run_sources,
+    run_watch,
+)
 
 log = logging.getLogger("newsdesk")
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-QUIT_WORDS = {"quit", "exit", ":q"}
-HISTORY_LINES = 1000
-
-
-def default_home() -> Path:
-    """``NEWSDESK_HOME``, else the user's data directory."""
-    if os.environ.get("NEWSDESK_HOME"):
-        return Path(os.environ["NEWSDESK_HOME"]).expanduser()
-    data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return data / "newsdesk"
-
-
-def history_file() -> Path:
-    """Where ``chat`` keeps its question history: ``$XDG_STATE_HOME/newsdesk/chat_history``."""
-    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    return state / "newsdesk" / "chat_history"
 
 
 def iso_date(text: str) -> str:
@@ -237,300 +232,6 @@ def usage_problem(args) -> str | None:
 
         return feeds_usage_problem(args)
     return None
-
-
-def _settings(args):
-    from newsdesk.errors import UsageError
-    from newsdesk.retrieval.index import check_index_type
-    from newsdesk.retrieval.service import Settings
-
-    index_type = getattr(args, "index_type", None) or os.environ.get("NEWSDESK_INDEX_TYPE") or None
-    try:
-        index_type = index_type and check_index_type(index_type)
-    except ValueError as error:  # only the environment can get here: --index-type has choices
-        raise UsageError(f"NEWSDESK_INDEX_TYPE: {error}") from None
-    return Settings(home=args.home or default_home(), model_path=args.model, reader=getattr(args, "reader", "default"),
-                    runtime=args.runtime, index_type=index_type, engine=getattr(args, "engine", "local"),
-                    ray_address=getattr(args, "ray_address", None) or os.environ.get("RAY_ADDRESS") or None,
-                    ray_workers=getattr(args, "ray_workers", None))
-
-
-def _filters(args):
-    from newsdesk.retrieval.search import Filters
-
-    return Filters(outlet=args.outlet, since=args.since, until=args.until)
-
-
-def _print_json(value) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))
-
-
-def _progress() -> bool:
-    return sys.stderr.isatty()
-
-
-def _width() -> int:
-    """The terminal's width for wrapped text; the default width when the output is not a terminal."""
-    from newsdesk.bot.render import DEFAULT_WIDTH
-
-    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if sys.stdout.isatty() else DEFAULT_WIDTH
-
-
-def _note(text: str) -> None:
-    from newsdesk.bot.render import printable
-
-    print(printable(f"newsdesk: note: {text}"), file=sys.stderr)
-
-
-def _open_desk(args):
-    """The desk of ``args``, its index made from the seed articles if the home has none yet."""
-    from newsdesk.retrieval.service import Newsdesk
-
-    desk = Newsdesk(_settings(args))
-    desk.load_models()  # a wrong --model or --reader is then the only thing said
-    if not desk.has_index():
-        print(f"newsdesk: no index in {desk.settings.home} yet; indexing the bundled seed articles "
-              "(add your own with `newsdesk ingest PATH`)…", file=sys.stderr)
-        desk.ensure_index(progress=_progress())
-    return desk
-
-
-def _checked_filters(desk, filters) -> list[str]:
-    """The notes ``filters`` call for. Raises InvalidInput when they leave no article at all."""
-    from newsdesk.bot.render import filter_notes, no_match_message
-    from newsdesk.errors import InvalidInput
-
-    if not filters:
-        return []
-    check = desk.check_filters(filters)
-    if not check.allowed:
-        raise InvalidInput(no_match_message(filters, check))
-    return filter_notes(filters, check)
-
-
-def run_ask(args) -> int:
-    from newsdesk.bot.render import answer_to_dict, answer_to_text
-    from newsdesk.retrieval.service import validate_question
-
-    question = validate_question(sys.stdin.read() if args.question == "-" else args.question)  # before loading a model
-    desk = _open_desk(args)
-    filters = _filters(args)
-    notes = _checked_filters(desk, filters)
-    answer = desk.ask(question, k=args.k, filters=filters)
-    if args.json:
-        _print_json({**answer_to_dict(answer), "notes": notes})
-    else:
-        print(answer_to_text(answer, width=_width(), notes=notes))
-    return EXIT_OK
-
-
-def line_editing(path: Path) -> Callable[[], None]:
-    """Line editing and a kept history for ``chat``'s prompt (the standard library's readline,
-    where this Python has it); returns what saves the history."""
-    try:
-        import readline
-    except ImportError:  # e.g. Windows: plain input() still works
-        return lambda: None
-    readline.set_history_length(HISTORY_LINES)
-    try:
-        readline.read_history_file(path)
-    except OSError:  # none yet
-        pass
-
-    def save() -> None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            readline.write_history_file(path)
-        except OSError as error:
-            log.info("could not keep the chat history in %s: %s", path, error)
-
-    return save
-
-
-def run_chat(args) -> int:
-    from newsdesk.bot.render import answer_to_dict, answer_to_text
-    from newsdesk.errors import UsageError
-    from newsdesk.retrieval.followup import follow_up_question, refers_back
-
-    desk = _open_desk(args)
-    filters = _filters(args)
-    for note in _checked_filters(desk, filters):
-        _note(note)
-    interactive = sys.stdin.isatty()
-    save_history = line_editing(history_file()) if interactive else (lambda: None)
-    if interactive:
-        print("Ask a question about the articles (Ctrl-D or 'quit' to leave). A question that refers back, "
-              "like \"When was that?\", is read with the one before it.")
-    earlier = None  # (typed, asked, answer text) of the last question
-    try:
-        while True:
-            try:
-                line = input("? " if interactive else "")
-            except EOFError:
-                if interactive:  # leave the shell's prompt on a line of its own
-                    print()
-                break
-            question = " ".join(line.split())
-            if question.lower() in QUIT_WORDS:
-                break
-            if not question:
-                continue
-            follows = earlier if earlier and refers_back(question) else None
-            asked = follow_up_question(question, follows[1], follows[2]) if follows else question
-            try:
-                answer = desk.ask(asked, k=args.k, filters=filters)
-            except UsageError as error:  # e.g. an over-long question: say so, keep chatting
-                print(f"newsdesk: {error}", file=sys.stderr)
-                continue
-            earlier = (question, asked, answer.text)
-            shown = replace(answer, question=question)
-            if args.json:
-                print(json.dumps({**answer_to_dict(shown), "follow_up_of": follows[0] if follows else None}, ensure_ascii=False))
-            else:
-                notes = [f"read as a follow-up to “{follows[0]}”"] if follows else []
-                print(answer_to_text(shown, width=_width(), notes=notes) + "\n")
-    finally:
-        save_history()
-    return EXIT_OK
-
-
-def run_ingest(args) -> int:
-    from newsdesk.bot.render import ingest_report_to_text, seeds_note
-    from newsdesk.retrieval.service import Newsdesk
-
-    report = Newsdesk(_settings(args)).ingest(args.paths, progress=_progress(), prune=args.prune)
-    if args.json:
-        _print_json({
-            "added": [a.id for a in report.added], "replaced": [a.id for a in report.replaced],
-            "removed": [a.id for a in report.removed],
-            "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
-            "rejected": [{"path": r.path, "reason": r.reason} for r in report.rejected],
-            "chunks_embedded": report.chunks_embedded, "seconds": round(report.seconds, 2),
-            "index_type": report.index_type, "seeds_kept": report.seeds_kept,
-        })
-        if report.seeds_kept:
-            _note(seeds_note(report.seeds_kept))
-    else:
-        print(ingest_report_to_text(report))
-    return EXIT_FAILED if report.rejected else EXIT_OK
-
-
-def run_remove(args) -> int:
-    from newsdesk.bot.render import ingest_report_to_text
-    from newsdesk.retrieval.service import Newsdesk
-
-    print(ingest_report_to_text(Newsdesk(_settings(args)).remove(args.targets, seeds=args.seeds)))
-    return EXIT_OK
-
-
-def run_watch(args) -> int:
-    from newsdesk.bot.render import ingest_report_to_text, stamped
-    from newsdesk.retrieval.service import Newsdesk
-    from newsdesk.retrieval.watch import watch, watched_folder
-
-    folder = watched_folder(args.folder)  # a wrong folder fails before "watching"
-    desk = Newsdesk(_settings(args))
-    desk.load_models(reader=False)
-    print(stamped(f"watching {folder} every {args.interval:g}s (Ctrl-C to stop)"), file=sys.stderr, flush=True)
-    from newsdesk.bot.feeds_cli import watch_feeds  # the followed feeds, each on its own interval
-
-    feeds = watch_feeds(desk, lambda text: print(stamped(text), flush=True))
-    watch(desk, folder, interval=args.interval, report=lambda report: print(stamped(ingest_report_to_text(report)), flush=True),
-          on_cycle=feeds)
-    return EXIT_OK
-
-
-def run_sources(args) -> int:
-    from newsdesk.bot.render import sources_to_text
-
-    rows = _open_desk(args).sources()
-    if args.json:
-        _print_json([row.to_json() for row in rows])
-    else:
-        print(sources_to_text(rows, width=_width()))
-    return EXIT_OK
-
-
-def run_info(args) -> int:
-    from newsdesk.bot.render import info_to_text
-    from newsdesk.retrieval.service import Newsdesk
-
-    info = Newsdesk(_settings(args)).info()
-    if args.json:
-        _print_json(info)
-    else:
-        print(info_to_text(info, width=_width()))
-    return EXIT_OK
-
-
-def run_rebuild(args) -> int:
-    from newsdesk.bot.render import plural
-    from newsdesk.retrieval.service import Newsdesk
-
-    report = Newsdesk(_settings(args)).rebuild(progress=_progress())
-    print(f"rebuilt {plural(len(report.added), 'article')}, {plural(report.chunks_embedded, 'chunk')} "
-          f"in {report.seconds:.1f}s ({report.index_type} index)")
-    return EXIT_OK
-
-
-def run_rollback(args) -> int:
-    from newsdesk.retrieval.service import Newsdesk
-
-    desk = Newsdesk(_settings(args))
-    if args.list:
-        versions = desk.versions()
-        if not versions:
-            print(f"no index versions in {desk.settings.home}")
-        for version in versions:
-            print(version.describe())
-        return EXIT_OK
-    before, after = desk.rollback(args.version)
-    print(f"live version: {after.describe()}" + (f"; was {before.describe()}" if before else ""))
-    return EXIT_OK
-
-
-def run_eval(args) -> int:
-    from newsdesk.errors import InvalidInput
-    from newsdesk.retrieval.service import Newsdesk
-    from newsdesk.retrieval.squad import load_squad
-
-    corpus = load_squad(args.file)
-    questions = [q for q in corpus if not args.titles or q.title in args.titles][: args.limit]
-    if not questions:
-        raise InvalidInput(f"{args.file} holds no questions" + (f" of the titles {', '.join(args.titles)}" if args.titles else ""))
-    settings = _settings(args)
-    desk = Newsdesk(settings)
-    desk.load_models()
-    summary, predictions = desk.evaluate(questions, corpus, gold_context=args.gold_context, k=args.k, progress=_progress())
-    summary["reader"] = settings.reader
-    if args.predictions:
-        try:
-            args.predictions.write_text(json.dumps(predictions, ensure_ascii=False, indent=1), encoding="utf-8")
-        except OSError as error:
-            raise InvalidInput(f"cannot write the predictions to {args.predictions}: {error.strerror or error}") from None
-    if args.json:
-        _print_json(summary)
-    else:
-        print(f"{summary['questions']} questions ({summary['mode']}, reader: {settings.reader})")
-        print(f"  exact match {summary['exact_match']:.2f}   F1 {summary['f1']:.2f}   abstentions {summary['abstentions']}")
-        for mode, recall in summary.get("recall", {}).items():
-            print(f"  recall {mode:<6} " + "  ".join(f"{at} {value:.2f}" for at, value in recall.items()))
-        print(f"  latency per question: p50 {summary['latency_ms']['p50']} ms, p95 {summary['latency_ms']['p95']} ms")
-        if args.predictions:
-            print(f"  predictions written to {args.predictions}")
-    return EXIT_OK
-
-
-def run_bot(args) -> int:
-    from newsdesk.bot.telegram.run import run_bot as start
-
-    return start(args, _settings(args))
-
-
-def run_feeds(args) -> int:
-    from newsdesk.bot.feeds_cli import run_feeds as run
-
-    return run(args, _settings(args))
 
 
 RUNNERS = {"ask": run_ask, "chat": run_chat, "ingest": run_ingest, "remove": run_remove, "watch": run_watch,

@@ -1,0 +1,81 @@
+"""What the ``newsdesk`` commands share: the home, the service settings from the options, output helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def default_home() -> Path:
+    """``NEWSDESK_HOME``, else the user's data directory."""
+    if os.environ.get("NEWSDESK_HOME"):
+        return Path(os.environ["NEWSDESK_HOME"]).expanduser()
+    data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return data / "newsdesk"
+
+
+def history_file() -> Path:
+    """Where ``chat`` keeps its question history: ``$XDG_STATE_HOME/newsdesk/chat_history``."""
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return state / "newsdesk" / "chat_history"
+
+
+def _settings(args):
+    from newsdesk.errors import UsageError
+    from newsdesk.retrieval.index import check_index_type
+    from newsdesk.retrieval.service import Settings
+
+    index_type = getattr(args, "index_type", None) or os.environ.get("NEWSDESK_INDEX_TYPE") or None
+    try:
+        index_type = index_type and check_index_type(index_type)
+    except ValueError as error:  # only the environment can get here: --index-type has choices
+        raise UsageError(f"NEWSDESK_INDEX_TYPE: {error}") from None
+    return Settings(home=args.home or default_home(), model_path=args.model, reader=getattr(args, "reader", "default"),
+                    runtime=args.runtime, index_type=index_type, engine=getattr(args, "engine", "local"),
+                    ray_address=getattr(args, "ray_address", None) or os.environ.get("RAY_ADDRESS") or None,
+                    ray_workers=getattr(args, "ray_workers", None))
+
+
+def _filters(args):
+    from newsdesk.retrieval.search import Filters
+
+    return Filters(outlet=args.outlet, since=args.since, until=args.until)
+
+
+def _print_json(value) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _progress() -> bool:
+    return sys.stderr.isatty()
+
+
+def _width() -> int:
+    """The terminal's width for wrapped text; the default width when the output is not a terminal."""
+    from newsdesk.bot.render import DEFAULT_WIDTH
+
+    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if sys.stdout.isatty() else DEFAULT_WIDTH
+
+
+def _note(text: str) -> None:
+    from newsdesk.bot.render import printable
+
+    print(printable(f"newsdesk: note: {text}"), file=sys.stderr)
+
+
+def _open_desk(args):
+    """The desk of ``args``, its index made from the seed articles if the home has none yet."""
+    from newsdesk.retrieval.service import Newsdesk
+
+    desk = Newsdesk(_settings(args))
+    desk.load_models()  # a wrong --model or --reader is then the only thing said
+    if not desk.has_index():
+        print(f"newsdesk: no index in {desk.settings.home} yet; indexing the bundled seed articles "
+              "(add your own with `newsdesk ingest PATH`)…", file=sys.stderr)
+        desk.ensure_index(progress=_progress())
+    return desk

@@ -1,0 +1,147 @@
+"""The ``newsdesk`` commands that change or show the index: ingest, remove, watch, sources, info,
+rebuild, rollback, eval; and the bot and feeds commands, which hand over to their modules."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from newsdesk.bot.cli_common import EXIT_FAILED, EXIT_OK, _note, _open_desk, _print_json, _progress, _settings, _width
+
+def run_ingest(args) -> int:
+    from newsdesk.bot.render import ingest_report_to_text, seeds_note
+    from newsdesk.retrieval.service import Newsdesk
+
+    report = Newsdesk(_settings(args)).ingest(args.paths, progress=_progress(), prune=args.prune)
+    if args.json:
+        _print_json({
+            "added": [a.id for a in report.added], "replaced": [a.id for a in report.replaced],
+            "removed": [a.id for a in report.removed],
+            "skipped": [{"path": p, "reason": r} for p, r in report.skipped],
+            "rejected": [{"path": r.path, "reason": r.reason} for r in report.rejected],
+            "chunks_embedded": report.chunks_embedded, "seconds": round(report.seconds, 2),
+            "index_type": report.index_type, "seeds_kept": report.seeds_kept,
+        })
+        if report.seeds_kept:
+            _note(seeds_note(report.seeds_kept))
+    else:
+        print(ingest_report_to_text(report))
+    return EXIT_FAILED if report.rejected else EXIT_OK
+
+
+def run_remove(args) -> int:
+    from newsdesk.bot.render import ingest_report_to_text
+    from newsdesk.retrieval.service import Newsdesk
+
+    print(ingest_report_to_text(Newsdesk(_settings(args)).remove(args.targets, seeds=args.seeds)))
+    return EXIT_OK
+
+
+def run_watch(args) -> int:
+    from newsdesk.bot.render import ingest_report_to_text, stamped
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.watch import watch, watched_folder
+
+    folder = watched_folder(args.folder)  # a wrong folder fails before "watching"
+    desk = Newsdesk(_settings(args))
+    desk.load_models(reader=False)
+    print(stamped(f"watching {folder} every {args.interval:g}s (Ctrl-C to stop)"), file=sys.stderr, flush=True)
+    from newsdesk.bot.feeds_cli import watch_feeds  # the followed feeds, each on its own interval
+
+    feeds = watch_feeds(desk, lambda text: print(stamped(text), flush=True))
+    watch(desk, folder, interval=args.interval, report=lambda report: print(stamped(ingest_report_to_text(report)), flush=True),
+          on_cycle=feeds)
+    return EXIT_OK
+
+
+def run_sources(args) -> int:
+    from newsdesk.bot.render import sources_to_text
+
+    rows = _open_desk(args).sources()
+    if args.json:
+        _print_json([row.to_json() for row in rows])
+    else:
+        print(sources_to_text(rows, width=_width()))
+    return EXIT_OK
+
+
+def run_info(args) -> int:
+    from newsdesk.bot.render import info_to_text
+    from newsdesk.retrieval.service import Newsdesk
+
+    info = Newsdesk(_settings(args)).info()
+    if args.json:
+        _print_json(info)
+    else:
+        print(info_to_text(info, width=_width()))
+    return EXIT_OK
+
+
+def run_rebuild(args) -> int:
+    from newsdesk.bot.render import plural
+    from newsdesk.retrieval.service import Newsdesk
+
+    report = Newsdesk(_settings(args)).rebuild(progress=_progress())
+    print(f"rebuilt {plural(len(report.added), 'article')}, {plural(report.chunks_embedded, 'chunk')} "
+          f"in {report.seconds:.1f}s ({report.index_type} index)")
+    return EXIT_OK
+
+
+def run_rollback(args) -> int:
+    from newsdesk.retrieval.service import Newsdesk
+
+    desk = Newsdesk(_settings(args))
+    if args.list:
+        versions = desk.versions()
+        if not versions:
+            print(f"no index versions in {desk.settings.home}")
+        for version in versions:
+            print(version.describe())
+        return EXIT_OK
+    before, after = desk.rollback(args.version)
+    print(f"live version: {after.describe()}" + (f"; was {before.describe()}" if before else ""))
+    return EXIT_OK
+
+
+def run_eval(args) -> int:
+    from newsdesk.errors import InvalidInput
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.squad import load_squad
+
+    corpus = load_squad(args.file)
+    questions = [q for q in corpus if not args.titles or q.title in args.titles][: args.limit]
+    if not questions:
+        raise InvalidInput(f"{args.file} holds no questions" + (f" of the titles {', '.join(args.titles)}" if args.titles else ""))
+    settings = _settings(args)
+    desk = Newsdesk(settings)
+    desk.load_models()
+    summary, predictions = desk.evaluate(questions, corpus, gold_context=args.gold_context, k=args.k, progress=_progress())
+    summary["reader"] = settings.reader
+    if args.predictions:
+        try:
+            args.predictions.write_text(json.dumps(predictions, ensure_ascii=False, indent=1), encoding="utf-8")
+        except OSError as error:
+            raise InvalidInput(f"cannot write the predictions to {args.predictions}: {error.strerror or error}") from None
+    if args.json:
+        _print_json(summary)
+    else:
+        print(f"{summary['questions']} questions ({summary['mode']}, reader: {settings.reader})")
+        print(f"  exact match {summary['exact_match']:.2f}   F1 {summary['f1']:.2f}   abstentions {summary['abstentions']}")
+        for mode, recall in summary.get("recall", {}).items():
+            print(f"  recall {mode:<6} " + "  ".join(f"{at} {value:.2f}" for at, value in recall.items()))
+        print(f"  latency per question: p50 {summary['latency_ms']['p50']} ms, p95 {summary['latency_ms']['p95']} ms")
+        if args.predictions:
+            print(f"  predictions written to {args.predictions}")
+    return EXIT_OK
+
+
+def run_bot(args) -> int:
+    from newsdesk.bot.telegram.run import run_bot as start
+
+    return start(args, _settings(args))
+
+
+def run_feeds(args) -> int:
+    from newsdesk.bot.feeds_cli import run_feeds as run
+
+    return run(args, _settings(args))
