@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import errno
 import logging
-import os
 import re
 import secrets
 import threading
@@ -142,7 +141,7 @@ def run_bot(args, settings) -> int:
     webhook_url = getattr(args, "webhook_url", None)
     if webhook_url:
         url_path = _webhook_path(webhook_url)
-        secret_token = _webhook_secret(os.environ.get("NEWSDESK_WEBHOOK_SECRET"))
+        secret_token = _webhook_secret(bot_settings.webhook_secret)
         try:
             import tornado  # noqa: F401  (python-telegram-bot's webhook server)
         except ImportError:

@@ -36,6 +36,7 @@ class BotSettings:
     feed_interval_s: float = 900.0  # how often a feed followed with /follow is polled
     feed_check_s: float = 60.0  # how often the job looks for feeds that are due
     feed_host_delay_s: float = 1.0  # between two requests to one host during a poll
+    webhook_secret: str | None = field(default=None, repr=False)  # NEWSDESK_WEBHOOK_SECRET; checked by run_bot
 
     def __post_init__(self):
         if not self.token or not self.token.strip():
@@ -90,5 +91,6 @@ def settings_from_env(args: Any, environ: Mapping[str, str] = os.environ) -> Bot
         admins=parse_ids(environ.get("NEWSDESK_ADMINS"), "NEWSDESK_ADMINS"),
         public=bool(getattr(args, "public", False)),
         allow_private_urls=environ.get("NEWSDESK_ALLOW_PRIVATE_URLS", "").strip().lower() in ("1", "true", "yes"),
+        webhook_secret=environ.get("NEWSDESK_WEBHOOK_SECRET") or None,
         **extra,
     )
