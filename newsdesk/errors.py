@@ -20,3 +20,7 @@ class FetchError(NewsdeskError):
     def __init__(self, reason: str):
         super().__init__("could not fetch that link")
         self.reason = reason
+
+
+class FeedError(NewsdeskError):
+    """A feed cannot be followed, found or read; the message says why."""
