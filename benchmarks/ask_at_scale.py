@@ -27,14 +27,8 @@ import numpy as np
 
 from newsdesk.embeddings.encoder import load_encoder
 from newsdesk.retrieval.chunk import ChunkerSettings, chunk_text
-from newsdesk.retrieval.index import (
-    Index,
-    _build_bm25,
-    choose_index_type,
-    embedding_text,
-    new_manifest,
-    train_vector_index,
-)
+from newsdesk.retrieval.index import Index, _build_bm25, embedding_text, new_manifest
+from newsdesk.retrieval.vectors import choose_index_type, train_vector_index
 from newsdesk.retrieval.store import save_index
 from newsdesk.retrieval.ingest import article_id
 from newsdesk.retrieval.service import Newsdesk, Settings

@@ -18,7 +18,7 @@ def info_report(settings) -> dict:
     except IndexDamaged as error:  # info is where one looks then: say it, do not fail
         index = {"problem": str(error)}
     if manifest:
-        from newsdesk.retrieval.index import index_record
+        from newsdesk.retrieval.vectors import index_record
 
         index = {"version": live.name if live else None, "type": index_record(manifest)["type"],
                  "requested": index_record(manifest).get("requested"), **manifest.get("counts", {}),

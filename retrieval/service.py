@@ -63,7 +63,7 @@ class Settings:
     reader: str = "default"  # "default" (the shipped trained reader), "baseline", or a model directory
     runtime: str = "onnx"  # "onnx" (encoder and reader exported to ONNX, int8) or "torch" (the plain path)
     chunker: ChunkerSettings = ChunkerSettings()
-    # "auto", "flat", "ivf" or "ivf-sq8" (retrieval/index.py); None keeps the index's own choice
+    # "auto", "flat", "ivf" or "ivf-sq8" (retrieval/vectors.py); None keeps the index's own choice
     index_type: str | None = None
     # Where ingest and rebuild read, chunk and embed: "local", or "ray" (retrieval/ray_engine.py) on
     # the cluster at ray_address (None: a local one Ray starts), with ray_workers workers (None: a CPU each)
