@@ -71,7 +71,7 @@ def line_editing(path: Path) -> Callable[[], None]:
 def run_chat(args) -> int:
     from newsdesk.bot.render import answer_to_dict, answer_to_text
     from newsdesk.errors import UsageError
-    from newsdesk.retrieval.followup import follow_up_question, refers_back
+    from newsdesk.retrieval.service import follow_up_question, refers_back
 
     desk = _open_desk(args)
     filters = _filters(args)

@@ -27,7 +27,7 @@ def history_file() -> Path:
 
 def _settings(args):
     from newsdesk.errors import UsageError
-    from newsdesk.retrieval.vectors import check_index_type
+    from newsdesk.retrieval.service import check_index_type
     from newsdesk.retrieval.service import Settings
 
     index_type = getattr(args, "index_type", None) or os.environ.get("NEWSDESK_INDEX_TYPE") or None
@@ -42,7 +42,7 @@ def _settings(args):
 
 
 def _filters(args):
-    from newsdesk.retrieval.search import Filters
+    from newsdesk.retrieval.service import Filters
 
     return Filters(outlet=args.outlet, since=args.since, until=args.until)
 

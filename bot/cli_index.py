@@ -40,7 +40,7 @@ def run_remove(args) -> int:
 def run_watch(args) -> int:
     from newsdesk.bot.render import ingest_report_to_text, stamped
     from newsdesk.retrieval.service import Newsdesk
-    from newsdesk.retrieval.watch import watch, watched_folder
+    from newsdesk.retrieval.service import watched_folder
 
     folder = watched_folder(args.folder)  # a wrong folder fails before "watching"
     desk = Newsdesk(_settings(args))
@@ -49,7 +49,7 @@ def run_watch(args) -> int:
     from newsdesk.bot.feeds_cli import watch_feeds  # the followed feeds, each on its own interval
 
     feeds = watch_feeds(desk, lambda text: print(stamped(text), flush=True))
-    watch(desk, folder, interval=args.interval, report=lambda report: print(stamped(ingest_report_to_text(report)), flush=True),
+    desk.watch(folder, interval=args.interval, report=lambda report: print(stamped(ingest_report_to_text(report)), flush=True),
           on_cycle=feeds)
     return EXIT_OK
 
@@ -106,7 +106,7 @@ def run_rollback(args) -> int:
 def run_eval(args) -> int:
     from newsdesk.errors import InvalidInput
     from newsdesk.retrieval.service import Newsdesk
-    from newsdesk.retrieval.squad import load_squad
+    from newsdesk.retrieval.service import load_squad
 
     corpus = load_squad(args.file)
     questions = [q for q in corpus if not args.titles or q.title in args.titles][: args.limit]

@@ -23,7 +23,7 @@ def allow_private(environ=os.environ) -> bool:
 
 def interval(text: str) -> float:
     """An argparse type: ``900``, ``15m``, ``2h``."""
-    from newsdesk.retrieval.feeds import parse_interval
+    from newsdesk.retrieval.service import parse_interval
 
     try:
         return parse_interval(text)
@@ -80,30 +80,30 @@ def feeds_usage_problem(args) -> str | None:
 
 def run_feeds(args, settings) -> int:
     """``newsdesk feeds ACTION``; the exit code."""
-    from newsdesk.retrieval.feeds import FeedOptions
-    from newsdesk.retrieval.fetch import FetchError, UrlRefused
+    from newsdesk.errors import FetchError, UrlRefused
+    from newsdesk.retrieval.service import FeedOptions, Newsdesk
 
     options = FeedOptions(allow_private=allow_private(), host_delay_s=getattr(args, "delay", 1.0))
-    home = Path(settings.home)
+    desk = Newsdesk(settings)
     try:
-        return {"add": _add, "list": _list, "remove": _remove, "poll": _poll}[args.feeds_action](args, settings, home, options)
+        return {"add": _add, "list": _list, "remove": _remove, "poll": _poll}[args.feeds_action](args, desk, options)
     except FetchError as error:  # the operator's own terminal: the detail is theirs to see
         hint = PRIVATE_HINT if isinstance(error, UrlRefused) and "non-public" in error.reason else ""
         raise NewsdeskError(f"cannot follow {args.url}: {error.reason}{hint}") from None
 
 
-def _add(args, settings, home: Path, options) -> int:
-    from newsdesk.retrieval.feeds import add_feed, describe_interval, import_opml
+def _add(args, desk, options) -> int:
+    from newsdesk.retrieval.service import describe_interval
 
     if args.opml:
         try:
             text = args.opml.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise NewsdeskError(f"cannot read {args.opml}: {getattr(error, 'strerror', None) or error}") from None
-        lines = import_opml(home, text, options, args.interval)
+        lines = desk.feeds.add_opml(text, options, args.interval)
         print("\n".join(lines) if lines else f"{args.opml}: no feeds in this OPML file")
         return EXIT_FAILED if any("not followed" in line for line in lines) else EXIT_OK
-    feed, new, parsed = add_feed(home, args.url, options, args.interval)
+    feed, new, parsed = desk.feeds.add(args.url, options, args.interval)
     state = "following" if new else "already following"
     print(f"{state} “{feed.title}” ({feed.url}), every {describe_interval(feed.interval_s)}; "
           f"{len(parsed.items)} item{'s' * (len(parsed.items) != 1)} listed now, fetched on the next poll "
@@ -113,20 +113,18 @@ def _add(args, settings, home: Path, options) -> int:
     return EXIT_OK
 
 
-def feed_rows(home: Path) -> list[dict]:
+def feed_rows(desk) -> list[dict]:
     """The followed feeds as plain records (``feeds list --json``)."""
-    from newsdesk.retrieval.feeds import load_feeds
-
     return [{"url": f.url, "title": f.title, "interval_s": f.interval_s, "added": f.added,
              "last_poll": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(f.last_poll)) if f.last_poll else None,
              "last_status": f.last_status, "articles": f.articles, "items_seen": len(f.seen),
-             "items_waiting": len(f.pending)} for f in load_feeds(home).values()]
+             "items_waiting": len(f.pending)} for f in desk.feeds.list()]
 
 
-def _list(args, settings, home: Path, options) -> int:
-    from newsdesk.retrieval.feeds import describe_interval
+def _list(args, desk, options) -> int:
+    from newsdesk.retrieval.service import describe_interval
 
-    rows = feed_rows(home)
+    rows = feed_rows(desk)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -140,23 +138,18 @@ def _list(args, settings, home: Path, options) -> int:
     return EXIT_OK
 
 
-def _remove(args, settings, home: Path, options) -> int:
-    from newsdesk.retrieval.feeds import remove_feed
-
-    feed = remove_feed(home, args.url)
+def _remove(args, desk, options) -> int:
+    feed = desk.feeds.remove(args.url)
     print(f"stopped following “{feed.title}” ({feed.url}); its {feed.articles} article(s) stay indexed "
           "(`newsdesk remove ID` removes one)")
     return EXIT_OK
 
 
-def _poll(args, settings, home: Path, options) -> int:
-    from newsdesk.retrieval.feeds import load_feeds, poll_feeds
-    from newsdesk.retrieval.service import Newsdesk
-
-    if not load_feeds(home):
+def _poll(args, desk, options) -> int:
+    if not desk.feeds.list():
         print("no feeds followed yet; follow one with `newsdesk feeds add URL`")
         return EXIT_OK
-    summary = poll_feeds(Newsdesk(settings), options)
+    summary = desk.feeds.poll(options)
     if args.json:
         print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -167,13 +160,13 @@ def _poll(args, settings, home: Path, options) -> int:
 def watch_feeds(desk, say: Callable[[str], None]) -> Callable[[], None]:
     """What ``watch`` runs after each folder poll: poll the feeds that are due, and say what
     happened when a feed was polled (nothing when none was due)."""
-    from newsdesk.retrieval.feeds import FeedOptions, poll_feeds
+    from newsdesk.retrieval.service import FeedOptions
 
     options = FeedOptions(allow_private=allow_private())
 
     def cycle() -> None:
         try:
-            summary = poll_feeds(desk, options, due_only=True, wait=False)
+            summary = desk.feeds.poll(options, due_only=True, wait=False)
         except NewsdeskError as error:  # e.g. a hand-damaged feeds.json: say it, keep watching the folder
             say(f"feeds: {error}")
             return

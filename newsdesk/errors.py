@@ -22,5 +22,9 @@ class FetchError(NewsdeskError):
         self.reason = reason
 
 
+class UrlRefused(FetchError):
+    """The URL (or a redirect) points somewhere newsdesk does not fetch from."""
+
+
 class FeedError(NewsdeskError):
     """A feed cannot be followed, found or read; the message says why."""

@@ -21,7 +21,7 @@ from typing import Collection, Mapping
 
 import httpx
 
-from newsdesk.errors import FetchError, NewsdeskError  # noqa: F401  (FetchError: raised here, and imported from here by older code)
+from newsdesk.errors import FetchError, NewsdeskError, UrlRefused  # noqa: F401  (raised here, and imported from here by older code)
 
 MAX_REDIRECTS = 5
 DEFAULT_USER_AGENT = "newsdesk"
@@ -31,10 +31,6 @@ FETCH_FAILED = str(FetchError(""))  # the one line every failed fetch says
 # IPv6 ranges that carry an IPv4 address in their last 32 bits: NAT64 and the old
 # IPv4-compatible form (``::127.0.0.1``), which ``is_global`` alone lets through.
 _IPV4_IN_LOW_BITS = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("::/96"))
-
-
-class UrlRefused(FetchError):
-    """The URL (or a redirect) points somewhere newsdesk does not fetch from."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from newsdesk.retrieval.service import MAX_QUESTION_CHARS
+from newsdesk.retrieval.settings import MAX_QUESTION_CHARS
 
 MAX_FOLLOW_UP_CONTEXT = 600  # characters of the earlier question and answer carried into a follow-up
 

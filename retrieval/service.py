@@ -7,7 +7,7 @@ import functools
 import logging
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Iterable, Mapping, Sequence
@@ -25,7 +25,6 @@ from newsdesk.retrieval.articles import (  # noqa: F401  (IngestReport and the s
     write_lock,
 )
 from newsdesk.retrieval.answer import assemble_answer, missing_names, rest_cannot_matter
-from newsdesk.retrieval.chunk import ChunkerSettings
 from newsdesk.errors import InvalidInput, UsageError
 from newsdesk.retrieval.index import Index, build_index
 from newsdesk.retrieval.store import (
@@ -44,46 +43,26 @@ from newsdesk.retrieval.fetch import Fetched, fetch_url_sync
 from newsdesk.retrieval.ingest import Rejected, html_article, load_articles, make_article, read_file
 from newsdesk.retrieval.reader import first_of_each_text, placed_in
 from newsdesk.retrieval.readers import make_reader
-from newsdesk.retrieval.squad import SquadQuestion
 from newsdesk.retrieval.search import FilterCheck, Filters, Mode, check_filters, retrieve
+from newsdesk.retrieval.desk_feeds import DeskFeeds
+from newsdesk.retrieval.settings import MAX_QUESTION_CHARS, Settings, UrlOptions
 from newsdesk.types import Answer, Article, Hit, SourceRow, Span
+
+# Beside Newsdesk, the front ends' API: option types and pure helpers (they import nothing else
+# of the library but newsdesk.types and newsdesk.errors).
+from newsdesk.retrieval.feed_records import Feed, FeedOptions, PollSummary, describe_interval, parse_interval  # noqa: F401
+from newsdesk.retrieval.followup import follow_up_question, refers_back  # noqa: F401
+from newsdesk.retrieval.squad import SquadQuestion, load_squad  # noqa: F401
+from newsdesk.retrieval.vectors import check_index_type  # noqa: F401
+from newsdesk.retrieval.watch import watched_folder  # noqa: F401
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 1000
 SUPPORT_DEPTH = 20  # chunks scanned for other outlets that state the same answer
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything configurable, read by the front ends and passed down as plain values."""
-
-    home: Path
-    model_path: str | None = None  # None: the bundled all-MiniLM-L6-v2
-    reader: str = "default"  # "default" (the shipped trained reader), "baseline", or a model directory
-    runtime: str = "onnx"  # "onnx" (encoder and reader exported to ONNX, int8) or "torch" (the plain path)
-    chunker: ChunkerSettings = ChunkerSettings()
-    # "auto", "flat", "ivf" or "ivf-sq8" (retrieval/vectors.py); None keeps the index's own choice
-    index_type: str | None = None
-    # Where ingest and rebuild read, chunk and embed: "local", or "ray" (retrieval/ray_engine.py) on
-    # the cluster at ray_address (None: a local one Ray starts), with ray_workers workers (None: a CPU each)
-    engine: str = "local"
-    ray_address: str | None = None
-    ray_workers: int | None = None
 
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 PAGE_TYPES = (*HTML_TYPES, "text/plain", "text/markdown")  # what ``add_url`` accepts
-
-
-@dataclass(frozen=True)
-class UrlOptions:
-    """How ``Newsdesk.add_url`` fetches: the caller's limits and its address policy."""
-
-    timeout_s: float = 10.0
-    max_bytes: int = 2 * 1024 * 1024
-    allow_private: bool = False  # NEWSDESK_ALLOW_PRIVATE_URLS, read at the edge
-    user_agent: str = "newsdesk"
 
 
 def validate_question(question: str) -> str:
@@ -111,6 +90,17 @@ class Newsdesk:
         self._index_version: Path | None = None
         self._lock = threading.Lock()
         self.embed_question = functools.lru_cache(maxsize=256)(self._embed_question)
+
+    @functools.cached_property
+    def feeds(self) -> DeskFeeds:
+        """The followed feeds of the home: ``add``, ``add_opml``, ``list``, ``remove``, ``poll``."""
+        return DeskFeeds(self)
+
+    def watch(self, folder: Path, interval: float = 2.0, report=print, on_cycle=None) -> None:
+        """Keep ``folder`` indexed until interrupted (retrieval/watch.py); ``on_cycle`` runs after each poll."""
+        from newsdesk.retrieval import watch as watching
+
+        watching.watch(self, folder, interval=interval, report=report, on_cycle=on_cycle)
 
     # -------------------------------------------------------------- lazy parts
     @property

@@ -18,17 +18,8 @@ from newsdesk.bot.telegram.sending import reply
 from newsdesk.bot.telegram.state import get_state
 from newsdesk.bot.telegram.uploads import log_host
 from newsdesk.bot.telegram_format import escape
-from newsdesk.errors import FetchError
-from newsdesk.retrieval.feeds import (
-    FeedError,
-    FeedOptions,
-    add_feed,
-    describe_interval,
-    load_feeds,
-    parse_interval,
-    poll_feeds,
-    remove_feed,
-)
+from newsdesk.errors import FeedError, FetchError
+from newsdesk.retrieval.service import FeedOptions, describe_interval, parse_interval
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +58,8 @@ async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except ValueError as error:
         await reply(update, context, escape(f"Sorry, {error}."))
         return
-    home, options = state.desk.settings.home, feed_options(state.settings)
     try:
-        feed, new, parsed = await state.run(add_feed, home, words[0], options, interval)
+        feed, new, parsed = await state.run(state.desk.feeds.add, words[0], feed_options(state.settings), interval)
     except FetchError as error:  # the detail stays in the log, as for links
         log.info("user %s: could not follow a feed at %s: %s", update.effective_user.id, log_host(words[0]), error.reason)
         await reply(update, context, FEED_FETCH_FAILED)
@@ -95,7 +85,7 @@ async def on_unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     state = get_state(context)
     try:
-        feed = await state.run(remove_feed, state.desk.settings.home, context.args[0])
+        feed = await state.run(state.desk.feeds.remove, context.args[0])
     except FeedError:
         await reply(update, context, "I don't follow that feed. Send /feeds to see the ones I follow.")
         return
@@ -124,14 +114,14 @@ async def on_feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await _admin(update, context):
         return
     state = get_state(context)
-    feeds = await state.run(load_feeds, state.desk.settings.home)
-    await reply(update, context, format_feeds(list(feeds.values())))
+    feeds = await state.run(state.desk.feeds.list)
+    await reply(update, context, format_feeds(feeds))
 
 
 async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The job: poll the feeds that are due, in the ingest thread (one writer), and log it."""
     state = get_state(context)
-    poll = functools.partial(poll_feeds, state.desk, feed_options(state.settings), due_only=True, wait=False)
+    poll = functools.partial(state.desk.feeds.poll, feed_options(state.settings), due_only=True, wait=False)
     summary = await state.run_ingest(poll)
     if summary is None or not summary.feeds:
         return

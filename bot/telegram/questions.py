@@ -46,7 +46,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         earlier = state.memory.get((chat.id, replied.message_id))
     # A reply to an answer is asked with the exchange it replies to, so the same story is found.
     # (Imported here: it brings in the service and numpy, which importing this module need not.)
-    from newsdesk.retrieval.followup import follow_up_question
+    from newsdesk.retrieval.service import follow_up_question
 
     asked = follow_up_question(question, earlier.asked, earlier.answer) if earlier else question
     state.questions += 1
