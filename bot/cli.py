@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from newsdesk.bot.cli_ask import run_ask, run_chat
-from newsdesk.bot.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _settings, default_home  # noqa: F401  (_settings: tests)
+from newsdesk.bot.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _settings, default_home, env  # noqa: F401  (_settings: tests)
 from newsdesk.bot.cli_index import (
     run_bot,
     run_eval,
@@ -67,7 +67,7 @@ class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaults
 
 def _index_type_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--index-type", choices=["auto", "flat", "ivf", "ivf-sq8"], default=os.environ.get("NEWSDESK_INDEX_TYPE"),
+        "--index-type", choices=["auto", "flat", "ivf", "ivf-sq8"], default=env("NEWSDESK_INDEX_TYPE"),
         help="vector index: 'flat' searches exactly; 'ivf' searches the nearest k-means lists (approximate: "
              "recall@10 0.98 and 30x faster than flat at 1M chunks, docs/BENCHMARKS.md); 'ivf-sq8' is ivf with "
              "8-bit vectors (a quarter of the memory, recall@10 0.97); 'auto' picks flat below 200,000 chunks and "
@@ -95,9 +95,9 @@ def _common_options(parser: argparse.ArgumentParser, with_defaults: bool) -> Non
 
     parser.add_argument("--home", type=Path, default=default(None),
                         help="index directory (default: $NEWSDESK_HOME or ~/.local/share/newsdesk)")
-    parser.add_argument("--model", default=default(os.environ.get("NEWSDESK_MODEL")),
+    parser.add_argument("--model", default=default(env("NEWSDESK_MODEL")),
                         help="local sentence-transformers model directory (default: the bundled all-MiniLM-L6-v2; env NEWSDESK_MODEL)")
-    parser.add_argument("--runtime", choices=["onnx", "torch"], default=default(os.environ.get("NEWSDESK_RUNTIME", "onnx")),
+    parser.add_argument("--runtime", choices=["onnx", "torch"], default=default(env("NEWSDESK_RUNTIME", "onnx")),
                         help="'onnx': the encoder and the reader exported once to ONNX with int8 weights (cached in "
                              "$NEWSDESK_CACHE or ~/.cache/newsdesk): quick to start, several times faster; 'torch': "
                              "plain sentence-transformers and torch, for comparison (default: onnx; env NEWSDESK_RUNTIME)")
@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     reading = argparse.ArgumentParser(add_help=False)
     reading.add_argument("-k", type=positive_int, default=5, help="how many passages the reader reads")
-    reading.add_argument("--reader", default=os.environ.get("NEWSDESK_READER", "default"),
+    reading.add_argument("--reader", default=env("NEWSDESK_READER", "default"),
                          help="'default' (newsdesk's trained reader), 'baseline', or a local Hugging Face QA model directory (env NEWSDESK_READER)")
 
     filtering = argparse.ArgumentParser(add_help=False)
@@ -182,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     info = command("info", "show the home, the model cache, the index (type, size, kept versions), the models with "
                            "the runtime and precision each runs in, and the library versions", "newsdesk info --json")
     info.add_argument("--json", action="store_true", help="print a JSON object")
-    info.add_argument("--reader", default=os.environ.get("NEWSDESK_READER", "default"), help="as for ask")
+    info.add_argument("--reader", default=env("NEWSDESK_READER", "default"), help="as for ask")
 
     rebuild = command("rebuild", "re-chunk and re-embed every indexed article (after changing the model or settings)",
                       "newsdesk rebuild --model /models/my-encoder\n  newsdesk rebuild --index-type flat\n"
@@ -208,13 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     bot = command("bot", "run the Telegram bot (token in $TELEGRAM_BOT_TOKEN); see docs/telegram.md", "TELEGRAM_BOT_TOKEN=123:abc newsdesk bot")
     bot.add_argument("--public", action="store_true", help="answer anyone (needed when no allowlist is configured)")
-    bot.add_argument("--api-url", default=os.environ.get("NEWSDESK_TELEGRAM_API_URL"), help="Bot API base URL (env NEWSDESK_TELEGRAM_API_URL)")
-    bot.add_argument("--webhook-url", default=os.environ.get("NEWSDESK_WEBHOOK_URL"), help="use a webhook at this public URL instead of polling")
-    bot.add_argument("--webhook-listen", default=os.environ.get("NEWSDESK_WEBHOOK_LISTEN", "127.0.0.1"),
+    bot.add_argument("--api-url", default=env("NEWSDESK_TELEGRAM_API_URL"), help="Bot API base URL (env NEWSDESK_TELEGRAM_API_URL)")
+    bot.add_argument("--webhook-url", default=env("NEWSDESK_WEBHOOK_URL"), help="use a webhook at this public URL instead of polling")
+    bot.add_argument("--webhook-listen", default=env("NEWSDESK_WEBHOOK_LISTEN", "127.0.0.1"),
                      help="local address for the webhook server; the default serves a reverse proxy on this machine, 0.0.0.0 "
                           "listens on every interface (env NEWSDESK_WEBHOOK_LISTEN)")
     bot.add_argument("--webhook-port", type=positive_int, default=8443, help="local port for the webhook server")
-    bot.add_argument("--reader", default=os.environ.get("NEWSDESK_READER", "default"), help="as for ask")
+    bot.add_argument("--reader", default=env("NEWSDESK_READER", "default"), help="as for ask")
     return parser
 
 
@@ -269,8 +269,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         parser._subparsers._group_actions[0].choices[args.command].error(problem)  # exits with 2
     _configure_logging(args.verbose)
+    from newsdesk import config
+
     try:
-        return RUNNERS[args.command](args)
+        with config.installed(config.RuntimeConfig.from_environment()):  # NEWSDESK_CACHE, NEWSDESK_CRASH_AT
+            return RUNNERS[args.command](args)
     except UsageError as error:
         log.debug("details", exc_info=True)
         _say(error)

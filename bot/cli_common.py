@@ -1,4 +1,5 @@
-"""What the ``newsdesk`` commands share: the home, the service settings from the options, output helpers."""
+"""What the ``newsdesk`` commands share: the home, the service settings from the options, output
+helpers, and every default the CLI takes from the environment (``env``: the one place it reads it)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,16 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """The environment variable ``name`` (else ``default``): how the CLI's options get their defaults."""
+    return os.environ.get(name, default)
+
+
+def allow_private() -> bool:
+    """NEWSDESK_ALLOW_PRIVATE_URLS, as the bot reads it."""
+    return (env("NEWSDESK_ALLOW_PRIVATE_URLS") or "").strip().lower() in ("1", "true", "yes")
 
 
 def default_home() -> Path:

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Callable
 
+from newsdesk.bot.cli_common import allow_private
 from newsdesk.errors import NewsdeskError
 
 EXIT_OK, EXIT_FAILED = 0, 1
 PRIVATE_HINT = "; set NEWSDESK_ALLOW_PRIVATE_URLS=1 to follow feeds on this network's own addresses"
-
-
-def allow_private(environ=os.environ) -> bool:
-    """NEWSDESK_ALLOW_PRIVATE_URLS, as the bot reads it."""
-    return environ.get("NEWSDESK_ALLOW_PRIVATE_URLS", "").strip().lower() in ("1", "true", "yes")
 
 
 def interval(text: str) -> float:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
 
+from newsdesk.config import offline_environment
 from newsdesk.errors import UsageError
 
 log = logging.getLogger(__name__)
@@ -55,15 +55,6 @@ def plain_tokenizer(source):
     tokenizer.no_padding()
     tokenizer.no_truncation()
     return tokenizer
-
-
-def _go_offline() -> None:
-    # Nothing may reach a model hub at run time, whatever the user's environment says.
-    for switch in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
-        os.environ[switch] = "1"
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 class _LocalModel:
@@ -129,7 +120,7 @@ class SentenceTransformerEncoder(_LocalModel):
     @property
     def model(self):
         if self._model is None:
-            _go_offline()
+            offline_environment()
             from sentence_transformers import SentenceTransformer
 
             log.info("loading embedding model from %s", self.path)
@@ -187,7 +178,7 @@ class OnnxEncoder(_LocalModel):
         return self._model
 
     def _export(self, target: Path) -> None:
-        _go_offline()
+        offline_environment()
         import torch
         from transformers import AutoModel
 

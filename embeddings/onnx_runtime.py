@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from newsdesk.config import cache_dir  # noqa: F401  (the model cache; also imported from here)
 from newsdesk.errors import NewsdeskError
 
 RECIPE_VERSION = 1  # bump when the export or quantisation recipe changes
@@ -30,14 +31,6 @@ PRECISIONS = ("int8", "fp32")
 class RuntimeUnavailable(NewsdeskError):
     """A model could not be exported or loaded for ONNX Runtime (the reader then falls back to
     torch; for the encoder the message says to use ``--runtime torch``)."""
-
-
-def cache_dir() -> Path:
-    """``NEWSDESK_CACHE``, else ``$XDG_CACHE_HOME/newsdesk``, else ``~/.cache/newsdesk``."""
-    if os.environ.get("NEWSDESK_CACHE"):
-        return Path(os.environ["NEWSDESK_CACHE"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "newsdesk"
 
 
 def fingerprint(sources: Iterable[Path], **recipe) -> str:

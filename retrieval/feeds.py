@@ -269,7 +269,7 @@ def poll_feeds(desk, options: FeedOptions, *, urls: Sequence[str] | None = None,
             for result in results:
                 result.added = sum(a.id in new for a in result.articles)
                 new -= {a.id for a in result.articles}  # a copy in two feeds counts once
-        from newsdesk.retrieval.index import crash_point
+        from newsdesk.config import crash_point
 
         crash_point("feeds-before-record")  # the crash tests: ingested, not yet recorded
         finished = now()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Sequence
@@ -16,6 +15,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from newsdesk import __version__
+from newsdesk.config import crash_point
 from newsdesk.retrieval.chunk import ChunkerSettings, Spans, chunk_text
 from newsdesk.retrieval.vectors import (
     _LEGACY_TYPE_NAMES,
@@ -36,15 +36,6 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 2  # written for IVF indexes; flat ones are still written as 1, which older newsdesks read
 READABLE_FORMATS = (1, 2)
 EXACT_FILTER_SHARE = 0.02  # filtered IVF search scores the allowed chunks exactly up to this share
-
-
-def crash_point(name: str) -> None:
-    """Fault-injection hook for the crash-safety tests: ``NEWSDESK_CRASH_AT=name`` kills the
-    process here with SIGKILL, as a power cut would. Does nothing otherwise."""
-    if os.environ.get("NEWSDESK_CRASH_AT") == name:
-        import signal
-
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 # Chunks per encoder call: small enough that the bar moves about once a second on two cores
@@ -210,6 +201,9 @@ class Index:
             params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
         # One query scans faster on one OpenMP thread: at 100,000 chunks (flat) 7.7 ms against
         # 18.5 ms on two, whose start-up costs more than they share (far more on a busy machine).
+        # The setting is the calling thread's own (libgomp keeps it per thread; measured), so it
+        # is set here, in the thread that searches: set once at load it would not reach the bot's
+        # question threads, and it never races with another thread's k-means training.
         faiss.omp_set_num_threads(1)
         scores, ids = self.vectors.search(query, n, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]

@@ -29,7 +29,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from newsdesk.config import offline_environment
 from newsdesk.types import Chunk, Span
 
 log = logging.getLogger(__name__)
@@ -171,8 +171,7 @@ class NeuralReader:
         with self._lock:
             if self._run is not None:
                 return
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            offline_environment()
             directory = self.model_dir
             if not directory.is_dir():
                 raise FileNotFoundError(f"reader model directory not found: {directory}")

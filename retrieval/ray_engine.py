@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import secrets
 import socket
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -20,6 +19,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from newsdesk import __version__
+from newsdesk.config import ray_environment
 from newsdesk.errors import NewsdeskError
 from newsdesk.retrieval.chunk import ChunkerSettings, Spans
 from newsdesk.retrieval.index import ChunkAndEmbed, chunk_and_embed_articles
@@ -207,17 +207,8 @@ class RayEngine:
 
     def connect(self) -> None:
         """Connect to the cluster (or start a local one). Raises RayEngineError when it cannot."""
-        # Nothing leaves the machine unasked: Ray would otherwise report usage statistics.
-        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-        if self.address is None:
-            # Whoever reaches a Ray cluster can run code on it: one of our own stays on loopback,
-            # where Ray would otherwise listen on the machine's network address (read at import).
-            os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-            if not any(os.environ.get(k) for k in ("RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")) and not (
-                    Path.home() / ".ray" / "auth_token").exists():
-                # A token for this cluster's life, which Ray would otherwise write into ~/.ray
-                # (and `ray start` would then take up on this machine).
-                os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
+        # No usage statistics; a local cluster on loopback with a token of its own (newsdesk/config.py).
+        ray_environment(local_cluster=self.address is None)
         ray = import_ray()
         self._ray = ray
         if ray.is_initialized():  # a caller's own connection: use it, leave it open

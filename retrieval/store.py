@@ -24,7 +24,8 @@ from typing import Iterable
 
 from newsdesk.errors import NewsdeskError
 from newsdesk.retrieval.chunk import ChunkerSettings
-from newsdesk.retrieval.index import READABLE_FORMATS, Index, crash_point
+from newsdesk.config import crash_point
+from newsdesk.retrieval.index import READABLE_FORMATS, Index
 from newsdesk.retrieval.vectors import index_record
 from newsdesk.types import Article, Chunk
 

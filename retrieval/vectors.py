@@ -101,7 +101,7 @@ def train_vector_index(kind: str, vectors: np.ndarray, nlist: int | None = None,
     sample = vectors
     if n > TRAIN_PER_LIST * nlist:
         sample = vectors[np.sort(np.random.default_rng(seed).choice(n, TRAIN_PER_LIST * nlist, replace=False))]
-    faiss.omp_set_num_threads(os.cpu_count() or 1)  # k-means uses every core (searches set one)
+    faiss.omp_set_num_threads(os.cpu_count() or 1)  # k-means uses every core: this thread's setting only (searches set one)
     if len(sample) < MIN_TRAIN_PER_LIST * nlist:
         # A small corpus forced to IVF: faiss would print its own k-means warning to stderr,
         # past logging; we know, and say it in the log instead (shown with -v).

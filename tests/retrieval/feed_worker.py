@@ -7,10 +7,12 @@ import sys
 from pathlib import Path
 
 from newsdesk.retrieval.feeds import FeedOptions, poll_feeds
+from newsdesk import config
 from newsdesk.retrieval.service import Newsdesk, Settings
 from tests.conftest import FakeEncoder
 
 if __name__ == "__main__":
+    config.install(config.RuntimeConfig.from_environment())  # NEWSDESK_CRASH_AT: the crash tests' fault point
     desk = Newsdesk(Settings(home=Path(sys.argv[1]), reader="baseline"), encoder=FakeEncoder())
     summary = poll_feeds(desk, FeedOptions(allow_private=True, host_delay_s=0, timeout_s=10))
     print("\n".join(summary.lines()), flush=True)

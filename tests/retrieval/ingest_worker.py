@@ -6,10 +6,12 @@
 import sys
 from pathlib import Path
 
+from newsdesk import config
 from newsdesk.retrieval.service import Newsdesk, Settings
 from tests.conftest import FakeEncoder
 
 if __name__ == "__main__":
+    config.install(config.RuntimeConfig.from_environment())  # NEWSDESK_CRASH_AT: the crash tests' fault point
     home, *paths = sys.argv[1:]
     one_by_one = "--one-by-one" in paths
     paths = [p for p in paths if p != "--one-by-one"]
