@@ -65,7 +65,7 @@ def one_ingest(name: str, read, chunk_and_embed, encoder, home: Path, start_seco
     save_index(index, home)
     write_s = time.perf_counter() - written
     total = time.perf_counter() - started
-    chunks = counts["embedded"]
+    chunks = counts.embedded
     steady = embed.seconds - start_seconds
     return {"engine": name, "articles": len(articles), "rejected": len(rejected), "chunks": chunks, "read_s": round(read_s, 2),
             "chunk_embed_s": round(embed.seconds, 2), "of_which_worker_start_s": round(start_seconds, 2),

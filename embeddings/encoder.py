@@ -12,11 +12,12 @@ from __future__ import annotations
 import functools
 import logging
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from newsdesk.config import offline_environment
+from newsdesk.types import Encoder  # noqa: F401  (the protocol, defined with the shared types)
 from newsdesk.errors import UsageError
 
 log = logging.getLogger(__name__)
@@ -24,18 +25,6 @@ log = logging.getLogger(__name__)
 BUNDLED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 RUNTIMES = ("onnx", "torch")
 DEFAULT_RUNTIME = "onnx"
-
-
-class Encoder(Protocol):
-    """Turns texts into normalised float32 vectors; counts word pieces for chunking."""
-
-    name: str
-    dim: int
-    max_tokens: int  # content word pieces that fit the window, special tokens excluded
-
-    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray: ...
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
 
 
 def bundled_model_path() -> Path:

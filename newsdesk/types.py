@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, Sequence
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SHORT_ID = 12  # characters of an article id shown to people; `newsdesk remove` takes such a prefix
 
@@ -167,3 +171,27 @@ class SourceRow:
     def to_json(self) -> dict:
         return {"article_id": self.article_id, "title": self.title, "outlet": self.outlet, "date": self.date,
                 "url": self.url, "path": self.path, "chunks": self.chunks}
+
+
+# ------------------------------------------------------------------ the seams: what Newsdesk is given
+
+
+class Encoder(Protocol):
+    """Turns texts into normalised float32 vectors; counts word pieces for chunking
+    (embeddings/encoder.py's encoders; tests' fake encoder)."""
+
+    name: str
+    dim: int
+    max_tokens: int  # content word pieces that fit the window, special tokens excluded
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> "np.ndarray": ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+
+class Reader(Protocol):
+    """Finds answer spans in chunks (retrieval/reader.py's baseline, retrieval/neural_reader.py's)."""
+
+    min_score: float  # the aggregated confidence below which newsdesk abstains
+
+    def read(self, question: str, chunks: Sequence[Chunk]) -> list[Span]: ...

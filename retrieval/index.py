@@ -133,6 +133,14 @@ def _tokenize(texts: Sequence[str]):
     return bm25s.tokenize(list(texts), stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False, return_ids=False)
 
 
+@dataclass(frozen=True)
+class BuildCounts:
+    """What ``build_index`` did: chunks embedded now, and chunks whose vectors came from ``previous``."""
+
+    embedded: int
+    reused: int
+
+
 @dataclass
 class Index:
     """An index loaded in memory. Build with ``build_index``; persist with ``save_index``."""
@@ -252,7 +260,7 @@ def build_index(
     nlist: int | None = None,
     ivf_from: int = IVF_FROM_CHUNKS,
     chunk_and_embed: ChunkAndEmbed | None = None,
-) -> tuple[Index, dict]:
+) -> tuple[Index, BuildCounts]:
     """Index ``articles``; vectors of chunks already in ``previous`` are reused, not re-embedded.
 
     Args:
@@ -338,7 +346,7 @@ def build_index(
     chunks = [chunks[i] for i in order]
     manifest = new_manifest(encoder, settings, len(articles), len(chunks), {**record, "requested": requested})
     index = Index(manifest, articles, chunks, vectors, _build_bm25(chunks, articles))
-    return index, {"embedded": len(fresh), "reused": len(chunks) - len(fresh)}
+    return index, BuildCounts(embedded=len(fresh), reused=len(chunks) - len(fresh))
 
 
 def _build_bm25(chunks: Sequence[Chunk], articles: dict[str, Article]):

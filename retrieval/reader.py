@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Protocol, Sequence
+from typing import Sequence
 
 from newsdesk.retrieval.chunk import split_sentences
 from newsdesk.retrieval.terms import STOPWORDS, content_terms, words
-from newsdesk.types import Chunk, Hit, Span
-
-
-class Reader(Protocol):
-    min_score: float  # the aggregated confidence below which newsdesk abstains
-
-    def read(self, question: str, chunks: Sequence[Chunk]) -> list[Span]: ...
+from newsdesk.types import Chunk, Hit, Reader, Span  # noqa: F401  (Reader: the protocol, with the shared types)
 
 
 def first_of_each_text(hits: Sequence[Hit]) -> tuple[list[Hit], dict[int, list[Chunk]]]:

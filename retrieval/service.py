@@ -46,7 +46,7 @@ from newsdesk.retrieval.readers import make_reader
 from newsdesk.retrieval.search import FilterCheck, Filters, Mode, check_filters, retrieve
 from newsdesk.retrieval.desk_feeds import DeskFeeds
 from newsdesk.retrieval.settings import MAX_QUESTION_CHARS, Settings, UrlOptions
-from newsdesk.types import Answer, Article, Hit, SourceRow, Span
+from newsdesk.types import Answer, Article, Encoder, Hit, Reader, SourceRow, Span
 
 # Beside Newsdesk, the front ends' API: option types and pure helpers (they import nothing else
 # of the library but newsdesk.types and newsdesk.errors).
@@ -82,7 +82,7 @@ class Newsdesk:
     A newer index version written by another process is picked up on the next question.
     """
 
-    def __init__(self, settings: Settings, encoder=None, reader=None):
+    def __init__(self, settings: Settings, encoder: Encoder | None = None, reader: Reader | None = None):
         self.settings = settings
         self._encoder = encoder
         self._reader = reader
@@ -258,7 +258,7 @@ class Newsdesk:
         index, counts = build_index(articles, self.encoder, self.settings.chunker, previous, progress,
                                     index_type=index_type or self.settings.index_type, chunk_and_embed=remote)
         save_index(index, self.settings.home)
-        report.chunks_embedded, report.index_type = counts["embedded"], index.index_type
+        report.chunks_embedded, report.index_type = counts.embedded, index.index_type
 
     def _ray_engine(self):
         """The Ray engine ``settings.engine`` asks for (not yet connected), else None."""

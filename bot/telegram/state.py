@@ -7,11 +7,12 @@ import time
 from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar
+from typing import Callable, TypeVar
 
 from telegram.ext import Application, ContextTypes
 
 from newsdesk.bot.telegram.settings import BotSettings
+from newsdesk.retrieval.service import Newsdesk
 
 MAX_TRACKED_USERS = 100_000  # users the rate limiter remembers at once
 
@@ -85,7 +86,7 @@ class Remembered:
 @dataclass
 class BotState:
     settings: BotSettings
-    desk: Any
+    desk: Newsdesk
     executor: ThreadPoolExecutor  # questions, /sources, /stats
     ingest_executor: ThreadPoolExecutor  # uploads and links, one at a time: the index has one writer anyway
     limiter: RateLimiter

@@ -19,7 +19,7 @@ def test_save_and_load_round_trip(tmp_path, fake_encoder):
     index, counts = build_index(articles, fake_encoder)
     save_index(index, tmp_path)
     loaded = load_index(tmp_path, fake_encoder.name, ChunkerSettings())
-    assert _chunk_set(loaded) == _chunk_set(index) and counts["embedded"] == len(index.chunks)
+    assert _chunk_set(loaded) == _chunk_set(index) and counts.embedded == len(index.chunks)
     manifest = json.loads((current_version(tmp_path) / "manifest.json").read_text())
     assert manifest["model"] == fake_encoder.name and manifest["counts"] == {"articles": 2, "chunks": len(index.chunks)}
 

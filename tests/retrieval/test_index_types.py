@@ -90,7 +90,7 @@ def test_ivf_updates_reuse_the_training_and_match_a_fresh_build(tmp_path, fake_e
     with caplog.at_level(logging.INFO, logger="newsdesk.retrieval.index"):
         updated, counts = build_index(current, fake_encoder, previous=previous)  # type and nlist come from the manifest
     assert "updated with its training" in caplog.text and "training on" not in caplog.text
-    assert counts["embedded"] == 7 and counts["reused"] == 37
+    assert counts.embedded == 7 and counts.reused == 37
     assert index_record(updated.manifest) == index_record(previous.manifest)  # trained_on, trained_at_chunks kept
     assert np.array_equal(updated.vectors.quantizer.reconstruct_n(0, 4), centroids)
     _assert_vectors_are_the_chunks(updated, fake_encoder)
@@ -113,7 +113,7 @@ def test_ivf_is_retrained_when_the_corpus_outgrows_its_training_or_the_type_chan
 
     caplog.clear()
     squeezed, counts = build_index(_articles(41), fake_encoder, previous=grown, index_type="ivf-sq8", nlist=4)
-    assert "type changed from ivf" in caplog.text and counts["embedded"] == 0
+    assert "type changed from ivf" in caplog.text and counts.embedded == 0
     assert squeezed.index_type == "ivf-sq8"
     _assert_vectors_are_the_chunks(squeezed, fake_encoder)
     back, _ = build_index(_articles(41), fake_encoder, previous=squeezed, index_type="flat")
@@ -149,7 +149,7 @@ def test_old_flat_ip_manifests_still_load_and_update(tmp_path, fake_encoder):
     old = load_index(tmp_path, fake_encoder.name)
     assert old.index_type == "flat" and len(old.chunks) == 5
     updated, counts = build_index(_articles(7), fake_encoder, previous=old)
-    assert updated.index_type == "flat" and counts["embedded"] == 2
+    assert updated.index_type == "flat" and counts.embedded == 2
     assert index_record(updated.manifest) == {"type": "flat", "requested": "auto"}
 
 
