@@ -28,3 +28,23 @@ class UrlRefused(FetchError):
 
 class FeedError(NewsdeskError):
     """A feed cannot be followed, found or read; the message says why."""
+
+
+class IndexProblem(NewsdeskError):
+    """An index the user must act on; the message says what to run."""
+
+
+class IndexMissing(IndexProblem):
+    """No index in the home yet."""
+
+
+class IndexDamaged(IndexProblem):
+    """A version fails its checksums or counts; ``newsdesk rollback`` is the way back."""
+
+
+class IndexMismatch(IndexProblem):
+    """The index was built with another model, chunker settings or format; the message says what to run."""
+
+
+class DiskFull(NewsdeskError):
+    """The disk holding the index has no room for the next version."""

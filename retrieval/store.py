@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable
 
-from newsdesk.errors import NewsdeskError
+from newsdesk.errors import DiskFull, IndexDamaged, IndexMismatch, IndexMissing, IndexProblem, NewsdeskError  # noqa: F401  (raised here; imported from here too)
 from newsdesk.retrieval.chunk import ChunkerSettings
 from newsdesk.config import crash_point
 from newsdesk.retrieval.index import READABLE_FORMATS, Index
@@ -34,26 +34,6 @@ log = logging.getLogger(__name__)
 CURRENT_FILE = "CURRENT"
 VERSION_PREFIX = "v-"
 HASH_BLOCK = 1 << 20
-
-
-class IndexProblem(NewsdeskError):
-    """An index the user must act on; the message says what to run."""
-
-
-class IndexMissing(IndexProblem):
-    pass
-
-
-class IndexDamaged(IndexProblem):
-    pass
-
-
-class IndexMismatch(IndexProblem):
-    pass
-
-
-class DiskFull(NewsdeskError):
-    """The disk holding the index has no room for the next version."""
 
 
 # ---------------------------------------------------------------- versions
