@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Protocol, Sequence
 
 if TYPE_CHECKING:
@@ -169,8 +169,7 @@ class SourceRow:
     chunks: int
 
     def to_json(self) -> dict:
-        return {"article_id": self.article_id, "title": self.title, "outlet": self.outlet, "date": self.date,
-                "url": self.url, "path": self.path, "chunks": self.chunks}
+        return asdict(self)
 
 
 # ------------------------------------------------------------------ the seams: what Newsdesk is given
