@@ -185,6 +185,7 @@ def assemble_answer(
     hits: Sequence[Hit],
     support_hits: Sequence[Hit] = (),
     min_score: float = 0.5,
+    power: float = RETRIEVAL_POWER,
 ) -> Answer:
     """The best-supported answer among ``spans``, or an abstention.
 
@@ -192,12 +193,13 @@ def assemble_answer(
         spans: the reader's candidates over ``hits``, weighed by the hits' retrieval scores.
         support_hits: a deeper retrieval list scanned for other outlets that say the same.
         min_score: below this aggregated confidence newsdesk abstains.
+        power: how much retrieval rank weighs in choosing (``weigh_by_retrieval``).
     """
     if not spans or missing_names(question, hits):
         return Answer(question, None, 0.0, passages=tuple(hits))
     # Retrieval rank helps choose among candidates; whether to answer at all is the reader's
     # own confidence in that answer (the rank says nothing about it in a corpus of one story).
-    ranked = rank_answers(weigh_by_retrieval(spans, hits))
+    ranked = rank_answers(weigh_by_retrieval(spans, hits, power))
     if not ranked:
         return Answer(question, None, 0.0, passages=tuple(hits))
     confidence = {key: score for key, score, _ in rank_answers(spans)}
