@@ -143,17 +143,27 @@ def test_a_ray_rebuild_builds_the_index_a_local_one_does(cluster, tmp_path):
     _assert_same_index(local, remote)
 
 
+def _slow_archive(tmp_path):
+    """300 articles, and the folder where the slow fake encoders note their process and batches."""
+    archive, marks = tmp_path / "archive", tmp_path / "marks"
+    marks.mkdir()
+    _write_archive(archive, 0, 300)
+    return archive, marks
+
+
+def _wait_for_first_batch(marks) -> None:
+    wait_for(lambda: any(calls(marks, pid) for pid in worker_pids(marks)), 60, "a worker's first batch")
+
+
 @needs_ray
 def test_a_worker_killed_mid_job_is_retried_and_nothing_is_lost_or_doubled(cluster, tmp_path):
     from functools import partial
 
-    archive, marks = tmp_path / "archive", tmp_path / "marks"
-    marks.mkdir()
-    _write_archive(archive, 0, 300)
+    archive, marks = _slow_archive(tmp_path)
     killed = []
 
     def kill_a_busy_worker():
-        wait_for(lambda: any(calls(marks, pid) for pid in worker_pids(marks)), 60, "a worker's first batch")
+        _wait_for_first_batch(marks)
         victim = next(pid for pid in worker_pids(marks) if calls(marks, pid))
         os.kill(victim, signal.SIGKILL)
         killed.append(victim)
@@ -174,15 +184,13 @@ def test_a_worker_killed_mid_job_is_retried_and_nothing_is_lost_or_doubled(clust
 def test_ctrl_c_cancels_the_job_and_leaves_the_index_as_it_was(cluster, tmp_path):
     from functools import partial
 
-    archive, marks = tmp_path / "archive", tmp_path / "marks"
-    marks.mkdir()
-    _write_archive(archive, 0, 300)
+    archive, marks = _slow_archive(tmp_path)
     desk = _desk(tmp_path / "home")
     desk.ingest(seed_paths())
     version, chunks = current_version(desk.settings.home), desk.index.chunks
 
     def press_ctrl_c():
-        wait_for(lambda: any(calls(marks, pid) for pid in worker_pids(marks)), 60, "a worker's first batch")
+        _wait_for_first_batch(marks)
         _thread.interrupt_main()  # what Ctrl-C does: KeyboardInterrupt in the main thread
 
     threading.Thread(target=press_ctrl_c, daemon=True).start()
