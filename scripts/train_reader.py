@@ -39,6 +39,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from open_setting import distractors, load_passages, pack_groups, shared_norm_loss  # noqa: E402
+
 DEFAULT_VAL_TITLES = ["Warsaw", "Oxygen", "Apollo_program", "Victoria_and_Albert_Museum"]
 # Sources of the extra file (title prefix before ':') and the share of each one to use.
 DEFAULT_EXTRA_SOURCES = "sqshift_new_wiki=1.0,qed_train=1.0,qed_dev=1.0,sqshift_reddit=0.25,sqshift_amazon=0.15"
@@ -87,6 +90,12 @@ def parse_args(argv=None):
     p.add_argument("--keep-overflow-neg", type=float, default=0.3,
                    help="share of answerless stride windows kept (target: [CLS])")
     p.add_argument("--max-answer-tokens", type=int, default=30)
+    p.add_argument("--passages", type=Path, default=None,
+                   help="open-setting training: scripts/retrieve_passages.py output; trains only its questions, "
+                        "each with --distractors retrieved passages as answerless windows of its group")
+    p.add_argument("--distractors", type=int, default=2, help="retrieved distractor windows per question")
+    p.add_argument("--shared-norm-weight", type=float, default=1.0,
+                   help="weight of the loss normalised over all windows of a question (with --passages)")
     p.add_argument("--bf16", action="store_true", help="CPU/GPU bf16 autocast")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
@@ -166,36 +175,56 @@ def build_train_set(args, rng: random.Random):
             rng.shuffle(exs)
             train.extend(exs[: int(round(len(exs) * frac))])
     val = examples_from(val_articles, "squad_part_a")
+    if args.passages:  # exactly the questions retrieve_passages.py kept (no held-out paragraph)
+        args.passage_map = load_passages(args.passages)
+        train = [e for e in train if e["id"] in args.passage_map]
+        kept = {e["context"] for e in train}
+        contexts = {k: [c for c in paras if c in kept] for k, paras in contexts.items()}
+        for e in train:
+            e["para"] = contexts[e["article"]].index(e["context"])
     return train, val, contexts
 
 
 def featurize_train(tokenizer, examples, contexts, args, rng: random.Random):
-    """Question+context windows with start/end token targets; answerless windows target [CLS] (0)."""
+    """Question+context windows with start/end token targets; answerless windows target [CLS] (0).
+
+    A window is ``(input_ids, token_type_ids, start, end, question, context_first, context_last)``:
+    ``question`` groups the windows of one question (for the shared-normalisation loss).
+    """
+    from newsdesk.retrieval.ingest import article_id
+    from newsdesk.retrieval.squad import normalize_answer
+
     feats = []
     # Negatives: the question with another paragraph of the same article (a plausible wrong chunk).
-    items = [(e, e["context"], True) for e in examples]
-    for e in examples:
+    items = [(qi, e["context"], True) for qi, e in enumerate(examples)]
+    for qi, e in enumerate(examples):
         paras = contexts.get(e["article"], [])
         if len(paras) > 1 and rng.random() < args.neg_rate:
             j = rng.randrange(len(paras) - 1)
             j = j + 1 if j >= e["para"] else j
-            items.append((e, paras[j], False))
+            items.append((qi, paras[j], False))
+    if args.passages:  # what newsdesk's retriever ranked high for the question, without the answer
+        for qi, e in enumerate(examples):
+            for text in distractors(args.passage_map[e["id"]], article_id(e["context"]), e["golds"],
+                                    args.distractors, normalize_answer):
+                items.append((qi, text, False))
     bs = 256
     for b in tqdm(range(0, len(items), bs), desc="tokenize train", mininterval=5):
         chunk = items[b: b + bs]
-        enc = tokenizer(clip_questions(tokenizer, [q["question"].strip() for q, _, _ in chunk]),
+        enc = tokenizer(clip_questions(tokenizer, [examples[qi]["question"].strip() for qi, _, _ in chunk]),
                         [c for _, c, _ in chunk],
                         truncation="only_second", max_length=args.max_len, stride=args.stride,
                         return_overflowing_tokens=True, return_offsets_mapping=True, padding=False)
         for fi, sample in enumerate(enc["overflow_to_sample_mapping"]):
-            ex, _, positive = chunk[sample]
+            qi, _, positive = chunk[sample]
+            ex = examples[qi]
             seq_ids = enc.sequence_ids(fi)
             offsets = enc["offset_mapping"][fi]
             start_pos = end_pos = 0
+            ctx = [i for i, s in enumerate(seq_ids) if s == 1]
             if positive:
                 a0 = ex["answer_start"]
                 a1 = a0 + len(ex["answer"])
-                ctx = [i for i, s in enumerate(seq_ids) if s == 1]
                 if ctx and offsets[ctx[0]][0] <= a0 and offsets[ctx[-1]][1] >= a1:
                     s = ctx[0]
                     while s <= ctx[-1] and offsets[s][1] <= a0:
@@ -207,8 +236,30 @@ def featurize_train(tokenizer, examples, contexts, args, rng: random.Random):
                         start_pos, end_pos = s, e
             if start_pos == 0 and positive and rng.random() >= args.keep_overflow_neg:
                 continue  # most answerless stride windows are dropped: they cost time, teach little
-            feats.append((enc["input_ids"][fi], enc["token_type_ids"][fi], start_pos, end_pos))
+            feats.append((enc["input_ids"][fi], enc["token_type_ids"][fi], start_pos, end_pos, qi, ctx[0], ctx[-1]))
     return feats
+
+
+def training_batches(feats, args) -> list[list]:
+    """Batches of windows: shuffled windows, or with --passages whole question groups, gold first."""
+    if not args.passages:
+        random.Random(args.seed + 1).shuffle(feats)
+        if args.max_train_features:
+            feats = feats[: args.max_train_features]
+        return [feats[i: i + args.batch_size] for i in range(0, len(feats), args.batch_size)]
+    groups = defaultdict(list)
+    for f in sorted(feats, key=lambda f: (f[4], f[2] == 0)):  # a question's answer windows first
+        groups[f[4]].append(f)
+    batches = pack_groups(list(groups.values()), args.batch_size, random.Random(args.seed + 1))
+    if args.max_train_features:
+        total, kept = 0, []
+        for batch in batches:
+            if total >= args.max_train_features:
+                break
+            kept.append(batch)
+            total += len(batch)
+        batches = kept
+    return batches
 
 
 MAX_QUESTION_TOKENS = 64
@@ -231,13 +282,16 @@ def collate(batch, pad_id: int, multiple: int = 64):
     ids = torch.full((len(batch), n), pad_id, dtype=torch.long)
     tt = torch.zeros((len(batch), n), dtype=torch.long)
     mask = torch.zeros((len(batch), n), dtype=torch.long)
-    for i, (a, t, _, _) in enumerate(batch):
+    context = torch.zeros((len(batch), n), dtype=torch.bool)
+    for i, (a, t, _, _, _, first, last) in enumerate(batch):
         ids[i, : len(a)] = torch.tensor(a)
         tt[i, : len(t)] = torch.tensor(t)
         mask[i, : len(a)] = 1
+        context[i, first: last + 1] = True
     starts = torch.tensor([f[2] for f in batch])
     ends = torch.tensor([f[3] for f in batch])
-    return ids, tt, mask, starts, ends
+    groups = torch.tensor([f[4] for f in batch])
+    return ids, tt, mask, starts, ends, groups, context
 
 
 # ---------------------------------------------------------------------------------------- model
@@ -405,15 +459,13 @@ def main(argv=None) -> int:
     print(f"train questions={len(train)} {dict(by_source)}; val questions={len(val)} titles={args.val_titles}")
 
     if not args.eval_only:
-        feats = featurize_train(tokenizer, train, contexts, args, rng)
-        order_rng = random.Random(args.seed + 1)
-        order_rng.shuffle(feats)
-        if args.max_train_features:
-            feats = feats[: args.max_train_features]
+        batches = training_batches(featurize_train(tokenizer, train, contexts, args, rng), args)
+        feats = [f for batch in batches for f in batch]
         n_pos = sum(1 for f in feats if f[2] > 0)
-        steps_per_epoch = math.ceil(len(feats) / args.batch_size)
+        steps_per_epoch = len(batches)
         total_steps = math.ceil(steps_per_epoch * args.epochs)
-        print(f"train windows={len(feats)} (answerless {len(feats) - n_pos}); steps={total_steps}")
+        print(f"train windows={len(feats)} (answerless {len(feats) - n_pos}) of {len({f[4] for f in feats})} "
+              f"questions; steps={total_steps}")
 
         head = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("qa_outputs.")]
         body_decay = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("qa_outputs.")
@@ -446,7 +498,8 @@ def main(argv=None) -> int:
                         "step": step_, "elapsed": elapsed_, "total_steps": plan["total"], "torch_rng": torch.get_rng_state(),
                         "args": vars(args) | {"squad": str(args.squad), "extra": str(args.extra),
                                               "out": str(args.out), "export": str(args.export),
-                                              "write_val_split": None}}, tmp)
+                                              "write_val_split": None,
+                                              "passages": str(args.passages), "passage_map": None}}, tmp)
             os.replace(tmp, ckpt_path)
 
         model.train()
@@ -475,14 +528,16 @@ def main(argv=None) -> int:
                     plan["total"] = fit
                     bar.total = fit
                 rescheduled = True
-            i = (step % steps_per_epoch) * args.batch_size
-            ids, tt, mask, s_pos, e_pos = collate(feats[i: i + args.batch_size], pad_id)
-            ids, tt, mask, s_pos, e_pos = (x.to(device) for x in (ids, tt, mask, s_pos, e_pos))
+            ids, tt, mask, s_pos, e_pos, groups, context = (
+                x.to(device) for x in collate(batches[step % steps_per_epoch], pad_id))
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=args.bf16):
                 out = model(input_ids=ids, token_type_ids=tt, attention_mask=mask)
             sl = out.start_logits.float().masked_fill(mask == 0, -1e4)
             el = out.end_logits.float().masked_fill(mask == 0, -1e4)
             loss = (loss_fn(sl, s_pos) + loss_fn(el, e_pos)) / 2
+            if args.passages and args.shared_norm_weight:
+                loss = loss + args.shared_norm_weight * (shared_norm_loss(sl, context, groups, s_pos)
+                                                         + shared_norm_loss(el, context, groups, e_pos)) / 2
             if teacher is not None:
                 with torch.no_grad(), torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=args.bf16):
                     t_out = teacher(input_ids=ids, token_type_ids=tt, attention_mask=mask)
