@@ -94,6 +94,9 @@ def parse_args(argv=None):
                    help="open-setting training: scripts/retrieve_passages.py output; trains only its questions, "
                         "each with --distractors retrieved passages as answerless windows of its group")
     p.add_argument("--distractors", type=int, default=2, help="retrieved distractor windows per question")
+    p.add_argument("--distractor-window-weight", type=float, default=1.0,
+                   help="weight of the retrieved distractors in the per-window loss (target [CLS]); "
+                        "0 leaves them to the shared-normalisation loss alone")
     p.add_argument("--shared-norm-weight", type=float, default=1.0,
                    help="weight of the loss normalised over all windows of a question (with --passages)")
     p.add_argument("--bf16", action="store_true", help="CPU/GPU bf16 autocast")
@@ -188,35 +191,36 @@ def build_train_set(args, rng: random.Random):
 def featurize_train(tokenizer, examples, contexts, args, rng: random.Random):
     """Question+context windows with start/end token targets; answerless windows target [CLS] (0).
 
-    A window is ``(input_ids, token_type_ids, start, end, question, context_first, context_last)``:
-    ``question`` groups the windows of one question (for the shared-normalisation loss).
+    A window is ``(input_ids, token_type_ids, start, end, question, context_first, context_last,
+    retrieved)``: ``question`` groups the windows of one question (for the shared-normalisation
+    loss), ``retrieved`` marks a retrieved distractor.
     """
     from newsdesk.retrieval.ingest import article_id
     from newsdesk.retrieval.squad import normalize_answer
 
     feats = []
     # Negatives: the question with another paragraph of the same article (a plausible wrong chunk).
-    items = [(qi, e["context"], True) for qi, e in enumerate(examples)]
+    items = [(qi, e["context"], True, False) for qi, e in enumerate(examples)]
     for qi, e in enumerate(examples):
         paras = contexts.get(e["article"], [])
         if len(paras) > 1 and rng.random() < args.neg_rate:
             j = rng.randrange(len(paras) - 1)
             j = j + 1 if j >= e["para"] else j
-            items.append((qi, paras[j], False))
+            items.append((qi, paras[j], False, False))
     if args.passages:  # what newsdesk's retriever ranked high for the question, without the answer
         for qi, e in enumerate(examples):
             for text in distractors(args.passage_map[e["id"]], article_id(e["context"]), e["golds"],
                                     args.distractors, normalize_answer):
-                items.append((qi, text, False))
+                items.append((qi, text, False, True))
     bs = 256
     for b in tqdm(range(0, len(items), bs), desc="tokenize train", mininterval=5):
         chunk = items[b: b + bs]
-        enc = tokenizer(clip_questions(tokenizer, [examples[qi]["question"].strip() for qi, _, _ in chunk]),
-                        [c for _, c, _ in chunk],
+        enc = tokenizer(clip_questions(tokenizer, [examples[qi]["question"].strip() for qi, *_ in chunk]),
+                        [c for _, c, *_ in chunk],
                         truncation="only_second", max_length=args.max_len, stride=args.stride,
                         return_overflowing_tokens=True, return_offsets_mapping=True, padding=False)
         for fi, sample in enumerate(enc["overflow_to_sample_mapping"]):
-            qi, _, positive = chunk[sample]
+            qi, _, positive, retrieved = chunk[sample]
             ex = examples[qi]
             seq_ids = enc.sequence_ids(fi)
             offsets = enc["offset_mapping"][fi]
@@ -236,7 +240,8 @@ def featurize_train(tokenizer, examples, contexts, args, rng: random.Random):
                         start_pos, end_pos = s, e
             if start_pos == 0 and positive and rng.random() >= args.keep_overflow_neg:
                 continue  # most answerless stride windows are dropped: they cost time, teach little
-            feats.append((enc["input_ids"][fi], enc["token_type_ids"][fi], start_pos, end_pos, qi, ctx[0], ctx[-1]))
+            feats.append((enc["input_ids"][fi], enc["token_type_ids"][fi], start_pos, end_pos, qi, ctx[0], ctx[-1],
+                          retrieved))
     return feats
 
 
@@ -283,7 +288,7 @@ def collate(batch, pad_id: int, multiple: int = 64):
     tt = torch.zeros((len(batch), n), dtype=torch.long)
     mask = torch.zeros((len(batch), n), dtype=torch.long)
     context = torch.zeros((len(batch), n), dtype=torch.bool)
-    for i, (a, t, _, _, _, first, last) in enumerate(batch):
+    for i, (a, t, _, _, _, first, last, _) in enumerate(batch):
         ids[i, : len(a)] = torch.tensor(a)
         tt[i, : len(t)] = torch.tensor(t)
         mask[i, : len(a)] = 1
@@ -291,7 +296,8 @@ def collate(batch, pad_id: int, multiple: int = 64):
     starts = torch.tensor([f[2] for f in batch])
     ends = torch.tensor([f[3] for f in batch])
     groups = torch.tensor([f[4] for f in batch])
-    return ids, tt, mask, starts, ends, groups, context
+    retrieved = torch.tensor([f[7] for f in batch])
+    return ids, tt, mask, starts, ends, groups, context, retrieved
 
 
 # ---------------------------------------------------------------------------------------- model
@@ -506,7 +512,7 @@ def main(argv=None) -> int:
         t0 = time.time()
         last_ckpt = t0
         pad_id = tokenizer.pad_token_id
-        loss_fn = torch.nn.CrossEntropyLoss()
+        loss_fn = torch.nn.CrossEntropyLoss(reduction="none")
         bar = tqdm(total=total_steps, initial=step, desc="train", mininterval=10)
         ema = None
         seen = 0
@@ -528,13 +534,14 @@ def main(argv=None) -> int:
                     plan["total"] = fit
                     bar.total = fit
                 rescheduled = True
-            ids, tt, mask, s_pos, e_pos, groups, context = (
+            ids, tt, mask, s_pos, e_pos, groups, context, retrieved = (
                 x.to(device) for x in collate(batches[step % steps_per_epoch], pad_id))
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=args.bf16):
                 out = model(input_ids=ids, token_type_ids=tt, attention_mask=mask)
             sl = out.start_logits.float().masked_fill(mask == 0, -1e4)
             el = out.end_logits.float().masked_fill(mask == 0, -1e4)
-            loss = (loss_fn(sl, s_pos) + loss_fn(el, e_pos)) / 2
+            window_weight = torch.where(retrieved, args.distractor_window_weight, 1.0)
+            loss = ((loss_fn(sl, s_pos) + loss_fn(el, e_pos)) / 2 * window_weight).sum() / window_weight.sum().clamp(min=1e-6)
             if args.passages and args.shared_norm_weight:
                 loss = loss + args.shared_norm_weight * (shared_norm_loss(sl, context, groups, s_pos)
                                                          + shared_norm_loss(el, context, groups, e_pos)) / 2
