@@ -8,6 +8,9 @@ trained parameters are exported (fp16 safetensors + reader_config.json) to ``--e
 ``--layers N`` keeps only the encoder's lowest N layers (a shallower reader reads faster), and
 ``--distil-from DIR`` adds an exported reader's start/end distributions as soft targets, so a
 shallower reader can learn from a deeper one (``--init-from`` the same export starts it there).
+``--passages FILE`` (from ``scripts/retrieve_passages.py``) trains for the open setting: each
+question's windows plus retrieved distractors form one group, with a loss normalised over the
+group (``scripts/open_setting.py``; issue 12, docs/BENCHMARKS.md).
 
 Validation holds out whole articles (``--val-titles``) of the SQuAD part-A file and is scored
 with the gold paragraph (official EM/F1 normalisation from ``newsdesk.retrieval.squad``).
