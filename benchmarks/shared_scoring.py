@@ -39,7 +39,11 @@ SUPPORT_DEPTH = 20
 
 
 def shared_spans(reader, question: str, chunks, candidates: int = 20, per_chunk: int = 3) -> list[Span]:
-    """The best spans of ``chunks`` scored by P(start)·P(end) under one softmax over all their windows."""
+    """The best spans of ``chunks`` scored by P(start)·P(end) under one softmax over all their windows.
+
+    It reaches into the NeuralReader for its windows and logits: a measurement, not an API (the
+    Reader protocol gives spans only); should the scoring win, it belongs in the reader.
+    """
     if reader._run is None:
         reader._load()
     windows = cut_windows(reader._tokenizer, reader._clipped_question(question.strip()), [c.text for c in chunks],
