@@ -25,6 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
+from answer_selection import SUPPORT_DEPTH  # noqa: E402
 from validate_sources import held_out  # noqa: E402
 
 from newsdesk.retrieval.answer import assemble_answer, missing_names, rank_answers  # noqa: E402
@@ -34,9 +35,6 @@ from newsdesk.retrieval.search import retrieve  # noqa: E402
 from newsdesk.retrieval.service import Newsdesk, Settings  # noqa: E402
 from newsdesk.retrieval.squad import best_over_golds, exact_match, load_squad, normalize_answer  # noqa: E402
 from newsdesk.types import Span  # noqa: E402
-
-SUPPORT_DEPTH = 20
-
 
 def shared_spans(reader, question: str, chunks, candidates: int = 20, per_chunk: int = 3) -> list[Span]:
     """The best spans of ``chunks`` scored by P(start)·P(end) under one softmax over all their windows.
