@@ -191,6 +191,9 @@ class Encoder(Protocol):
 class Reader(Protocol):
     """Finds answer spans in chunks (retrieval/reader.py's baseline, retrieval/neural_reader.py's)."""
 
-    min_score: float  # the aggregated confidence below which newsdesk abstains
+    min_score: float  # the confidence below which newsdesk abstains
+    # Optional: an AnswerCalibration (retrieval/calibration.py) that turns the evidence for an
+    # answer into the probability that it is right; then min_score applies to that probability.
+    calibration: object | None
 
     def read(self, question: str, chunks: Sequence[Chunk]) -> list[Span]: ...

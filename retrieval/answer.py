@@ -7,11 +7,12 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Sequence
 
+from newsdesk.retrieval.calibration import AnswerCalibration, AnswerEvidence
 from newsdesk.retrieval.chunk import sentence_around
 from newsdesk.retrieval.index import Index
 from newsdesk.retrieval.squad import normalize_answer
 from newsdesk.retrieval.terms import content_terms, mentions, named_terms
-from newsdesk.types import Alternative, Answer, Citation, Hit, Span
+from newsdesk.types import Alternative, Answer, Chunk, Citation, Hit, Span
 
 # Chosen on the validation articles of SQuAD part A, open retrieval over all of part A:
 # choosing answers by reader score x relative retrieval score^2 lifts EM from 42.9 to 50.5
@@ -90,28 +91,74 @@ def rank_answers(spans: Sequence[Span]) -> list[tuple[str, float, list[Span]]]:
     return sorted(((key, _group_score(members), members) for key, members in groups.items()), key=lambda g: -g[1])
 
 
-def rest_cannot_matter(spans: Sequence[Span], read: Sequence[Hit], unread: Sequence[Hit], min_score: float,
-                       power: float = RETRIEVAL_POWER) -> bool:
+def _sentence_overlap(asked: set[str], span: Span, chunks: dict[int, Chunk]) -> float:
+    """Share of the question's content words in the sentence around ``span`` (the span's own
+    words left out: they are the answer, not the context that ties it to the question)."""
+    chunk = chunks.get(span.chunk_id)
+    if not asked or chunk is None:
+        return 1.0 if not asked else 0.0
+    start, end = span.start - chunk.start, span.end - chunk.start
+    s, e = sentence_around(chunk.text, start, end)
+    context = chunk.text[s:start] + " " + chunk.text[end:e]
+    return len(asked & content_terms(context)) / len(asked)
+
+
+def answer_evidence(question: str, ranked: Sequence[tuple[str, float, list[Span]]], confidence: dict[str, float],
+                    hits: Sequence[Hit], unread_adds: float = 0.0) -> dict[str, AnswerEvidence]:
+    """What is known about each ranked answer (``rank_answers`` over weighed spans, with the
+    reader's unweighed ``confidence`` by answer). ``unread_adds`` is the most that unread
+    passages could still add to any rival (``rest_cannot_matter`` judges the worst case)."""
+    asked = content_terms(question)
+    chunks = {hit.chunk.id: hit.chunk for hit in hits}
+    evidence = {}
+    for place, (key, weighted, members) in enumerate(ranked):
+        best_other = ranked[1][1] if place == 0 and len(ranked) > 1 else (ranked[0][1] if place else 0.0)
+        evidence[key] = AnswerEvidence(
+            confidence=confidence[key], weighted=weighted, runner_up=_noisy_or([best_other, unread_adds]),
+            sentence_overlap=max(_sentence_overlap(asked, span, chunks) for span in members),
+            answer_words=len(key.split()),
+        )
+    return evidence
+
+
+def judge_answers(question: str, spans: Sequence[Span], hits: Sequence[Hit], power: float = RETRIEVAL_POWER,
+                  calibration: AnswerCalibration | None = None, unread_adds: float = 0.0,
+                  ) -> tuple[list[tuple[str, float, list[Span]]], dict[str, float]]:
+    """The candidate answers ranked by retrieval-weighed score, and how far each is to be trusted:
+    the reader's own aggregated confidence, or with a ``calibration`` the probability that it is
+    right (see ``answer_evidence`` for ``unread_adds``)."""
+    ranked = rank_answers(weigh_by_retrieval(spans, hits, power))
+    confidence = {key: score for key, score, _ in rank_answers(spans)}
+    if calibration is None or not ranked:
+        return ranked, confidence
+    evidence = answer_evidence(question, ranked, confidence, hits, unread_adds)
+    return ranked, {key: calibration.probability(e) for key, e in evidence.items()}
+
+
+def rest_cannot_matter(question: str, spans: Sequence[Span], read: Sequence[Hit], unread: Sequence[Hit],
+                       min_score: float, power: float = RETRIEVAL_POWER,
+                       calibration: AnswerCalibration | None = None) -> bool:
     """Whether reading the ``unread`` hits too could not change the answer to be given.
 
     A span from an unread chunk weighs at most its chunk's relative retrieval score ** power
     (a reader score is at most 1), so all of them together add at most the noisy-OR ``W`` of
     those weights to any answer. If even the runner-up plus ``W`` stays below the rival
     threshold (DISAGREEMENT_RATIO of the best), no unread chunk can displace the best answer or
-    show a disagreement; and the answer is already confident enough not to abstain. Otherwise
-    the rest must be read.
+    show a disagreement; and the answer is already confident enough not to abstain (with a
+    calibration: even if a rival got all of ``W``; its weights never let more support lower the
+    probability). Otherwise the rest must be read.
     """
     if not unread or not spans:
         return not unread
     hits = list(read) + list(unread)
     top = max(hit.score for hit in hits) or 1.0
     most_unread_adds = _noisy_or((hit.score / top) ** power for hit in unread)
-    ranked = rank_answers(weigh_by_retrieval(spans, hits, power))
+    ranked, judged = judge_answers(question, spans, hits, power, calibration, unread_adds=most_unread_adds)
     if not ranked:
         return False
     best_key, best_weighted, _ = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-    confident = {key: score for key, score, _ in rank_answers(spans)}[best_key] >= min_score
+    confident = judged[best_key] >= min_score
     return confident and _noisy_or([runner_up, most_unread_adds]) < DISAGREEMENT_RATIO * best_weighted
 
 
@@ -186,23 +233,26 @@ def assemble_answer(
     support_hits: Sequence[Hit] = (),
     min_score: float = 0.5,
     power: float = RETRIEVAL_POWER,
+    calibration: AnswerCalibration | None = None,
 ) -> Answer:
     """The best-supported answer among ``spans``, or an abstention.
 
     Args:
         spans: the reader's candidates over ``hits``, weighed by the hits' retrieval scores.
         support_hits: a deeper retrieval list scanned for other outlets that say the same.
-        min_score: below this aggregated confidence newsdesk abstains.
+        min_score: below this confidence newsdesk abstains.
         power: how much retrieval rank weighs in choosing (``weigh_by_retrieval``).
+        calibration: turns the evidence for an answer into the probability that it is right
+            (then its score and what ``min_score`` applies to); without one, the reader's
+            aggregated confidence.
     """
     if not spans or missing_names(question, hits):
         return Answer(question, None, 0.0, passages=tuple(hits))
-    # Retrieval rank helps choose among candidates; whether to answer at all is the reader's
-    # own confidence in that answer (the rank says nothing about it in a corpus of one story).
-    ranked = rank_answers(weigh_by_retrieval(spans, hits, power))
+    # Retrieval rank helps choose among candidates; whether to answer at all is judged on the
+    # reader's confidence in that answer (calibrated, with the rest of the evidence).
+    ranked, confidence = judge_answers(question, spans, hits, power, calibration)
     if not ranked:
         return Answer(question, None, 0.0, passages=tuple(hits))
-    confidence = {key: score for key, score, _ in rank_answers(spans)}
     best_key, best_weighted, best_spans = ranked[0]
     best_score = confidence[best_key]
     if best_score < min_score:

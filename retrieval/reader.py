@@ -89,6 +89,7 @@ class BaselineReader:
     question does not already contain. Fast and transparent, but shallow."""
 
     min_score = 0.5  # below this the answer assembly abstains (share of question words matched, discounted)
+    calibration = None  # its scores are judged as they are
 
     def read(self, question: str, chunks: Sequence[Chunk]) -> list[Span]:
         asked = content_terms(question)

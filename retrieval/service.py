@@ -186,7 +186,8 @@ class Newsdesk:
         spans = [] if missing_names(question, hits) else self.read(question, hits)
         read = time.perf_counter()
         answer = assemble_answer(
-            question, spans, index, hits, support_hits=support[k:], min_score=self.reader.min_score
+            question, spans, index, hits, support_hits=support[k:], min_score=self.reader.min_score,
+            calibration=getattr(self.reader, "calibration", None),
         )
         done = time.perf_counter()
         timings = {
@@ -232,7 +233,8 @@ class Newsdesk:
         spans, done = [], set()
         for hit in originals:
             read, unread = [h for h in hits if h.chunk.id in done], [h for h in hits if h.chunk.id not in done]
-            if rest_cannot_matter(spans, read, unread, self.reader.min_score):
+            if rest_cannot_matter(question, spans, read, unread, self.reader.min_score,
+                                  calibration=getattr(self.reader, "calibration", None)):
                 break
             found = self.reader.read(question, [hit.chunk])
             spans += found + [placed_in(span, hit.chunk, copy) for span in found for copy in copies.get(hit.chunk.id, ())]

@@ -84,17 +84,17 @@ def test_unread_chunks_are_skipped_only_when_they_cannot_change_the_answer():
     first, second = _hit(1, 1.0), _hit(2, 0.9)
     confident = [_spans_on(first, "Merz", 0.9), _spans_on(second, "Scholz", 0.2)]
     far_behind = [_hit(3, 0.35), _hit(4, 0.3), _hit(5, 0.25)]  # weights 0.12, 0.09, 0.06
-    assert rest_cannot_matter(confident, [first, second], far_behind, min_score=0.3)
+    assert rest_cannot_matter("Who?", confident, [first, second], far_behind, min_score=0.3)
     # passages about as relevant as the read ones (five outlets, one story) could hold a rival
     close = [_hit(3, 0.95), _hit(4, 0.9), _hit(5, 0.9)]
-    assert not rest_cannot_matter(confident, [first, second], close, min_score=0.3)
+    assert not rest_cannot_matter("Who?", confident, [first, second], close, min_score=0.3)
     # a runner-up near the rival threshold could get there with the unread evidence
     contested = [_spans_on(first, "Merz", 0.9), _spans_on(second, "Scholz", 0.8)]  # 0.65 of 0.72 needed
-    assert not rest_cannot_matter(contested, [first, second], far_behind, min_score=0.3)
+    assert not rest_cannot_matter("Who?", contested, [first, second], far_behind, min_score=0.3)
     # not yet confident enough to answer: the rest might add the missing evidence
-    assert not rest_cannot_matter([_spans_on(first, "Merz", 0.25)], [first, second], far_behind, min_score=0.3)
-    assert not rest_cannot_matter([], [first, second], far_behind, min_score=0.3)
-    assert rest_cannot_matter(confident, [first, second], [], min_score=0.3)
+    assert not rest_cannot_matter("Who?", [_spans_on(first, "Merz", 0.25)], [first, second], far_behind, min_score=0.3)
+    assert not rest_cannot_matter("Who?", [], [first, second], far_behind, min_score=0.3)
+    assert rest_cannot_matter("Who?", confident, [first, second], [], min_score=0.3)
 
 
 def _recording_reader(read_chunks: list):

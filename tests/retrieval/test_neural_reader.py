@@ -185,7 +185,22 @@ def test_shipped_reader_is_small_and_complete():
     assert layers == set(range(config["first_trained_layer"], config.get("num_layers", 6)))
     reader = NeuralReader()
     assert reader.min_score == pytest.approx(config["abstain_threshold"]) and 0.0 < reader.min_score < 1.0
+    assert reader.calibration is not None  # the shipped threshold applies to calibrated answer scores
     assert reader._run is None  # reading the threshold does not load the model
+
+
+def test_a_broken_answer_calibration_is_reported_when_the_reader_loads(tmp_path):
+    import shutil
+
+    directory = tmp_path / "reader"
+    shutil.copytree(SHIPPED_DIR, directory)
+    config = json.loads((directory / "reader_config.json").read_text())
+    config["answer_calibration"]["weights"] = config["answer_calibration"]["weights"][:2]
+    (directory / "reader_config.json").write_text(json.dumps(config))
+    reader = NeuralReader(directory)
+    assert reader.calibration is None
+    with pytest.raises(ValueError, match="bad answer_calibration: an answer calibration needs 5 weights"):
+        reader.read("Who?", [Chunk(0, "a", "Merz hosted the talks.", 0, 22)])
 
 
 SEED_STYLE = [

@@ -23,7 +23,9 @@ FILLERS = [
 ]
 
 # The distractor ranks first: it shares the question's words but does not say. The answer sits in
-# the second passage, which does not repeat the question's words. (Distractors that hold a name
+# the second passage, which repeats few of the question's words (but does say what it is about:
+# a passage that shares none of them, "About 1,200 residents had to leave their homes", is not
+# sure to be about the harbour district, and the calibrated answer score rightly abstains on it). (Distractors that hold a name
 # or number of the asked-for kind, "President Volodymyr Zelenskyy" for "Which French president
 # joined the talks?", still win: docs/BENCHMARKS.md, issue 12.)
 CASES = [  # question, distractor, the passage that answers, the answer
@@ -33,7 +35,7 @@ CASES = [  # question, distractor, the passage that answers, the answer
      "240 million euros"),
     ("How many people were evacuated from the harbour district?",
      "Officials in Port Halden said the harbour district will reopen on Friday after the floods.",
-     "About 1,200 residents had to leave their homes, the fire service said.",
+     "About 1,200 residents of the district had to leave their homes, the fire service said.",
      "1,200"),
 ]
 
