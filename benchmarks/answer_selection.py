@@ -5,8 +5,10 @@ with ``--seeds``, the seed questions over the seed articles). Each question's fi
 all read once (no early stopping), then the answer is chosen under every pair of ``--powers`` and
 ``--floors``: a span's score times ``(floor + (1 - floor) * relative) ** power``, where
 ``relative`` is its passage's retrieval score over the best one's (``answer.weigh_by_retrieval``;
-power 0 is the reader's scores alone, floor 0 is the shipped rule), with the shipped abstain
-threshold. EM per source and the mean over the sources (the seeds, when asked, are one more).
+power 0 is the reader's scores alone, floor 0 is the shipped rule), with the shipped abstaining
+(the reader's calibrated answer score, fitted at power 2 and floor 0, and its threshold). EM
+per source and the mean over the sources (the seeds, when asked, are one more). The figures in
+docs/BENCHMARKS.md were measured before calibration, abstaining below a span score of 0.3.
 
     python benchmarks/answer_selection.py ../shared/data/squad-dev-v1.1-part-a.json \\
         ../shared/data/qa-train-extra.json [--questions 200] [--powers 0 1 2 3] [--floors 0 0.5] \\
@@ -51,7 +53,8 @@ def exact_by_setting(desk: Newsdesk, questions, settings, k: int) -> dict[str, f
         hits = support[:k]
         spans = [] if missing_names(question, hits) else [s for h in hits for s in reader.read(question, [h.chunk])]
         for power, floor in settings:
-            answer = assemble_answer(question, spans, index, with_floor(hits, floor), support[k:], reader.min_score, power)
+            answer = assemble_answer(question, spans, index, with_floor(hits, floor), support[k:], reader.min_score, power,
+                                     calibration=getattr(reader, "calibration", None))
             if golds:
                 right[(power, floor)] += bool(answer.text) and best_over_golds(exact_match, answer.text, golds) == 1.0
             else:
