@@ -26,14 +26,21 @@ def test_unanswerable_questions_abstain_and_retrieval_finds_the_sources(results)
         assert summary["recall"]["@5"] >= 90
 
 
+def _wrong_answers(rows) -> int:
+    """Answerable questions answered with something that does not contain an accepted answer."""
+    return sum(1 for r in rows if r["answerable"] and r["predicted"] and not r["contained"])
+
+
 def test_the_trained_reader_beats_the_baseline_on_every_count(results):
     trained, rows = results["trained"]
-    baseline, _ = results["baseline"]
+    baseline, baseline_rows = results["baseline"]
     assert trained["exact_match"] > baseline["exact_match"]
     assert trained["gold_contained"] > baseline["gold_contained"], [(r["question"], r["predicted"]) for r in rows if not r["contained"]]
-    assert trained["wrongly_abstained"] < baseline["wrongly_abstained"]
-    # 60.0 on the torch runtime, 53.3 on the default int8 one (the same EM; 2 answers of 15 lost,
-    # 1 gained: docs/BENCHMARKS.md); a floor well above the baseline's 40.
+    # Fewer wrong answers, and no more abstentions: a calibrated score abstains where a confident
+    # reader answered wrongly ("Berlin" for where Zelenskyy spoke to reporters).
+    assert _wrong_answers(rows) < _wrong_answers(baseline_rows)
+    assert trained["wrongly_abstained"] <= baseline["wrongly_abstained"]
+    # 60.0 as shipped (docs/BENCHMARKS.md); a floor well above the baseline's 40.
     assert trained["gold_contained"] >= 50
 
 

@@ -175,7 +175,7 @@ def test_shipped_reader_is_small_and_complete():
     config = json.loads((SHIPPED_DIR / "reader_config.json").read_text())
     assert config["kind"] == "newsdesk-minilm-reader"
     weights = SHIPPED_DIR / "reader.safetensors"
-    assert weights.stat().st_size < 16 * 1024 * 1024
+    assert weights.stat().st_size < 30 * 1000 * 1000  # the bound issue 12 sets for the shipped weights in git
     assert (SHIPPED_DIR / "MODEL_CARD.md").exists()
     # The trained tensors are the layers from first_trained_layer up to the reader's depth.
     from safetensors import safe_open
