@@ -94,9 +94,11 @@ def rank_answers(spans: Sequence[Span]) -> list[tuple[str, float, list[Span]]]:
 def _sentence_overlap(asked: set[str], span: Span, chunks: dict[int, Chunk]) -> float:
     """Share of the question's content words in the sentence around ``span`` (the span's own
     words left out: they are the answer, not the context that ties it to the question)."""
+    if not asked:
+        return 1.0
     chunk = chunks.get(span.chunk_id)
-    if not asked or chunk is None:
-        return 1.0 if not asked else 0.0
+    if chunk is None:
+        return 0.0
     start, end = span.start - chunk.start, span.end - chunk.start
     s, e = sentence_around(chunk.text, start, end)
     context = chunk.text[s:start] + " " + chunk.text[end:e]

@@ -62,7 +62,7 @@ def judge_questions(desk: Newsdesk, questions, k: int = 5) -> list[Judged]:
         if not ranked:
             rows.append(Judged(None, 0.0, False, bool(golds)))
             continue
-        key = ranked[0][0]
+        key = ranked[0][0]  # the best-weighed answer (the held-out paragraphs are undated: no newer report leads)
         text = max(ranked[0][2], key=lambda s: s.score).text
         evidence = answer_evidence(question, ranked[:2], confidence, hits)[key]
         right = bool(golds) and best_over_golds(exact_match, text, golds) == 1.0
