@@ -35,7 +35,7 @@ from newsdesk.retrieval.answer import answer_evidence, judge_answers, missing_na
 from newsdesk.retrieval.calibration import AnswerCalibration, AnswerEvidence, fit_calibration  # noqa: E402
 from newsdesk.retrieval.evaluate import paragraph_articles  # noqa: E402
 from newsdesk.retrieval.search import retrieve  # noqa: E402
-from newsdesk.retrieval.service import Newsdesk, Settings  # noqa: E402
+from newsdesk.retrieval.service import SUPPORT_DEPTH, Newsdesk, Settings  # noqa: E402
 from newsdesk.retrieval.squad import best_over_golds, exact_match, load_squad  # noqa: E402
 
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 15)]
@@ -55,8 +55,8 @@ class Judged:
 def judge_questions(desk: Newsdesk, questions, k: int = 5) -> list[Judged]:
     rows = []
     for question, golds in tqdm(questions, desc="reading", unit="question", leave=False):
-        support = retrieve(desk.index, question, desk.embed_question(question), k=20)
-        hits = support[:k]
+        # retrieved as `Newsdesk.ask` does (its fusion sees the same depth), then its k best read
+        hits = retrieve(desk.index, question, desk.embed_question(question), k=max(k, SUPPORT_DEPTH))[:k]
         spans = [] if missing_names(question, hits) else [s for h in hits for s in desk.reader.read(question, [h.chunk])]
         ranked, confidence = judge_answers(question, spans, hits)
         if not ranked:
