@@ -1,9 +1,9 @@
 """How far the int8 export of a reader strays from its fp32 export, matrix product by matrix product.
 
-The reader is exported to ONNX in fp32 (as ``neural_reader`` does) and quantised the way the
-default runtime does it, and both read windows of *training* text (questions and paragraphs of
-``qa-train-extra.json``, never the validation articles, so choosing fp32 products here does not
-tune on them). For each matrix product quantised alone (everything else fp32) it reports the mean
+The reader is exported to ONNX in fp32 (as ``neural_reader`` does) and quantised by the default
+runtime's own ``quantize_int8``, and both read windows of *training* text (questions and
+paragraphs of ``qa-train-extra.json``, never the validation articles, so choosing fp32 products
+here does not tune on them). For each matrix product quantised alone (everything else fp32) it reports the mean
 KL divergence of the int8 start and end distributions from the fp32 ones and how often their
 top token agrees; then the same for every product in int8 and for the shipped ``FLOAT_NODES``
 (plus any ``--keep-float`` set). Their sum over the products is close to the all-int8 figure,
@@ -72,16 +72,6 @@ def divergence(reference: list[np.ndarray], other: list[np.ndarray]) -> dict:
     return {"kl": round(float(np.mean(kl)), 5), "top_token_agreement": round(float(np.mean(agree)), 4)}
 
 
-def quantised(fp32: Path, target: Path, **which) -> Path:
-    """``fp32`` quantised as ``onnx_runtime.quantize_int8`` does, limited by ``nodes_to_quantize`` / ``nodes_to_exclude``."""
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT}, **which)
-    return target
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("training_file", type=Path, help="SQuAD-format training text (qa-train-extra.json)")
@@ -90,11 +80,8 @@ def main() -> None:
     parser.add_argument("--keep-float", nargs="*", default=[], help="also report this set of products kept in fp32")
     args = parser.parse_args()
 
-    import logging
-
     import onnx
 
-    logging.getLogger().setLevel(logging.ERROR)  # quantize_dynamic's advice on pre-processing
     bert = json.loads((bundled_model_path() / "config.json").read_text())
     windows = training_windows(args.training_file, args.windows)
     with tempfile.TemporaryDirectory() as work:
@@ -104,11 +91,12 @@ def main() -> None:
         products = [n.name for n in onnx.load(str(fp32)).graph.node if n.op_type in PRODUCTS]
         reference = log_distributions(onnx_runtime.open_session(fp32), windows)
 
-        def measure(**which) -> dict:
-            path = quantised(fp32, Path(work) / "int8.onnx", **which)
+        def measure(keep_float=(), only=None) -> dict:
+            path = Path(work) / "int8.onnx"
+            onnx_runtime.quantize_int8(fp32, path, keep_float, only)
             return divergence(reference, log_distributions(onnx_runtime.open_session(path), windows))
 
-        alone = {name: measure(nodes_to_quantize=[name]) for name in products}
+        alone = {name: measure(only=[name]) for name in products}
         sets = {"all int8": [], "shipped (FLOAT_NODES)": list(neural_reader.FLOAT_NODES)}
         if args.keep_float:
             sets["--keep-float"] = args.keep_float
@@ -117,7 +105,7 @@ def main() -> None:
             "distributions": len(reference),
             "quantised_alone": dict(sorted(alone.items(), key=lambda item: -item[1]["kl"])),
             "sum_of_alone_kl": round(sum(row["kl"] for row in alone.values()), 5),
-            "sets": {label: {"fp32": keep, **measure(nodes_to_exclude=keep)} for label, keep in sets.items()},
+            "sets": {label: {"fp32": keep, **measure(keep_float=keep)} for label, keep in sets.items()},
         }
     print(json.dumps(report, indent=2))
 

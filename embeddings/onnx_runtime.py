@@ -138,9 +138,10 @@ def fuse_bert_operators(path: Path, heads: int, hidden: int) -> None:
         quiet.setLevel(level)
 
 
-def quantize_int8(source: Path, target: Path, keep_float: Sequence[str] = ()) -> None:
+def quantize_int8(source: Path, target: Path, keep_float: Sequence[str] = (), only: Sequence[str] | None = None) -> None:
     """Dynamic int8 quantisation (matrix products, fused attention, embeddings), one scale per
-    output channel.
+    output channel; ``keep_float`` names nodes left in fp32, ``only`` (if given) the sole nodes
+    to quantise.
 
     Per-channel scales keep the encoder's vectors at cosine 0.994 (mean; 0.989 worst) of fp32 on
     SQuAD paragraphs; one scale per tensor drops that to 0.95, and uint8 weights to 0.98.
@@ -153,7 +154,7 @@ def quantize_int8(source: Path, target: Path, keep_float: Sequence[str] = ()) ->
     root.setLevel(logging.ERROR)  # quantize_dynamic warns on the root logger about pre-processing
     try:
         quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                         nodes_to_exclude=list(keep_float),
+                         nodes_to_exclude=list(keep_float), nodes_to_quantize=list(only) if only else None,
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     finally:
         root.setLevel(level)
