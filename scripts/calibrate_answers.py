@@ -9,7 +9,8 @@ five sources (+1 a right answer, -``--wrong-cost`` a wrong one, 0 an abstention)
 left-out judgements; a calibrated probability would put it at cost / (1 + cost). The seed
 questions (``--seeds``) are never fitted on and are reported with the final model, fitted on
 all five sources. ``--write`` stores the calibration and threshold in the reader's
-reader_config.json.
+reader_config.json. The report's ``ceiling`` says what answering every question would score,
+and what a perfect choice among the best-weighed candidates would.
 
     python scripts/calibrate_answers.py ../shared/data/squad-dev-v1.1-part-a.json \\
         ../shared/data/qa-train-extra.json --seeds ../shared/data/seed_questions.jsonl \\
@@ -50,6 +51,7 @@ class Judged:
     confidence: float
     right: bool
     answerable: bool
+    first_right: int | None = None  # place of the first right answer among the ranked candidates
 
 
 def judge_questions(desk: Newsdesk, questions, k: int = 5) -> list[Judged]:
@@ -63,10 +65,10 @@ def judge_questions(desk: Newsdesk, questions, k: int = 5) -> list[Judged]:
             rows.append(Judged(None, 0.0, False, bool(golds)))
             continue
         key = ranked[0][0]  # the best-weighed answer (the held-out paragraphs are undated: no newer report leads)
-        text = max(ranked[0][2], key=lambda s: s.score).text
         evidence = answer_evidence(question, ranked[:2], confidence, hits)[key]
-        right = bool(golds) and best_over_golds(exact_match, text, golds) == 1.0
-        rows.append(Judged(evidence, confidence[key], right, bool(golds)))
+        rights = [bool(golds) and best_over_golds(exact_match, max(members, key=lambda s: s.score).text, golds) == 1.0
+                  for _, _, members in ranked]
+        rows.append(Judged(evidence, confidence[key], rights[0], bool(golds), rights.index(True) if any(rights) else None))
     return rows
 
 
@@ -79,6 +81,15 @@ def outcome(rows: list[Judged], scores: list[float], threshold: float, wrong_cos
     n = len(rows) or 1
     return {"em": round(100 * right / n, 2), "precision": round(100 * good / max(1, len(answered)), 1),
             "answered": round(100 * len(answered) / n, 1), "utility": round((good - wrong_cost * (len(answered) - good)) / n, 4)}
+
+
+def ceiling(rows: list[Judged], depths=(1, 2, 5)) -> dict:
+    """EM if newsdesk answered every question, choosing among its candidates as it does (``best_of_1``)
+    or, knowing the golds, the right one whenever it is among the ``n`` best-weighed (``best_of_n``):
+    how much a better choice of answer, or of when to abstain, could still gain with this reader."""
+    n = len(rows) or 1
+    return {f"best_of_{d}": round(100 * sum(r.first_right is not None and r.first_right < d for r in rows) / n, 2)
+            for d in depths}
 
 
 def mean_of(table: dict[str, dict], name: str) -> float:
@@ -141,6 +152,7 @@ def main() -> None:
     # The reader's own confidence at a fixed threshold (the rule before calibration), for comparison.
     raw = {s: outcome(rows, [r.confidence for r in rows], args.raw_threshold, args.wrong_cost) for s, rows in judged.items()}
     report["uncalibrated"] = {"threshold": args.raw_threshold, **with_mean(raw)}
+    report["ceiling"] = with_mean({s: ceiling(rows) for s, rows in judged.items()})
     model = fit([r for rows in judged.values() for r in rows], args.l2)
     report["calibration"] = model.to_config()
     if seeds is not None:  # never fitted on: judged by the final model at every threshold

