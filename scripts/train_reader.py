@@ -442,6 +442,9 @@ def calibration_table(em, probs):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.base and (args.export or args.init_from or args.distil_from):
+        raise SystemExit("--base trains another encoder: newsdesk can only ship, start from or distil from readers "
+                         "on the bundled one (leave out --export, --init-from and --distil-from)")
     if args.write_val_split:
         n = write_val_split(args.squad, args.val_titles, args.write_val_split)
         print(f"wrote {n} questions of {args.val_titles} to {args.write_val_split}")
@@ -455,9 +458,6 @@ def main(argv=None) -> int:
     ckpt_path = args.out / "checkpoint.pt"
     log = open(args.out / "train_log.jsonl", "a", encoding="utf-8")
 
-    if args.base and (args.export or args.init_from or args.distil_from):
-        raise SystemExit("--base trains another encoder: newsdesk can only ship, start from or distil from readers "
-                         "on the bundled one (leave out --export, --init-from and --distil-from)")
     tokenizer, model, first_trained = build_model(args.train_layers, device, args.layers, args.base)
     if args.init_from:
         init_from_export(model, args.init_from)
