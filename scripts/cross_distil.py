@@ -62,8 +62,8 @@ class CrossTokenizerTeacher:
     def targets(self, windows, size: int, temperature: float):
         """Start and end target distributions, ``(len(windows), size)`` each, for student windows.
 
-        A window is ``(question, context, student_offsets)``: the student's (start, end) character
-        spans of its context tokens, in order, the first at position ``first`` given as the fourth item.
+        A window is ``(question, context, spans, first)``: ``spans`` are the (start, end) characters
+        of the student's context tokens, in order, the first of them at position ``first``.
         """
         questions = [q for q, *_ in windows]
         spans = [(offs[0][0], offs[-1][1]) for _, _, offs, _ in windows]

@@ -584,9 +584,9 @@ def main(argv=None) -> int:
                                            args.distil_temperature)) / 2
                 loss = (1 - args.distil_weight) * loss + args.distil_weight * soft
             if cross_teacher is not None:
+                questions = clip_questions(tokenizer, [train[f[4]]["question"].strip() for f in batch])  # as the student read them
                 t_start, t_end = cross_teacher.targets(
-                    [(train[f[4]]["question"].strip(), f[8][0], f[8][1], f[5]) for f in batch], ids.shape[1],
-                    args.distil_temperature)
+                    [(q, f[8][0], f[8][1], f[5]) for q, f in zip(questions, batch)], ids.shape[1], args.distil_temperature)
                 soft = (soft_cross_entropy(sl, t_start.to(device), args.distil_temperature)
                         + soft_cross_entropy(el, t_end.to(device), args.distil_temperature)) / 2
                 loss = (1 - args.distil_weight) * loss + args.distil_weight * soft
