@@ -114,6 +114,21 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum()
 
 
+def trim_whitespace(text: str, start: int, end: int) -> tuple[int, int]:
+    """The character span ``text[start:end]`` without its leading and trailing whitespace.
+
+    Sentencepiece tokenizers (e5's "▁President") count the space before a word as part of the
+    token, and an answer should not start with it. A span of spaces alone becomes the empty span
+    where it ends (for cross-tokenizer distillation: its start then goes to the next word, its end
+    to the one before).
+    """
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else (end, end)
+
+
 def best_spans_in_window(start_logits: np.ndarray, end_logits: np.ndarray, is_context: np.ndarray,
                          cls_position: int | None, max_answer_tokens: int, candidates: int, keep: int):
     """The ``keep`` best (score, start token, end token) of one window, best first.
@@ -260,11 +275,7 @@ class NeuralReader:
             for score, s, e in candidates:
                 if taken >= 2 * self.top_k_per_chunk:
                     break
-                cs, ce = offsets[s][0], offsets[e][1]
-                while cs < ce and text[cs].isspace():
-                    cs += 1
-                while ce > cs and text[ce - 1].isspace():
-                    ce -= 1
+                cs, ce = trim_whitespace(text, offsets[s][0], offsets[e][1])
                 if ce <= cs or "\n" in text[cs:ce]:  # an answer never spans two paragraphs
                     continue
                 key = (chunk_index, cs, ce)

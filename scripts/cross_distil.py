@@ -16,20 +16,7 @@ from bisect import bisect_right
 import numpy as np
 import torch
 
-
-def trim_whitespace(text: str, start: int, end: int) -> tuple[int, int]:
-    """The character span ``text[start:end]`` without its leading and trailing whitespace.
-
-    Sentencepiece tokenizers (e5's "▁President") count the space before a word as part of the
-    token; left in, a start would land on the student token before that space. A span of spaces
-    alone becomes the empty span where it ends: its start then goes to the next word, its end to
-    the one before.
-    """
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return (start, end) if start < end else (end, end)
+from newsdesk.retrieval.neural_reader import trim_whitespace
 
 
 def project_to_student(teacher_probs, teacher_offsets, student_starts, first: int, size: int, end: bool) -> np.ndarray:
