@@ -282,12 +282,12 @@ def test_onnx_and_torch_runtimes_agree(shipped_reader):
         # int8 weights against bf16: the same answer, though on a near tie of its boundaries
         # ("Friedrich Merz" 0.43 / "German Chancellor Friedrich Merz" 0.33 in int8, the other way
         # round in bf16) the top span may differ; then each runtime's top span is the other's
-        # runner-up, overlapping it, and every span's score stays within 0.15 (0.11 worst seen)
+        # runner-up, overlapping it, and the two best spans' scores stay within 0.15 (0.11 worst seen)
         assert fast[0].start < plain[0].end and plain[0].start < fast[0].end
         assert plain[0].text in [s.text for s in fast[:2]] and fast[0].text in [s.text for s in plain[:2]]
         plain_scores = {s.text: s.score for s in plain}
         for span in fast[:2]:
-            assert span.score == pytest.approx(plain_scores[span.text], abs=0.15)
+            assert span.score == pytest.approx(plain_scores.get(span.text, 0.0), abs=0.15)
 
 
 @pytest.mark.slow
