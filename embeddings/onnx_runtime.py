@@ -80,7 +80,9 @@ def compiled_model(name: str, sources: list[Path], recipe: dict, export: Callabl
 def remove_superseded(folder: Path, name: str, key: str, sources: list[str]) -> list[Path]:
     """Record ``key``'s sources, then delete ``name``'s compiled files made from the same
     weights' paths under another key (the weights or the recipe changed since), from weights
-    that no longer exist, or with no record (made by an older newsdesk). Returns what went."""
+    that no longer exist, or with no record (made by an older newsdesk). Returns what went.
+    Exports that share only some paths stay: two readers on the one bundled encoder are two
+    models, and evicting each other would re-export on every switch."""
     (folder / f"{name}-{key}.sources.json").write_text(json.dumps(sources), encoding="utf-8")
     records = {record.name[len(name) + 1 : -len(".sources.json")]: record
                for record in folder.glob(f"{name}-*.sources.json")}
@@ -90,7 +92,7 @@ def remove_superseded(folder: Path, name: str, key: str, sources: list[str]) -> 
             their_sources = json.loads(record.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             their_sources = []
-        if other != key and (set(their_sources) & set(sources) or not all(map(os.path.exists, their_sources))):
+        if other != key and (set(their_sources) == set(sources) or not all(map(os.path.exists, their_sources))):
             removed += [*folder.glob(f"{name}-{other}-*.onnx"), record]
     removed += [path for path in folder.glob(f"{name}-*-*.onnx")  # exports from before records were kept
                 if path.name[len(name) + 1 :].rsplit("-", 1)[0] not in records]

@@ -38,3 +38,14 @@ def test_exports_of_weights_that_are_gone_or_unrecorded_are_removed(tmp_path):
     _export(tmp_path, "encoder", "new", [kept])
 
     assert [p.name for p in tmp_path.glob("*.onnx")] == ["encoder-new-int8.onnx"]
+
+
+def test_two_readers_on_one_encoder_keep_their_exports(tmp_path):
+    encoder, first, second = (tmp_path / f"{n}.safetensors" for n in ("model", "first", "second"))
+    for path in (encoder, first, second):
+        path.write_bytes(b"w")
+    assert _export(tmp_path, "reader", "first", [encoder, first]) == []
+    assert _export(tmp_path, "reader", "second", [encoder, second]) == []
+    retrained = _export(tmp_path, "reader", "retrained", [encoder, first])
+    assert {p.name for p in retrained} == {"reader-first-int8.onnx", "reader-first.sources.json"}
+    assert sorted(p.name for p in tmp_path.glob("*.onnx")) == ["reader-retrained-int8.onnx", "reader-second-int8.onnx"]

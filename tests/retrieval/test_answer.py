@@ -1,4 +1,4 @@
-from newsdesk.retrieval.answer import assemble_answer, missing_names, rank_answers
+from newsdesk.retrieval.answer import assemble_answer, merge_overlapping, missing_names, rank_answers
 from newsdesk.retrieval.squad import exact_match, f1_score, normalize_answer
 from newsdesk.types import Hit, Span
 
@@ -14,6 +14,24 @@ def test_same_answer_from_several_outlets_adds_up(seed_desk):
     spans = [_span(seed_desk, "Friedrich Merz", "NewsNeck", 0.5), _span(seed_desk, "Putin", "Outlook", 0.55)]
     ranked = rank_answers(spans + [_span(seed_desk, "Witkoff", "cgtn.com", 0.5), _span(seed_desk, "Witkoff", "NewsNeck", 0.5)])
     assert ranked[0][0] == "witkoff" and abs(ranked[0][1] - 0.75) < 1e-9
+
+
+def test_overlapping_spans_merge_and_give_the_shorter_boundaries_when_close():
+    text = "U.S. envoy Steve Witkoff met Zelenskyy in Berlin."
+
+    def span(answer, score, chunk=0):
+        start = text.index(answer)
+        return Span(answer, "a", chunk, start, start + len(answer), score)
+
+    merged = merge_overlapping([span("U.S. envoy Steve Witkoff", 0.40), span("Steve Witkoff", 0.36), span("Berlin", 0.1)])
+    assert sorted((s.text, round(s.score, 6)) for s in merged) == [("Berlin", 0.1), ("Steve Witkoff", 0.76)]
+    # Two words more cost a factor exp(-0.2) = 0.82: a span much better than that keeps its boundaries.
+    clear = merge_overlapping([span("U.S. envoy Steve Witkoff", 0.50), span("Steve Witkoff", 0.36)])
+    assert [(s.text, round(s.score, 6)) for s in clear] == [("U.S. envoy Steve Witkoff", 0.86)]
+    assert [s.text for s in merge_overlapping([span("U.S. envoy Steve Witkoff", 0.4), span("Steve Witkoff", 0.36)], 0.0)] == [
+        "U.S. envoy Steve Witkoff"]
+    apart = merge_overlapping([span("Steve Witkoff", 0.4, chunk=0), span("Steve Witkoff", 0.3, chunk=1)])
+    assert len(apart) == 2  # the same words in two chunks are two reports, not two boundaries
 
 
 def test_answer_cites_every_outlet_that_states_it(seed_desk):
