@@ -39,6 +39,9 @@ def main() -> None:
     weights = [float(w) for w in args.weights.split(",")] if args.weights else [1.0] * len(args.readers)
     if len(weights) != len(args.readers):
         raise SystemExit("give one weight per reader")
+    missing = [str(d) for d in args.readers if not (d / "reader.safetensors").is_file() or not (d / "reader_config.json").is_file()]
+    if missing:
+        raise SystemExit(f"not an exported reader (reader.safetensors + reader_config.json): {', '.join(missing)}")
     configs = [json.loads((d / "reader_config.json").read_text()) for d in args.readers]
     if len({(c["num_layers"], c["first_trained_layer"]) for c in configs}) != 1:
         raise SystemExit("the readers train different layers; they cannot be averaged")
