@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import io
 import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import asdict, dataclass, field, replace
@@ -170,7 +171,8 @@ def parse_feed(body: bytes, base_url: str) -> ParsedFeed:
     """
     import feedparser
 
-    parsed = feedparser.parse(body)
+    # A stream, never bytes or a string: feedparser fetches a URL and opens a local path given so.
+    parsed = feedparser.parse(io.BytesIO(body))
     title = " ".join((parsed.feed.get("title") or "").split()) or None
     items = [i for i in (entry_item(e, base_url) for e in parsed.entries) if i is not None]
     error = parsed.get("bozo_exception")

@@ -73,12 +73,19 @@ def _decode(data: bytes) -> str:
 
 def _page_date(html: str, date: str | None, url: str | None) -> str | None:
     """trafilatura's date for a page, unless it is only a year: htmldate turns "© 2025" or a
-    lone "2025" into 2025-01-01. A 1 January date is kept when the page's markup states it."""
+    lone "2025" into 2025-01-01. A 1 January date is kept when the page's markup states it.
+
+    htmldate gets a parsed tree, never the string: it fetches a string that starts with "http"
+    and has no space as a URL, past newsdesk's address guard."""
     if not date or not date.endswith("-01-01"):
         return date
     from htmldate import find_date
+    from trafilatura.utils import load_html
 
-    return date if find_date(html, extensive_search=False, original_date=True, url=url) == date else None
+    tree = load_html(html)
+    if tree is None:
+        return None
+    return date if find_date(tree, extensive_search=False, original_date=True, url=url) == date else None
 
 
 def html_article(html: str, path: str | None, url: str | None = None) -> Article:
