@@ -1,4 +1,4 @@
-"""The ``newsdesk`` command line: ask, chat, ingest, remove, watch, feeds, sources, info, eval, rebuild, rollback, bot."""
+"""The ``newsdesk`` command line: ask, chat, search, show, ingest, remove, watch, feeds, sources, info, eval, rebuild, rollback, bot."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from newsdesk.bot.cli_ask import run_ask, run_chat
+from newsdesk.bot.cli_find import run_search, run_show
 from newsdesk.bot.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _settings, default_home, env  # noqa: F401  (_settings: tests)
 from newsdesk.bot.cli_index import (
     run_bot,
@@ -176,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_feeds_parser(command, common, _Formatter)
 
+    from newsdesk.bot.cli_find import add_find_parsers
+
+    add_find_parsers(command, common, filtering)
+
     sources = command("sources", "list the indexed articles: short id, date, outlet, title, chunks, file", "newsdesk sources --json")
     sources.add_argument("--json", action="store_true", help="print a JSON list")
 
@@ -236,7 +241,7 @@ def usage_problem(args) -> str | None:
 
 RUNNERS = {"ask": run_ask, "chat": run_chat, "ingest": run_ingest, "remove": run_remove, "watch": run_watch,
            "sources": run_sources, "info": run_info, "rebuild": run_rebuild, "rollback": run_rollback,
-           "eval": run_eval, "bot": run_bot, "feeds": run_feeds}
+           "eval": run_eval, "bot": run_bot, "feeds": run_feeds, "search": run_search, "show": run_show}
 
 
 def _configure_logging(verbosity: int) -> None:

@@ -79,12 +79,13 @@ def _note(text: str) -> None:
     print(printable(f"newsdesk: note: {text}"), file=sys.stderr)
 
 
-def _open_desk(args):
-    """The desk of ``args``, its index made from the seed articles if the home has none yet."""
+def _open_desk(args, reader: bool = True):
+    """The desk of ``args``, its index made from the seed articles if the home has none yet;
+    ``reader=False`` for the commands that do not read answers (no reader is loaded)."""
     from newsdesk.retrieval.service import Newsdesk
 
     desk = Newsdesk(_settings(args))
-    desk.load_models()  # a wrong --model or --reader is then the only thing said
+    desk.load_models(reader=reader)  # a wrong --model or --reader is then the only thing said
     if not desk.has_index():
         print(f"newsdesk: no index in {desk.settings.home} yet; indexing the bundled seed articles "
               "(add your own with `newsdesk ingest PATH`)…", file=sys.stderr)

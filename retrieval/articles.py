@@ -88,12 +88,31 @@ def matching_articles(target: str, articles: Sequence[Article]) -> list[Article]
     under = [a for a in articles if a.path and Path(a.path).is_relative_to(resolved)]
     if under and (resolved.is_dir() or not resolved.exists()):  # a folder, or one since deleted
         return under
-    by_id = [a for a in articles if a.id.startswith(target)]
-    if len(by_id) > 1 and len(target) < 16:
-        raise InvalidInput(f"{target!r} matches more than one indexed article; give more of the id (see `newsdesk sources`)")
+    by_id = _by_id_prefix(target, articles)
     if not by_id:
         raise InvalidInput(f"{target!r} matches no indexed article (an id, a file or a folder); see `newsdesk sources`")
     return by_id
+
+
+def _by_id_prefix(prefix: str, articles: Sequence[Article]) -> list[Article]:
+    """The articles whose id starts with ``prefix``. Raises InvalidInput when a short prefix
+    (under 16 characters) matches several."""
+    found = [a for a in articles if prefix and a.id.startswith(prefix)]
+    if len(found) > 1 and len(prefix) < 16:
+        raise InvalidInput(f"{prefix!r} matches more than one indexed article; give more of the id (see `newsdesk sources`)")
+    return found
+
+
+def article_by_id(prefix: str, articles: Sequence[Article]) -> Article:
+    """The one article whose id starts with ``prefix`` (``newsdesk show``).
+
+    Raises:
+        InvalidInput: none matches, or several do.
+    """
+    found = _by_id_prefix(prefix.strip().lower(), articles)
+    if not found:
+        raise InvalidInput(f"{prefix!r} is no indexed article's id; see `newsdesk sources` or `newsdesk search`")
+    return found[0]
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ import numpy as np
 
 from newsdesk.retrieval.articles import (  # noqa: F401  (IngestReport and the seeds: part of the service's API)
     IngestReport,
+    article_by_id,
     file_gone_under,
     is_seed,
     matching_articles,
@@ -44,6 +45,7 @@ from newsdesk.retrieval.ingest import Rejected, html_article, load_articles, mak
 from newsdesk.retrieval.reader import first_of_each_text, placed_in
 from newsdesk.retrieval.readers import make_reader
 from newsdesk.retrieval.search import FilterCheck, Filters, Mode, check_filters, retrieve
+from newsdesk.retrieval.passages import Found, FoundArticle, by_article, found_passages, newest_first, validate_query
 from newsdesk.retrieval.desk_feeds import DeskFeeds
 from newsdesk.retrieval.settings import MAX_QUESTION_CHARS, Settings, UrlOptions
 from newsdesk.types import Answer, Article, Encoder, Hit, Reader, SourceRow, Span
@@ -165,6 +167,26 @@ class Newsdesk:
     def retrieve(self, question: str, k: int = 5, filters: Filters = Filters(), mode: Mode = "hybrid") -> list[Hit]:
         vector = None if mode == "bm25" else self.embed_question(question)
         return retrieve(self.index, question, vector, k=k, filters=filters, mode=mode)
+
+    def search(self, query: str, k: int = 10, filters: Filters = Filters(), newest: bool = False,
+               per_article: bool = False) -> list[Found] | list[FoundArticle]:
+        """The ``k`` passages that best match ``query`` (the hybrid retrieval ``ask`` uses, no
+        reader), with their articles and the query's words marked; ``per_article``: the ``k``
+        best articles instead; ``newest``: those ordered by date, newest first.
+
+        Raises:
+            UsageError: the query is empty or too long, or ``k`` is not positive.
+        """
+        query = validate_query(query)
+        if k < 1:
+            raise UsageError("k must be at least 1")
+        index = self.index
+        # An article's passages are many: look deeper so that k articles are found.
+        depth = max(5 * k, 50) if per_article else k
+        hits = retrieve(index, query, self.embed_question(query), k=depth, filters=filters)
+        found = found_passages(hits, index.articles, query)
+        chosen = by_article(found)[:k] if per_article else found
+        return newest_first(chosen) if newest else chosen
 
     def ask(self, question: str, k: int = 5, filters: Filters = Filters()) -> Answer:
         """Answer ``question`` from the ``k`` best chunks, or abstain.
@@ -429,6 +451,16 @@ class Newsdesk:
     def articles(self) -> Mapping[str, Article]:
         """The indexed articles by id (read-only)."""
         return MappingProxyType(self.index.articles)
+
+    def article(self, article_id: str) -> tuple[Article, int]:
+        """The indexed article whose id starts with ``article_id`` (the short id `sources` shows),
+        and how many chunks it has.
+
+        Raises:
+            InvalidInput: no indexed article has that id, or a short prefix matches several.
+        """
+        article = article_by_id(article_id, list(self.index.articles.values()))
+        return article, self.chunk_counts([article.id])[article.id]
 
     def info(self) -> dict:
         """Where things are, what the index holds and how the models run, without loading any

@@ -21,6 +21,7 @@ from telegram.ext import (
 from newsdesk.bot.telegram.commands import on_help, on_sources, on_start, on_stats, on_unknown_command
 from newsdesk.bot.telegram.feeds import add_feed_handlers
 from newsdesk.bot.telegram.questions import PASSAGES_BUTTON, on_ask, on_passages, on_text
+from newsdesk.bot.telegram.search import on_search
 from newsdesk.bot.telegram.sending import with_retry
 from newsdesk.bot.telegram.settings import BotSettings
 from newsdesk.bot.telegram.state import Bounded, BotState, RateLimiter, get_state
@@ -50,6 +51,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 COMMANDS = [
     BotCommand("ask", "ask a question about the news articles"),
+    BotCommand("search", "find the passages that mention some words"),
     BotCommand("sources", "which articles are indexed"),
     BotCommand("stats", "how much the bot has been asked"),
     BotCommand("help", "how to use the bot, with examples"),
@@ -119,6 +121,7 @@ def build_application(settings: BotSettings, desk) -> Application:
     application.add_handler(CommandHandler("sources", on_sources, filters=new_messages))
     application.add_handler(CommandHandler("stats", on_stats, filters=new_messages))
     application.add_handler(CommandHandler("ask", on_ask, filters=new_messages))
+    application.add_handler(CommandHandler("search", on_search, filters=new_messages))
     add_feed_handlers(application, settings)  # /follow, /unfollow, /feeds; the polling job
     application.add_handler(MessageHandler(new_messages & filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command))
     application.add_handler(CallbackQueryHandler(on_passages, pattern=f"^{PASSAGES_BUTTON}$"))

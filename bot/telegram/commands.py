@@ -1,4 +1,4 @@
-"""The informational commands: /start, /help, /sources, /stats and unknown commands."""
+"""The informational commands: /start, /help, /sources, /stats and unknown commands (/search: search.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ HELP = """I answer questions about the news articles I have indexed, with the an
 In a private chat just send the question. In a group use <code>/ask …</code>, mention me, or reply to one of my messages.
 Reply to one of my answers to ask a follow-up (for example “When was that?”); I read it together with the earlier question.
 
+/search WORDS — the passages that mention them, with their sources (e.g. <code>/search Berlin talks</code>)
 /sources — which articles are indexed, with dates
 /stats — how much I have been asked
 /help — this message"""

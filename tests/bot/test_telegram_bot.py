@@ -241,7 +241,7 @@ def test_rate_limit_asks_politely_to_slow_down(desk, telegram, start_bot):
 def test_start_help_sources_and_stats(desk, telegram, start_bot):
     start_bot(desk)
     commands = telegram.requests("setMyCommands")
-    assert [c["command"] for c in commands[0].params["commands"]] == ["ask", "sources", "stats", "help"]
+    assert [c["command"] for c in commands[0].params["commands"]] == ["ask", "search", "sources", "stats", "help"]
     start = ask(telegram, USER, USER, "/start")
     assert "Hello User1002" in start.params["text"] and "Who hosted the Berlin talks?" in start.params["text"]
     assert "/help" in ask(telegram, USER, USER, "/frobnicate").params["text"]

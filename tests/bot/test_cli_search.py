@@ -1,0 +1,109 @@
+"""``newsdesk search`` and ``newsdesk show`` through ``cli.main`` (fake encoder, baseline reader)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from newsdesk.bot.cli import main
+from tests.bot.conftest import EVENTS
+from tests.conftest import FakeEncoder
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """No real model, the baseline reader, every user directory under tmp_path."""
+    from newsdesk.embeddings import encoder
+
+    monkeypatch.setattr(encoder, "load_encoder", lambda model_path=None, runtime="onnx": FakeEncoder())
+    monkeypatch.setenv("NEWSDESK_READER", "baseline")
+    for name in ("NEWSDESK_HOME", "NEWSDESK_MODEL", "NEWSDESK_RUNTIME", "NEWSDESK_INDEX_TYPE", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("NEWSDESK_CACHE", str(tmp_path / "cache"))
+    return tmp_path
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def home(env, capsys):
+    """A home with the three event stories (two outlets tell the festival; all dated)."""
+    (env / "events.json").write_text(json.dumps({"articles": EVENTS}))
+    assert run(capsys, "ingest", env / "events.json", "--home", env / "home")[0] == 0
+    return env / "home"
+
+
+def test_search_lists_passages_with_their_articles_and_the_words_marked(home, capsys):
+    code, out, err = run(capsys, "search", "harvest festival", "--home", home, "-k", "2")
+    assert code == 0 and not err
+    headers = re.findall(r"^\[(\d)\] (.*)  ([0-9a-f]{12})$", out, re.MULTILINE)
+    assert [n for n, _, _ in headers] == ["1", "2"]
+    labels = {label for _, label, _ in headers}
+    assert labels == {"Riverside Gazette, 2025-10-04: “Riverside Harvest Festival draws record crowd”",
+                      "Valley Times, 2025-10-05: “Harvest festival opens by the river”"}
+    # Not a terminal: the matched words between «», any case, the others not.
+    assert "«Harvest» «Festival»" in out and "«harvest» «festival»" in out and "«Riverside»" not in out
+    assert "\x1b" not in out
+
+
+def test_search_marks_in_bold_on_a_terminal(home, capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    out = run(capsys, "search", "jazz", "--home", home, "-k", "1")[1]
+    assert "\x1b[1mJazz\x1b[0m" in out and "«" not in out
+
+
+def test_search_articles_newest_filters_and_json(home, capsys):
+    code, out, _ = run(capsys, "search", "festival opened", "--home", home, "--articles", "--newest")
+    rows = re.findall(r"^  ([0-9a-f]{12})  (.*?), (\d{4}-\d\d-\d\d): .* \((\d+) passages?\)$", out, re.MULTILINE)
+    assert code == 0 and [(outlet, date) for _, outlet, date, _ in rows] == [
+        ("Valley Times", "2025-10-05"), ("Riverside Gazette", "2025-10-04"), ("Lakeside Herald", "2025-09-12")]
+    assert "newest first" in out.splitlines()[0]
+
+    code, out, _ = run(capsys, "search", "festival", "--home", home, "--outlet", "valley", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["query"] == "festival" and result["notes"] == []
+    assert {p["outlet"] for p in result["passages"]} == {"Valley Times"}
+    first = result["passages"][0]
+    assert {"article_id", "title", "date", "url", "path", "score", "text", "start", "end", "marks"} <= set(first)
+    assert [first["text"][s:e].lower() for s, e in first["marks"]] == ["festival"]
+
+    code, out, _ = run(capsys, "search", "festival", "--home", home, "--until", "2025-10-04", "--articles", "--json")
+    assert code == 0 and {a["date"] for a in json.loads(out)["articles"]} <= {"2025-10-04", "2025-09-12"}
+
+    code, _, err = run(capsys, "search", "festival", "--home", home, "--outlet", "nope")
+    assert code == 1 and "matches no indexed outlet" in err
+    code, _, err = run(capsys, "search", "   ", "--home", home)
+    assert code == 2 and "the search is empty" in err
+
+
+def test_show_prints_an_article_as_indexed(home, capsys):
+    search = json.loads(run(capsys, "search", "jazz week", "--home", home, "-k", "1", "--json")[1])
+    article_id = search["passages"][0]["article_id"]
+    code, out, _ = run(capsys, "show", article_id[:8], "--home", home)
+    assert code == 0
+    assert out.startswith(f"id      {article_id}\ntitle   Lakeside Jazz Week opens\noutlet  Lakeside Herald\n"
+                          "date    2025-09-12\nurl     https://herald.example/jazz\n")
+    assert "Conductor Maria Santos opened the Lakeside Jazz Week" in out
+
+    shown = json.loads(run(capsys, "show", article_id, "--home", home, "--json")[1])
+    assert shown["text"] == EVENTS[2]["text"] and shown["outlet"] == "Lakeside Herald" and shown["chunks"] == 1
+
+    code, _, err = run(capsys, "show", "ffffffffffff", "--home", home)
+    assert code == 1 and "no indexed article's id" in err and len(err.splitlines()) == 1
+
+
+def test_show_never_passes_terminal_codes_from_an_article(env, capsys):
+    (env / "evil.json").write_text(json.dumps({"title": "Evil\x1b]0;pwned\x07 title", "text": "Harbour news.\x1b[31m red"}))
+    run(capsys, "ingest", env / "evil.json", "--home", env / "home")
+    article_id = json.loads(run(capsys, "sources", "--home", env / "home", "--json")[1])[0]["article_id"]
+    out = run(capsys, "show", article_id, "--home", env / "home")[1]
+    assert "\x1b" not in out and "\x07" not in out and "Harbour news." in out
