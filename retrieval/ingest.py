@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from newsdesk.retrieval.clean import clean_text, outlet_of_url, parse_date
+from newsdesk.retrieval.clean import clean_text, outlet_of_url, parse_date, split_front_matter
 from newsdesk.types import Article
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,21 @@ _TEXT_FIELDS = ("text", "content", "body", "article")
 _OUTLET_FIELDS = ("outlet", "source", "site", "publisher")
 # Fewer words than this left of an HTML page is menus and footers, not an article.
 MIN_PAGE_WORDS = 5
+
+
+@dataclass(frozen=True)
+class Stated:
+    """Metadata a person states for the articles of an ingest (``--outlet``, ``--date``,
+    ``--url``): it wins over what the files say. None leaves a field as read."""
+
+    outlet: str | None = None
+    date: str | None = None  # ISO day
+    url: str | None = None
+
+    def apply(self, article: Article) -> Article:
+        """``article`` with the stated fields; a stated address names the outlet when nothing else does."""
+        outlet = self.outlet or article.outlet or (outlet_of_url(self.url) if self.url else None)
+        return replace(article, outlet=outlet, date=self.date or article.date, url=self.url or article.url)
 
 
 @dataclass(frozen=True)
@@ -38,11 +53,14 @@ def article_id(text: str) -> str:
 
 
 def make_article(raw_text: str, *, title=None, outlet=None, date=None, url=None, path=None) -> Article:
-    """Clean ``raw_text`` and build an ``Article``.
+    """Clean ``raw_text`` and build an ``Article``. YAML front matter is metadata, never text;
+    what the arguments give wins over it.
 
     Raises:
         ValueError: when nothing but boilerplate is left.
     """
+    front, raw_text = split_front_matter(raw_text)
+    title, outlet, date, url = title or front.title, outlet or front.outlet, date or front.date, url or front.url
     if outlet is None and url:
         outlet = outlet_of_url(url)
     cleaned = clean_text(raw_text, title=title, outlet=outlet, date=parse_date(date) if date else None)
@@ -349,8 +367,9 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | Rejected]:
             yield Rejected(str(path), f"unsupported file type {path.suffix or '(none)'!r}")
 
 
-def load_articles(paths: Iterable[str | Path]) -> tuple[list[Article], list[Rejected]]:
-    """Read every article under ``paths``; problems are collected, never raised."""
+def load_articles(paths: Iterable[str | Path], stated: Stated | None = None) -> tuple[list[Article], list[Rejected]]:
+    """Read every article under ``paths``, with the ``stated`` metadata over what they say;
+    problems are collected, never raised."""
     articles: list[Article] = []
     rejected: list[Rejected] = []
     for item in expand_paths(paths):
@@ -362,6 +381,6 @@ def load_articles(paths: Iterable[str | Path]) -> tuple[list[Article], list[Reje
         except ValueError as error:
             rejected.append(Rejected(str(item), str(error)))
             continue
-        articles.extend(found)
+        articles.extend([stated.apply(a) for a in found] if stated else found)
         rejected.extend(bad)
     return articles, rejected

@@ -1,4 +1,6 @@
-from newsdesk.retrieval.clean import clean_text, is_boilerplate, outlet_of_url, parse_date
+from datetime import date
+
+from newsdesk.retrieval.clean import FrontMatter, clean_text, date_line, is_boilerplate, outlet_of_url, parse_date, split_front_matter
 from newsdesk.retrieval.service import seed_paths
 
 BOILERPLATE = ["Skip to main content", "Leave a Reply", "Ready for more?", "Join our newsletter",
@@ -154,3 +156,88 @@ def test_an_address_names_its_site_and_an_agency_by_one_name():
     assert outlet_of_url("https://www.example.com/world/a?b=1") == "example.com"
     assert outlet_of_url("brookmere-ledger.co.uk") == "brookmere-ledger.co.uk"
     assert outlet_of_url("https://apnews.com/article/x") == "Associated Press"  # as "(AP) —" is
+
+
+# ------------------------------------------------------------------ mastheads, credit lines, datelines, front matter
+
+TODAY = date(2026, 3, 20)
+
+
+def _read(text: str):
+    return clean_text(text, today=TODAY)
+
+
+def test_a_masthead_then_a_date_line_is_metadata_not_text_nor_title():
+    cleaned = _read(f"Riverton Gazette\nMarch 2, 2026\n\nCouncil picks an interim mayor tonight\n\n{BODY}")
+    assert (cleaned.outlet, cleaned.date, cleaned.title) == ("Riverton Gazette", "2026-03-02", "Council picks an interim mayor tonight")
+    assert cleaned.text == f"Council picks an interim mayor tonight\n\n{BODY}"
+    capitals = _read(f"LAKESHORE HERALD\nMonday 15 September 2025\n\nMayor resigns over harbour payments\n\n{BODY}")
+    assert (capitals.outlet, capitals.date, capitals.title) == ("Lakeshore Herald", "2025-09-15", "Mayor resigns over harbour payments")
+    assert "HERALD" not in capitals.text and "September" not in capitals.text
+
+
+def test_a_masthead_before_a_headline_or_with_its_section_and_date():
+    cleaned = _read(f"Arts Line Daily\n\nPhilharmonic talks to resume under a mediator\n\n{BODY}")
+    assert (cleaned.outlet, cleaned.title) == ("Arts Line Daily", "Philharmonic talks to resume under a mediator")
+    sections = _read(f"LINSK EVENING STAR | Arts | Friday 19 September 2025\nStrike ends with a two-year pay deal\n{BODY}")
+    assert (sections.outlet, sections.date) == ("Linsk Evening Star", "2025-09-19") and "LINSK" not in sections.text
+
+
+def test_a_headline_is_not_taken_for_a_masthead():
+    assert _read(f"Minister Leaves Post\n{BODY}").outlet is None  # no headline or date line follows
+    assert _read(f"Peace Talks in Berlin\nMarch 2, 2026\n{BODY}").outlet is None  # no newspaper's name
+    assert _read(f"Peace Talks in Berlin\nMarch 2, 2026\n{BODY}").date == "2026-03-02"
+
+
+def test_credit_lines_name_the_outlet_and_the_date():
+    for line in ("Lakeshore Herald, 2026-02-09", "*Lakeshore Herald, 2026-02-09*", "Lakeshore Herald | 9 February 2026",
+                 "**Lakeshore Herald** — Posted 9 February 2026 by Owen Tarrant"):
+        cleaned = _read(f"Storm closes the harbour for a week\n{line}\n{BODY}")
+        assert (cleaned.outlet, cleaned.date) == ("Lakeshore Herald", "2026-02-09"), line
+        assert cleaned.text == f"Storm closes the harbour for a week\n\n{BODY}", line
+    assert _read(f"London, March 3, 2026\n{BODY}").outlet is None  # a place, not a newspaper
+
+
+def test_a_published_line_names_its_outlet_as_well_as_its_date():
+    cleaned = _read(f"Storm closes the harbour\nPublished 2026-02-10 — Kestrel Bay Herald\n{BODY}")
+    assert (cleaned.outlet, cleaned.date) == ("Kestrel Bay Herald", "2026-02-10") and "Published" not in cleaned.text
+    by = _read(f"{BODY}\nPublished by Kestrel Bay Herald on March 2, 2026")
+    assert (by.outlet, by.date) == ("Kestrel Bay Herald", "2026-03-02")
+
+
+def test_a_bylines_date_is_read_and_the_byline_kept():
+    cleaned = _read(f"Philharmonic talks to resume\nBy Ana Velk | March 2, 2026\n{BODY}")
+    assert (cleaned.date, cleaned.outlet) == ("2026-03-02", None) and "By Ana Velk | March 2, 2026" in cleaned.text
+    assert _read(f"By Jane Doe, Reuters, March 2, 2026\n{BODY}").date == "2026-03-02"
+    assert _read(f"By Jane Doe, Staff Writer\n{BODY}").date is None
+
+
+def test_a_wire_dateline_gives_its_day_and_the_year_from_the_weekday_it_names():
+    cleaned = _read("PORT MIRAN, March 3 (Coastline Wire) — A court sentenced the former finance chief on Tuesday.")
+    assert (cleaned.outlet, cleaned.date) == ("Coastline Wire", "2026-03-03")  # a Tuesday in 2026
+    # 4 October was a Saturday in 2025, a Sunday in 2026: "said on Saturday" places it in 2025.
+    ferry = _read("PORT MIRAN, Oct 4 (Coastline Wire) — A ferry ran aground late on Friday, the coastguard said on Saturday.")
+    assert ferry.date == "2025-10-04"
+    # A day ahead ("from Friday") counts only when no day is said "on".
+    assert _read("KESTREL BAY, Nov 6 (Coastline Wire) — The offer came on Thursday; the strike ends from Friday.").date == "2025-11-06"
+    assert _read("BERLIN, Dec. 14, 2024 (AP) — Talks opened.").date == "2024-12-14"
+    assert _read("BERLIN, Dec. 14 (AP) — Talks opened.").date == "2025-12-14"  # no weekday: the latest one past
+    # No 14 December from 2020 to 2025 was a Friday: a year that cannot be placed leaves it undated.
+    assert _read("BERLIN, Dec. 14 (AP) — Talks opened on Friday.").date is None
+
+
+def test_date_lines_need_a_day_and_a_year():
+    assert date_line("March 2, 2026") == "2026-03-02" and date_line("7 April 2026 | 17:40") == "2026-04-07"
+    assert date_line("2026") is None and date_line("Monday") is None and date_line("March 2") is None
+    assert date_line("The vote on March 2, 2026 was close") is None
+
+
+def test_front_matter_is_split_off_and_read():
+    front, rest = split_front_matter("---\ntitle: \"Flood toll rises to 17\"\noutlet: Riverton Gazette\n"
+                                     "date: 2026-03-02\nurl: https://rg.example/a\n---\n\n# Flood toll rises\n\nBody.")
+    assert front == FrontMatter("Flood toll rises to 17", "Riverton Gazette", "2026-03-02", "https://rg.example/a")
+    assert rest == "\n# Flood toll rises\n\nBody."
+    assert split_front_matter("---\npublisher:\n  name: Harbour Post\n---\nBody")[0].outlet == "Harbour Post"
+    broken = split_front_matter("---\ntitle: a: b: [\noutlet: Harbour Post\n---\nBody")
+    assert broken == (FrontMatter(title="a: b: [", outlet="Harbour Post"), "Body")  # not YAML: still never text
+    assert split_front_matter("---\n\nA rule, then text.\n\n---\nMore") == (FrontMatter(), "---\n\nA rule, then text.\n\n---\nMore")

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from newsdesk.retrieval import ingest
-from newsdesk.retrieval.ingest import MAX_FILE_BYTES, article_id, load_articles
+from newsdesk.retrieval.ingest import MAX_FILE_BYTES, Stated, article_id, load_articles
 
 
 def test_text_markdown_html_and_json_are_read(tmp_path):
@@ -195,3 +195,58 @@ def test_a_copyright_year_is_not_a_date_but_a_stated_new_year_is(tmp_path):
     (tmp_path / "b.html").write_text(f"<html><head><meta name='date' content='2025-01-01'></head><body><article>{body}</article></body></html>")
     articles, rejected = load_articles([tmp_path / "a.html", tmp_path / "b.html"])
     assert rejected == [] and [a.date for a in articles] == [None, "2025-01-01"]
+
+
+def test_front_matter_is_metadata_and_never_text_or_title(tmp_path):
+    (tmp_path / "flood.md").write_text(
+        "---\ntitle: Riverton flood death toll rises to 17\noutlet: Riverton Gazette\ndate: 2026-03-02\n"
+        "url: https://rg.example/flood\n---\n\nRescuers found three more bodies on Monday, officials said.\n")
+    [article], _ = load_articles([tmp_path / "flood.md"])
+    assert (article.title, article.outlet, article.date, article.url) == (
+        "Riverton flood death toll rises to 17", "Riverton Gazette", "2026-03-02", "https://rg.example/flood")
+    assert article.text == "Rescuers found three more bodies on Monday, officials said."
+    (tmp_path / "plain.txt").write_text("---\nsource: Harbour Post\n---\nThe ferry ran aground on Friday.")
+    [plain], _ = load_articles([tmp_path / "plain.txt"])
+    assert (plain.outlet, plain.text) == ("Harbour Post", "The ferry ran aground on Friday.")
+
+
+def test_a_json_records_fields_win_over_its_texts_front_matter(tmp_path):
+    record = {"text": "---\noutlet: Harbour Post\ndate: 2025-01-05\n---\nThe ferry ran aground.", "outlet": "Coastline Wire"}
+    (tmp_path / "a.json").write_text(json.dumps(record))
+    [article], _ = load_articles([tmp_path / "a.json"])
+    assert (article.outlet, article.date, article.text) == ("Coastline Wire", "2025-01-05", "The ferry ran aground.")
+
+
+def test_html_site_name_published_time_and_json_ld_are_read(tmp_path):
+    body = ("<article><h1>Mill closes after fire</h1><p>The old mill in Dunmore closed on Monday after a fire "
+            "damaged its main hall, the owners said in a statement to staff.</p></article>")
+    (tmp_path / "og.html").write_text(
+        "<html><head><meta property='og:site_name' content='Dunmore Echo'>"
+        f"<meta property='article:published_time' content='2024-05-03T08:00:00+01:00'></head><body>{body}</body></html>")
+    (tmp_path / "ld.html").write_text(
+        '<html><head><script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", '
+        '"headline": "Mill closes after fire", "datePublished": "2024-05-04", '
+        '"publisher": {"@type": "Organization", "name": "Dunmore Echo"}}</script></head>'
+        f"<body>{body}</body></html>")
+    articles, rejected = load_articles([tmp_path])
+    assert rejected == [] and [(Path(a.path).name, a.outlet, a.date) for a in articles] == [
+        ("ld.html", "Dunmore Echo", "2024-05-04"), ("og.html", "Dunmore Echo", "2024-05-03")]
+
+
+def test_a_masthead_in_a_text_file_is_its_outlet_and_not_its_title(tmp_path):
+    (tmp_path / "herald.txt").write_text("LAKESHORE HERALD\nMonday 15 September 2025\n\n"
+                                         "Mayor Brandvik resigns over harbour payments\n\nThe mayor resigned on Sunday.")
+    [article], _ = load_articles([tmp_path / "herald.txt"])
+    assert (article.outlet, article.date, article.title) == ("Lakeshore Herald", "2025-09-15", "Mayor Brandvik resigns over harbour payments")
+    assert article.text == "Mayor Brandvik resigns over harbour payments\n\nThe mayor resigned on Sunday."
+
+
+def test_stated_metadata_wins_over_what_the_files_say(tmp_path):
+    (tmp_path / "a.md").write_text("---\noutlet: Harbour Post\ndate: 2025-10-05\n---\nThe ferry ran aground on Friday.")
+    (tmp_path / "b.txt").write_text("The harbour reopened on Monday.")
+    articles, _ = load_articles([tmp_path], stated=Stated(outlet="Kestrel Bay Herald", date="2026-02-10"))
+    assert [(a.outlet, a.date, a.url) for a in articles] == [("Kestrel Bay Herald", "2026-02-10", None)] * 2
+    [linked], _ = load_articles([tmp_path / "b.txt"], stated=Stated(url="https://www.harbourpost.example/ferry"))
+    assert (linked.url, linked.outlet) == ("https://www.harbourpost.example/ferry", "harbourpost.example")
+    [kept], _ = load_articles([tmp_path / "a.md"], stated=Stated(url="https://x.example/a"))
+    assert (kept.outlet, kept.date) == ("Harbour Post", "2025-10-05")  # an address alone does not outrank the file's outlet
