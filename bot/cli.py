@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from newsdesk.bot.cli_ask import run_ask, run_chat
-from newsdesk.bot.cli_find import run_search, run_show
+from newsdesk.bot.cli_find import run_log, run_search, run_show
 from newsdesk.bot.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _settings, default_home, env  # noqa: F401  (_settings: tests)
 from newsdesk.bot.cli_index import (
     run_bot,
@@ -145,11 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
                   (common, reading, filtering))
     ask.add_argument("question", help="the question, in quotes; - reads it from standard input")
     ask.add_argument("--json", action="store_true", help="print one JSON object (see docs/cli.md)")
+    ask.add_argument("--no-log", action="store_true", help="do not add this question to the log of questions and answers (HOME/questions.jsonl; `newsdesk log`); NEWSDESK_LOG=0 turns the log off for every command")
 
     chat = command("chat", "ask questions one after another, with line editing and history (Ctrl-D or 'quit' to leave); "
                            "a question that refers back (\"When was that?\") is read with the one before it",
                    "newsdesk chat --outlet NewsNeck", (common, reading, filtering))
     chat.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    chat.add_argument("--no-log", action="store_true", help="do not log these questions (see ask --no-log)")
 
     ingest = command("ingest", "add articles (.txt .md .html .json .jsonl files or folders) to the index",
                      "newsdesk ingest ~/articles/ today.jsonl\n  newsdesk ingest ~/archive/ --index-type ivf-sq8\n"
@@ -213,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bot = command("bot", "run the Telegram bot (token in $TELEGRAM_BOT_TOKEN); see docs/telegram.md", "TELEGRAM_BOT_TOKEN=123:abc newsdesk bot")
     bot.add_argument("--public", action="store_true", help="answer anyone (needed when no allowlist is configured)")
+    bot.add_argument("--no-log", action="store_true", help="do not log the questions asked (see ask --no-log; env NEWSDESK_LOG=0)")
     bot.add_argument("--api-url", default=env("NEWSDESK_TELEGRAM_API_URL"), help="Bot API base URL (env NEWSDESK_TELEGRAM_API_URL)")
     bot.add_argument("--webhook-url", default=env("NEWSDESK_WEBHOOK_URL"), help="use a webhook at this public URL instead of polling")
     bot.add_argument("--webhook-listen", default=env("NEWSDESK_WEBHOOK_LISTEN", "127.0.0.1"),
@@ -241,7 +244,8 @@ def usage_problem(args) -> str | None:
 
 RUNNERS = {"ask": run_ask, "chat": run_chat, "ingest": run_ingest, "remove": run_remove, "watch": run_watch,
            "sources": run_sources, "info": run_info, "rebuild": run_rebuild, "rollback": run_rollback,
-           "eval": run_eval, "bot": run_bot, "feeds": run_feeds, "search": run_search, "show": run_show}
+           "eval": run_eval, "bot": run_bot, "feeds": run_feeds, "search": run_search, "show": run_show,
+           "log": run_log}
 
 
 def _configure_logging(verbosity: int) -> None:

@@ -10,6 +10,7 @@ import logging
 from typing import Callable
 
 from newsdesk.bot.cli_common import EXIT_OK, history_file, _filters, _note, _open_desk, _print_json, _width
+from newsdesk.bot.cli_find import log_question
 
 log = logging.getLogger("newsdesk")
 
@@ -38,6 +39,7 @@ def run_ask(args) -> int:
     filters = _filters(args)
     notes = _checked_filters(desk, filters)
     answer = desk.ask(question, k=args.k, filters=filters)
+    log_question(args, desk, answer, question, "ask", filters)
     if args.json:
         _print_json({**answer_to_dict(answer), "notes": notes})
     else:
@@ -104,6 +106,7 @@ def run_chat(args) -> int:
                 print(f"newsdesk: {error}", file=sys.stderr)
                 continue
             earlier = (question, asked, answer.text)
+            log_question(args, desk, answer, question, "chat", filters, follow_up_of=follows[0] if follows else None)
             shown = replace(answer, question=question)
             if args.json:
                 print(json.dumps({**answer_to_dict(shown), "follow_up_of": follows[0] if follows else None}, ensure_ascii=False))

@@ -1,4 +1,5 @@
-"""``newsdesk search``, ``show`` and ``log``: finding passages and articles, and what was asked."""
+"""``newsdesk search``, ``show`` and ``log``: finding passages and articles, and what was asked
+(with ``log_question``, which ``ask`` and ``chat`` call)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import sys
 from typing import Callable
 
-from newsdesk.bot.cli_common import EXIT_OK, _open_desk, _print_json, _width
+from newsdesk.bot.cli_common import EXIT_OK, _open_desk, _print_json, _settings, _width, env
 
 
 def _positive(text: str) -> int:
@@ -17,7 +18,7 @@ def _positive(text: str) -> int:
 
 
 def add_find_parsers(command: Callable, common: argparse.ArgumentParser, filtering: argparse.ArgumentParser) -> None:
-    """Register ``search`` and ``show``; ``command`` is build_parser's subcommand factory."""
+    """Register ``search``, ``show`` and ``log``; ``command`` is build_parser's subcommand factory."""
     search = command("search", "list the passages that match some words (the retrieval `ask` uses, without the "
                                "reader), with each article's outlet, date, title and short id; the words are marked",
                      'newsdesk search "Zelenskyy NATO"\n  newsdesk search "Berlin talks" --articles --newest\n'
@@ -33,6 +34,12 @@ def add_find_parsers(command: Callable, common: argparse.ArgumentParser, filteri
                    "newsdesk show 43904f7067b6\n  newsdesk show 43904f7067b6 --json")
     show.add_argument("article_id", metavar="ID", help="an article id, or the first characters of one (as `sources` and `search` show)")
     show.add_argument("--json", action="store_true", help="print one JSON object")
+
+    log = command("log", "list the latest questions asked (ask, chat, the Telegram bot) with their answers, "
+                         "scores and sources; kept in HOME/questions.jsonl unless NEWSDESK_LOG=0 or --no-log",
+                  "newsdesk log -n 5\n  newsdesk log --json")
+    log.add_argument("-n", type=_positive, default=20, help="how many of the latest entries")
+    log.add_argument("--json", action="store_true", help="print a JSON list, oldest first")
 
 
 def _bold() -> bool:
@@ -69,4 +76,35 @@ def run_show(args) -> int:
         _print_json(article_to_dict(article, chunks))
     else:
         print(article_to_text(article, chunks, width=_width()), end="")
+    return EXIT_OK
+
+
+def logging_on(args) -> bool:
+    """Whether this command logs its questions: not with ``--no-log`` nor with NEWSDESK_LOG=0."""
+    from newsdesk.retrieval.service import log_enabled
+
+    return not getattr(args, "no_log", False) and log_enabled(env("NEWSDESK_LOG"))
+
+
+def log_question(args, desk, answer, question: str, command: str, filters=None, follow_up_of: str | None = None) -> None:
+    """Add an answered question to the home's log, unless the user opted out."""
+    if not logging_on(args):
+        return
+    from newsdesk.retrieval.service import question_entry
+
+    used = {name: value for name, value in vars(filters).items() if value} if filters else {}
+    desk.question_log.append(question_entry(answer, question, "cli", command=command, follow_up_of=follow_up_of,
+                                            filters=used or None))
+
+
+def run_log(args) -> int:
+    from newsdesk.bot.render_search import log_to_text
+    from newsdesk.retrieval.service import Newsdesk
+
+    desk = Newsdesk(_settings(args))  # no model: the log is a file
+    records = desk.question_log.recent(args.n)
+    if args.json:
+        _print_json(records)
+    else:
+        print(log_to_text(records, str(desk.question_log.path), logging_on(args), width=_width()))
     return EXIT_OK

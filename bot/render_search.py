@@ -1,11 +1,11 @@
-"""Plain-text renderings of ``newsdesk search`` and ``newsdesk show`` (pure functions)."""
+"""Plain-text renderings of ``newsdesk search``, ``show`` and ``log`` (pure functions)."""
 
 from __future__ import annotations
 
 import textwrap
 from typing import Iterable, Sequence
 
-from newsdesk.bot.render import DEFAULT_WIDTH, _fit, one_line, plural, printable
+from newsdesk.bot.render import DEFAULT_WIDTH, _fit, one_line, plural, printable, sources_phrase
 from newsdesk.types import SHORT_ID
 
 # Placeholders for a mark's ends while the text is cleaned and wrapped (private-use characters,
@@ -100,3 +100,40 @@ def article_to_text(article, chunks: int, width: int = DEFAULT_WIDTH) -> str:
     paragraphs = [" ".join(printable(p).split()) for p in article.text.split("\n")]
     body = [_wrap(p, width, "") if p else "" for p in paragraphs]
     return "\n".join(lines + [""] + body).rstrip() + "\n"
+
+
+def _where(record: dict) -> str:
+    """``cli (ask)`` or ``telegram, chat -100…, user 1002``: where a logged question came from."""
+    if record.get("source") == "telegram":
+        return f"telegram, chat {record.get('chat_id')}, user {record.get('user_id')}"
+    return f"{one_line(str(record.get('source', '?')))}" + (f" ({one_line(record['command'])})" if record.get("command") else "")
+
+
+def _logged_answer(record: dict) -> str:
+    value = record.get("score")
+    score = f"score {value:.2f}" if isinstance(value, (int, float)) else "score unknown"  # a hand-edited line
+    if record.get("abstained"):
+        return f"A: no answer ({score})"
+    outlets = sources_phrase(record.get("outlets") or [], record.get("unknown_outlets") or 0)
+    return f"A: {one_line(record.get('answer'))} ({score}" + (f"; {outlets})" if outlets else ")")
+
+
+def log_to_text(records: Sequence[dict], path: str, enabled: bool = True, width: int = DEFAULT_WIDTH) -> str:
+    """``newsdesk log``: each question with its time (UTC), origin, answer, score and sources."""
+    if not records:
+        off = "; logging is off (NEWSDESK_LOG=0 or --no-log)" if not enabled else ""
+        return f"No questions are logged in {path} yet{off}."
+    lines = []
+    for record in records:
+        when = str(record.get("time", ""))[:19].replace("T", " ")
+        lines.append(f"{when} UTC  {_where(record)}")
+        if record.get("follow_up_of"):
+            lines.append(_wrap(f"(a follow-up to “{one_line(record['follow_up_of'])}”)", width, "  "))
+        filters = record.get("filters") or {}
+        if filters:
+            lines.append("  " + " ".join(f"--{name} {one_line(str(value))}" for name, value in filters.items()))
+        lines.append(textwrap.fill(f"Q: {one_line(record.get('question'))}", width=max(width, 40), initial_indent="  ",
+                                   subsequent_indent="     ", break_long_words=False, break_on_hyphens=False))
+        lines.append(textwrap.fill(_logged_answer(record), width=max(width, 40), initial_indent="  ",
+                                   subsequent_indent="     ", break_long_words=False, break_on_hyphens=False))
+    return "\n".join(lines)

@@ -47,6 +47,7 @@ from newsdesk.retrieval.readers import make_reader
 from newsdesk.retrieval.search import FilterCheck, Filters, Mode, check_filters, retrieve
 from newsdesk.retrieval.passages import Found, FoundArticle, by_article, found_passages, newest_first, validate_query
 from newsdesk.retrieval.desk_feeds import DeskFeeds
+from newsdesk.retrieval.question_log import LOG_FILE, QuestionLog, log_enabled, question_entry  # noqa: F401
 from newsdesk.retrieval.settings import MAX_QUESTION_CHARS, Settings, UrlOptions
 from newsdesk.types import Answer, Article, Encoder, Hit, Reader, SourceRow, Span
 
@@ -97,6 +98,12 @@ class Newsdesk:
     def feeds(self) -> DeskFeeds:
         """The followed feeds of the home: ``add``, ``add_opml``, ``list``, ``remove``, ``poll``."""
         return DeskFeeds(self)
+
+    @functools.cached_property
+    def question_log(self) -> QuestionLog:
+        """The home's log of questions and answers (``retrieval/question_log.py``): the front
+        ends append to it unless the user opted out; ``newsdesk log`` reads it."""
+        return QuestionLog(self.settings.home / LOG_FILE)
 
     def watch(self, folder: Path, interval: float = 2.0, report=print, on_cycle=None) -> None:
         """Keep ``folder`` indexed until interrupted (retrieval/watch.py); ``on_cycle`` runs after each poll."""

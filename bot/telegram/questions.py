@@ -68,6 +68,19 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     sent = await send_html(context, chat.id, html, reply_to=message.message_id, markup=button if answer.passages else None)
     for sent_message, part in sent:
         state.memory[(chat.id, sent_message.message_id)] = Remembered(question, asked, answer.text, passages_html, part)
+    if state.settings.log_questions:  # after the reply: the log never holds an answer up
+        await _log_question(state, answer, question, chat.id, update.effective_user.id, earlier.question if earlier else None)
+
+
+async def _log_question(state, answer, question: str, chat_id: int, user_id: int, follow_up_of: str | None) -> None:
+    """Add the question to the home's log: the ids and the question, no other message text."""
+    from newsdesk.retrieval.service import question_entry
+
+    record = question_entry(answer, question, "telegram", chat_id=chat_id, user_id=user_id, follow_up_of=follow_up_of)
+    try:
+        await state.run(state.desk.question_log.append, record)
+    except Exception:  # a record, never a reason to fail the bot; the log says why
+        log.exception("could not log the question")
 
 
 def _is_url(text: str) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from newsdesk.errors import NewsdeskError
+from newsdesk.retrieval.question_log import log_enabled
 
 DEFAULT_API_URL = "https://api.telegram.org"
 
@@ -33,6 +34,7 @@ class BotSettings:
     concurrent_updates: int = 32  # updates handled at once
     memory: int = 1000  # answers remembered for follow-ups and the passages button
     send_attempts: int = 5  # tries per Bot API call on 429, 5xx and network errors
+    log_questions: bool = True  # each question and answer to HOME/questions.jsonl (NEWSDESK_LOG=0, --no-log: off)
     feed_interval_s: float = 900.0  # how often a feed followed with /follow is polled
     feed_check_s: float = 60.0  # how often the job looks for feeds that are due
     feed_host_delay_s: float = 1.0  # between two requests to one host during a poll
@@ -92,5 +94,6 @@ def settings_from_env(args: Any, environ: Mapping[str, str] = os.environ) -> Bot
         public=bool(getattr(args, "public", False)),
         allow_private_urls=environ.get("NEWSDESK_ALLOW_PRIVATE_URLS", "").strip().lower() in ("1", "true", "yes"),
         webhook_secret=environ.get("NEWSDESK_WEBHOOK_SECRET") or None,
+        log_questions=log_enabled(environ.get("NEWSDESK_LOG")) and not getattr(args, "no_log", False),
         **extra,
     )

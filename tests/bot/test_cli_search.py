@@ -107,3 +107,44 @@ def test_show_never_passes_terminal_codes_from_an_article(env, capsys):
     article_id = json.loads(run(capsys, "sources", "--home", env / "home", "--json")[1])[0]["article_id"]
     out = run(capsys, "show", article_id, "--home", env / "home")[1]
     assert "\x1b" not in out and "\x07" not in out and "Harbour news." in out
+
+
+# ------------------------------------------------------------------ the log of questions
+
+
+def test_ask_and_chat_are_logged_and_log_lists_them(home, capsys, monkeypatch):
+    import io
+    import sys
+
+    assert run(capsys, "ask", "Who opened the Lakeside Jazz Week?", "--home", home, "--outlet", "lakeside")[0] == 0
+    assert run(capsys, "ask", "Who won the Zanzibar chess cup?", "--home", home)[0] == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Who opened the Riverside Harvest Festival?\nWhen was that?\n"))
+    assert run(capsys, "chat", "--home", home)[0] == 0
+
+    code, out, _ = run(capsys, "log", "--home", home, "--json")
+    records = json.loads(out)
+    assert code == 0 and [r["command"] for r in records] == ["ask", "ask", "chat", "chat"]
+    jazz, chess, festival, follow_up = records
+    assert jazz["source"] == "cli" and "Maria Santos" in jazz["answer"] and jazz["outlets"] == ["Lakeside Herald"]
+    assert jazz["filters"] == {"outlet": "lakeside"} and not jazz["abstained"] and 0 < jazz["score"] <= 1
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", jazz["time"]) and len(jazz["articles"]) == 1
+    assert chess["abstained"] and chess["answer"] is None and chess["outlets"] == []
+    # The question as typed, with the one it follows up: not the combined text the reader got.
+    assert follow_up["question"] == "When was that?"
+    assert follow_up["follow_up_of"] == "Who opened the Riverside Harvest Festival?"
+
+    code, out, _ = run(capsys, "log", "--home", home, "-n", "2")
+    lines = out.splitlines()
+    assert code == 0 and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  cli \(chat\)", lines[0])
+    assert "  Q: Who opened the Riverside Harvest Festival?" in lines and "Zanzibar" not in out
+    assert "(a follow-up to “Who opened the Riverside Harvest Festival?”)" in out
+    assert re.search(r"  A: .*Novak.* \(score \d\.\d\d; (Riverside Gazette|Valley Times)", out)
+
+
+def test_no_log_and_newsdesk_log_0_keep_questions_out(home, capsys, monkeypatch):
+    assert run(capsys, "ask", "Who opened the Lakeside Jazz Week?", "--home", home, "--no-log")[0] == 0
+    monkeypatch.setenv("NEWSDESK_LOG", "0")
+    assert run(capsys, "ask", "Who opened the Lakeside Jazz Week?", "--home", home)[0] == 0
+    assert not (home / "questions.jsonl").exists()
+    code, out, _ = run(capsys, "log", "--home", home)
+    assert code == 0 and "No questions are logged" in out and "logging is off" in out

@@ -28,3 +28,37 @@ def test_search_replies_with_passages_sources_and_the_words_in_bold(desk, telegr
     escaped = ask(telegram, USER, USER, "/search <b>jazz</b> & co")
     check_telegram_html(escaped.params["text"])
     assert "&lt;b&gt;jazz&lt;/b&gt; &amp; co" in escaped.params["text"]
+
+
+def test_bot_questions_are_logged_with_chat_and_user_ids(desk, telegram, start_bot):
+    from .conftest import GROUP
+    from .test_telegram_bot import JAZZ
+
+    start_bot(desk)
+    ask(telegram, GROUP, USER, f"/ask {JAZZ}", kind="supergroup")
+    records = telegram.wait_for(lambda: desk.question_log.recent(10))  # written just after the reply
+    assert len(records) == 1
+    record = records[0]
+    assert record["source"] == "telegram" and record["chat_id"] == GROUP and record["user_id"] == USER
+    assert record["question"] == JAZZ and "Maria Santos" in record["answer"] and record["outlets"] == ["Lakeside Herald"]
+    assert not {"text", "message", "first_name", "username"} & set(record)
+
+
+def test_the_bot_logs_nothing_when_told_not_to(desk, telegram, start_bot):
+    from .test_telegram_bot import JAZZ
+
+    start_bot(desk, log_questions=False)
+    ask(telegram, USER, USER, JAZZ)
+    telegram.quiet()
+    assert desk.question_log.recent(10) == [] and not (desk.settings.home / "questions.jsonl").exists()
+
+
+def test_newsdesk_log_0_and_no_log_turn_the_bot_s_log_off():
+    from argparse import Namespace
+
+    from newsdesk.bot.telegram.settings import settings_from_env
+
+    environ = {"TELEGRAM_BOT_TOKEN": "1:a", "NEWSDESK_ALLOWED_USERS": "1"}
+    assert settings_from_env(Namespace(), environ).log_questions
+    assert not settings_from_env(Namespace(), {**environ, "NEWSDESK_LOG": "0"}).log_questions
+    assert not settings_from_env(Namespace(no_log=True), environ).log_questions
