@@ -53,7 +53,7 @@ def exact_by_setting(desk: Newsdesk, questions, settings, k: int) -> dict[str, f
         hits = support[:k]
         spans = [] if missing_names(question, hits) else [s for h in hits for s in reader.read(question, [h.chunk])]
         for power, floor in settings:
-            answer = assemble_answer(question, spans, index, with_floor(hits, floor), support[k:], reader.min_score, power,
+            answer = assemble_answer(question, spans, index, with_floor(hits, floor), reader.min_score, power,
                                      calibration=getattr(reader, "calibration", None))
             if golds:
                 right[(power, floor)] += bool(answer.text) and best_over_golds(exact_match, answer.text, golds) == 1.0

@@ -209,10 +209,10 @@ def compare_text(a: dict, b: dict, names: tuple[str, str]) -> str:
         after = "(absent)" if change.after is None else f"{change.after['outcome']}: {change.after['answer']!r}"
         return f"  {change.id} [{change.kind}] {change.question}\n      A {before}\n      B {after}"
 
-    lines.append(f"{len(outcome)} questions changed outcome:" if outcome else "no question changed outcome")
+    lines.append(f"{len(outcome)} question{'s' * (len(outcome) != 1)} changed outcome:" if outcome else "no question changed outcome")
     lines += [show(c) for c in outcome]
     if text:
-        lines.append(f"{len(text)} with the same outcome but another answer:")
+        lines.append(f"{len(text)} with the same outcome but another answer (normalised):")
         lines += [show(c) for c in text]
     return "\n".join(lines)
 

@@ -105,8 +105,8 @@ def main() -> None:
                 shared = [] if absent else shared_spans(reader, q.question, [h.chunk for h in hits])
                 confidence = {key: score for key, score, _ in rank_answers(window)}
                 for power in args.powers:
-                    shipped = assemble_answer(q.question, window, index, hits, support[args.k:], RAW_THRESHOLD, power)
-                    chosen = assemble_answer(q.question, shared, index, hits, support[args.k:], 0.0, power)
+                    shipped = assemble_answer(q.question, window, index, hits, RAW_THRESHOLD, power)
+                    chosen = assemble_answer(q.question, shared, index, hits, 0.0, power)
                     text = chosen.text if chosen.text and confidence.get(normalize_answer(chosen.text), 0.0) >= RAW_THRESHOLD else None
                     for name, predicted in ((f"window power {power:g}", shipped.text), (f"shared power {power:g}", text)):
                         ok = bool(predicted) and best_over_golds(exact_match, predicted, q.answers) == 1.0

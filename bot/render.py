@@ -10,6 +10,7 @@ from typing import Iterable, Sequence
 from newsdesk.types import SHORT_ID, Answer, SourceRow
 
 NO_ANSWER = "I couldn't find that in the articles."
+RELATED_ONLY = "No answer I can vouch for, but these passages match your question closely:"
 DEFAULT_WIDTH = 88  # when the output is not a terminal
 
 # Terminal control sequences an article's title or text may carry (a web page's `ESC ] 0;…BEL`
@@ -72,6 +73,8 @@ def answer_to_dict(answer: Answer) -> dict:
         "outlets": list(answer.outlets),
         "unknown_outlets": answer.unknown_outlets,
         "alternatives": [_alternative_dict(a) for a in answer.alternatives],
+        "kind": answer.kind,
+        "related": [asdict(c) for c in answer.related],
         "timings_ms": answer.timings_ms,
     }
 
@@ -93,7 +96,12 @@ def _wrap(text: str, width: int, indent: str = "", hanging: str = "") -> str:
 
 def answer_to_text(answer: Answer, width: int = DEFAULT_WIDTH, notes: Iterable[str] = ()) -> str:
     """A short human answer: the span, the quote, then numbered sources; ``notes`` last."""
-    if answer.abstained:
+    if answer.abstained and answer.related:
+        lines = [RELATED_ONLY]
+        for n, citation in enumerate(answer.related, 1):
+            lines.append(_wrap(f"[{n}] “{one_line(citation.quote)}”", width, "  ", "      "))
+            lines.append(_wrap(f"— {_source_label(citation)}", width, "      ", "      "))
+    elif answer.abstained:
         lines = [NO_ANSWER, "(Try `newsdesk sources` to see what is indexed.)"]
     else:
         lines = [one_line(answer.text)]

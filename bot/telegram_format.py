@@ -12,6 +12,7 @@ import html
 import re
 from typing import Mapping, Sequence
 
+from newsdesk.bot.render import RELATED_ONLY
 from newsdesk.types import Answer, Article, Citation, SourceRow, source_name
 
 MESSAGE_LIMIT = 4096  # Telegram's limit for one message's text
@@ -81,7 +82,11 @@ def format_answer(answer: Answer, *, asked: str | None = None, follow_up_of: str
         follow_up_of: the earlier question a follow-up was read with, shown so users see why.
     """
     asked = asked if asked is not None else answer.question
-    if answer.abstained:
+    if answer.abstained and answer.related:
+        lines = [RELATED_ONLY, f"<i>Question: {escape(asked)}</i>"]
+        for n, citation in enumerate(answer.related, 1):
+            lines += ["", f"<blockquote>{escape(citation.quote)}</blockquote>", format_citation(n, citation)]
+    elif answer.abstained:
         lines = [NO_ANSWER, f"<i>Question: {escape(asked)}</i>", "", SEE_SOURCES]
     else:
         lines = [f"<b>{escape(answer.text)}</b>"]

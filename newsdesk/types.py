@@ -135,6 +135,8 @@ class Answer:
     alternatives: tuple[Alternative, ...] = ()
     passages: tuple[Hit, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
+    kind: str = "span"  # "span" (a factoid), "sentence" (what was said, why, how) or "list"
+    related: tuple[Citation, ...] = ()  # with an abstention: passages that match the question closely
 
     @property
     def abstained(self) -> bool:

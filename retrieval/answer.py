@@ -9,8 +9,10 @@ from dataclasses import replace
 from typing import Sequence
 
 from newsdesk.retrieval.calibration import AnswerCalibration, AnswerEvidence
-from newsdesk.retrieval.chunk import sentence_around
+from newsdesk.retrieval.chunk import sentence_around, split_sentences
+from newsdesk.retrieval.corroboration import OutletAnswer, group_disagreements, outlet_answers, split_by_agreement
 from newsdesk.retrieval.index import Index
+from newsdesk.retrieval.shaping import SENTENCE, SPAN, question_kind, shaped_bounds
 from newsdesk.retrieval.squad import normalize_answer
 from newsdesk.retrieval.terms import content_terms, mentions, named_terms
 from newsdesk.types import Alternative, Answer, Chunk, Citation, Hit, Span
@@ -19,7 +21,10 @@ from newsdesk.types import Alternative, Answer, Chunk, Citation, Hit, Span
 # choosing answers by reader score x relative retrieval score^2 lifts EM from 42.9 to 50.5
 # without abstaining, 39.6 to 45.1 with it (docs/BENCHMARKS.md).
 RETRIEVAL_POWER = 2.0
-DISAGREEMENT_RATIO = 0.8  # a rival answer this close to the best one, from other sources, is reported
+DISAGREEMENT_RATIO = 0.8  # unread passages that could lift a rival this close to the best must be read
+RIVAL_RATIO = 0.5  # an outlet whose own answer differs, weighed at least this share of the lead's, is shown
+NEWER_LEAD_RATIO = 0.5  # a newer report's differing answer this close to the lead's takes the lead
+RELATED_MIN_SHARE = 0.6  # a passage shown beside a refusal holds this share of the question's words
 # Among overlapping spans (one answer, several boundaries) each word more costs a factor
 # exp(-0.1) when choosing which boundaries to give. The reader leans to long spans: on part A's
 # unseen validation articles it reads EM 69.9 -> 72.1 with the gold paragraph (docs/BENCHMARKS.md).
@@ -171,67 +176,83 @@ def rest_cannot_matter(question: str, spans: Sequence[Span], read: Sequence[Hit]
     return confident and _noisy_or([runner_up, most_unread_adds]) < DISAGREEMENT_RATIO * best_weighted
 
 
-def _citation(index: Index, article_id: str, start: int, end: int) -> Citation:
+def _citation(index: Index, article_id: str, start: int, end: int, kind: str = SPAN) -> Citation:
+    """Where an answer stands: its sentence as the quote, and the answer's bounds shaped for ``kind``."""
     article = index.articles[article_id]
-    q_start, q_end = sentence_around(article.text, start, end)
+    sentence = sentence_around(article.text, start, end)
+    start, end = shaped_bounds(kind, article.text, start, end, sentence)
+    q_start, q_end = min(sentence[0], start), max(sentence[1], end)
     return Citation(
         article_id=article.id, title=article.title, outlet=article.outlet, date=article.date, url=article.url,
         path=article.path, quote=article.text[q_start:q_end], start=q_start, end=q_end, answer_start=start, answer_end=end,
     )
 
 
-def _corroborating(question: str, answer: str, index: Index, hits: Sequence[Hit], known: set[str]) -> list[Citation]:
-    """Other retrieved articles that state the same answer in a sentence about the question."""
+def quoted_phrases(question: str) -> list[str]:
+    """Phrases the question quotes ("Who said \u201ca lot of progress\u201d?"): only a passage
+    holding one can answer it."""
+    return [p.strip() for p in re.findall(r'["\u201c\u201d\u201e]([^"\u201c\u201d\u201e]{3,})["\u201c\u201d\u201e]', question) if p.strip()]
+
+
+def _holds_quoted(question: str, hits: Sequence[Hit]) -> set[int]:
+    """The chunks of ``hits`` that hold every phrase the question quotes."""
+    phrases = [p.casefold() for p in quoted_phrases(question)]
+    return {h.chunk.id for h in hits if all(p in h.chunk.text.casefold() for p in phrases)}
+
+
+def related_passages(question: str, index: Index, hits: Sequence[Hit], limit: int = 2,
+                     min_share: float = RELATED_MIN_SHARE) -> tuple[Citation, ...]:
+    """When no answer is trustworthy: the best passages whose best sentence holds at least
+    ``min_share`` of the question's content words, each as a citation of that sentence."""
     asked = content_terms(question)
-    found = []
+    if len(asked) < 2:
+        return ()
+    found, seen = [], set()
     for hit in hits:
-        article_id = hit.chunk.article_id
-        if article_id in known:
+        if hit.chunk.article_id in seen or hit.chunk.article_id not in index.articles:
             continue
-        for match in re.finditer(re.escape(answer), hit.chunk.text, re.IGNORECASE):
-            start = hit.chunk.start + match.start()
-            citation = _citation(index, article_id, start, start + len(answer))
-            shared = asked & content_terms(citation.quote)
-            if asked and len(shared) >= max(1, len(asked) / 3):
-                found.append(citation)
-                known.add(article_id)
-                break
-    return found
+        best = max(_sentences(hit.chunk), key=lambda b: len(asked & content_terms(hit.chunk.text[b[0]:b[1]])))
+        if len(asked & content_terms(hit.chunk.text[best[0]:best[1]])) >= min_share * len(asked):
+            start, end = hit.chunk.start + best[0], hit.chunk.start + best[1]
+            found.append(_citation(index, hit.chunk.article_id, start, end, SENTENCE))
+            seen.add(hit.chunk.article_id)
+        if len(found) == limit:
+            break
+    return tuple(found)
 
 
-def _newest_date(index: Index, spans: Sequence[Span]) -> str:
-    """The latest publication date among the articles of ``spans`` ("" when none is dated)."""
-    return max((index.articles[s.article_id].date or "" for s in spans), default="")
+def _sentences(chunk: Chunk) -> list[tuple[int, int]]:
+    """The sentences of a chunk, as bounds in its text."""
+    return list(split_sentences(chunk.text)) or [(0, len(chunk.text))]
 
 
-def _latest_report(index: Index, ranked: list[tuple[str, float, list[Span]]], confidence: dict[str, float],
-                   min_score: float) -> tuple[str, float, list[Span]]:
-    """Which answer to lead with when sources disagree: of the best one and its rivals (close
-    to it in weight, other text, other articles), the one from the most recent report, if the
-    reader is confident enough in it. News figures change from one day's report to the next,
-    so a strictly newer dated report wins. An undated best answer keeps the lead: nothing says
-    it is the older report."""
-    best_key, best_weighted, best_spans = ranked[0]
-    best_date = _newest_date(index, best_spans)
-    if not best_date:
-        return ranked[0]
-    best_articles = {s.article_id for s in best_spans}
-    newer = [
-        (key, weighted, members) for key, weighted, members in ranked[1:]
-        if weighted >= DISAGREEMENT_RATIO * best_weighted and not _related(key, best_key)
-        and best_articles.isdisjoint(s.article_id for s in members) and confidence[key] >= min_score
-        and _newest_date(index, members) > best_date
-    ]
-    return max(newer, key=lambda c: (_newest_date(index, c[2]), c[1]), default=ranked[0])
+def _abstain(question: str, index: Index, hits: Sequence[Hit], score: float = 0.0) -> Answer:
+    return Answer(question, None, round(score, 4), passages=tuple(hits), related=related_passages(question, index, hits))
 
 
-def _sources_of(index: Index, spans: Sequence[Span]) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
-    """The distinct source names of ``spans``' articles, best span first, with each one's date."""
-    dated: dict[str, str | None] = {}
-    for span in sorted(spans, key=lambda s: -s.score):
-        article = index.articles[span.article_id]
-        dated.setdefault(article.source_name, article.date)
-    return tuple(dated), tuple(dated.values())
+def _group_of(ranked: Sequence[tuple[str, float, list[Span]]], span: Span) -> str:
+    """The key of the ranked answer ``span`` belongs to."""
+    return next((key for key, _, members in ranked if span in members), normalize_answer(span.text))
+
+
+def _newest_lead(lead_score: float, lead_date: str, groups: Sequence[list[OutletAnswer]],
+                 ratio: float = NEWER_LEAD_RATIO) -> OutletAnswer | None:
+    """The differing outlet to lead with instead: news figures change from one day's report to
+    the next, so a strictly newer dated report wins when the reader is nearly as sure of it
+    (``ratio`` of the lead's weighed score). An undated lead keeps its place: nothing says it
+    is the older report."""
+    if not lead_date:
+        return None
+    newer = [a for group in groups for a in group if (a.date or "") > lead_date and a.confidence >= ratio * lead_score]
+    return max(newer, key=lambda a: (a.date, a.confidence), default=None)
+
+
+def _split(top: Span, by_outlet: Sequence[OutletAnswer], index: Index) -> tuple[list[OutletAnswer], list[OutletAnswer]]:
+    """The other outlets that give ``top``'s answer and those that give another (see
+    ``split_by_agreement``); ``top``'s own outlet is neither: it is cited first."""
+    own = index.articles[top.article_id].source_name
+    others = [a for a in by_outlet if a.source != own]
+    return split_by_agreement(top.text, others, RIVAL_RATIO * top.score)
 
 
 def assemble_answer(
@@ -239,7 +260,6 @@ def assemble_answer(
     spans: Sequence[Span],
     index: Index,
     hits: Sequence[Hit],
-    support_hits: Sequence[Hit] = (),
     min_score: float = 0.5,
     power: float = RETRIEVAL_POWER,
     calibration: AnswerCalibration | None = None,
@@ -247,53 +267,57 @@ def assemble_answer(
     """The best-supported answer among ``spans``, or an abstention.
 
     Args:
-        spans: the reader's candidates over ``hits``, weighed by the hits' retrieval scores.
-        support_hits: a deeper retrieval list scanned for other outlets that say the same.
+        spans: the reader's candidates over ``hits`` (each outlet's best passage among them read).
         min_score: below this confidence newsdesk abstains.
         power: how much retrieval rank weighs in choosing (``weigh_by_retrieval``).
         calibration: turns the evidence for an answer into the probability that it is right
             (then its score and what ``min_score`` applies to); without one, the reader's
             aggregated confidence.
     """
+    if quoted_phrases(question):
+        holding = _holds_quoted(question, hits)
+        spans = [s for s in spans if s.chunk_id in holding]
     if not spans or missing_names(question, hits):
-        return Answer(question, None, 0.0, passages=tuple(hits))
+        return _abstain(question, index, hits)
     # Retrieval rank helps choose among candidates; whether to answer at all is judged on the
     # reader's confidence in that answer (calibrated, with the rest of the evidence).
     ranked, confidence = judge_answers(question, spans, hits, power, calibration)
     if not ranked:
-        return Answer(question, None, 0.0, passages=tuple(hits))
-    best_key, best_weighted, best_spans = ranked[0]
+        return _abstain(question, index, hits)
+    best_key, _, best_spans = ranked[0]
     best_score = confidence[best_key]
     if best_score < min_score:
-        return Answer(question, None, round(best_score, 4), passages=tuple(hits))
+        return _abstain(question, index, hits, best_score)
 
-    leader = _latest_report(index, ranked, confidence, min_score)
-    best_key, best_spans = leader[0], leader[2]
-    best_score = confidence[best_key]
-    support = [span for key, _, members in ranked if _related(key, best_key) for span in members]
-    top = max(best_spans, key=lambda s: s.score)
-    citations: list[Citation] = [_citation(index, top.article_id, top.start, top.end)]
-    known = {top.article_id}
-    for span in sorted(support, key=lambda s: -s.score):
-        if span.article_id not in known:
-            citations.append(_citation(index, span.article_id, span.start, span.end))
-            known.add(span.article_id)
-    citations += _corroborating(question, top.text, index, list(hits) + list(support_hits), known)
-
-    alternatives = []
-    for key, score, members in ranked:
-        # A disagreement is other sources saying something else, not one article naming two things.
-        elsewhere = {s.article_id for s in members}.isdisjoint(known)
-        if score >= DISAGREEMENT_RATIO * best_weighted and not _related(key, best_key) and elsewhere:
-            rival = max(members, key=lambda s: s.score)
-            outlets, dates = _sources_of(index, members)
-            alternatives.append(Alternative(rival.text, round(confidence[key], 4), outlets, dates))
+    # Each outlet's own answer decides whether it corroborates the lead or differs from it.
+    weighed = merge_overlapping(weigh_by_retrieval(spans, hits, power))
+    by_outlet = outlet_answers(weighed, index.articles)
+    top = max((s for s in weighed if normalize_answer(s.text) == best_key), key=lambda s: s.score,
+              default=max(best_spans, key=lambda s: s.score))
+    agree, differ = _split(top, by_outlet, index)
+    lead_date = max([index.articles[top.article_id].date or "", *(a.date or "" for a in agree)])
+    newer = _newest_lead(top.score, lead_date, group_disagreements(differ))
+    if newer is not None:
+        top = newer.span
+        agree, differ = _split(top, by_outlet, index)
+    kind = question_kind(question)
+    citations = [_citation(index, top.article_id, top.start, top.end, kind)]
+    citations += [_citation(index, a.span.article_id, a.span.start, a.span.end, kind)
+                  for a in agree if a.span.article_id != top.article_id]
+    alternatives = [
+        Alternative(max(group, key=lambda a: a.confidence).span.text,
+                    round(confidence.get(_group_of(ranked, group[0].span), group[0].confidence), 4),
+                    tuple(a.source for a in group), tuple(a.date for a in group))
+        for group in group_disagreements(differ)
+    ]
+    lead_text = index.articles[top.article_id].text[citations[0].answer_start:citations[0].answer_end]
     return Answer(
         question=question,
-        text=top.text,
-        score=round(best_score, 4),
+        text=lead_text,
+        score=round(max(best_score, confidence.get(_group_of(ranked, top), 0.0)), 4),
         quote=citations[0].quote,
         citations=tuple(citations),
         alternatives=tuple(alternatives[:3]),
         passages=tuple(hits),
+        kind=kind,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from newsdesk.retrieval.settings import MAX_QUESTION_CHARS
+from newsdesk.retrieval.terms import mentions, named_terms
 
 MAX_FOLLOW_UP_CONTEXT = 600  # characters of the earlier question and answer carried into a follow-up
 
@@ -27,7 +28,10 @@ def follow_up_question(text: str, earlier_asked: str, earlier_answer: str | None
     budget = min(max_context, max_chars - len(text) - 3)
     if budget < 20:
         return text
-    context = f"{earlier_asked} {earlier_answer or ''}".strip()
+    # A follow-up that names a subject of its own ("And what did Russia say?") asks about it,
+    # not about the earlier answer: carrying that answer would only lead the reader back to it.
+    names_its_own = any(not mentions(f"{earlier_asked} {earlier_answer or ''}", name) for name in named_terms(text))
+    context = (earlier_asked if names_its_own else f"{earlier_asked} {earlier_answer or ''}").strip()
     if len(context) > budget:  # keep the latest part: the last question and its answer
         context = context[-budget:].split(" ", 1)[-1]
     return f"{text} ({context})"
@@ -36,7 +40,9 @@ def follow_up_question(text: str, earlier_asked: str, earlier_answer: str | None
 def refers_back(text: str) -> bool:
     """Whether a question typed after another seems to lean on it: it opens like a follow-up
     ("And Putin?", "What about Macron?"), uses a word that points back ("When was that?",
-    "Where did he go?"), or is a bare word or two ("Why?", "Where exactly?")."""
+    "Where did he go?"), or is a bare question word or two ("Why?", "Where exactly?"); two
+    words of its own ("nonsense qwerty") stand alone."""
     lowered = " ".join(text.casefold().split())
     words = re.findall(r"[\w']+", lowered)
-    return bool(words) and (lowered.startswith(_OPENERS) or len(words) <= 2 or any(w in _REFERRING for w in words))
+    bare_question = len(words) <= 2 and words[:1] in (["who"], ["what"], ["when"], ["where"], ["why"], ["how"], ["which"])
+    return bool(words) and (lowered.startswith(_OPENERS) or bare_question or any(w in _REFERRING for w in words))

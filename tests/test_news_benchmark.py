@@ -159,3 +159,15 @@ def test_load_stories_keeps_what_is_whole_and_says_what_is_not(tmp_path):
     assert [q["id"] for q in stories[0].questions] == ["s07-q03", "s07-q04"]
     assert len(warnings) == 5, warnings  # b.md, no answers, a repeated id, a half line, s04's story.json
     assert any("s04-half" in w for w in warnings) and any("seen before" in w for w in warnings)
+
+
+def test_compare_shows_both_runs_per_kind_and_the_changed_question():
+    from news_benchmark import compare_text
+
+    a = {"reader": "default", "records": [_record(WHO, "Konrad Beyl", 10), _record(MAYOR, None, 10)]}
+    b = {"reader": "baseline", "records": [_record(WHO, "Ilse Marrow", 12), _record(MAYOR, None, 11)]}
+    text = compare_text(a, b, ("a.json", "b.json"))
+    rows = {line.split()[0]: line.split() for line in text.splitlines() if line.split()}
+    assert rows["who"][:4] == ["who", "1", "100%", "0%"]  # kind, n, EM A, EM B
+    assert rows["unanswerable"][-4:] == ["1", "1", "0", "0"]  # refused A B, wrong A B
+    assert "1 question changed outcome:" in text and "s07-q05" in text and "s07-q04" not in text

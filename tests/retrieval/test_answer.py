@@ -34,11 +34,20 @@ def test_overlapping_spans_merge_and_give_the_shorter_boundaries_when_close():
     assert len(apart) == 2  # the same words in two chunks are two reports, not two boundaries
 
 
-def test_answer_cites_every_outlet_that_states_it(seed_desk):
+def _span_in(desk, text, path_end, score):
+    """A reading of ``text`` in the article read from a file whose name ends with ``path_end``."""
+    article = next(a for a in desk.index.articles.values() if a.path.endswith(path_end))
+    start = article.text.index(text)
+    chunk = next(c for c in desk.index.chunks if c.article_id == article.id and c.start <= start < c.end)
+    return Span(text, article.id, chunk.id, start, start + len(text), score)
+
+
+def test_answer_cites_every_outlet_whose_own_answer_it_is(seed_desk):
     question = "Who hosted the Berlin talks?"
-    hits = seed_desk.retrieve(question, k=20)
-    answer = assemble_answer(question, [_span(seed_desk, "Friedrich Merz", "NewsNeck", 0.9)], seed_desk.index, hits[:5], hits[5:])
-    assert answer.text == "Friedrich Merz"
+    spans = [_span(seed_desk, "Friedrich Merz", "NewsNeck", 0.9), _span_in(seed_desk, "Friedrich Merz", "002_53818c7f6e52f222.txt", 0.7)]
+    hits = [Hit(seed_desk.index.chunk(s.chunk_id), 1.0) for s in spans]
+    answer = assemble_answer(question, spans, seed_desk.index, hits)
+    assert answer.text == "Friedrich Merz" and answer.kind == "span"
     assert "Friedrich Merz hosting the Berlin meetings" in answer.quote
     sources = {c.path.rsplit("/", 1)[1] for c in answer.citations}
     assert sources == {"004_b1ad7f7395a966d4.txt", "002_53818c7f6e52f222.txt"}  # both articles that say so

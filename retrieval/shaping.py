@@ -1,0 +1,86 @@
+"""Answers shaped for the question: a short span for a factoid, the clause or sentence for
+"what did X say / why / how", the whole list for "which countries". Pure functions over the
+question and the article text; every shaped answer is still copied verbatim from the article."""
+
+from __future__ import annotations
+
+import re
+
+SPAN, SENTENCE, LIST = "span", "sentence", "list"
+
+# Verbs of speech and stance: "what did the union demand", "what has the minister promised".
+_SPEECH_VERBS = (
+    r"say|said|says|tell|told|offer|offered|offers|demand|demanded|demands|announce|announced|"
+    r"announces|warn|warned|warns|propose|proposed|proposes|promise|promised|promises|claim|claimed|"
+    r"claims|argue|argued|argues|ask|asked|asks|want|wanted|wants|call for|called for|calls for|"
+    r"reply|replied|respond|responded|admit|admitted|deny|denied|insist|insisted|pledge|pledged|"
+    r"suggest|suggested|describe|described|write|wrote|state|stated|threaten|threatened|accuse|accused|"
+    r"agree to|agreed to|agree on|agreed on|confirm|confirmed|reveal|revealed|report|reported|"
+    r"think|thought|believe|believed|plan|planned|plans"
+)
+# "what did X say", not "what exports did X say" (a factoid: the thing named).
+_SAID = re.compile(rf"^(?:and\s+|so\s+|but\s+)?what\s+(?:did|does|do|has|have|had|is|was|were|will|would|'s)\b"
+                   rf".*\b(?:{_SPEECH_VERBS})\b", re.I)
+_WHY = re.compile(r"^(?:and\s+|so\s+|but\s+)?(?:why\b|for what reason\b|what (?:was|is) the reason\b|what caused\b|"
+                  r"what led to\b|how come\b)", re.I)
+_HOW = re.compile(r"^(?:and\s+|so\s+|but\s+)?how\b(?!\s+(?:many|much|long|old|far|often|big|large|high|tall|"
+                  r"deep|wide|soon|fast|early|late|severe|serious)\b)", re.I)
+# "which countries", "what companies", "who attended", "name the delegations", "list the ..."
+_LIST = re.compile(
+    r"^(?:and\s+)?(?:(?:which|what)\s+(?:\w+\s+)?\w{3,}(?<!ss)(?<!us)(?<!is)s\b(?!\s+(?:is|was|has|does|did)\b)"
+    r"|who\s+(?:attended|were|are|joined|took part|signed|participated)\b"
+    r"|(?:name|list)\s+(?:the\s+)?\w+s\b)", re.I)
+# A list item: a capitalised name of a word or a few ("Port Miran", "the Kestrel Bay Herald").
+_ITEM = r"(?:the\s+)?[A-Z][\w'’.&-]*(?:\s+(?:of\s+|de\s+|and\s+(?=[A-Z][\w'’.&-]*\s+[A-Z]))?[A-Z][\w'’.&-]*)*"
+_NEXT_ITEM = re.compile(rf"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+|\s*;\s*(?:and\s+)?)({_ITEM})")
+_PREVIOUS_ITEM = re.compile(rf"({_ITEM})(?:,\s*|\s+(?:and|or)\s+|\s*;\s*)$")
+
+
+def question_kind(question: str) -> str:
+    """The shape of answer the question wants: ``SENTENCE`` for what someone said, offered or
+    demanded and for why and how; ``LIST`` for "which countries" and "who attended"; else ``SPAN``."""
+    asked = " ".join(question.strip().split())
+    if _WHY.match(asked) or _HOW.match(asked) or _SAID.match(asked):
+        return SENTENCE
+    if _LIST.match(asked):
+        return LIST
+    return SPAN
+
+
+def widen_to_sentence(text: str, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:
+    """The bounds of the whole sentence (``sentence``: its bounds in ``text``) holding the span,
+    without the spaces around it."""
+    s, e = sentence
+    while s < start and text[s].isspace():
+        s += 1
+    while e > end and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def widen_to_list(text: str, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:
+    """The span widened over the names listed beside it in its sentence ("Aldova" in "Aldova,
+    Brevia and the Free State of Corlan" gives all three); the span itself when it is in no list."""
+    s_bound, e_bound = sentence
+    span_start, span_end = start, end
+    while True:
+        match = _NEXT_ITEM.match(text[end:e_bound])
+        if not match:
+            break
+        end += match.end()
+    while True:
+        match = _PREVIOUS_ITEM.search(text[s_bound:start])
+        if not match:
+            break
+        start = s_bound + match.start()
+    # A comma alone is not a list ("In Berlin, President X"): a list is joined by "and" or "or".
+    return (start, end) if re.search(r"\b(?:and|or)\b", text[start:end]) else (span_start, span_end)
+
+
+def shaped_bounds(kind: str, text: str, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:
+    """Where the answer of ``kind`` lies in ``text``, given the reader's span and its sentence."""
+    if kind == SENTENCE:
+        return widen_to_sentence(text, start, end, sentence)
+    if kind == LIST:
+        return widen_to_list(text, start, end, sentence)
+    return start, end

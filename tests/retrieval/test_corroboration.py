@@ -1,0 +1,69 @@
+from newsdesk.retrieval.answer import assemble_answer
+from newsdesk.retrieval.corroboration import same_answer
+from newsdesk.types import Hit, Span
+
+
+def test_answers_are_compared_with_numbers_dates_and_names_normalised():
+    assert same_answer("9,800", "9800") and same_answer("600", "600 jobs")
+    assert same_answer("Witkoff and Kushner", "Kushner") and same_answer("Steve Witkoff", "U.S. envoy Witkoff")
+    assert not same_answer("600", "450") and not same_answer("600 jobs", "450 jobs")
+    assert not same_answer("on Thursday", "on Saturday") and not same_answer("Friedrich Merz", "Emmanuel Macron")
+    assert not same_answer("12", "Merz")
+
+
+HALVORSEN = [
+    ("Business Ledger", "2026-03-02", "Halvorsen Robotics will cut 450 jobs at its Eastport plant, the company said."),
+    ("Eastport Times", "2026-03-09", "Halvorsen Robotics will cut 600 jobs, not the 450 first announced, the union said."),
+]
+
+
+def _desk(tmp_path, fake_encoder):
+    from newsdesk.retrieval.ingest import make_article
+    from newsdesk.retrieval.service import Newsdesk, Settings
+
+    desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
+    desk.add_articles([make_article(text, title=f"Jobs {n}", outlet=outlet, date=date)
+                       for n, (outlet, date, text) in enumerate(HALVORSEN)])
+    return desk
+
+
+def _reading(desk, outlet, text, score):
+    article = next(a for a in desk.index.articles.values() if a.outlet == outlet)
+    start = article.text.index(text)
+    chunk = next(c for c in desk.index.chunks if c.article_id == article.id and c.start <= start < c.end)
+    return Span(text, article.id, chunk.id, start, start + len(text), score)
+
+
+def test_an_outlet_counts_only_for_its_own_answer_and_the_newest_report_leads(tmp_path, fake_encoder):
+    desk = _desk(tmp_path, fake_encoder)
+    # The older report reads best; the newer one gives 600 and names the old 450 only in passing.
+    spans = [_reading(desk, "Business Ledger", "450", 0.9), _reading(desk, "Eastport Times", "600", 0.7),
+             _reading(desk, "Eastport Times", "450", 0.1)]
+    hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in spans[:2]]
+    answer = assemble_answer("How many jobs will Halvorsen Robotics cut?", spans, desk.index, hits)
+    assert answer.text == "600" and [c.outlet for c in answer.citations] == ["Eastport Times"]
+    [older] = answer.alternatives
+    assert (older.text, older.outlets, older.dates) == ("450", ("Business Ledger",), ("2026-03-02",))
+
+
+def test_an_outlet_that_reads_both_ways_is_neither_counted_nor_shown_as_differing(tmp_path, fake_encoder):
+    from newsdesk.retrieval.ingest import make_article
+    from newsdesk.retrieval.service import Newsdesk, Settings
+
+    desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
+    desk.add_articles([make_article("Elena Novak opened the harvest festival on Saturday.", title="A", outlet="Times"),
+                       make_article("Mayor Elena Novak opened the harvest festival with her deputy Jonas Berg.",
+                                    title="B", outlet="Gazette")])
+    question = "Who opened the harvest festival?"
+
+    def answer(novak_in_gazette):
+        spans = [_reading(desk, "Times", "Elena Novak", 0.9), _reading(desk, "Gazette", "Jonas Berg", 0.5),
+                 _reading(desk, "Gazette", "Elena Novak", novak_in_gazette)]
+        hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in spans[:2]]
+        return assemble_answer(question, spans, desk.index, hits)
+
+    unclear = answer(novak_in_gazette=0.3)  # the Gazette's passage gives the lead answer a fair score too
+    assert unclear.text == "Elena Novak" and unclear.alternatives == ()
+    assert [c.outlet for c in unclear.citations] == ["Times"]
+    differing = answer(novak_in_gazette=0.01)
+    assert [(a.text, a.outlets) for a in differing.alternatives] == [("Jonas Berg", ("Gazette",))]

@@ -1,0 +1,35 @@
+from newsdesk.retrieval.shaping import LIST, SENTENCE, SPAN, question_kind, shaped_bounds, widen_to_list
+
+
+def test_questions_get_the_kind_of_answer_they_ask_for():
+    said = ["what did the union demand", "What did Boris Pistorius say?", "And what did Russia say?",
+            "what has the minister promised", "why was the bridge closed", "how did the fire start"]
+    lists = ["which countries sent delegations", "Which US envoys were in Berlin?", "who attended the summit"]
+    spans = ["how many jobs will halvorsen cut", "who hosted the talks", "What exports did Erdogan say were at risk?",
+             "when do the talks resume", "which company won the contract", "how long will the bridge stay shut"]
+    assert [question_kind(q) for q in said] == [SENTENCE] * len(said)
+    assert [question_kind(q) for q in lists] == [LIST] * len(lists)
+    assert [question_kind(q) for q in spans] == [SPAN] * len(spans)
+
+
+def _widened(kind, text, answer):
+    start = text.index(answer)
+    end = start + len(answer)
+    sentence = (0, text.index(".") + 1)
+    s, e = shaped_bounds(kind, text, start, end, sentence)
+    return text[s:e]
+
+
+def test_a_list_is_given_as_the_article_lists_it():
+    text = "Delegations from Aldova, Brevia and the Free State of Corlan arrived on Monday. Later more came."
+    assert _widened(LIST, text, "Brevia") == "Aldova, Brevia and the Free State of Corlan"
+    # a comma after an opening phrase is no list
+    intro = "Before meetings with U.S. envoys in Berlin, President Volodymyr Zelenskyy spoke. Then he left."
+    start = intro.index("President")
+    assert widen_to_list(intro, start, start + 29, (0, intro.index(".") + 1)) == (start, start + 29)
+
+
+def test_a_sentence_answer_is_the_whole_sentence_holding_the_span():
+    text = "The union demanded a 9% pay rise over two years. Talks resume on Friday."
+    assert _widened(SENTENCE, text, "9% pay rise") == "The union demanded a 9% pay rise over two years."
+    assert _widened(SPAN, text, "9% pay rise") == "9% pay rise"
