@@ -26,6 +26,7 @@ from newsdesk.retrieval.articles import (  # noqa: F401  (IngestReport and the s
     write_lock,
 )
 from newsdesk.retrieval.answer import assemble_answer, missing_names, rest_cannot_matter
+from newsdesk.retrieval.corroboration import each_outlets_best, other_outlets
 from newsdesk.errors import InvalidInput, UsageError
 from newsdesk.retrieval.index import Index, build_index
 from newsdesk.retrieval.store import (
@@ -209,13 +210,15 @@ class Newsdesk:
         vector = self.embed_question(question)
         embedded = time.perf_counter()
         support = retrieve(index, question, vector, k=max(k, SUPPORT_DEPTH), filters=filters)
-        hits = support[:k]
+        # Outlets found only deeper get their best passage read too: each outlet's own answer
+        # decides whether it corroborates the lead or differs from it.
+        hits = support[:k] + other_outlets(support[:k], support[k:], index.articles)
         retrieved = time.perf_counter()
         # A name no passage mentions means abstaining whatever the reader finds: skip reading.
-        spans = [] if missing_names(question, hits) else self.read(question, hits)
+        spans = [] if missing_names(question, hits) else self.read(question, hits, each_outlets_best(hits, index.articles))
         read = time.perf_counter()
         answer = assemble_answer(
-            question, spans, index, hits, support_hits=support[k:], min_score=self.reader.min_score,
+            question, spans, index, hits, min_score=self.reader.min_score,
             calibration=getattr(self.reader, "calibration", None),
         )
         done = time.perf_counter()
@@ -248,22 +251,24 @@ class Newsdesk:
         """What ``filters`` leave of the indexed articles (see ``search.check_filters``)."""
         return check_filters(self.index.articles.values(), filters)
 
-    def read(self, question: str, hits: Sequence[Hit]) -> list[Span]:
+    def read(self, question: str, hits: Sequence[Hit], first: Sequence[Hit] = ()) -> list[Span]:
         """The reader's spans over ``hits``, best first.
 
-        Chunks are read best first, one at a time, while the unread ones could still change the
-        answer (``rest_cannot_matter``); reading one at a time costs nothing measurable against
-        reading groups (docs/BENCHMARKS.md, "reading chunk by chunk"). A chunk with the very
-        text of a better-ranked one (a syndicated copy) is not read again: that chunk's spans
-        are placed in it, so its outlet still counts.
+        The ``first`` hits are read whatever they add (each outlet's best passage: every outlet
+        needs an answer of its own); the rest best first, one at a time, while they could still
+        change the answer (``rest_cannot_matter``). A chunk with the very text of a better-ranked
+        one (a syndicated copy) is not read again: that chunk's spans are placed in it, so its
+        outlet still counts.
         """
         originals, copies = first_of_each_text(hits)
+        must = [h for h in first if h in originals]
+        originals = must + [h for h in originals if h not in must]
 
         spans, done = [], set()
-        for hit in originals:
+        for place, hit in enumerate(originals):
             read, unread = [h for h in hits if h.chunk.id in done], [h for h in hits if h.chunk.id not in done]
-            if rest_cannot_matter(question, spans, read, unread, self.reader.min_score,
-                                  calibration=getattr(self.reader, "calibration", None)):
+            if place >= len(must) and rest_cannot_matter(question, spans, read, unread, self.reader.min_score,
+                                                         calibration=getattr(self.reader, "calibration", None)):
                 break
             found = self.reader.read(question, [hit.chunk])
             spans += found + [placed_in(span, hit.chunk, copy) for span in found for copy in copies.get(hit.chunk.id, ())]
