@@ -112,7 +112,8 @@ def ask_all(desk, questions: list[tuple[Story, dict]], k: int = K) -> list[dict]
         records.append({
             "id": q["id"], "story": story.id, "split": story.split, "kind": q["kind"], "question": q["question"],
             "answers": q.get("answers", []), "superseded": q.get("superseded", []),
-            "answer": answer.text, "score": round(answer.score, 4), "abstained": answer.abstained,
+            "answer": answer.text, "answer_kind": getattr(answer, "kind", None), "score": round(answer.score, 4),
+            "abstained": answer.abstained,
             "quote": answer.quote, "outlets": list(answer.outlets), "alternatives": alternatives,
             "ms": round(ms, 1), **scored,
         })
