@@ -1,4 +1,4 @@
-"""The ``newsdesk`` command line: ask, chat, search, show, ingest, remove, watch, feeds, sources, info, eval, rebuild, rollback, bot."""
+"""The ``newsdesk`` command line: ask, chat, search, show, ingest, edit, remove, watch, feeds, sources, info, eval, rebuild, rollback, bot."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from newsdesk.bot.cli_find import run_log, run_search, run_show
 from newsdesk.bot.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _settings, default_home, env  # noqa: F401  (_settings: tests)
 from newsdesk.bot.cli_index import (
     run_bot,
+    run_edit,
     run_eval,
     run_feeds,
     run_info,
@@ -31,10 +32,18 @@ log = logging.getLogger("newsdesk")
 
 
 def iso_date(text: str) -> str:
+    """A date option's day: YYYY-MM-DD, or counted back from today ("yesterday", "7d", "2w")."""
+    from newsdesk.retrieval.dates import day_of
+
     try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-12-14") from None
+        return day_of(text, date.today())
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def iso_date_or_empty(text: str) -> str:
+    """As ``iso_date``; an empty value ("") clears a date (``newsdesk edit --date ""``)."""
+    return text if text == "" else iso_date(text)
 
 
 def positive_int(text: str) -> int:
@@ -118,8 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     filtering = argparse.ArgumentParser(add_help=False)
     filtering.add_argument("--outlet", help="only articles from an outlet whose name contains this, in any case "
                                             "(e.g. outlook); one that matches none is an error that lists the outlets")
-    filtering.add_argument("--since", type=iso_date, help="only articles dated on or after this day (YYYY-MM-DD); undated articles are left out, with a note")
-    filtering.add_argument("--until", type=iso_date, help="only articles dated on or before this day (YYYY-MM-DD)")
+    filtering.add_argument("--since", type=iso_date, help="only articles dated on or after this day (YYYY-MM-DD, or today, "
+                                                          "yesterday, 7d, 2w, 3m, 1y); undated articles are left out, with a note")
+    filtering.add_argument("--until", type=iso_date, help="only articles dated on or before this day (as --since)")
 
     parser = argparse.ArgumentParser(
         prog="newsdesk",
@@ -155,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = command("ingest", "add articles (.txt .md .html .json .jsonl files or folders) to the index",
                      "newsdesk ingest ~/articles/ today.jsonl\n  newsdesk ingest ~/archive/ --index-type ivf-sq8\n"
+                     "  newsdesk ingest wire-0302.txt --outlet 'Coastline Wire' --date yesterday\n"
                      "  newsdesk ingest /shared/archive/ --engine ray --ray-address 10.0.0.5:6379")
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -162,6 +173,19 @@ def build_parser() -> argparse.ArgumentParser:
     _engine_options(ingest)
 
     ingest.add_argument("--prune", action="store_true", help="also remove indexed articles whose file under a given folder is gone")
+    ingest.add_argument("--outlet", help="the outlet of every article given, over what the files say")
+    ingest.add_argument("--date", type=iso_date, help="the date of every article given (as --since takes), over what the files say")
+    ingest.add_argument("--url", help="the address of the one article given")
+
+    edit = command("edit", "correct one article's outlet, date, title or address, without re-embedding it "
+                           "(an empty value clears one; an id, id prefix or file as remove takes)",
+                   "newsdesk edit 43904f7067b6 --outlet 'Outlook India' --date 2025-12-14")
+    edit.add_argument("target", metavar="ID|PATH")
+    edit.add_argument("--outlet")
+    edit.add_argument("--date", type=iso_date_or_empty, help="YYYY-MM-DD, or as --since takes")
+    edit.add_argument("--title")
+    edit.add_argument("--url")
+    edit.add_argument("--json", action="store_true", help="print the article before and after as JSON")
 
     remove = command("remove", "remove articles from the index: by id or id prefix (the first column of `newsdesk sources`), "
                                "file path, or folder (every article read from under it)",
@@ -233,6 +257,10 @@ def usage_problem(args) -> str | None:
         return f"--since {since} is after --until {until}: no day is in between"
     if (getattr(args, "ray_address", None) or getattr(args, "ray_workers", None)) and args.engine != "ray":
         return "--ray-address and --ray-workers go with --engine ray"
+    if args.command == "edit" and all(getattr(args, name) is None for name in ("outlet", "date", "title", "url")):
+        return "say what to correct: --outlet, --date, --title or --url"
+    if args.command == "ingest" and args.engine == "ray" and (args.outlet or args.date or args.url):
+        return "--outlet, --date and --url are for files read here; leave out --engine ray"
     if args.command == "remove" and not args.targets and not args.seeds:
         return "say what to remove: an article id, a file, a folder, or --seeds"
     if args.command == "feeds":
@@ -242,7 +270,7 @@ def usage_problem(args) -> str | None:
     return None
 
 
-RUNNERS = {"ask": run_ask, "chat": run_chat, "ingest": run_ingest, "remove": run_remove, "watch": run_watch,
+RUNNERS = {"ask": run_ask, "chat": run_chat, "ingest": run_ingest, "edit": run_edit, "remove": run_remove, "watch": run_watch,
            "sources": run_sources, "info": run_info, "rebuild": run_rebuild, "rollback": run_rollback,
            "eval": run_eval, "bot": run_bot, "feeds": run_feeds, "search": run_search, "show": run_show,
            "log": run_log}

@@ -1,4 +1,4 @@
-"""The ``newsdesk`` commands that change or show the index: ingest, remove, watch, sources, info,
+"""The ``newsdesk`` commands that change or show the index: ingest, edit, remove, watch, sources, info,
 rebuild, rollback, eval; and the bot and feeds commands, which hand over to their modules."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ def run_ingest(args) -> int:
     from newsdesk.bot.render import ingest_report_to_text, seeds_note
     from newsdesk.retrieval.service import Newsdesk
 
-    report = Newsdesk(_settings(args)).ingest(args.paths, progress=_progress(), prune=args.prune)
+    report = _ingest(Newsdesk(_settings(args)), args)
     if args.json:
         _print_json({
             "added": [a.id for a in report.added], "replaced": [a.id for a in report.replaced],
@@ -27,6 +27,49 @@ def run_ingest(args) -> int:
     else:
         print(ingest_report_to_text(report))
     return EXIT_FAILED if report.rejected else EXIT_OK
+
+
+def _ingest(desk, args):
+    """Ingest ``args.paths``; with ``--outlet``, ``--date`` or ``--url``, the files are read here
+    with that metadata over theirs, then indexed as ``ingest`` indexes them."""
+    from pathlib import Path
+
+    from newsdesk.errors import UsageError
+    from newsdesk.retrieval.ingest import Stated, load_articles
+
+    if not (args.outlet or args.date or args.url):
+        return desk.ingest(args.paths, progress=_progress(), prune=args.prune)
+    articles, rejected = load_articles(args.paths, Stated(outlet=args.outlet, date=args.date, url=args.url))
+    if args.url and len(articles) > 1:
+        raise UsageError(f"--url is the address of one article, and {len(articles)} were read; give one file")
+    folders = [Path(p).expanduser().resolve() for p in args.paths if Path(p).is_dir()] if args.prune else []
+    return desk.add_articles(articles, rejected, progress=_progress(), prune_under=folders)
+
+
+def _edit_json(article) -> dict:
+    return {"article_id": article.id, "title": article.title, "outlet": article.outlet, "date": article.date,
+            "url": article.url, "path": article.path}
+
+
+def edit_to_text(before, after) -> str:
+    """One line: what ``newsdesk edit`` changed, each field as "was → is"."""
+    from newsdesk.types import SHORT_ID
+
+    changes = [f"{name} {getattr(before, name) or '(none)'} → {getattr(after, name) or '(none)'}"
+               for name in ("title", "outlet", "date", "url") if getattr(before, name) != getattr(after, name)]
+    return f"edited {after.id[:SHORT_ID]}: " + "; ".join(changes) if changes else f"{after.id[:SHORT_ID]}: nothing to change"
+
+
+def run_edit(args) -> int:
+    from newsdesk.bot.render import printable
+    from newsdesk.retrieval.service import Newsdesk
+
+    before, after = Newsdesk(_settings(args)).edit(args.target, title=args.title, outlet=args.outlet, date=args.date, url=args.url)
+    if args.json:
+        _print_json({"before": _edit_json(before), "after": _edit_json(after)})
+    else:
+        print(printable(edit_to_text(before, after)))
+    return EXIT_OK
 
 
 def run_remove(args) -> int:

@@ -405,8 +405,33 @@ class Newsdesk:
             for article_id in doomed:
                 report.removed.append(current.pop(article_id))
             self._commit(current.values(), previous, False, report)
+            self.feeds.forget(doomed)  # removed on purpose: no feed poll brings them back
         report.seconds = time.perf_counter() - started
         return report
+
+    def edit(self, target: str, **changes: str | None) -> tuple[Article, Article]:
+        """Correct one article's ``title``, ``outlet``, ``date`` or ``url`` (an empty string
+        clears it) without re-embedding it: the next index version keeps its chunks and vectors.
+        ``target`` is an id, a unique id prefix or a file of one article (as ``remove`` takes).
+
+        Returns:
+            The article before and after.
+        Raises:
+            InvalidInput: ``target`` names no article or several; a field that cannot be edited.
+        """
+        unknown = set(changes) - {"title", "outlet", "date", "url"}
+        if unknown:
+            raise InvalidInput(f"cannot edit {', '.join(sorted(unknown))}; only title, outlet, date and url")
+        with self._writer("edit"):
+            previous = self.index_for_writing()
+            found = matching_articles(target, list(previous.articles.values()))
+            if len(found) != 1:
+                raise InvalidInput(f"{target!r} names {len(found)} articles; give one article's id (see `newsdesk sources`)")
+            before = found[0]
+            after = replace(before, **{name: value or None for name, value in changes.items() if value is not None})
+            if after != before:
+                self._commit({**previous.articles, after.id: after}.values(), previous, False, IngestReport())
+        return before, after
 
     def index_for_writing(self) -> Index:
         index = self._current_or_none()
