@@ -8,10 +8,14 @@ retrieval/feed_records.py's.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING, Iterable
 
 from newsdesk.retrieval import feeds as _feeds
-from newsdesk.retrieval.feed_records import DEFAULT_INTERVAL_S, Feed, FeedOptions, ParsedFeed, PollSummary
+from newsdesk.retrieval.feed_records import DEFAULT_INTERVAL_S, Feed, FeedOptions, ParsedFeed, PollSummary, indexed_count
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from newsdesk.retrieval.service import Newsdesk
@@ -36,16 +40,39 @@ class DeskFeeds:
         return _feeds.add_feed(self._home, url, options, interval_s, title=title)
 
     def add_opml(self, text: str, options: FeedOptions, interval_s: float = DEFAULT_INTERVAL_S) -> list[str]:
-        """Follow every feed of an OPML document; one line per feed (followed, or why not)."""
+        """Follow every feed of an OPML document (``options.host_delay_s`` apart per host); one
+        line per feed (followed, already followed and left as it is, or why not)."""
         return _feeds.import_opml(self._home, text, options, interval_s)
 
+    def live_ids(self) -> set[str] | None:
+        """The ids of the articles the live index version holds (none without an index); None
+        when it cannot be read (a damaged version: the count is unknown, nothing is restored)."""
+        from newsdesk.errors import IndexMissing, IndexProblem
+        from newsdesk.retrieval.store import read_articles
+
+        try:
+            return {a.id for a in read_articles(self._home)}
+        except IndexMissing:
+            return set()
+        except IndexProblem as error:
+            log.info("the feeds' articles cannot be counted: %s", error)
+            return None
+
     def list(self) -> list[Feed]:
-        """The followed feeds, in the order they were added."""
-        return list(_feeds.load_feeds(self._home).values())
+        """The followed feeds, in the order they were added; ``articles``: how many of their
+        remembered items' articles the live index holds (so a rollback shows)."""
+        feeds = list(_feeds.load_feeds(self._home).values())
+        live = self.live_ids() if feeds else set()
+        return [replace(f, articles=indexed_count(f, live)) for f in feeds]
 
     def remove(self, url: str) -> Feed:
         """Stop following ``url`` (its articles stay indexed); FeedError when it is not followed."""
-        return _feeds.remove_feed(self._home, url)
+        feed = _feeds.remove_feed(self._home, url)
+        return replace(feed, articles=indexed_count(feed, self.live_ids()))
+
+    def forget(self, article_ids: Iterable[str]) -> None:
+        """Articles removed on purpose: no feed fetches them again."""
+        _feeds.forget_removed(self._home, set(article_ids))
 
     def poll(self, options: FeedOptions, *, due_only: bool = False, wait: bool = True) -> PollSummary | None:
         """Poll every followed feed (or those due) and index their new items in one update;

@@ -18,9 +18,9 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from newsdesk.errors import DiskFull, IndexDamaged, IndexMismatch, IndexMissing, IndexProblem, NewsdeskError  # noqa: F401  (raised here; imported from here too)
 from newsdesk.retrieval.chunk import ChunkerSettings
@@ -46,6 +46,7 @@ class Version:
     path: Path
     manifest: dict | None
     problem: str | None
+    lacking: tuple[str, ...] = ()  # titles of the articles it holds that the live version lacks
 
     @property
     def name(self) -> str:
@@ -56,11 +57,46 @@ class Version:
         return self.problem is None
 
     def describe(self) -> str:
-        """``v-… (6 articles, 40 chunks, 2026-12-01T20:56:00+00:00)`` or ``v-… (damaged: …)``."""
+        """``v-… (6 articles, 40 chunks, 2026-12-01T20:56:00+00:00)`` or ``v-… (damaged: …)``,
+        then what it holds that the live version lacks, if anything."""
         if self.problem:
-            return f"{self.name} (damaged: {self.problem})"
-        counts = self.manifest.get("counts", {})
-        return f"{self.name} ({counts.get('articles', '?')} articles, {counts.get('chunks', '?')} chunks, {self.manifest.get('created', 'undated')})"
+            text = f"{self.name} (damaged: {self.problem})"
+        else:
+            counts = self.manifest.get("counts", {})
+            text = f"{self.name} ({counts.get('articles', '?')} articles, {counts.get('chunks', '?')} chunks, {self.manifest.get('created', 'undated')})"
+        return text + (f"; {describe_lacking(self.lacking)}" if self.lacking else "")
+
+
+def describe_lacking(titles: Sequence[str], shown: int = 5) -> str:
+    """``holds 6 articles the live version lacks: «A», «B», … and 1 more``."""
+    names = ", ".join(f"«{t}»" for t in titles[:shown]) + (f" and {len(titles) - shown} more" if len(titles) > shown else "")
+    return f"holds {len(titles)} article{'s' * (len(titles) != 1)} the live version lacks: {names}"
+
+
+def article_titles(version: Path) -> dict[str, str] | None:
+    """The id and title of each article a version's store holds, read without its checks (a
+    damaged version is read as far as it goes, to say what deleting it loses); None when the
+    store cannot be read at all."""
+    try:
+        lines = (version / "articles.jsonl").read_bytes().decode("utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    titles = {}
+    for line in lines:
+        try:
+            record = json.loads(line)
+            titles[str(record["id"])] = str(record.get("title") or record.get("url") or record["id"])
+        except (ValueError, KeyError, TypeError):
+            continue  # a damaged line: the others still count
+    return titles
+
+
+def lacking_titles(version: Path, live_ids: set[str]) -> tuple[str, ...] | None:
+    """Titles of the articles ``version`` holds that ``live_ids`` lacks; None when unreadable."""
+    titles = article_titles(version)
+    if titles is None:
+        return None
+    return tuple(title for article_id, title in titles.items() if article_id not in live_ids)
 
 
 def index_root(home: Path) -> Path:
@@ -119,9 +155,20 @@ def check_version(path: Path, deep: bool = True, sizes_only: frozenset[str] = fr
     return Version(path, manifest, None)
 
 
-def list_versions(home: Path, deep: bool = True) -> list[Version]:
-    """Every version of ``home``, newest first, each checked."""
-    return [check_version(p, deep) for p in version_paths(home)]
+def list_versions(home: Path, deep: bool = True, compare: bool | None = None) -> list[Version]:
+    """Every version of ``home``, newest first, each checked; with ``compare`` (default: when
+    ``deep``), each also names the articles it holds that the live version lacks (what a
+    rollback left behind, or a damaged version still holds)."""
+    versions = [check_version(p, deep) for p in version_paths(home)]
+    if not (deep if compare is None else compare):
+        return versions
+    try:
+        live = current_version(home)
+    except IndexDamaged:
+        live = None
+    live_ids = set((article_titles(live) or {}) if live else ())
+    return [v if live is not None and v.path == live else replace(v, lacking=lacking_titles(v.path, live_ids) or ())
+            for v in versions]
 
 
 @functools.lru_cache(maxsize=64)
@@ -171,14 +218,32 @@ def last_intact_before(home: Path, version: Path | None) -> Version | None:
     return None
 
 
+def _articles_intact(version: Path) -> bool:
+    """Whether a version's articles read back whole (its manifest, checksum and count agree)."""
+    try:
+        manifest = json.loads((version / "manifest.json").read_text())
+        _articles_in(version, manifest)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
 def _damaged(version: Path, home: Path, problem: str) -> IndexDamaged:
-    """The error for a damaged live version, naming the way back when there is one."""
+    """The error for a damaged live version, naming what repairs it: `newsdesk rebuild` when its
+    articles are intact (it re-embeds them into a new version), and the way back when there is one."""
+    ways = ["run `newsdesk rebuild` to repair it in place from its intact articles"] if _articles_intact(version) else []
     earlier = last_intact_before(home, version)
     if earlier is not None:
-        way_back = f"run `newsdesk rollback` to return to {earlier.describe()}"
-    else:
-        way_back = "no intact earlier version is kept: ingest the article files again into a new home"
-    return IndexDamaged(f"the index version {version} is damaged ({problem}); {way_back}")
+        ways.append(f"run `newsdesk rollback` to return to {earlier.describe()}")
+    if not ways:
+        ways.append("its articles cannot be read and no intact earlier version is kept: "
+                    "ingest the article files again into a new home")
+    return IndexDamaged(f"the index version {version} is damaged ({problem}); " + ", or ".join(ways))
+
+
+def damage_report(version: Path, home: Path, problem: str) -> str:
+    """What ``info`` says of a damaged live version: the problem and what to run."""
+    return str(_damaged(version, home, problem))
 
 
 # ---------------------------------------------------------------- writing
@@ -276,7 +341,7 @@ def save_index(index: Index, home: Path) -> Path:
         raise _write_failed(error, root, index) from None
     crash_point("before-switch")
     _switch_to(root, name)
-    _remove_superseded(home, keep={final, previous})
+    _remove_superseded(home, keep={final, previous}, live_ids=set(index.articles))
     return final
 
 
@@ -294,17 +359,39 @@ def _switch_to(root: Path, name: str) -> None:
     _fsync_dir(root)
 
 
-def _remove_superseded(home: Path, keep: set) -> None:
+def _remove_superseded(home: Path, keep: set, live_ids: set[str]) -> None:
     """Delete the versions a save supersedes: all but the new one, the one it replaced (a
     reader may still be loading it) and the newest verified one before them (so a damaged
-    version never pushes out the last good one); and what a crashed writer left behind."""
+    version never pushes out the last good one); and what a crashed writer left behind. A
+    deleted version that held articles the new one (``live_ids``) lacks is named in a warning
+    with them, and so is every damaged version deleted."""
     newest = max((p for p in keep if p is not None), key=lambda p: p.name)
     last_good = last_intact_before(home, newest)
     keep = {p for p in keep if p is not None} | ({last_good.path} if last_good else set())
     for path in index_root(home).iterdir():
         superseded = path.is_dir() and path.name.startswith(VERSION_PREFIX) and path not in keep
+        if superseded:
+            _say_deleted(path, live_ids)
         if superseded or (path.name.startswith(f".{VERSION_PREFIX}") and path.name.endswith(".tmp")):
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _say_deleted(path: Path, live_ids: set[str]) -> None:
+    """The line for a deleted version: what it held that the live one lacks; for a damaged one
+    also why it was damaged. An intact version whose articles all live on goes quietly."""
+    problem = check_version(path, deep=True).problem
+    lost = lacking_titles(path, live_ids)
+    kind = "damaged version" if problem else "version"
+    why = f" ({problem})" if problem else ""
+    if lost is None:
+        log.warning("deleted the %s %s%s; its articles could not be read", kind, path.name, why)
+    elif lost:
+        log.warning("deleted the %s %s%s, which %s (`newsdesk feeds poll` fetches a feed's again)",
+                    kind, path.name, why, describe_lacking(lost, shown=10))
+    elif problem:
+        log.warning("deleted the damaged version %s%s; the live version holds all its articles", path.name, why)
+    else:
+        log.debug("deleted the superseded version %s", path.name)
 
 
 def rollback(home: Path, to: str | None = None) -> tuple[Version | None, Version]:
@@ -320,7 +407,7 @@ def rollback(home: Path, to: str | None = None) -> tuple[Version | None, Version
         live = current_version(home)
     except IndexDamaged:
         live = None
-    versions = list_versions(home, deep=True)
+    versions = list_versions(home, deep=True, compare=False)
     if to is not None:
         chosen = next((v for v in versions if v.name == to), None)
         if chosen is None:

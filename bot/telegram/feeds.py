@@ -93,6 +93,11 @@ async def on_unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                                  f"article{'s' * (feed.articles != 1)} stay indexed.")
 
 
+def _count(articles: int | None) -> str:
+    """``3 articles``; ``articles unknown`` when the index cannot be read to count them."""
+    return "articles unknown" if articles is None else f"{articles} article{'s' * (articles != 1)}"
+
+
 def format_feeds(feeds) -> str:
     """The /feeds message: each feed's title, interval, what it brought, its last poll and URL."""
     if not feeds:
@@ -106,7 +111,7 @@ def format_feeds(feeds) -> str:
             status = "failed" if (feed.last_status or "").startswith("failed") else feed.last_status
             polled = f"last poll {time.strftime('%Y-%m-%d %H:%M', time.localtime(feed.last_poll))}: {status}"
         lines.append(f"• <b>{escape(feed.title)}</b> — every {describe_interval(feed.interval_s)}, "
-                     f"{feed.articles} article{'s' * (feed.articles != 1)}; {polled}\n  {escape(feed.url)}")
+                     f"{_count(feed.articles)}; {polled}\n  {escape(feed.url)}")
     return "\n".join(lines)
 
 

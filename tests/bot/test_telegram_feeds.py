@@ -41,7 +41,7 @@ def test_admins_follow_list_and_unfollow_feeds_and_the_job_brings_the_articles(d
     check_telegram_html(followed)
     assert f"Following <b>{site.title}</b> every 15 min" in followed and "It lists 1 item" in followed
     # The poll right after /follow: indexed, then recorded.
-    telegram.wait_for(lambda: load_feeds(desk.settings.home)[site.feed_url].articles == 1)
+    telegram.wait_for(lambda: desk.feeds.list()[0].articles == 1)  # counted in the index
     assert _indexed(desk, site.page_url("ferry")) and site.page_hits() == ["/items/ferry.html"]
     answer = ask(telegram, ADMIN, ADMIN, "Who opened the Kiel ferry terminal?").params["text"]
     assert answer.startswith("<b>Ingrid Lund</b>")
@@ -57,7 +57,7 @@ def test_admins_follow_list_and_unfollow_feeds_and_the_job_brings_the_articles(d
     # The repeating job polls a feed once its interval has passed (here: as if the last poll were long ago).
     site.add(MUSEUM)
     update_feeds(desk.settings.home, lambda feeds: feeds.update({site.feed_url: replace(feeds[site.feed_url], last_poll=0.0)}))
-    telegram.wait_for(lambda: load_feeds(desk.settings.home)[site.feed_url].articles == 2)
+    telegram.wait_for(lambda: desk.feeds.list()[0].articles == 2)  # counted in the index
     assert _indexed(desk, site.page_url("museum")) and site.page_hits() == ["/items/ferry.html", "/items/museum.html"]
 
     stopped = ask(telegram, ADMIN, ADMIN, f"/unfollow {site.feed_url}").params["text"]

@@ -47,6 +47,8 @@ class FeedSite:
         self.hits: list[str] = []
         self.missing: set[str] = set()  # slugs whose page answers 404
         self.blank: set[str] = set()  # slugs whose page has no article text
+        self.unlisted: set[str] = set()  # slugs whose page is served but which the feed no longer lists
+        self.on_request = None  # called with each path before it is answered (a test's hook)
         self.feed_status = 200  # e.g. 503: the feed is down
         self.broken = False  # the feed is cut off mid-document
         self.conditional = True  # send ETag / Last-Modified and honour them
@@ -90,7 +92,7 @@ class FeedSite:
             f"<item><title>{escape(s.title)}</title><link>/items/{s.slug}.html</link>"
             f"<guid isPermaLink=\"false\">{escape(s.guid or 'tag:harbour,' + s.slug)}</guid>"
             f"<pubDate>{s.date}</pubDate><description>{escape(s.text[:80])}</description></item>"
-            for s in self.stories)
+            for s in self.stories if s.slug not in self.unlisted)
         return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{escape(self.title)}</title>'
                 f"<link>{self.url}/</link><description>news</description>{items}</channel></rss>")
 
@@ -98,7 +100,7 @@ class FeedSite:
         entries = "".join(
             f"<entry><title>{escape(s.title)}</title><link href=\"{self.page_url(s.slug)}\"/>"
             f"<id>{escape(s.guid or 'tag:harbour,' + s.slug)}</id><updated>2025-12-01T09:00:00Z</updated></entry>"
-            for s in self.stories)
+            for s in self.stories if s.slug not in self.unlisted)
         return (f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
                 f"<title>{escape(self.title)}</title><id>{self.url}/</id><updated>2025-12-01T09:00:00Z</updated>"
                 f"{entries}</feed>")
@@ -138,6 +140,8 @@ class FeedSite:
             def do_GET(self):
                 with site._lock:
                     site.hits.append(self.path)
+                if site.on_request is not None:
+                    site.on_request(self.path)
                 if self.path.startswith("/items/") and site.delay_s:
                     threading.Event().wait(site.delay_s)
                 status, kind, body, extra = site._answer(self.path, self.headers)

@@ -109,12 +109,23 @@ def test_what_is_no_feed_is_refused_and_a_broken_one_is_read_as_far_as_it_goes()
     assert "malformed feed" in cut.problem and len(cut.items) == 2
 
 
-def test_items_to_fetch_puts_waiting_items_first_and_skips_seen_ones():
+def test_items_to_fetch_puts_the_newest_first_and_skips_seen_ones():
     listed = [Item("a", "http://x/a"), Item("b", "http://x/b"), Item("c", "http://x/c")]
     feed = Feed(url="http://x/feed", title="X", seen=("a",), pending=(Item("z", "http://x/z", tries=1),))
     now, later = items_to_fetch(feed, listed, limit=2)
-    assert [i.key for i in now] == ["z", "b"] and [i.key for i in later] == ["c"]
+    # The feed's new items first, then what waits that it no longer lists: a backlog never delays news.
+    assert [i.key for i in now] == ["b", "c"] and [i.key for i in later] == ["z"]
     assert [i.key for i in items_to_fetch(feed, None, 10)[0]] == ["z"]  # a 304: only what waits
+    waiting = Feed(url="u", title="X", pending=(Item("c", "http://x/c", tries=2),))
+    assert [(i.key, i.tries) for i in items_to_fetch(waiting, listed, 10)[0]] == [("a", 0), ("b", 0), ("c", 2)]
+    dated = [Item("old", "http://x/o", date="2025-01-01"), Item("new", "http://x/n", date="2025-06-01")]
+    assert [i.key for i in items_to_fetch(Feed(url="u", title="X"), dated, 10)[0]] == ["new", "old"]
+
+
+def test_only_the_newest_items_are_candidates_and_what_waits_is_bounded():
+    listed = [Item(f"k{n}", f"http://x/{n}") for n in range(100)]
+    now, later = items_to_fetch(Feed(url="u", title="X"), listed, limit=3, window=10, max_pending=4)
+    assert [i.key for i in now] == ["k0", "k1", "k2"] and [i.key for i in later] == ["k3", "k4", "k5", "k6"]
 
 
 def test_remember_forgets_the_oldest_keys_the_feed_no_longer_lists():
@@ -127,9 +138,13 @@ def test_record_poll_keeps_everything_when_the_feed_failed_and_moves_on_otherwis
     failed = record_poll(feed, FeedResult(url="u", title="T", status="failed", error="down"), now=5.0)
     assert (failed.etag, failed.seen, failed.pending, failed.last_poll) == ('"1"', ("a",), feed.pending, 5.0)
     assert failed.last_status == "failed: down"
-    result = FeedResult(url="u", title="T", status="ok", etag='"2"', listed=["a", "b"], done=["b", "p"], added=1)
+    result = FeedResult(url="u", title="T", status="ok", etag='"2"', listed=["a", "b"], added=1,
+                        done=[("b", "id-b", "http://x/b"), ("p", None, "http://x/p")])
     done = record_poll(feed, result, now=6.0)
-    assert (done.etag, done.seen, done.pending, done.articles, done.last_status) == ('"2"', ("a", "b", "p"), (), 1, "ok")
+    assert (done.etag, done.seen, done.pending, done.last_status) == ('"2"', ("a", "b", "p"), (), "ok")
+    assert done.produced == (("b", "id-b", "http://x/b"),)  # what lets a poll see the index lost it
+    skipped = FeedResult(url="u", title="T", status="skipped", error="the poll's time was up")
+    assert record_poll(feed, skipped, now=7.0) == feed  # not polled: still due, nothing forgotten
 
 
 def test_intervals():
@@ -226,7 +241,8 @@ def test_poll_indexes_new_items_once_and_a_304_fetches_nothing(desk, site):
     assert site.page_hits() == ["/items/museum.html"] and second.added == 1  # only the new item
     assert "Priya Raman" in desk.ask("Who opened the Northgate Quarry Museum?").text
     state = load_feeds(desk.settings.home)[site.feed_url]
-    assert set(state.seen) == {"tag:harbour,ferry", "tag:harbour,bridge", "tag:harbour,museum"} and state.articles == 3
+    assert set(state.seen) == {"tag:harbour,ferry", "tag:harbour,bridge", "tag:harbour,museum"}
+    assert desk.feeds.list()[0].articles == 3  # counted in the index
 
 
 def test_without_validators_known_items_are_still_never_fetched_again(desk, site):
