@@ -512,6 +512,12 @@ def _read_head(lines: list[str], today: Day) -> _Head:
     return _Head(outlet, dates[0] if dates else None, frozenset(furniture))
 
 
+def page_furniture_outlet(mastheads: list[str], footer: list[str]) -> str | None:
+    """The outlet a web page names only in its furniture, which article extraction drops: the
+    text of a masthead element ("The Fenmoor Echo"), else the copyright holder of its footer."""
+    return _first(lambda text: _masthead_name(text, any_name=True), mastheads) or _first(_copyright_holder, footer)
+
+
 def split_front_matter(raw: str) -> tuple[FrontMatter, str]:
     """Split YAML front matter off a Markdown or text file: ``(what it states, the rest)``.
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from newsdesk.retrieval.clean import clean_text, outlet_of_url, parse_date, split_front_matter
+from newsdesk.retrieval.clean import clean_text, outlet_of_url, page_furniture_outlet, parse_date, split_front_matter
 from newsdesk.types import Article
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,24 @@ def _page_date(html: str, date: str | None, url: str | None) -> str | None:
     return date if find_date(tree, extensive_search=False, original_date=True, url=url) == date else None
 
 
+# Elements that hold a site's name in its page furniture (the class names themes give them).
+_MASTHEAD_XPATH = ("//*[contains(concat(' ', normalize-space(@class), ' '), ' masthead ') or contains(@class, 'site-title') "
+                   "or contains(@class, 'site-name') or contains(@class, 'logo')]")
+
+
+def _furniture_outlet(html: str) -> str | None:
+    """The outlet a page names only in its masthead or footer (see ``page_furniture_outlet``);
+    parsed as a tree, never as a string that could be taken for an address."""
+    from trafilatura.utils import load_html
+
+    tree = load_html(html)
+    if tree is None:
+        return None
+    mastheads = [" ".join(e.text_content().split()) for e in tree.xpath(_MASTHEAD_XPATH)]
+    footer = [" ".join(t.split()) for t in tree.xpath("//footer//text()") if t.strip()]
+    return page_furniture_outlet(mastheads, footer)
+
+
 def html_article(html: str, path: str | None, url: str | None = None) -> Article:
     import trafilatura
 
@@ -115,7 +133,8 @@ def html_article(html: str, path: str | None, url: str | None = None) -> Article
     article = make_article(
         document.text,
         title=document.title,
-        outlet=document.sitename or document.hostname,
+        # A masthead or footer names the outlet better than the address does.
+        outlet=document.sitename or _furniture_outlet(html) or document.hostname,
         date=_page_date(html, document.date, url or document.url),
         url=url or document.url,
         path=path,

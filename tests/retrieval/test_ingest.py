@@ -250,3 +250,14 @@ def test_stated_metadata_wins_over_what_the_files_say(tmp_path):
     assert (linked.url, linked.outlet) == ("https://www.harbourpost.example/ferry", "harbourpost.example")
     [kept], _ = load_articles([tmp_path / "a.md"], stated=Stated(url="https://x.example/a"))
     assert (kept.outlet, kept.date) == ("Harbour Post", "2025-10-05")  # an address alone does not outrank the file's outlet
+
+
+def test_a_page_that_names_its_outlet_only_in_a_masthead_or_footer(tmp_path):
+    body = ("<article><h1>Rail crash toll rises</h1><p>A third person has died after the crash at the Marsh Road "
+            "level crossing, the county hospital said on Sunday.</p></article>")
+    (tmp_path / "a.html").write_text(f"<html><body><h2 class='masthead'>The Fenmoor Echo</h2>{body}</body></html>")
+    (tmp_path / "b.html").write_text(f"<html><body>{body}<footer><p>&copy; 2025 Marsh Valley News Ltd. All rights "
+                                     "reserved.</p></footer></body></html>")
+    (tmp_path / "c.html").write_text(f"<html><body>{body}<footer><p>&copy; 2025</p></footer></body></html>")
+    articles, rejected = load_articles([tmp_path])
+    assert rejected == [] and [a.outlet for a in articles] == ["The Fenmoor Echo", "Marsh Valley News", None]
