@@ -169,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "  newsdesk ingest /shared/archive/ --engine ray --ray-address 10.0.0.5:6379")
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+    ingest.add_argument("-q", "--quiet", action="store_true", help="print only the rejected files and one summary line (for scripts and cron; errors still go to stderr)")
     _index_type_option(ingest)
     _engine_options(ingest)
 
@@ -191,11 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
                                "file path, or folder (every article read from under it)",
                      "newsdesk remove 43904f7067b6\n  newsdesk remove ~/articles/old/\n  newsdesk remove --seeds")
     remove.add_argument("targets", nargs="*", metavar="ID|PATH")
+    remove.add_argument("-q", "--quiet", action="store_true", help="print only the summary line")
     remove.add_argument("--seeds", action="store_true", help="remove the bundled seed articles (indexed on a first ask)")
     remove.set_defaults(json=False)
 
     watch = command("watch", "keep a folder indexed: ingest new and changed files, drop deleted ones (Ctrl-C to stop)", "newsdesk watch ~/articles --interval 5")
     watch.add_argument("folder", type=Path)
+    watch.add_argument("-q", "--quiet", action="store_true",
+                       help="for each change, only the rejected files and the summary line; no start line")
     watch.add_argument("--interval", type=positive_seconds, default=2.0,
                        help="seconds between polls; a file is taken once it is unchanged for one interval")
 
@@ -306,6 +310,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         parser._subparsers._group_actions[0].choices[args.command].error(problem)  # exits with 2
     _configure_logging(args.verbose)
+    if getattr(args, "quiet", False) and not args.verbose:  # a wait for the lock is in the summary line
+        logging.getLogger("newsdesk.retrieval.articles").setLevel(logging.ERROR)
     from newsdesk import config
 
     try:

@@ -21,11 +21,12 @@ def run_ingest(args) -> int:
             "rejected": [{"path": r.path, "reason": r.reason} for r in report.rejected],
             "chunks_embedded": report.chunks_embedded, "seconds": round(report.seconds, 2),
             "index_type": report.index_type, "seeds_kept": report.seeds_kept,
+            "waited_s": round(report.waited_s, 2),
         })
         if report.seeds_kept:
             _note(seeds_note(report.seeds_kept))
     else:
-        print(ingest_report_to_text(report))
+        print(ingest_report_to_text(report, quiet=args.quiet))
     return EXIT_FAILED if report.rejected else EXIT_OK
 
 
@@ -76,7 +77,7 @@ def run_remove(args) -> int:
     from newsdesk.bot.render import ingest_report_to_text
     from newsdesk.retrieval.service import Newsdesk
 
-    print(ingest_report_to_text(Newsdesk(_settings(args)).remove(args.targets, seeds=args.seeds)))
+    print(ingest_report_to_text(Newsdesk(_settings(args)).remove(args.targets, seeds=args.seeds), quiet=args.quiet))
     return EXIT_OK
 
 
@@ -88,11 +89,12 @@ def run_watch(args) -> int:
     folder = watched_folder(args.folder)  # a wrong folder fails before "watching"
     desk = Newsdesk(_settings(args))
     desk.load_models(reader=False)
-    print(stamped(f"watching {folder} every {args.interval:g}s (Ctrl-C to stop)"), file=sys.stderr, flush=True)
+    if not args.quiet:
+        print(stamped(f"watching {folder} every {args.interval:g}s (Ctrl-C to stop)"), file=sys.stderr, flush=True)
     from newsdesk.bot.feeds_cli import watch_feeds  # the followed feeds, each on its own interval
 
     feeds = watch_feeds(desk, lambda text: print(stamped(text), flush=True))
-    desk.watch(folder, interval=args.interval, report=lambda report: print(stamped(ingest_report_to_text(report)), flush=True),
+    desk.watch(folder, interval=args.interval, report=lambda report: print(stamped(ingest_report_to_text(report, quiet=args.quiet)), flush=True),
           on_cycle=feeds)
     return EXIT_OK
 
@@ -138,8 +140,9 @@ def run_rollback(args) -> int:
         versions = desk.versions()
         if not versions:
             print(f"no index versions in {desk.settings.home}")
+        live = desk.live_version()
         for version in versions:
-            print(version.describe())
+            print(("* " if version.name == live else "  ") + version.describe() + (" (live)" if version.name == live else ""))
         return EXIT_OK
     before, after = desk.rollback(args.version)
     print(f"live version: {after.describe()}" + (f"; was {before.describe()}" if before else ""))

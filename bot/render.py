@@ -146,13 +146,33 @@ def seeds_note(count: int) -> str:
             "drop them with `newsdesk remove --seeds`")
 
 
+SHOWN_PER_KIND = 10  # report lines per kind of change (added, replaced, …); the rest are counted
+ALREADY_INDEXED = "already indexed"  # a skip that is no news: the file is indexed as it is
+
+
+def _unchanged(report) -> int:
+    return sum(why == ALREADY_INDEXED for _, why in report.skipped)
+
+
 def _summary(report) -> str:
-    """``2 added, 1 rejected; 14 chunks embedded in 3.2s``: only what happened."""
+    """``waited 73.4s for another writer; 2 added, 1 rejected; 12 already indexed, skipped;
+    14 chunks embedded in 3.2s``: only what happened, the wait apart from the work."""
+    unchanged = _unchanged(report)
     counts = [(len(report.added), "added"), (len(report.replaced), "replaced"), (len(report.removed), "removed"),
-              (len(report.skipped), "skipped"), (len(report.rejected), "rejected")]
+              (len(report.skipped) - unchanged, "skipped"), (len(report.rejected), "rejected")]
     said = ", ".join(f"{n:,} {what}" for n, what in counts if n) or "nothing changed"
+    said += f"; {unchanged:,} {ALREADY_INDEXED}, skipped" if unchanged else ""
     embedded = f"; {plural(report.chunks_embedded, 'chunk')} embedded" if report.chunks_embedded else ""
-    return f"{said}{embedded} in {report.seconds:.1f}s"
+    waited = getattr(report, "waited_s", 0.0)
+    wait = f"waited {waited:.1f}s for another writer; " if waited else ""
+    return f"{wait}{said}{embedded} in {report.seconds:.1f}s"
+
+
+def _at_most(lines: list[str], what: str, shown: int = SHOWN_PER_KIND) -> list[str]:
+    """``lines`` up to ``shown``, then one line that counts the rest (400 records: no 400 lines)."""
+    if len(lines) <= shown:
+        return lines
+    return lines[:shown] + [f"… and {len(lines) - shown:,} more {what}"]
 
 
 def _outlet_and_date(article) -> str:
@@ -164,21 +184,21 @@ def _article_label(article) -> str:
     return one_line(article.title or article.record or article.path or article.id[:SHORT_ID])
 
 
-def ingest_report_to_text(report) -> str:
-    """One line per article or file, then a summary line (and the seeds note, when due)."""
+def ingest_report_to_text(report, quiet: bool = False) -> str:
+    """A line per article or file (at most ``SHOWN_PER_KIND`` of each kind; files indexed as
+    they are only counted), every rejected file, then a summary line and the seeds note, when
+    due. ``quiet``: the rejected files and the summary only."""
     lines = []
-    for article in report.added:
-        lines.append(f"added     {_article_label(article)}  ({_outlet_and_date(article)})")
-    for article in report.replaced:
-        lines.append(f"replaced  {_article_label(article)}  (the file changed)")
-    for article in report.removed:
-        lines.append(f"removed   {_article_label(article)}")
-    for what, why in report.skipped:
-        lines.append(f"skipped   {one_line(what)}: {one_line(why)}")
+    if not quiet:
+        lines += _at_most([f"added     {_article_label(a)}  ({_outlet_and_date(a)})" for a in report.added], "added")
+        lines += _at_most([f"replaced  {_article_label(a)}  (the file changed)" for a in report.replaced], "replaced")
+        lines += _at_most([f"removed   {_article_label(a)}" for a in report.removed], "removed")
+        lines += _at_most([f"skipped   {one_line(what)}: {one_line(why)}" for what, why in report.skipped
+                           if why != ALREADY_INDEXED], "skipped")
     for rejected in report.rejected:
         lines.append(f"rejected  {one_line(rejected.path)}: {one_line(rejected.reason)}")
     lines.append(_summary(report))
-    if getattr(report, "seeds_kept", 0):
+    if getattr(report, "seeds_kept", 0) and not quiet:
         lines.append(f"Note: {seeds_note(report.seeds_kept)}")
     return printable("\n".join(lines))
 

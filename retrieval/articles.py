@@ -30,7 +30,8 @@ class IngestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
     rejected: list[Rejected] = field(default_factory=list)
     chunks_embedded: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # the work, without the wait for another writer
+    waited_s: float = 0.0  # for another process's write lock
     index_type: str | None = None  # of the version written, when one was
     # The seed articles that were the whole index when these, the user's first own articles,
     # joined them (0 otherwise): worth telling, since they will answer questions too.
@@ -117,9 +118,8 @@ def article_by_id(prefix: str, articles: Sequence[Article]) -> Article:
 
 @contextlib.contextmanager
 def write_lock(home: Path, what: str):
-    """Hold the index's write lock (one writer at a time, across processes).
-
-    If another process holds it, say who and wait for it."""
+    """Hold the index's write lock (one writer at a time, across processes); yields the
+    seconds spent waiting for it. If another process holds it, say who and wait for it."""
     from filelock import FileLock, Timeout
 
     root = index_root(home)
@@ -128,14 +128,16 @@ def write_lock(home: Path, what: str):
     except OSError as error:
         raise NewsdeskError(f"cannot create the index directory {root}: {error.strerror or error}") from None
     lock, info = FileLock(str(root / ".write.lock")), root / ".write.lock.info"
+    asked, waited = time.perf_counter(), 0.0
     try:
         lock.acquire(timeout=0.5)
-    except Timeout:
+    except Timeout:  # a first try's half second is no wait worth reporting; this is
         holder = info.read_text().strip() if info.exists() else "another process"
         log.warning("waiting for %s to finish updating the index…", holder)
         lock.acquire()
+        waited = time.perf_counter() - asked
     try:
         info.write_text(f"pid {os.getpid()} ({what}, since {time.strftime('%H:%M:%S')})")
-        yield
+        yield waited
     finally:
         lock.release()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from newsdesk.retrieval.readers import reader_plan
-from newsdesk.retrieval.store import IndexDamaged, current_version, list_versions, read_manifest
+from newsdesk.retrieval.store import IndexDamaged, current_version, damage_report, list_versions, read_manifest
 
 
 def info_report(settings) -> dict:
@@ -29,6 +29,9 @@ def info_report(settings) -> dict:
          "created": (v.manifest or {}).get("created")}
         for v in list_versions(settings.home, deep=False)
     ]
+    damaged = next((v for v in versions if v["live"] and v["problem"]), None)
+    if damaged and index is not None:  # as docs/cli.md says: the top level tells, not only versions[]
+        index["problem"] = damage_report(live, settings.home, damaged["problem"])
     return {
         "home": str(settings.home), "cache": str(cache_dir()), "index": index, "versions": versions,
         "encoder": encoder_plan(settings.model_path, settings.runtime),

@@ -322,7 +322,8 @@ class Newsdesk:
         """Index ``articles`` (already read and cleaned) incrementally; see ``ingest``."""
         started = time.perf_counter()
         report = IngestReport(rejected=list(rejected))
-        with self._writer("ingest"):
+        with self._writer("ingest") as waited:
+            report.waited_s, started = waited, started + waited  # the wait is reported apart from the work
             previous = self._current_or_none()
             current: dict[str, Article] = dict(previous.articles) if previous else {}
             incoming_paths = {a.path for a in articles if a.path}
@@ -393,7 +394,8 @@ class Newsdesk:
         """
         started = time.perf_counter()
         report = IngestReport()
-        with self._writer("remove"):
+        with self._writer("remove") as waited:
+            report.waited_s, started = waited, started + waited
             previous = self.index_for_writing()
             current = dict(previous.articles)
             doomed = {a.id: a for target in targets for a in matching_articles(target, list(previous.articles.values()))}
@@ -443,9 +445,10 @@ class Newsdesk:
         """Re-chunk and re-embed every indexed article with the current model and settings."""
         started = time.perf_counter()
         engine = engine or self._ray_engine()
-        with engine or contextlib.nullcontext(), self._writer("rebuild"):
+        with engine or contextlib.nullcontext(), self._writer("rebuild") as waited:
+            started += waited
             articles = read_articles(self.settings.home)
-            report = IngestReport(added=list(articles))
+            report = IngestReport(added=list(articles), waited_s=waited)
             manifest = read_manifest(self.settings.home)  # a type chosen earlier holds unless another is given
             kept = (manifest or {}).get("index", {}).get("requested")
             self._commit(articles, None, progress, report, self.settings.index_type or kept, engine)
@@ -455,6 +458,14 @@ class Newsdesk:
     def versions(self) -> list[Version]:
         """The index versions kept in the home, newest first, each checked against its checksums."""
         return list_versions(self.settings.home)
+
+    def live_version(self) -> str | None:
+        """The name of the live index version; None when there is none (or none is complete)."""
+        try:
+            live = current_version(self.settings.home)
+        except IndexDamaged:
+            return None
+        return live.name if live else None
 
     def rollback(self, to: str | None = None) -> tuple[Version | None, Version]:
         """Make an earlier intact version live (default: the newest one before the live one);

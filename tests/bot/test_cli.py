@@ -98,8 +98,8 @@ def test_a_damaged_index_gets_one_line_and_is_left_alone(tmp_path, capsys):
     (version / "chunks.jsonl").write_text("{broken")
     before = sorted(p.name for p in (home / "index").rglob("*"))
     code, out, err = _run(capsys, "ask", "What about the harbour?", "--home", str(home))
-    # One version only: no way back to offer, so it says how to start again.
-    assert code == 1 and "damaged" in err and "ingest the article files again" in err and len(err.strip().splitlines()) == 1
+    # One version only, its articles intact: `rebuild` repairs it in place (not "start again").
+    assert code == 1 and "damaged" in err and "newsdesk rebuild" in err and len(err.strip().splitlines()) == 1
     assert sorted(p.name for p in (home / "index").rglob("*")) == before
 
 

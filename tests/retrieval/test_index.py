@@ -37,7 +37,7 @@ def test_missing_and_damaged_indexes(tmp_path, fake_encoder):
         load_index(tmp_path)
     version = save_index(build_index([make_article("Some text.")], fake_encoder)[0], tmp_path)
     (version / "vectors.faiss").write_bytes(b"garbage")
-    with pytest.raises(IndexDamaged, match="vectors.faiss has 7 bytes.*ingest the article files again"):
+    with pytest.raises(IndexDamaged, match="vectors.faiss has 7 bytes.*run `newsdesk rebuild` to repair it in place"):
         load_index(tmp_path)
 
 
