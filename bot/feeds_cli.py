@@ -6,13 +6,18 @@ import argparse
 import json
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 from newsdesk.bot.cli_common import allow_private
 from newsdesk.errors import NewsdeskError
+from newsdesk.retrieval.feed_records import BATCH_PAGES, MAX_PAGE_CHARS, MAX_PENDING, MAX_SEEN
 
 EXIT_OK, EXIT_FAILED = 0, 1
+# `feeds poll`: 0 every feed was read (an item that failed is a line, tried again later); 1 an
+# error, nothing polled; 3 a feed itself could not be fetched or read (the others were polled).
+EXIT_FEED_FAILED = 3
 PRIVATE_HINT = "; set NEWSDESK_ALLOW_PRIVATE_URLS=1 to follow feeds on this network's own addresses"
 
 
@@ -24,6 +29,23 @@ def interval(text: str) -> float:
         return parse_interval(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    value = seconds_or_zero(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
 
 
 def seconds_or_zero(text: str) -> float:
@@ -49,22 +71,43 @@ def add_feeds_parser(command: Callable, common: argparse.ArgumentParser, formatt
                                   epilog=f"Example:\n  {example}", formatter_class=formatter)
 
     add = action("add", "follow a feed (it is fetched and checked first, and named by its title), or every feed "
-                        "of an OPML file; its items arrive on the next poll",
+                        "of an OPML file (fetched --delay seconds apart per host; a feed already followed is left as "
+                        "it is, interval included); its items arrive on the next poll",
                  "newsdesk feeds add https://example.com/rss.xml --interval 30m")
     add.add_argument("url", nargs="?", help="the feed's URL (RSS or Atom)")
     add.add_argument("--opml", type=Path, help="follow every feed of this OPML file (a feed reader's export)")
     add.add_argument("--interval", type=interval, default=900.0,
                      help="how often to poll it: seconds, or 15m, 2h (at least 60 s; default 15m)")
-    listing = action("list", "list the followed feeds: title, URL, interval, last poll, articles brought",
+    add.add_argument("--delay", type=seconds_or_zero, default=1.0,
+                     help="with --opml: seconds between two requests to one host (default 1)")
+    listing = action("list", "list the followed feeds: title, URL, interval, last poll, and how many of its "
+                             "remembered items' articles the index holds now (after a rollback: fewer)",
                      "newsdesk feeds list --json")
-    listing.add_argument("--json", action="store_true", help="print a JSON list")
+    listing.add_argument("--json", action="store_true", help="print a JSON list (times in UTC, +00:00)")
     remove = action("remove", "stop following a feed (its articles stay indexed)",
                     "newsdesk feeds remove https://example.com/rss.xml")
     remove.add_argument("url")
-    poll = action("poll", "poll every followed feed once and index the new items (exit 1 when a feed or item failed)",
+    poll = action("poll", "poll every followed feed once and index the new items, newest first, a batch of pages "
+                          "at a time; items whose articles the index lost (a rollback) are fetched again. Exit "
+                          f"codes: {EXIT_OK} every feed was read (a page that failed is reported and tried again "
+                          f"later), {EXIT_FEED_FAILED} a feed could not be fetched or read (the others were "
+                          f"polled), {EXIT_FAILED} nothing was polled (an error), 2 a usage error",
                   "newsdesk feeds poll --json")
     poll.add_argument("--json", action="store_true", help="print the summary as JSON")
-    poll.add_argument("--delay", type=seconds_or_zero, default=1.0, help="seconds between two requests to one host")
+    poll.add_argument("--delay", type=seconds_or_zero, default=1.0, help="seconds between two requests to one host (default 1)")
+    bounds = poll.add_argument_group("bounds (the same defaults hold for `watch` and the bot)")
+    bounds.add_argument("--max-seconds", type=positive_seconds, default=600.0,
+                        help="time for the whole poll, across all feeds; what is left waits for the next poll (default 600)")
+    bounds.add_argument("--max-items", type=positive_int, default=30, help="pages fetched per feed and poll (default 30)")
+    bounds.add_argument("--max-page-chars", type=positive_int, default=MAX_PAGE_CHARS,
+                        help=f"text kept per page; a longer page is cut and the cut reported (default {MAX_PAGE_CHARS:,})")
+    bounds.add_argument("--remember", type=positive_int, default=MAX_SEEN,
+                        help=f"items remembered per feed: its newest; older ones are forgotten and never fetched (default {MAX_SEEN:,})")
+    bounds.add_argument("--max-pending", type=positive_int, default=MAX_PENDING,
+                        help=f"items waiting per feed for a later poll, newest first (default {MAX_PENDING})")
+    bounds.add_argument("--batch", type=positive_int, default=BATCH_PAGES,
+                        help=f"pages indexed per write: other writers wait at most one batch, and each batch is "
+                             f"recorded as it lands (default {BATCH_PAGES})")
 
 
 def feeds_usage_problem(args) -> str | None:
@@ -78,13 +121,22 @@ def run_feeds(args, settings) -> int:
     from newsdesk.errors import FetchError, UrlRefused
     from newsdesk.retrieval.service import FeedOptions, Newsdesk
 
-    options = FeedOptions(allow_private=allow_private(), host_delay_s=getattr(args, "delay", 1.0))
     desk = Newsdesk(settings)
+    options = feed_options(args, FeedOptions)
     try:
         return {"add": _add, "list": _list, "remove": _remove, "poll": _poll}[args.feeds_action](args, desk, options)
     except FetchError as error:  # the operator's own terminal: the detail is theirs to see
         hint = PRIVATE_HINT if isinstance(error, UrlRefused) and "non-public" in error.reason else ""
         raise NewsdeskError(f"cannot follow {args.url}: {error.reason}{hint}") from None
+
+
+def feed_options(args, options_type):
+    """The ``FeedOptions`` of a ``feeds`` command: its delay and, for ``poll``, its bounds."""
+    bounds = {}
+    if args.feeds_action == "poll":
+        bounds = {"max_poll_s": args.max_seconds, "max_items": args.max_items, "max_page_chars": args.max_page_chars,
+                  "max_remembered": args.remember, "max_pending": args.max_pending, "batch_pages": args.batch}
+    return options_type(allow_private=allow_private(), host_delay_s=getattr(args, "delay", 1.0), **bounds)
 
 
 def _add(args, desk, options) -> int:
@@ -108,12 +160,19 @@ def _add(args, desk, options) -> int:
     return EXIT_OK
 
 
+def utc_time(epoch: float | None) -> str | None:
+    """``2026-03-01T09:30:00+00:00``: the one time format of ``feeds list --json`` (as ``added``)."""
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds")
+
+
 def feed_rows(desk) -> list[dict]:
-    """The followed feeds as plain records (``feeds list --json``)."""
+    """The followed feeds as plain records (``feeds list --json``); ``articles`` is what the
+    index holds of them (null when the index cannot be read)."""
     return [{"url": f.url, "title": f.title, "interval_s": f.interval_s, "added": f.added,
-             "last_poll": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(f.last_poll)) if f.last_poll else None,
-             "last_status": f.last_status, "articles": f.articles, "items_seen": len(f.seen),
-             "items_waiting": len(f.pending)} for f in desk.feeds.list()]
+             "last_poll": utc_time(f.last_poll), "last_status": f.last_status, "articles": f.articles,
+             "items_seen": len(f.seen), "items_waiting": len(f.pending)} for f in desk.feeds.list()]
 
 
 def _list(args, desk, options) -> int:
@@ -125,10 +184,13 @@ def _list(args, desk, options) -> int:
         return EXIT_OK
     if not rows:
         print("no feeds followed yet; follow one with `newsdesk feeds add URL`")
-    for row in rows:
-        polled = f"last poll {row['last_poll'][:16].replace('T', ' ')}: {row['last_status']}" if row["last_poll"] else "not polled yet"
-        print(f"{row['title']}  {row['url']}\n  every {describe_interval(row['interval_s'])}; {polled}; "
-              f"{row['articles']} article{'s' * (row['articles'] != 1)} indexed"
+    for feed, row in zip(desk.feeds.list(), rows):
+        # People read local time; the JSON keeps UTC.
+        polled = (f"last poll {time.strftime('%Y-%m-%d %H:%M', time.localtime(feed.last_poll))}: {row['last_status']}"
+                  if feed.last_poll else "not polled yet")
+        count = ("articles indexed: unknown (the index cannot be read)" if row["articles"] is None else
+                 f"{row['articles']} article{'s' * (row['articles'] != 1)} indexed")
+        print(f"{row['title']}  {row['url']}\n  every {describe_interval(row['interval_s'])}; {polled}; {count}"
               + (f"; {row['items_waiting']} item(s) waiting" if row["items_waiting"] else ""))
     return EXIT_OK
 
@@ -149,7 +211,8 @@ def _poll(args, desk, options) -> int:
         print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
     else:
         print("\n".join(summary.lines()))
-    return EXIT_FAILED if summary.faults else EXIT_OK
+    # A page that failed is the site's passing trouble, reported and tried again: not the poll's error.
+    return EXIT_FEED_FAILED if summary.failed_feeds else EXIT_OK
 
 
 def watch_feeds(desk, say: Callable[[str], None]) -> Callable[[], None]:

@@ -25,6 +25,7 @@ class Story:
     site_name: str | None = "Harbour Post"  # the page's og:site_name; None: the page names none
     page_date: str | None = None  # a date the page itself states (meta)
     guid: str | None = None  # default: tag:harbour,<slug>
+    plain: bool = False  # the page is served as text/plain (its text), not HTML
 
 
 def story_page(story: Story) -> str:
@@ -49,6 +50,8 @@ class FeedSite:
         self.blank: set[str] = set()  # slugs whose page has no article text
         self.unlisted: set[str] = set()  # slugs whose page is served but which the feed no longer lists
         self.on_request = None  # called with each path before it is answered (a test's hook)
+        self.raw_feed: bytes | None = None  # served as /feed.xml instead of the stories' RSS
+        self.page_for = None  # slug -> Story for pages of items not among the stories (a huge feed's)
         self.feed_status = 200  # e.g. 503: the feed is down
         self.broken = False  # the feed is cut off mid-document
         self.conditional = True  # send ETag / Last-Modified and honour them
@@ -111,6 +114,8 @@ class FeedSite:
                 return self.feed_status, "text/plain", b"unavailable", {}
             with self._lock:
                 body = (self.rss() if path == "/feed.xml" else self.atom()).encode()
+                if self.raw_feed is not None and path == "/feed.xml":
+                    body = self.raw_feed
             if self.broken:
                 body = body[: len(body) // 2]
             extra = {}
@@ -123,10 +128,14 @@ class FeedSite:
         if path.startswith("/items/") and path.endswith(".html"):
             slug = path[len("/items/"):-len(".html")]
             story = next((s for s in self.stories if s.slug == slug), None)
+            if story is None and self.page_for is not None:
+                story = self.page_for(slug)
             if story is None or slug in self.missing:
                 return 404, "text/plain", b"not found", {}
             if slug in self.blank:
                 return 200, "text/html", b"<html><body><nav>Home</nav></body></html>", {}
+            if story.plain:
+                return 200, "text/plain; charset=utf-8", f"{story.title}\n\n{story.text}".encode(), {}
             return 200, "text/html; charset=utf-8", story_page(story).encode(), {}
         return 404, "text/plain", b"not found", {}
 
