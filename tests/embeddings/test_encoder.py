@@ -36,6 +36,23 @@ def test_onnx_vectors_match_the_plain_path_in_any_order():
     assert fast.embed([]).shape == (0, fast.dim)
 
 
+MERZ = "German Chancellor Friedrich Merz hosted the Berlin meetings on Sunday."
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("precision", ["int8", "fp32"])
+def test_a_vector_depends_only_on_its_own_text(precision):
+    """Alone, on one core (as a Ray worker embeds), and among any companions: the same vector.
+    Batched int8 runs shared one activation scale, padding included (cosine 0.992 here)."""
+    alone = OnnxEncoder(precision=precision, threads=1).embed([MERZ])[0]
+    fast = OnnxEncoder(precision=precision)
+    companions = [["Short."], [TEXTS[3]], [MERZ], TEXTS, ["Short."] * 9 + [TEXTS[3]] * 9]
+    for others in companions:
+        for texts in ([MERZ, *others], [*others, MERZ]):
+            vectors = fast.embed(texts)
+            assert np.array_equal(vectors[texts.index(MERZ)], alone), (others[:2], float(vectors[texts.index(MERZ)] @ alone))
+
+
 @pytest.mark.slow
 def test_the_export_is_cached_and_reused(tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSDESK_CACHE", str(tmp_path))
