@@ -30,6 +30,8 @@ async def admit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     state = get_state(context)
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
+        if update.callback_query:  # a press on an inline message: no chat to check, still answered
+            await with_retry(lambda: update.callback_query.answer(), 3, "answerCallbackQuery")
         return False
     if is_allowed(state.settings, chat.id, user.id):
         return True

@@ -20,7 +20,7 @@ from telegram.ext import (
 
 from newsdesk.bot.telegram.commands import on_help, on_sources, on_start, on_stats, on_unknown_command
 from newsdesk.bot.telegram.feeds import add_feed_handlers
-from newsdesk.bot.telegram.questions import PASSAGES_BUTTON, on_ask, on_passages, on_text
+from newsdesk.bot.telegram.questions import PASSAGES_BUTTON, on_ask, on_other_button, on_passages, on_text
 from newsdesk.bot.telegram.search import on_search
 from newsdesk.bot.telegram.sending import with_retry
 from newsdesk.bot.telegram.settings import BotSettings
@@ -125,6 +125,7 @@ def build_application(settings: BotSettings, desk) -> Application:
     add_feed_handlers(application, settings)  # /follow, /unfollow, /feeds; the polling job
     application.add_handler(MessageHandler(new_messages & filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command))
     application.add_handler(CallbackQueryHandler(on_passages, pattern=f"^{PASSAGES_BUTTON}$"))
+    application.add_handler(CallbackQueryHandler(on_other_button))  # after every button's own handler
     application.add_handler(MessageHandler(new_messages & filters.Document.ALL, on_document))
     application.add_handler(MessageHandler(new_messages & filters.TEXT & ~filters.COMMAND, on_text))
     application.add_error_handler(on_error)

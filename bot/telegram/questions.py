@@ -1,4 +1,4 @@
-"""Questions: plain text, ``/ask``, follow-up replies and the "Show the passages" button."""
+"""Questions: plain text, ``/ask``, follow-up replies and the "Show the passages" button (and any other)."""
 
 from __future__ import annotations
 
@@ -111,6 +111,15 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await admit(update, context):
         return
     await answer_question(update, context, " ".join(context.args or []))
+
+
+async def on_other_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button press with data the bot never sends (a forged or outdated client): answered
+    anyway, quietly, or the user's button spins until Telegram gives up."""
+    query = update.callback_query
+    log.info("user %s pressed a button the bot does not know (%d bytes of data)",
+             query.from_user.id, len(query.data or ""))
+    await with_retry(lambda: query.answer(), get_state(context).settings.send_attempts, "answerCallbackQuery")
 
 
 async def on_passages(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import zlib
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import AsyncIterable
+from urllib.parse import quote, urlparse, urlsplit, urlunsplit
 
+import httpx
 from telegram import Update
 from telegram.constants import ChatType
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from newsdesk.bot.telegram.access import admit, within_rate
@@ -46,6 +50,71 @@ def upload_path(folder: Path, user_id: int, name: str) -> Path:
     if cleaned != stem:
         cleaned += "-" + hashlib.sha256(stem.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return folder / str(user_id) / f"{cleaned}.{suffix.lower()}"
+
+
+def _decoder(content_encoding: str):
+    """A zlib decompressor for a body's Content-Encoding (None: the bytes as they are).
+
+    Raises:
+        TelegramError: an encoding other than identity, gzip or deflate.
+    """
+    encoding = content_encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return zlib.decompressobj(32 + zlib.MAX_WBITS)  # 32: a gzip or a zlib header, whichever comes
+    raise TelegramError(f"file download failed: unsupported Content-Encoding {encoding!r}")
+
+
+async def read_within(chunks: AsyncIterable[bytes], decoder, limit: int) -> bytes | None:
+    """The decoded body of ``chunks``, or None as soon as it passes ``limit`` bytes. Decoding
+    never yields more than the room left, so a gzip bomb stops at the bound too."""
+    data = bytearray()
+    async for chunk in chunks:
+        while chunk:
+            if decoder is None:
+                out, chunk = chunk, b""
+            else:
+                out = decoder.decompress(chunk, limit + 1 - len(data))
+                chunk = decoder.unconsumed_tail
+            data += out
+            if len(data) > limit:
+                return None
+    return bytes(data)
+
+
+def file_url(file_path: str) -> str:
+    """The download URL of a ``File.file_path`` (a URL here: the bot never runs in local mode),
+    non-ASCII characters percent-encoded as python-telegram-bot does."""
+    parts = urlsplit(file_path)
+    return urlunsplit(parts._replace(path=quote(parts.path)))
+
+
+async def download_within(url: str, limit: int) -> bytes | None:
+    """The file at ``url``, streamed, or None once more than ``limit`` bytes have been read.
+
+    The declared ``file_size`` is not trusted: a Bot API may under-report it or send the body
+    gzip-encoded, and python-telegram-bot's download reads everything before the size is known.
+
+    Raises:
+        NetworkError: the download failed or the server answered 5xx (``with_retry`` retries);
+            the message never holds the URL, which holds the token.
+        TelegramError: any other answer, or a body that does not decode.
+    """
+    timeout = httpx.Timeout(20.0, connect=10.0)  # per read, as the bot's own requests
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            async with client.stream("GET", url, headers={"Accept-Encoding": "identity"}) as response:
+                if response.status_code >= 500:
+                    raise NetworkError(f"file download failed: HTTP {response.status_code}")
+                if response.status_code != 200:
+                    raise TelegramError(f"file download failed: HTTP {response.status_code}")
+                decoder = _decoder(response.headers.get("Content-Encoding", ""))
+                return await read_within(response.aiter_raw(), decoder, limit)
+    except httpx.HTTPError as error:
+        raise NetworkError(f"file download failed: {type(error).__name__}") from None
+    except zlib.error:
+        raise TelegramError("file download failed: the body does not decode") from None
 
 
 def _added(report: IngestReport, desk: Newsdesk) -> tuple[IngestReport, dict[str, int]]:
@@ -106,8 +175,9 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     async with typing(context, chat.id):
         telegram_file = await with_retry(lambda: context.bot.get_file(document.file_id), state.settings.send_attempts, "getFile")
-        data = bytes(await with_retry(telegram_file.download_as_bytearray, state.settings.send_attempts, "file download"))
-        if len(data) > limit:
+        url = file_url(telegram_file.file_path)
+        data = await with_retry(lambda: download_within(url, limit), state.settings.send_attempts, "file download")
+        if data is None:
             await reply(update, context, escape(f"Sorry, {name} is too large (the limit is {size_text(limit)})."))
             return
         report, counts = await state.run_ingest(_save_and_ingest, state.desk, path, data)

@@ -10,6 +10,7 @@ itself: a webhook test posts ``new_update(...)`` to the bot's server.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import sys
@@ -88,6 +89,7 @@ class FakeTelegram:
         self.bot = dict(BOT_USER)
         self.calls: list[Call] = []
         self.downloads: list[str] = []
+        self.served: list[int] = []  # body bytes each finished download wrote before the client hung up
         self._cond = threading.Condition()
         self._updates: list[dict] = []
         self._next_update_id = 1
@@ -96,6 +98,7 @@ class FakeTelegram:
         self._messages: dict[tuple[int, int], dict] = {}
         self._chats: dict[int, dict] = {}
         self._files: dict[str, tuple[str, bytes]] = {}
+        self._gzipped: set[str] = set()  # file paths whose body is sent gzip-encoded
         self.webhook: dict | None = None  # {"url", "secret_token", ...} while a webhook is set
         self._closing = False
         self.server = _Server(("127.0.0.1", 0), self._handler())
@@ -124,12 +127,15 @@ class FakeTelegram:
         with self._cond:
             self._failures[method].extend(failures)
 
-    def add_file(self, data: bytes, name: str) -> str:
-        """Make a file downloadable; returns its file_id."""
+    def add_file(self, data: bytes, name: str, *, gzipped: bool = False) -> str:
+        """Make a file downloadable (its body sent gzip-encoded if ``gzipped``); returns its file_id."""
         with self._cond:
             file_id = f"file-{len(self._files) + 1}"
             suffix = name.rsplit(".", 1)[-1] if "." in name else "bin"
-            self._files[file_id] = (f"documents/file_{len(self._files) + 1}.{suffix}", data)  # as Telegram names them
+            path = f"documents/file_{len(self._files) + 1}.{suffix}"  # as Telegram names them
+            self._files[file_id] = (path, gzip.compress(data) if gzipped else data)
+            if gzipped:
+                self._gzipped.add(path)
         return file_id
 
     def chat(self, chat_id: int, kind: str = "private", title: str | None = None) -> dict:
@@ -182,18 +188,20 @@ class FakeTelegram:
             return update
 
     def push_document(self, chat_id: int, user_id: int, data: bytes, name: str, *, declared_size: int | None = None,
-                      kind: str = "private", caption: str | None = None) -> dict:
-        file_id = self.add_file(data, name)
+                      kind: str = "private", caption: str | None = None, gzipped: bool = False) -> dict:
+        file_id = self.add_file(data, name, gzipped=gzipped)
         document = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_name": name,
                     "file_size": declared_size if declared_size is not None else len(data)}
         return self.push_message(chat_id, user_id, kind=kind, document=document, caption=caption)
 
-    def push_callback(self, user_id: int, message: dict, data: str) -> str:
-        """Inject a button press on one of the bot's messages; returns the query id."""
+    def push_callback(self, user_id: int, message: dict | None, data: str) -> str:
+        """Inject a button press on one of the bot's messages (None: on an inline message, which
+        comes without its message); returns the query id."""
         with self._cond:
             query_id = f"cb-{self._next_update_id}"
+            where = {"message": message} if message is not None else {"inline_message_id": "inline-1"}
             self._push({"callback_query": {"id": query_id, "from": self.user(user_id), "chat_instance": "ci",
-                                           "message": message, "data": data}})
+                                           "data": data, **where}})
             return query_id
 
     def _push(self, payload: dict) -> None:
@@ -356,6 +364,25 @@ class FakeTelegram:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _send_file(self, body: bytes, gzipped: bool) -> None:
+                """The body in 64 KiB writes, counting what went out before the client hung up."""
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(body)))
+                if gzipped:
+                    self.send_header("Content-Encoding", "gzip")
+                self.end_headers()
+                sent = 0
+                try:
+                    for start in range(0, len(body), 65536):
+                        self.wfile.write(body[start : start + 65536])
+                        sent += len(body[start : start + 65536])
+                except ConnectionError:
+                    self.close_connection = True
+                with fake._cond:
+                    fake.served.append(sent)
+                    fake._cond.notify_all()
+
             def _params(self) -> dict:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
@@ -371,7 +398,10 @@ class FakeTelegram:
                     wanted = path[len(file_prefix):]
                     fake.downloads.append(wanted)
                     found = [data for path, data in fake._files.values() if path == wanted]
-                    self._reply(200 if found else 404, found[0] if found else b"not found", "application/octet-stream")
+                    if found:
+                        self._send_file(found[0], wanted in fake._gzipped)
+                    else:
+                        self._reply(404, b"not found", "application/octet-stream")
                     return
                 if not path.startswith(prefix):
                     self._reply(401, json.dumps({"ok": False, "error_code": 401, "description": "Unauthorized"}).encode())

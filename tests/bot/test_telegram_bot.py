@@ -14,6 +14,7 @@ import re
 import statistics
 import threading
 import time
+import tracemalloc
 from argparse import Namespace
 from http.server import BaseHTTPRequestHandler
 
@@ -447,6 +448,57 @@ def test_rate_limit_covers_commands_and_the_passages_button(desk, telegram, star
     telegram.quiet()
     assert len(telegram.requests("sendMessage", chat_id=USER)) == 2  # the answer and the help; no passages
     assert not telegram.requests("editMessageText")
+
+
+def test_an_upload_whose_size_is_under_reported_is_read_only_up_to_the_limit(desk, telegram, start_bot):
+    """The Bot API says 100 bytes; the body is 40 MB: the download stops at the bound (before
+    the fix the whole body was read, then refused)."""
+    start_bot(desk, max_upload_bytes=10_000)
+    body = b"The quarry museum opened its doors. " * (40_000_000 // 36)
+    upload = telegram.push_document(ADMIN, ADMIN, body, "huge.txt", declared_size=100)
+    assert "too large" in telegram.wait_for(lambda: replies_to(telegram, upload))[0].params["text"]
+    served = telegram.wait_for(lambda: telegram.served)[0]
+    assert served < len(body) // 2  # what the bot read, plus the sockets' buffers
+    assert len(desk.sources()) == 8
+
+
+def test_a_gzip_encoded_upload_is_decoded_only_up_to_the_limit(desk, telegram, start_bot):
+    """48 MB of zeros sent gzip-encoded, declared as the 47 KB on the wire: decoding stops at
+    the bound (before the fix the whole 48 MB was decoded, then refused)."""
+    start_bot(desk, max_upload_bytes=100_000)
+    zeros = bytes(48_000_000)
+    tracemalloc.start()
+    try:
+        upload = telegram.push_document(ADMIN, ADMIN, zeros, "zeros.txt", gzipped=True, declared_size=47_000)
+        text = telegram.wait_for(lambda: replies_to(telegram, upload))[0].params["text"]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "too large" in text
+    assert peak < 16_000_000, f"{peak / 1e6:.0f} MB allocated while downloading"
+    assert len(desk.sources()) == 8
+
+
+def test_a_small_gzip_encoded_upload_is_decoded_and_indexed(desk, telegram, start_bot):
+    start_bot(desk)
+    upload = telegram.push_document(ADMIN, ADMIN, QUARRY_STORY, "quarry museum.txt", gzipped=True)
+    assert "Added 1 article" in telegram.wait_for(lambda: replies_to(telegram, upload))[0].params["text"]
+    assert (desk.settings.home / "telegram-uploads" / str(ADMIN) / "quarry museum.txt").read_bytes() == QUARRY_STORY
+
+
+def test_every_button_press_is_answered_even_one_the_bot_never_sent(desk, telegram, start_bot):
+    """Forged data and a press on an inline message (no chat) are answered quietly; nothing else happens."""
+    start_bot(desk)
+    answer = ask(telegram, USER, USER, RIVERSIDE, settle=True)
+    presses = [telegram.push_callback(USER, answer.result, "evil-data"),
+               telegram.push_callback(STRANGER, answer.result, "evil-data"),
+               telegram.push_callback(USER, None, "passages")]
+    for query_id in presses:
+        answered = telegram.wait_for(lambda query_id=query_id: telegram.requests("answerCallbackQuery",
+                                                                                 callback_query_id=query_id))
+        assert len(answered) == 1 and not answered[0].params.get("text")
+    telegram.quiet()
+    assert len(telegram.requests("sendMessage", chat_id=USER)) == 1 and not telegram.requests("editMessageText")
 
 
 def test_uploads_do_not_take_the_threads_that_answer_questions(desk, telegram, start_bot):
