@@ -422,3 +422,37 @@ def test_the_feeds_command(desk, site, tmp_path, monkeypatch, capsys, fake_encod
     monkeypatch.delenv("NEWSDESK_ALLOW_PRIVATE_URLS")
     code, _, err = run("feeds", "add", site.feed_url)
     assert code == 1 and "NEWSDESK_ALLOW_PRIVATE_URLS" in err
+
+
+def test_feeds_poll_exit_codes_opml_and_times_for_scripts(desk, site, tmp_path, monkeypatch, capsys, fake_encoder):
+    from newsdesk.bot import cli
+    from newsdesk.bot.feeds_cli import EXIT_FEED_FAILED
+    from newsdesk.retrieval import service
+
+    monkeypatch.setenv("NEWSDESK_ALLOW_PRIVATE_URLS", "1")
+    real = service.Newsdesk
+    monkeypatch.setattr(service, "Newsdesk", lambda settings: real(settings, encoder=fake_encoder))
+    home = ["--home", str(desk.settings.home)]
+
+    def run(*argv):
+        code = cli.main([*argv, *home])
+        return code, capsys.readouterr().out
+
+    site.add(FERRY)
+    site.add(BRIDGE)
+    site.missing.add("bridge")  # one dead item
+    assert run("feeds", "add", site.feed_url, "--interval", "30m")[0] == 0
+    for _ in range(MAX_TRIES):  # a dead item is a line, never the poll's error
+        code, out = run("feeds", "poll", "--delay", "0")
+        assert code == 0 and "bridge.html: the page could not be fetched" in out
+    opml = tmp_path / "subs.opml"
+    opml.write_text(f'<opml><body><outline xmlUrl="{site.feed_url}" text="Harbour"/></body></opml>')
+    code, out = run("feeds", "add", "--opml", str(opml))
+    assert code == 0 and "already followed" in out and "every 30 min, unchanged" in out
+    code, out = run("feeds", "list", "--json")
+    row = json.loads(out)[0]
+    assert row["interval_s"] == 1800 and row["articles"] == 1
+    assert row["added"].endswith("+00:00") and row["last_poll"].endswith("+00:00")  # one format, UTC
+    site.feed_status = 503  # the feed itself is down: a code a cron job can tell apart
+    code, out = run("feeds", "poll", "--delay", "0")
+    assert code == EXIT_FEED_FAILED == 3 and "failed: the feed could not be fetched" in out
