@@ -1,8 +1,9 @@
-"""Who is served: the allowlist (one refusal, then silence) and the per-user rate limit."""
+"""Who is served: the allowlist (one refusal, then silence) and the per-user limit on questions."""
 
 from __future__ import annotations
 
 import logging
+import math
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -49,24 +50,17 @@ async def admit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 
 
 async def within_rate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Whether the user may be served now (anything the bot answers counts); else one polite
-    "slow down" per busy window (an alert for a button press, which must always be answered)."""
+    """Whether the user may ask a question now (only questions and searches count); else they
+    are told when to try again, every time: a message met with silence reads as a broken bot."""
     state = get_state(context)
-    user_id = update.effective_user.id
-    wait = state.limiter.wait(user_id)
+    wait = state.limiter.wait(update.effective_user.id)
     if not wait:
-        state.warned.pop(user_id, None)
         return True
-    query = update.callback_query
-    if user_id not in state.warned:
-        state.warned[user_id] = True
-        limit, window = state.settings.rate_limit, state.settings.rate_window_s
-        text = (f"Please slow down a little: I answer up to {limit} questions per {window:g} seconds each. "
-                f"Try again in {max(1, round(wait))} s.")
-        if query:
-            await with_retry(lambda: query.answer(text, show_alert=True), 3, "answerCallbackQuery")
-        else:
-            await reply(update, context, escape(text))
-    elif query:
-        await with_retry(lambda: query.answer(), 3, "answerCallbackQuery")
+    await reply(update, context, escape(slow_down_text(state.settings, wait)))
     return False
+
+
+def slow_down_text(settings: BotSettings, wait: float) -> str:
+    """What a user over the limit is told: the limit and when to try again (whole seconds, up)."""
+    return (f"Please slow down a little: I answer up to {settings.rate_limit} questions per "
+            f"{settings.rate_window_s:g} seconds each. Try again in {max(1, math.ceil(wait))} s.")

@@ -113,7 +113,6 @@ def build_application(settings: BotSettings, desk) -> Application:
         limiter=RateLimiter(settings.rate_limit, settings.rate_window_s),
         memory=Bounded(settings.memory),
         refused=Bounded(10_000),
-        warned=Bounded(10_000),
     )
     new_messages = filters.UpdateType.MESSAGE  # edits of old messages are not new questions
     application.add_handler(CommandHandler("start", on_start, filters=new_messages))

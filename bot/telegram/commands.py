@@ -8,7 +8,7 @@ import time
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from newsdesk.bot.telegram.access import admit, within_rate
+from newsdesk.bot.telegram.access import admit
 from newsdesk.bot.telegram.sending import reply
 from newsdesk.bot.telegram.state import get_state
 from newsdesk.bot.telegram_format import escape, format_sources
@@ -38,14 +38,14 @@ ADMIN_HELP = """
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await admit(update, context) or not await within_rate(update, context):
+    if not await admit(update, context):
         return
     name = escape(update.effective_user.first_name or "there")
     await reply(update, context, f"Hello {name}! 👋\n\n" + _help_text(update, context))
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await admit(update, context) or not await within_rate(update, context):
+    if not await admit(update, context):
         return
     await reply(update, context, _help_text(update, context))
 
@@ -63,13 +63,13 @@ def size_text(n: int) -> str:
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A command the bot does not have (private chats only: in groups it may be another bot's)."""
-    if not await admit(update, context) or not await within_rate(update, context):
+    if not await admit(update, context):
         return
     await reply(update, context, "I don't know that command. Send /help to see what I can do, or just ask a question.")
 
 
 async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await admit(update, context) or not await within_rate(update, context):
+    if not await admit(update, context):
         return
     state = get_state(context)
     rows = await state.run(state.desk.sources)
@@ -77,7 +77,7 @@ async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await admit(update, context) or not await within_rate(update, context):
+    if not await admit(update, context):
         return
     state = get_state(context)
     rows = await state.run(state.desk.sources)

@@ -125,7 +125,7 @@ async def on_other_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def on_passages(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The "Show the passages" button: drop the button, then send the passages as a reply."""
     query = update.callback_query
-    if not await admit(update, context) or not await within_rate(update, context):
+    if not await admit(update, context):  # a button press is not a question: no rate limit
         return
     state = get_state(context)
     message = query.message

@@ -24,7 +24,7 @@ class BotSettings:
     allowed_users: frozenset[int] = frozenset()
     admins: frozenset[int] = frozenset()
     public: bool = False
-    rate_limit: int = 8  # questions (and uploads) per user ...
+    rate_limit: int = 8  # questions (and searches) per user ...
     rate_window_s: float = 60.0  # ... in this many seconds
     max_upload_bytes: int = 2 * 1024 * 1024
     fetch_timeout_s: float = 10.0

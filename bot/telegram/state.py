@@ -92,7 +92,6 @@ class BotState:
     limiter: RateLimiter
     memory: Bounded
     refused: Bounded  # (chat, user) pairs already refused once; later messages get silence
-    warned: Bounded  # users told to slow down in the current window
     started: float = field(default_factory=time.monotonic)
     questions: int = 0
     answered: int = 0
