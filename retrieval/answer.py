@@ -10,9 +10,10 @@ from typing import Sequence
 
 from newsdesk.retrieval.calibration import AnswerCalibration, AnswerEvidence
 from newsdesk.retrieval.chunk import sentence_around, split_sentences
+from newsdesk.retrieval.constraints import role_conflict
 from newsdesk.retrieval.corroboration import OutletAnswer, group_disagreements, outlet_answers, split_by_agreement
 from newsdesk.retrieval.index import Index
-from newsdesk.retrieval.shaping import SENTENCE, SPAN, question_kind, shaped_bounds
+from newsdesk.retrieval.shaping import SENTENCE, SPAN, question_kind, shaped_bounds, widen_to_sentence
 from newsdesk.retrieval.squad import normalize_answer
 from newsdesk.retrieval.terms import content_terms, mentions, named_terms
 from newsdesk.types import Alternative, Answer, Chunk, Citation, Hit, Span
@@ -118,7 +119,7 @@ def _sentence_overlap(asked: set[str], span: Span, chunks: dict[int, Chunk]) -> 
 
 
 def answer_evidence(question: str, ranked: Sequence[tuple[str, float, list[Span]]], confidence: dict[str, float],
-                    hits: Sequence[Hit], unread_adds: float = 0.0) -> dict[str, AnswerEvidence]:
+                    hits: Sequence[Hit], unread_adds: float = 0.0, sentences: bool = False) -> dict[str, AnswerEvidence]:
     """What is known about each ranked answer (``rank_answers`` over weighed spans, with the
     reader's unweighed ``confidence`` by answer). ``unread_adds`` is the most that unread
     passages could still add to any rival (``rest_cannot_matter`` judges the worst case)."""
@@ -130,23 +131,37 @@ def answer_evidence(question: str, ranked: Sequence[tuple[str, float, list[Span]
         evidence[key] = AnswerEvidence(
             confidence=confidence[key], weighted=weighted, runner_up=_noisy_or([best_other, unread_adds]),
             sentence_overlap=max(_sentence_overlap(asked, span, chunks) for span in members),
-            answer_words=len(key.split()),
+            answer_words=len(key.split()), sentence_answer=sentences,
         )
     return evidence
 
 
 def judge_answers(question: str, spans: Sequence[Span], hits: Sequence[Hit], power: float = RETRIEVAL_POWER,
-                  calibration: AnswerCalibration | None = None, unread_adds: float = 0.0,
+                  calibration: AnswerCalibration | None = None, unread_adds: float = 0.0, sentences: bool = False,
                   ) -> tuple[list[tuple[str, float, list[Span]]], dict[str, float]]:
     """The candidate answers ranked by retrieval-weighed score, and how far each is to be trusted:
     the reader's own aggregated confidence, or with a ``calibration`` the probability that it is
-    right (see ``answer_evidence`` for ``unread_adds``)."""
+    right (see ``answer_evidence`` for ``unread_adds`` and ``sentences``)."""
     ranked = rank_answers(weigh_by_retrieval(spans, hits, power))
     confidence = {key: score for key, score, _ in rank_answers(spans)}
     if calibration is None or not ranked:
         return ranked, confidence
-    evidence = answer_evidence(question, ranked, confidence, hits, unread_adds)
+    evidence = answer_evidence(question, ranked, confidence, hits, unread_adds, sentences)
     return ranked, {key: calibration.probability(e) for key, e in evidence.items()}
+
+
+def candidates(question: str, spans: Sequence[Span], index: Index, hits: Sequence[Hit], power: float = RETRIEVAL_POWER,
+               calibration: AnswerCalibration | None = None,
+               ) -> tuple[str, list[tuple[str, float, list[Span]]], dict[str, float]]:
+    """The question's kind and its candidate answers judged (``judge_answers``): only spans in
+    passages holding what the question quotes, and for a question answered by a sentence the
+    sentences, every span the reader finds in one being evidence for that sentence."""
+    kind = question_kind(question)
+    spans = admissible(question, spans, index, hits)
+    if kind == SENTENCE:
+        spans = as_sentences(spans, index)
+    ranked, confidence = judge_answers(question, spans, hits, power, calibration, sentences=kind == SENTENCE)
+    return kind, ranked, confidence
 
 
 def rest_cannot_matter(question: str, spans: Sequence[Span], read: Sequence[Hit], unread: Sequence[Hit],
@@ -194,10 +209,13 @@ def quoted_phrases(question: str) -> list[str]:
     return [p.strip() for p in re.findall(r'["\u201c\u201d\u201e]([^"\u201c\u201d\u201e]{3,})["\u201c\u201d\u201e]', question) if p.strip()]
 
 
-def _holds_quoted(question: str, hits: Sequence[Hit]) -> set[int]:
-    """The chunks of ``hits`` that hold every phrase the question quotes."""
+def quoted_only(question: str, spans: Sequence[Span], hits: Sequence[Hit]) -> list[Span]:
+    """The spans in passages that hold every phrase the question quotes."""
     phrases = [p.casefold() for p in quoted_phrases(question)]
-    return {h.chunk.id for h in hits if all(p in h.chunk.text.casefold() for p in phrases)}
+    if not phrases:
+        return list(spans)
+    holding = {h.chunk.id for h in hits if all(p in h.chunk.text.casefold() for p in phrases)}
+    return [s for s in spans if s.chunk_id in holding]
 
 
 def related_passages(question: str, index: Index, hits: Sequence[Hit], limit: int = 2,
@@ -224,6 +242,34 @@ def related_passages(question: str, index: Index, hits: Sequence[Hit], limit: in
 def _sentences(chunk: Chunk) -> list[tuple[int, int]]:
     """The sentences of a chunk, as bounds in its text."""
     return list(split_sentences(chunk.text)) or [(0, len(chunk.text))]
+
+
+def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequence[Hit]) -> list[Span]:
+    """The spans that can answer the question: in a passage holding what it quotes, in a
+    sentence that names its roles as it does (``constraints.role_conflict``)."""
+    return [s for s in quoted_only(question, spans, hits) if not role_conflict(question, _sentence_of(s, index))]
+
+
+def _sentence_of(span: Span, index: Index) -> str:
+    text = index.articles[span.article_id].text
+    s, e = sentence_around(text, span.start, span.end)
+    return text[s:e]
+
+
+def as_sentences(spans: Sequence[Span], index: Index) -> list[Span]:
+    """Each span as the sentence holding it (within its chunk), with the span's score."""
+    widened = []
+    for span in spans:
+        text, chunk = index.articles[span.article_id].text, index.chunk(span.chunk_id)
+        s, e = widen_to_sentence(text, span.start, span.end, sentence_around(text, span.start, span.end))
+        s, e = max(s, chunk.start), min(e, chunk.end)
+        widened.append(replace(span, text=text[s:e], start=s, end=e))
+    return widened
+
+
+def _inside(span: Span, containers: Sequence[Span]) -> bool:
+    """Whether ``span`` lies within one of ``containers`` (a sentence of the same chunk)."""
+    return any(c.chunk_id == span.chunk_id and c.start <= span.start and span.end <= c.end for c in containers)
 
 
 def _abstain(question: str, index: Index, hits: Sequence[Hit], score: float = 0.0) -> Answer:
@@ -274,14 +320,12 @@ def assemble_answer(
             (then its score and what ``min_score`` applies to); without one, the reader's
             aggregated confidence.
     """
-    if quoted_phrases(question):
-        holding = _holds_quoted(question, hits)
-        spans = [s for s in spans if s.chunk_id in holding]
-    if not spans or missing_names(question, hits):
+    if missing_names(question, hits):
         return _abstain(question, index, hits)
     # Retrieval rank helps choose among candidates; whether to answer at all is judged on the
     # reader's confidence in that answer (calibrated, with the rest of the evidence).
-    ranked, confidence = judge_answers(question, spans, hits, power, calibration)
+    kind, ranked, confidence = candidates(question, spans, index, hits, power, calibration)
+    spans = admissible(question, spans, index, hits)
     if not ranked:
         return _abstain(question, index, hits)
     best_key, _, best_spans = ranked[0]
@@ -292,15 +336,14 @@ def assemble_answer(
     # Each outlet's own answer decides whether it corroborates the lead or differs from it.
     weighed = merge_overlapping(weigh_by_retrieval(spans, hits, power))
     by_outlet = outlet_answers(weighed, index.articles)
-    top = max((s for s in weighed if normalize_answer(s.text) == best_key), key=lambda s: s.score,
-              default=max(best_spans, key=lambda s: s.score))
+    top = max((s for s in weighed if normalize_answer(s.text) == best_key or _inside(s, best_spans)),
+              key=lambda s: s.score, default=max(best_spans, key=lambda s: s.score))
     agree, differ = _split(top, by_outlet, index)
     lead_date = max([index.articles[top.article_id].date or "", *(a.date or "" for a in agree)])
     newer = _newest_lead(top.score, lead_date, group_disagreements(differ))
     if newer is not None:
         top = newer.span
         agree, differ = _split(top, by_outlet, index)
-    kind = question_kind(question)
     citations = [_citation(index, top.article_id, top.start, top.end, kind)]
     citations += [_citation(index, a.span.article_id, a.span.start, a.span.end, kind)
                   for a in agree if a.span.article_id != top.article_id]

@@ -22,7 +22,7 @@ from typing import Sequence
 import numpy as np
 
 FLOOR = 1e-4  # scores below this count as this (logs stay finite)
-FEATURES = ("log_confidence", "log_weighted", "sentence_overlap", "log_margin", "log_answer_words")
+FEATURES = ("log_confidence", "log_weighted", "sentence_overlap", "log_margin", "log_answer_words", "sentence_answer")
 NON_NEGATIVE = frozenset({"log_confidence", "log_weighted", "sentence_overlap", "log_margin"})
 
 
@@ -35,6 +35,7 @@ class AnswerEvidence:
     runner_up: float  # the best weighted score of any other answer (0 when there is none)
     sentence_overlap: float  # share of the question's content words in its best sentence
     answer_words: int
+    sentence_answer: bool = False  # the answer is a whole sentence (what was said, why, how)
 
     def features(self) -> list[float]:
         """The model's inputs, in the order of ``FEATURES``."""
@@ -45,6 +46,7 @@ class AnswerEvidence:
             self.sentence_overlap,
             weighted - math.log(max(self.runner_up, FLOOR)),
             math.log(1 + self.answer_words),
+            float(self.sentence_answer),
         ]
 
 

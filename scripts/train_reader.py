@@ -57,7 +57,8 @@ DEFAULT_EXTRA_SOURCES = "sqshift_new_wiki=1.0,qed_train=1.0,qed_dev=1.0,sqshift_
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--squad", type=Path, required=True, help="SQuAD v1.1 file split by article into train/val")
-    p.add_argument("--extra", type=Path, default=None, help="more SQuAD-format training data (optional)")
+    p.add_argument("--extra", type=Path, nargs="*", default=[],
+                   help="more SQuAD-format training files (optional; e.g. the extra file and scripts/news_squad.py's)")
     p.add_argument("--extra-sources", default=DEFAULT_EXTRA_SOURCES,
                    help="comma list prefix=fraction of the extra file to use (title prefix before ':')")
     p.add_argument("--out", type=Path, required=True, help="run directory (checkpoints, log, metrics)")
@@ -177,7 +178,7 @@ def build_train_set(args, rng: random.Random):
             if item.strip():
                 k, v = item.split("=")
                 fractions[k.strip()] = float(v)
-        extra = load_raw(args.extra)
+        extra = [a for path in args.extra for a in load_raw(path)]
         by_source = defaultdict(list)
         for a in extra:
             by_source[a["title"].split(":", 1)[0]].append(a)
@@ -533,7 +534,7 @@ def main(argv=None) -> int:
             tmp = ckpt_path.with_suffix(".tmp")
             torch.save({"trainable": trainable_state(model), "opt": opt.state_dict(), "sched": sched.state_dict(),
                         "step": step_, "elapsed": elapsed_, "total_steps": plan["total"], "torch_rng": torch.get_rng_state(),
-                        "args": vars(args) | {"squad": str(args.squad), "extra": str(args.extra),
+                        "args": vars(args) | {"squad": str(args.squad), "extra": [str(path) for path in args.extra],
                                               "out": str(args.out), "export": str(args.export),
                                               "write_val_split": None,
                                               "passages": str(args.passages), "passage_map": None}}, tmp)

@@ -11,25 +11,30 @@ from newsdesk.types import Chunk, Hit, Span
 
 
 def test_probability_is_the_logistic_of_the_weighted_features():
-    calibration = AnswerCalibration((0.5, 1.0, 2.0, 0.25, -1.0), bias=0.3)
+    calibration = AnswerCalibration((0.5, 1.0, 2.0, 0.25, -1.0, -0.7), bias=0.3)
     evidence = AnswerEvidence(confidence=0.8, weighted=0.4, runner_up=0.1, sentence_overlap=0.5, answer_words=2)
     z = 0.3 + 0.5 * math.log(0.8) + 1.0 * math.log(0.4) + 2.0 * 0.5 + 0.25 * math.log(0.4 / 0.1) - math.log(3)
     assert calibration.probability(evidence) == pytest.approx(1 / (1 + math.exp(-z)))
     # no rival: the margin is taken against the floor, not infinite
     alone = AnswerEvidence(confidence=0.8, weighted=0.4, runner_up=0.0, sentence_overlap=0.5, answer_words=2)
     assert calibration.probability(alone) > calibration.probability(evidence)
+    # a whole sentence as the answer shifts the odds by its own weight
+    sentence = AnswerEvidence(confidence=0.8, weighted=0.4, runner_up=0.1, sentence_overlap=0.5, answer_words=2,
+                              sentence_answer=True)
+    odds = lambda p: p / (1 - p)  # noqa: E731
+    assert odds(calibration.probability(sentence)) / odds(calibration.probability(evidence)) == pytest.approx(math.exp(-0.7))
     hopeless = AnswerEvidence(confidence=0.0, weighted=0.0, runner_up=1.0, sentence_overlap=0.0, answer_words=10**6)
-    assert 0.0 <= AnswerCalibration((0.0, 100.0, 0.0, 100.0, -100.0), -100.0).probability(hopeless) < 1e-6
+    assert 0.0 <= AnswerCalibration((0.0, 100.0, 0.0, 100.0, -100.0, 0.0), -100.0).probability(hopeless) < 1e-6
 
 
 def test_config_round_trip_and_what_it_refuses():
-    calibration = AnswerCalibration((0.1, 1.0, 1.4, 0.2, -0.8), 0.9)
+    calibration = AnswerCalibration((0.1, 1.0, 1.4, 0.2, -0.8, 0.5), 0.9)
     assert AnswerCalibration.from_config(calibration.to_config()) == calibration
     with pytest.raises(ValueError, match="features"):
         AnswerCalibration.from_config({**calibration.to_config(), "features": list(reversed(FEATURES))})
     with pytest.raises(ValueError, match="negative: sentence_overlap"):
-        AnswerCalibration((0.1, 1.0, -1.4, 0.2, -0.8), 0.9)
-    with pytest.raises(ValueError, match="5 weights"):
+        AnswerCalibration((0.1, 1.0, -1.4, 0.2, -0.8, 0.5), 0.9)
+    with pytest.raises(ValueError, match="6 weights"):
         AnswerCalibration((0.1, 1.0), 0.9)
 
 
@@ -73,7 +78,7 @@ def test_early_stopping_under_a_calibration_never_changes_the_answer():
     """Whenever the rest 'cannot matter', any spans the unread passages could yield leave the
     best answer first and above the threshold (random cases, fixed seed)."""
     rng = random.Random(11)
-    calibration = AnswerCalibration((0.2, 1.0, 1.4, 3.0, -0.8), -2.0)
+    calibration = AnswerCalibration((0.2, 1.0, 1.4, 3.0, -0.8, 0.0), -2.0)
     question = "Who hosted the Berlin talks on Sunday?"
     stopped = 0
     for _ in range(2000):

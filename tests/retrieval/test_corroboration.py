@@ -67,3 +67,14 @@ def test_an_outlet_that_reads_both_ways_is_neither_counted_nor_shown_as_differin
     assert [c.outlet for c in unclear.citations] == ["Times"]
     differing = answer(novak_in_gazette=0.01)
     assert [(a.text, a.outlets) for a in differing.alternatives] == [("Jonas Berg", ("Gazette",))]
+
+
+def test_a_role_named_with_another_qualifier_is_no_answer():
+    from newsdesk.retrieval.constraints import role_conflict
+
+    assert role_conflict("who's the mayor of langvik", "Deputy mayor Rosa Ekdahl said the bridge would stay shut.")
+    assert not role_conflict("who's the mayor of langvik", "Mayor Ole Berg and deputy mayor Rosa Ekdahl met.")
+    assert role_conflict("who is the deputy leader of the group", "Group leader Alan Brisco said no.")
+    assert not role_conflict("who is the deputy leader", "Deputy leader Alan Brisco said no.")
+    assert role_conflict("who is the chancellor", "Vice-chancellor Anna Berg spoke.")
+    assert not role_conflict("who hosted the talks", "German Chancellor Friedrich Merz hosted the talks.")
