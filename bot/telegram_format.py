@@ -13,11 +13,11 @@ import re
 from typing import Mapping, Sequence
 
 from newsdesk.bot.render import RELATED_ONLY
-from newsdesk.types import Answer, Article, Citation, SourceRow, source_name
+from newsdesk.types import SHORT_ID, Answer, Article, Citation, SourceRow, source_name
 
 MESSAGE_LIMIT = 4096  # Telegram's limit for one message's text
 PASSAGE_CHARS = 1200  # a passage longer than this is cut (the passages view is a preview)
-SOURCES_SHOWN = 60  # /sources lists at most this many articles, newest first
+SOURCES_PAGE = 10  # /sources lists this many articles a page, newest first
 MAX_LINK_CHARS = 1000  # a longer URL is not linked: a tag cannot be cut, and must fit in a message
 
 NO_ANSWER = "I couldn't find an answer to that in the indexed articles."
@@ -130,20 +130,32 @@ def format_passages(answer: Answer, articles: Mapping[str, Article], asked: str 
     return "\n".join(lines)
 
 
-def format_sources(rows: Sequence[SourceRow]) -> str:
-    """The ``/sources`` reply: what is indexed, newest first, with dates."""
+def page_count(rows: int, size: int = SOURCES_PAGE) -> int:
+    """How many pages of ``size`` rows ``rows`` rows fill (at least one)."""
+    return max(1, -(-rows // size))
+
+
+def format_sources(rows: Sequence[SourceRow], page: int = 1, query: str | None = None) -> str:
+    """One page of the ``/sources`` reply: the articles (those ``query`` matched), newest first,
+    each with its date, source, chunks and short id (what ``/remove`` takes)."""
     if not rows:
+        if query:
+            return f"No indexed article matches <i>{escape(query)}</i>. Send /sources to list them all."
         return "No articles are indexed yet. An admin can add some by sending me a file or a link."
-    lines = [f"<b>{len(rows)} article{'s' if len(rows) != 1 else ''} indexed</b> (newest first):", ""]
-    for row in rows[:SOURCES_SHOWN]:
+    pages = page_count(len(rows))
+    page = min(max(1, page), pages)
+    plural = "s" if len(rows) != 1 else ""
+    head = (f"<b>{len(rows)} article{plural} match</b> <i>{escape(query)}</i>" if query
+            else f"<b>{len(rows)} article{plural} indexed</b>")
+    lines = [head + " (newest first" + (f"; page {page} of {pages}" if pages > 1 else "") + "):", ""]
+    for row in rows[(page - 1) * SOURCES_PAGE: page * SOURCES_PAGE]:
         date, chunks = escape(row.date or "undated"), row.chunks
         if row.outlet:
             source = f"<b>{escape(row.outlet)}</b>: {escape(row.title or '(untitled)')}"
         else:  # “Title” (outlet unknown): never the file name, which is no outlet
             source = escape(source_name(None, row.title, row.article_id or "?"))
-        lines.append(f"• {date} — {source} [{chunks} chunk{'s' if chunks != 1 else ''}]")
-    if len(rows) > SOURCES_SHOWN:
-        lines.append(f"… and {len(rows) - SOURCES_SHOWN} older ones.")
+        lines.append(f"• {date} — {source} [{chunks} chunk{'s' if chunks != 1 else ''}] "
+                     f"<code>{escape((row.article_id or '?')[:SHORT_ID])}</code>")
     return "\n".join(lines)
 
 
@@ -155,20 +167,21 @@ def _article_line(article: Article, chunks: int | None) -> str:
 
 
 def format_ingest_report(report, chunk_counts: Mapping[str, int] | None = None) -> str:
-    """What an upload added (title, outlet, date, chunks), skipped or could not use."""
+    """What an upload added or replaced (title, outlet, date, chunks), skipped or could not use."""
     counts = chunk_counts or {}
     lines: list[str] = []
-    added = list(report.added) + list(report.replaced)
-    if added:
-        lines.append(f"✅ Added {len(added)} article{'s' if len(added) != 1 else ''} to the index:")
-        lines += [_article_line(a, counts.get(a.id)) for a in added]
+    for verb, articles, why in (("✅ Added", report.added, "to the index"),
+                                ("🔁 Replaced", report.replaced, "(the earlier version of the same file is gone)")):
+        if articles:
+            lines.append(f"{verb} {len(articles)} article{'s' if len(articles) != 1 else ''} {why}:")
+            lines += [_article_line(a, counts.get(a.id)) for a in articles]
     for what, why in report.skipped:
         lines.append(f"ℹ️ Not added again: {escape(what.rsplit('/', 1)[-1])} ({escape(why)})")
     for rejected in report.rejected:
         lines.append(f"❌ Could not use {escape(rejected.path.rsplit('/', 1)[-1])}: {escape(rejected.reason)}")
     if not lines:
         lines.append("Nothing was added.")
-    if added:
+    if report.added or report.replaced:
         lines += ["", "You can ask about it right away."]
     if getattr(report, "seeds_kept", 0):
         lines += ["", seeds_note(report.seeds_kept)]

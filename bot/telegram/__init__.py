@@ -4,6 +4,8 @@
 it directly, pointed at a fake Bot API server); ``run.run_bot(args, settings)`` reads the
 environment, builds it and polls (or serves a webhook) until stopped. See docs/telegram.md.
 
-Modules, bottom to top: settings, state, sending, access, commands, uploads, questions, feeds,
-app, run. Each imports only those before it (and the service's public API).
+Modules, bottom to top: settings, chat_store (what is kept per chat under the home), state,
+sending, access, chat_settings, commands, uploads, questions, search, sources, feeds, app, run.
+Each imports only those before it (and the service's public API). ``app.COMMANDS`` declares
+every command once: its handler, its line in /help and its entry in the menu.
 """

@@ -18,13 +18,16 @@ from telegram.ext import (
     filters,
 )
 
-from newsdesk.bot.telegram.commands import on_help, on_sources, on_start, on_stats, on_unknown_command
-from newsdesk.bot.telegram.feeds import add_feed_handlers
+from newsdesk.bot.telegram.chat_settings import on_outlet, on_settings, on_since
+from newsdesk.bot.telegram.chat_store import ChatStore
+from newsdesk.bot.telegram.commands import on_help, on_start, on_stats, on_unknown_command
+from newsdesk.bot.telegram.feeds import add_feed_job, on_feeds, on_follow, on_unfollow
 from newsdesk.bot.telegram.questions import PASSAGES_BUTTON, on_ask, on_other_button, on_passages, on_text
 from newsdesk.bot.telegram.search import on_search
 from newsdesk.bot.telegram.sending import with_retry
 from newsdesk.bot.telegram.settings import BotSettings
-from newsdesk.bot.telegram.state import Bounded, BotState, RateLimiter, get_state
+from newsdesk.bot.telegram.sources import SOURCES_BUTTON, on_remove, on_sources, on_sources_page
+from newsdesk.bot.telegram.state import Bounded, BotState, Command, RateLimiter, get_state
 from newsdesk.bot.telegram.uploads import on_document
 
 log = logging.getLogger(__name__)
@@ -49,13 +52,35 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 
-COMMANDS = [
-    BotCommand("ask", "ask a question about the news articles"),
-    BotCommand("search", "find the passages that mention some words"),
-    BotCommand("sources", "which articles are indexed"),
-    BotCommand("stats", "how much the bot has been asked"),
-    BotCommand("help", "how to use the bot, with examples"),
-]
+# Every command, once: the handlers, /help and the menu are made from this table.
+COMMANDS = (
+    Command("start", on_start, "/start", "a greeting and the help", listed=False),
+    Command("ask", on_ask, "/ask QUESTION", "ask a question about the news articles (the way to ask in groups)",
+            "/ask Who hosted the Berlin talks?"),
+    Command("search", on_search, "/search WORDS", "the passages that mention them, with their sources",
+            "/search Berlin talks"),
+    Command("sources", on_sources, "/sources [WORDS]",
+            "the indexed articles, newest first, page by page (WORDS: those whose title, outlet or date hold them)",
+            "/sources harvest"),
+    Command("outlet", on_outlet, "/outlet NAME", "answer this chat's questions from one outlet (/outlet off: all)",
+            "/outlet Valley Times"),
+    Command("since", on_since, "/since DATE", "answer this chat's questions from articles dated since then (/since off: any)",
+            "/since 7d"),
+    Command("settings", on_settings, "/settings", "this chat's outlet and date settings"),
+    Command("stats", on_stats, "/stats", "how much I have been asked"),
+    Command("help", on_help, "/help", "how to use the bot, with examples"),
+    Command("remove", on_remove, "/remove ID", "remove an article (its id from /sources)", "/remove 28acb17d", admin=True),
+    Command("follow", on_follow, "/follow URL [INTERVAL]",
+            "follow an RSS or Atom feed: its new articles arrive by themselves", "/follow https://example.com/rss.xml 30m",
+            admin=True),
+    Command("unfollow", on_unfollow, "/unfollow URL", "stop following a feed (its articles stay)", admin=True),
+    Command("feeds", on_feeds, "/feeds", "the feeds I follow", admin=True),
+)
+
+
+def menu(commands) -> list[BotCommand]:
+    """Telegram's command menu: everyone's listed commands (an admin's are in their /help)."""
+    return [BotCommand(c.name, c.about[:256]) for c in commands if c.listed and not c.admin]
 
 
 async def _post_init(application: Application) -> None:
@@ -63,7 +88,7 @@ async def _post_init(application: Application) -> None:
     state = get_state(application)
     await state.run(state.desk.warm_up)
     try:
-        await with_retry(lambda: application.bot.set_my_commands(COMMANDS), state.settings.send_attempts, "setMyCommands")
+        await with_retry(lambda: application.bot.set_my_commands(menu(COMMANDS)), state.settings.send_attempts, "setMyCommands")
     except TelegramError as error:  # the menu is a convenience; the bot works without it
         log.warning("could not set the command menu: %s", error)
     print(startup_line(application.bot.username, state.mode, state.settings), file=sys.stderr, flush=True)
@@ -113,17 +138,16 @@ def build_application(settings: BotSettings, desk) -> Application:
         limiter=RateLimiter(settings.rate_limit, settings.rate_window_s),
         memory=Bounded(settings.memory),
         refused=Bounded(10_000),
+        chats=ChatStore.load(desk.settings.home),
+        commands=COMMANDS,
     )
     new_messages = filters.UpdateType.MESSAGE  # edits of old messages are not new questions
-    application.add_handler(CommandHandler("start", on_start, filters=new_messages))
-    application.add_handler(CommandHandler("help", on_help, filters=new_messages))
-    application.add_handler(CommandHandler("sources", on_sources, filters=new_messages))
-    application.add_handler(CommandHandler("stats", on_stats, filters=new_messages))
-    application.add_handler(CommandHandler("ask", on_ask, filters=new_messages))
-    application.add_handler(CommandHandler("search", on_search, filters=new_messages))
-    add_feed_handlers(application, settings)  # /follow, /unfollow, /feeds; the polling job
+    for command in COMMANDS:
+        application.add_handler(CommandHandler(command.name, command.handler, filters=new_messages))
+    add_feed_job(application, settings)
     application.add_handler(MessageHandler(new_messages & filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command))
     application.add_handler(CallbackQueryHandler(on_passages, pattern=f"^{PASSAGES_BUTTON}$"))
+    application.add_handler(CallbackQueryHandler(on_sources_page, pattern=rf"^{SOURCES_BUTTON}:\d{{1,6}}(:q)?$"))
     application.add_handler(CallbackQueryHandler(on_other_button))  # after every button's own handler
     application.add_handler(MessageHandler(new_messages & filters.Document.ALL, on_document))
     application.add_handler(MessageHandler(new_messages & filters.TEXT & ~filters.COMMAND, on_text))

@@ -1,4 +1,4 @@
-"""The informational commands: /start, /help, /sources, /stats and unknown commands (/search: search.py)."""
+"""The informational commands: /start, /help (from the command table), /stats and unknown commands."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from telegram.ext import ContextTypes
 from newsdesk.bot.telegram.access import admit
 from newsdesk.bot.telegram.sending import reply
 from newsdesk.bot.telegram.state import get_state
-from newsdesk.bot.telegram_format import escape, format_sources
+from newsdesk.bot.telegram_format import escape
+
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")  # what newsdesk ingest reads
 
 
 HELP = """I answer questions about the news articles I have indexed, with the answer copied from them, a supporting quote and the sources.
@@ -23,18 +25,17 @@ HELP = """I answer questions about the news articles I have indexed, with the an
 
 In a private chat just send the question. In a group use <code>/ask …</code>, mention me, or reply to one of my messages.
 Reply to one of my answers to ask a follow-up (for example “When was that?”); I read it together with the earlier question.
-
-/search WORDS — the passages that mention them, with their sources (e.g. <code>/search Berlin talks</code>)
-/sources — which articles are indexed, with dates
-/stats — how much I have been asked
-/help — this message"""
+"""
 
 ADMIN_HELP = """
+<b>Admins</b>: send a {suffixes} file (up to {size}), or a link to an article, and I add it to the index right away.
+"""
 
-<b>Admins</b>: send a .txt, .md, .html or .json file (up to {size}), or a link to an article, and I add it to the index right away.
-/follow URL — follow an RSS or Atom feed: its new articles arrive by themselves (<code>/follow URL 30m</code> polls every 30 minutes)
-/unfollow URL — stop following it (its articles stay)
-/feeds — the feeds I follow"""
+
+def command_lines(commands, admin: bool) -> list[str]:
+    """/help's line for each listed command (the admins' or everyone's): usage, what, example."""
+    return [f"{escape(c.usage)} — {escape(c.about)}" + (f" (e.g. <code>{escape(c.example)}</code>)" if c.example else "")
+            for c in commands if c.listed and c.admin == admin]
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -51,10 +52,13 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _help_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    settings = get_state(context).settings
-    if update.effective_user.id in settings.admins:
-        return HELP + ADMIN_HELP.format(size=size_text(settings.max_upload_bytes))
-    return HELP
+    state = get_state(context)
+    text = HELP + "\n" + "\n".join(command_lines(state.commands, admin=False))
+    if update.effective_user.id in state.settings.admins:
+        suffixes = ", ".join(UPLOAD_SUFFIXES[:-1]) + " or " + UPLOAD_SUFFIXES[-1]
+        text += "\n" + ADMIN_HELP.format(suffixes=suffixes, size=size_text(state.settings.max_upload_bytes))
+        text += "\n".join(command_lines(state.commands, admin=True))
+    return text
 
 
 def size_text(n: int) -> str:
@@ -66,14 +70,6 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if not await admit(update, context):
         return
     await reply(update, context, "I don't know that command. Send /help to see what I can do, or just ask a question.")
-
-
-async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await admit(update, context):
-        return
-    state = get_state(context)
-    rows = await state.run(state.desk.sources)
-    await reply(update, context, format_sources(rows))
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

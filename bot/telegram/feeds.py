@@ -1,7 +1,8 @@
-"""The bot's feeds: admins' ``/follow URL``, ``/unfollow URL`` and ``/feeds``, and the job that
-polls the followed feeds on their intervals (python-telegram-bot's job queue).
+"""The bot's feeds: admins' ``/follow URL``, ``/unfollow URL`` and ``/feeds``, the job that
+polls the followed feeds on their intervals (python-telegram-bot's job queue), and the message
+to the chat that followed a feed once its first poll is done.
 
-The handlers are registered by ``add_feed_handlers``, which ``build_application`` calls.
+The handlers are in the command table of ``build_application``; ``add_feed_job`` starts the job.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import logging
 import time
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
 
 from newsdesk.bot.telegram.access import admit
-from newsdesk.bot.telegram.sending import reply
+from newsdesk.bot.telegram.sending import reply, send_html
 from newsdesk.bot.telegram.state import get_state
 from newsdesk.bot.telegram.uploads import log_host
 from newsdesk.bot.telegram_format import escape
@@ -72,6 +74,8 @@ async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = (f"Following <b>{escape(feed.title)}</b> every {describe_interval(feed.interval_s)}. "
             + (f"It lists {listed}; I'm fetching the new ones now." if new else "I already followed it; its interval is updated."))
     await reply(update, context, text)
+    if new:
+        state.first_polls[feed.url] = update.effective_chat.id
     if new and context.job_queue is not None:
         context.job_queue.run_once(poll_job, 0, name="feeds-now")
 
@@ -128,19 +132,43 @@ async def poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     state = get_state(context)
     poll = functools.partial(state.desk.feeds.poll, feed_options(state.settings), due_only=True, wait=False)
     summary = await state.run_ingest(poll)
-    if summary is None or not summary.feeds:
+    if summary is not None and summary.feeds:
+        state.articles_added += summary.added
+        for line in summary.lines():
+            (log.warning if line.startswith("  ") or ": failed:" in line else log.info)("feeds: %s", line.strip())
+    await report_first_polls(context)  # also after another process's poll, which this one skipped
+
+
+def first_poll_text(feed) -> str:
+    """The message to the chat that followed ``feed``, once its first poll is done."""
+    every = describe_interval(feed.interval_s)
+    if (feed.last_status or "").startswith("failed"):  # why stays in the log, as for links
+        return f"I couldn't fetch <b>{escape(feed.title)}</b> on its first poll; I'll try again every {every} (/feeds)."
+    return (f"First poll of <b>{escape(feed.title)}</b> done: {_count(feed.articles)} from it indexed. "
+            f"I'll look for new ones every {every}.")
+
+
+async def report_first_polls(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Tell each chat that followed a feed with /follow when that feed's first poll is done."""
+    state = get_state(context)
+    if not state.first_polls:
         return
-    state.articles_added += summary.added
-    for line in summary.lines():
-        (log.warning if line.startswith("  ") or ": failed:" in line else log.info)("feeds: %s", line.strip())
+    feeds = {feed.url: feed for feed in await state.run(state.desk.feeds.list)}
+    for url, chat_id in list(state.first_polls.items()):
+        feed = feeds.get(url)
+        if feed is not None and feed.last_poll is None:
+            continue  # not polled yet
+        del state.first_polls[url]
+        if feed is None:
+            continue  # unfollowed meanwhile: nothing to report
+        try:
+            await send_html(context, chat_id, first_poll_text(feed))
+        except TelegramError as error:  # e.g. the bot left the chat: the poll itself went well
+            log.warning("could not report the first poll of a feed to chat %s: %s", chat_id, error)
 
 
-def add_feed_handlers(application: Application, settings) -> None:
-    """Register the admins' feed commands and the repeating poll (when the job queue is there)."""
-    new_messages = filters.UpdateType.MESSAGE
-    application.add_handler(CommandHandler("follow", on_follow, filters=new_messages))
-    application.add_handler(CommandHandler("unfollow", on_unfollow, filters=new_messages))
-    application.add_handler(CommandHandler("feeds", on_feeds, filters=new_messages))
+def add_feed_job(application: Application, settings) -> None:
+    """Start the repeating poll (when the job queue is there)."""
     if application.job_queue is None:
         log.warning('feeds are not polled: the job queue needs pip install "python-telegram-bot[job-queue]"')
         return

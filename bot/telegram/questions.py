@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from newsdesk.bot.telegram.access import admit, within_rate
+from newsdesk.bot.telegram.chat_settings import chat_filters, filters_note
 from newsdesk.bot.telegram.sending import reply, send_html, typing, with_retry
 from newsdesk.bot.telegram.state import Remembered, get_state
 from newsdesk.bot.telegram.uploads import add_from_url
@@ -23,11 +24,12 @@ PASSAGES_BUTTON = "passages"
 
 
 
-def _ask_and_render(desk, question: str, asked: str, k: int, follow_up_of: str | None):
-    """In a worker thread: ask the desk, and render the answer and its passages."""
-    answer = desk.ask(asked, k=k)
+def _ask_and_render(desk, question: str, asked: str, k: int, follow_up_of: str | None, filters, described: str):
+    """In a worker thread: ask the desk (with the chat's filters), and render the answer and its passages."""
+    answer = desk.ask(asked, k=k, filters=filters)
     articles = desk.articles()
-    return answer, format_answer(answer, asked=question, follow_up_of=follow_up_of), format_passages(answer, articles, asked=question)
+    html = format_answer(answer, asked=question, follow_up_of=follow_up_of) + filters_note(described)
+    return answer, html, format_passages(answer, articles, asked=question)
 
 
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
@@ -49,12 +51,14 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     from newsdesk.retrieval.service import follow_up_question
 
     asked = follow_up_question(question, earlier.asked, earlier.answer) if earlier else question
+    filters, described = chat_filters(context, chat.id)
     state.questions += 1
     started = time.perf_counter()
     async with typing(context, chat.id):
         try:
             answer, html, passages_html = await state.run(
-                _ask_and_render, state.desk, question, asked, state.settings.k, earlier.question if earlier else None
+                _ask_and_render, state.desk, question, asked, state.settings.k, earlier.question if earlier else None,
+                filters, described,
             )
         except ValueError as error:  # an over-long question: tell the user, it is not a bug
             await reply(update, context, escape(f"Sorry, I can't ask that: {error}."))

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from newsdesk.bot.telegram.access import admit, within_rate
+from newsdesk.bot.telegram.chat_settings import chat_filters, filters_note
 from newsdesk.bot.telegram.sending import reply
 from newsdesk.bot.telegram.state import get_state
 from newsdesk.bot.telegram_format import escape
@@ -63,9 +64,10 @@ async def on_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, USAGE)
         return
     state = get_state(context)
+    filters, described = chat_filters(context, update.effective_chat.id)
     try:
-        found = await state.run(functools.partial(state.desk.search, query, k=SEARCH_SHOWN))
+        found = await state.run(functools.partial(state.desk.search, query, k=SEARCH_SHOWN, filters=filters))
     except ValueError as error:  # an over-long query: the user's to fix, not a bug
         await reply(update, context, escape(f"Sorry, I can't search for that: {error}."))
         return
-    await reply(update, context, format_search(query, found))
+    await reply(update, context, format_search(query, found) + filters_note(described))

@@ -11,6 +11,7 @@ from typing import Callable, TypeVar
 
 from telegram.ext import Application, ContextTypes
 
+from newsdesk.bot.telegram.chat_store import ChatStore
 from newsdesk.bot.telegram.settings import BotSettings
 from newsdesk.retrieval.service import Newsdesk
 
@@ -83,6 +84,19 @@ class Remembered:
     html: str  # the message part that holds the button, to edit the button away
 
 
+@dataclass(frozen=True)
+class Command:
+    """One command, declared once: its handler, its line in /help and its entry in Telegram's menu."""
+
+    name: str
+    handler: Callable
+    usage: str  # "/search WORDS"
+    about: str  # what it does: the menu's description and /help's line
+    example: str | None = None  # shown in /help
+    admin: bool = False  # listed in the admins' part of /help, not in the menu everyone sees
+    listed: bool = True  # in /help and the menu (/start is neither: it is how a chat begins)
+
+
 @dataclass
 class BotState:
     settings: BotSettings
@@ -92,6 +106,10 @@ class BotState:
     limiter: RateLimiter
     memory: Bounded
     refused: Bounded  # (chat, user) pairs already refused once; later messages get silence
+    chats: ChatStore  # each chat's defaults, kept under the home
+    listings: Bounded = field(default_factory=lambda: Bounded(1000))  # (chat, message) -> the words of a /sources search
+    first_polls: Bounded = field(default_factory=lambda: Bounded(1000))  # feed URL -> the chat that followed it, until its first poll
+    commands: tuple[Command, ...] = ()  # what /help lists
     started: float = field(default_factory=time.monotonic)
     questions: int = 0
     answered: int = 0

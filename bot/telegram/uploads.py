@@ -17,7 +17,7 @@ from telegram.error import NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from newsdesk.bot.telegram.access import admit
-from newsdesk.bot.telegram.commands import size_text
+from newsdesk.bot.telegram.commands import UPLOAD_SUFFIXES, size_text
 from newsdesk.bot.telegram.sending import reply, typing, with_retry
 from newsdesk.bot.telegram.state import get_state
 from newsdesk.bot.telegram_format import escape, format_ingest_report
@@ -26,7 +26,6 @@ from newsdesk.retrieval.service import IngestReport, Newsdesk, UrlOptions
 
 log = logging.getLogger(__name__)
 
-UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json")
 
 FETCH_FAILED = ("Sorry, I couldn't fetch that link: it may be unreachable, not public, too large "
                 "or not a web page or text.")

@@ -97,6 +97,9 @@ class RunningBot:
         await app.start()
 
     def stop(self) -> None:
+        """Stop the bot (a second call, e.g. the fixture's after a test's restart, does nothing)."""
+        if self.loop.is_closed():
+            return
         try:
             self._run(self._stop())
         finally:

@@ -150,8 +150,8 @@ def test_a_very_long_answer_is_split_into_valid_messages(desk, telegram, start_b
     class Verbose(DeskWith):
         """An answer far longer than one Telegram message."""
 
-        def ask(self, question, k=5):
-            answer = self.desk.ask(question, k=k)
+        def ask(self, question, k=5, **filters):
+            answer = self.desk.ask(question, k=k, **filters)
             return dataclasses.replace(answer, quote=" ".join([answer.quote] * 80), citations=answer.citations * 40)
 
     start_bot(Verbose(desk))
@@ -243,7 +243,8 @@ def test_rate_limit_asks_politely_to_slow_down(desk, telegram, start_bot):
 def test_start_help_sources_and_stats(desk, telegram, start_bot):
     start_bot(desk)
     commands = telegram.requests("setMyCommands")
-    assert [c["command"] for c in commands[0].params["commands"]] == ["ask", "search", "sources", "stats", "help"]
+    assert [c["command"] for c in commands[0].params["commands"]] == ["ask", "search", "sources", "outlet", "since",
+                                                                      "settings", "stats", "help"]
     start = ask(telegram, USER, USER, "/start")
     assert "Hello User1002" in start.params["text"] and "Who hosted the Berlin talks?" in start.params["text"]
     assert "/help" in ask(telegram, USER, USER, "/frobnicate").params["text"]
@@ -272,10 +273,10 @@ def test_a_handler_error_is_reported_and_the_bot_keeps_serving(desk, telegram, s
         def articles(self):
             return desk.articles()
 
-        def ask(self, question, k=5):
+        def ask(self, question, k=5, **filters):
             if "explode" in question:
                 raise RuntimeError("the reader fell over")
-            return desk.ask(question, k=k)
+            return desk.ask(question, k=k, **filters)
 
     start_bot(Flaky())
     telegram.push_message(USER, USER, "please explode")
@@ -326,7 +327,7 @@ def test_uploads_from_non_admins_and_bad_files_are_refused_with_a_reason(desk, t
     start_bot(desk, max_upload_bytes=10_000)
     cases = [
         (USER, b"some text", "story.txt", None, "only admins"),
-        (ADMIN, b"%PDF-1.4", "story.pdf", None, "I take .txt, .md, .html, .htm, .json files only"),
+        (ADMIN, b"%PDF-1.4", "story.pdf", None, "I take .txt, .md, .html, .htm, .json, .jsonl files only"),
         (ADMIN, b"x", "huge.txt", 50_000_000, "too large"),
         (ADMIN, b"   \n ", "empty.txt", None, "empty file"),
         (ADMIN, b"\x00\x01\x02binary", "blob.txt", None, "binary file"),

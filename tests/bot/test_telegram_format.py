@@ -12,7 +12,7 @@ from newsdesk.bot.telegram_format import (
     MAX_LINK_CHARS,
     MESSAGE_LIMIT,
     PASSAGE_CHARS,
-    SOURCES_SHOWN,
+    SOURCES_PAGE,
     escape,
     format_answer,
     format_ingest_report,
@@ -166,17 +166,20 @@ def test_passages_show_each_passage_with_its_source_escaped_and_shortened():
     assert max(len(block) for block in re.findall(r"<blockquote>(.*?)</blockquote>", text, re.S)) <= PASSAGE_CHARS + 2
 
 
-def test_sources_list_dates_and_caps_the_list():
-    rows = [SourceRow(f"id{i}", f"Story <{i}>", "Outlook", f"2025-01-{i % 28 + 1:02d}", None, None, 3)
-            for i in range(SOURCES_SHOWN + 5)]
+def test_sources_list_dates_and_ids_a_page_at_a_time():
+    rows = [SourceRow(f"id{i:02d}", f"Story <{i}>", "Outlook", f"2025-01-{28 - i:02d}", None, None, 3)
+            for i in range(SOURCES_PAGE + 5)]
     rows.append(SourceRow("z", None, None, None, None, "/a/b.txt", 1))
-    text = format_sources(rows)
-    for part in split_html(text):
-        check_telegram_html(part)
-    assert f"{len(rows)} articles indexed" in text
-    assert "• 2025-01-01 — <b>Outlook</b>: Story &lt;0&gt; [3 chunks]" in text
-    assert "… and 6 older ones." in text
+    first, second = format_sources(rows), format_sources(rows, page=2)
+    for text in (first, second):
+        check_telegram_html(text)
+    assert first.startswith(f"<b>{len(rows)} articles indexed</b> (newest first; page 1 of 2):")
+    assert "• 2025-01-28 — <b>Outlook</b>: Story &lt;0&gt; [3 chunks] <code>id00</code>" in first
+    assert first.count("• ") == SOURCES_PAGE and second.count("• ") == 6 and "Story &lt;0&gt;" not in second
+    assert format_sources(rows, page=9) == second  # past the end: the last page
+    assert format_sources(rows[:1]).startswith("<b>1 article indexed</b> (newest first):")
     assert "No articles" in format_sources([])
+    assert "No indexed article matches <i>&lt;b&gt;</i>" in format_sources([], query="<b>")
 
 
 def test_sources_of_unknown_outlet_show_the_title_never_the_file():

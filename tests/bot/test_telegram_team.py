@@ -1,0 +1,165 @@
+"""The bot as a team runs it (issue 33), through the real python-telegram-bot client against the
+fake Bot API: /remove, paged and searchable /sources, per-chat defaults, .jsonl uploads,
+"Replaced", the first poll of a followed feed, the command table."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import pytest
+
+from newsdesk.bot.telegram.app import COMMANDS
+from newsdesk.bot.telegram.chat_store import STORE_FILE, ChatStore
+from newsdesk.retrieval.dates import day_of
+
+from tests.retrieval.feed_server import FeedSite, Story
+
+from .conftest import ADMIN, GROUP, USER, check_telegram_html, visible_text
+from .test_telegram_bot import JAZZ, QUARRY_STORY, RIVERSIDE, ask, replies_to
+
+
+def upload(telegram, data: bytes, name: str) -> str:
+    """An admin's upload; the bot's reply to it."""
+    message = telegram.push_document(ADMIN, ADMIN, data, name)
+    return telegram.wait_for(lambda: replies_to(telegram, message))[0].params["text"]
+
+
+def tide_stories(count: int) -> bytes:
+    """``count`` short stories of one outlet, one a line (.jsonl), dated a day apart."""
+    return "\n".join(json.dumps({"title": f"Tide report {n}", "outlet": "Tidal Times", "date": f"2024-03-{n + 1:02d}",
+                                 "text": f"The tide gauge number {n} at the harbour read {n + 2} metres on the day."})
+                     for n in range(count)).encode()
+
+
+def test_admins_remove_an_article_by_its_id(desk, telegram, start_bot):
+    start_bot(desk)
+    jazz = next(row for row in desk.sources() if row.title == "Lakeside Jazz Week opens")
+    assert f"<code>{jazz.article_id[:12]}</code>" in ask(telegram, USER, USER, "/sources").params["text"]
+    assert "only admins" in ask(telegram, USER, USER, f"/remove {jazz.article_id[:8]}").params["text"]
+    assert "/remove ID" in visible_text(ask(telegram, ADMIN, ADMIN, "/remove").params["text"])
+    assert "/remove ID" in visible_text(ask(telegram, ADMIN, ADMIN, "/remove seeds/").params["text"])  # never a path
+    assert "is no indexed article's id; /sources shows the ids" in ask(telegram, ADMIN, ADMIN, "/remove ffff0000ffff").params["text"]
+    assert len(desk.sources()) == 8
+
+    removed = ask(telegram, ADMIN, ADMIN, f"/remove {jazz.article_id[:8]}").params["text"]
+    check_telegram_html(removed)
+    assert removed.startswith("🗑 Removed <b>Lakeside Jazz Week opens</b> — Lakeside Herald, 2025-09-12")
+    assert len(desk.sources()) == 7 and "couldn't find an answer" in ask(telegram, USER, USER, JAZZ).params["text"]
+
+
+def test_sources_are_paged_with_buttons_and_searchable(desk, telegram, start_bot):
+    start_bot(desk)
+    assert "Added 12 articles" in upload(telegram, tide_stories(12), "tides.jsonl")
+    first = ask(telegram, USER, USER, "/sources", settle=True)
+    check_telegram_html(first.params["text"])
+    assert first.params["text"].startswith("<b>20 articles indexed</b> (newest first; page 1 of 2):")
+    assert first.params["reply_markup"] == {"inline_keyboard": [[{"text": "Older ›", "callback_data": "sources:2"}]]}
+    telegram.push_callback(USER, first.result, "sources:2")
+    second = telegram.wait_for(lambda: telegram.requests("editMessageText", message_id=first.result["message_id"]))[0]
+    assert "page 2 of 2" in second.params["text"] and "Tide report 0" in second.params["text"]
+    assert "Tide report 11" not in second.params["text"]  # the newest are on page 1
+    assert second.params["reply_markup"] == {"inline_keyboard": [[{"text": "‹ Newer", "callback_data": "sources:1"}]]}
+
+    found = ask(telegram, USER, USER, "/sources tidal times", settle=True)
+    assert found.params["text"].startswith("<b>12 articles match</b> <i>tidal times</i> (newest first; page 1 of 2)")
+    telegram.push_callback(USER, found.result, "sources:2:q")
+    turned = telegram.wait_for(lambda: telegram.requests("editMessageText", message_id=found.result["message_id"]))[0]
+    assert turned.params["text"].count("Tide report") == 2 and "Riverside" not in turned.params["text"]
+    assert "Tide report 0" in turned.params["text"] and "Tide report 1 [" in turned.params["text"]
+
+    harvest = ask(telegram, USER, USER, "/sources harvest").params["text"]
+    assert harvest.startswith("<b>2 articles match</b> <i>harvest</i> (newest first):")
+    assert "No indexed article matches <i>zeppelin</i>" in ask(telegram, USER, USER, "/sources zeppelin").params["text"]
+    # A search's button whose words the bot no longer has (a restart): a polite alert.
+    stale = telegram.push_callback(USER, dict(found.result, message_id=1), "sources:2:q")
+    alert = telegram.wait_for(lambda: telegram.requests("answerCallbackQuery", callback_query_id=stale))[0]
+    assert "out of date" in alert.params["text"]
+
+
+def test_chat_defaults_apply_to_that_chats_questions_show_in_settings_and_survive_a_restart(desk, telegram, start_bot):
+    bot = start_bot(desk)
+    plain = ask(telegram, GROUP, USER, f"/ask {RIVERSIDE}", kind="supergroup").params["text"]
+    assert "2 sources agree" in plain
+    outlet = ask(telegram, GROUP, USER, "/outlet valley", kind="supergroup").params["text"]
+    assert "now answered from <b>valley</b> only (1 article now)" in outlet
+    answer = ask(telegram, GROUP, USER, f"/ask {RIVERSIDE}", kind="supergroup").params["text"]
+    check_telegram_html(answer)
+    assert answer.startswith("<b>") and "Valley Times" in answer and "Riverside Gazette" not in answer
+    assert "Asked with this chat's settings: outlet valley (/settings)" in answer
+    assert "2 sources agree" in ask(telegram, USER, USER, RIVERSIDE).params["text"]  # another chat: no default
+    assert "Valley Times" in ask(telegram, GROUP, USER, "/search harvest", kind="supergroup").params["text"]
+
+    assert "No indexed outlet matches 'Daily Planet'" in ask(telegram, GROUP, USER, "/outlet Daily Planet",
+                                                             kind="supergroup").params["text"]
+    assert "is not a date" in ask(telegram, GROUP, USER, "/since someday", kind="supergroup").params["text"]
+    assert "<b>2025-10-05</b>" in ask(telegram, GROUP, USER, "/since 2025-10-05", kind="supergroup").params["text"]
+    ask(telegram, GROUP, USER, "/outlet off", kind="supergroup")
+    jazz = ask(telegram, GROUP, USER, f"/ask {JAZZ}", kind="supergroup").params["text"]  # 2025-09-12: too old
+    assert "couldn't find an answer" in jazz and "since 2025-10-05" in jazz
+
+    relative = ask(telegram, GROUP, USER, "/since 30d", kind="supergroup").params["text"]
+    assert "moves with the calendar" in relative
+    settings = ask(telegram, GROUP, USER, "/settings", kind="supergroup").params["text"]
+    check_telegram_html(settings)
+    assert "Outlet: every outlet" in settings and f"Since: <b>30d</b> ({day_of('30d', date.today())})" in settings
+    bot.stop()
+    assert ChatStore.load(desk.settings.home).get(GROUP).since == "30d"  # kept under the home
+    start_bot(desk)
+    assert "Since: <b>30d</b>" in ask(telegram, GROUP, USER, "/settings", kind="supergroup").params["text"]
+    ask(telegram, GROUP, USER, "/since off", kind="supergroup")
+    assert "Since: any date" in ask(telegram, GROUP, USER, "/settings", kind="supergroup").params["text"]
+    assert json.loads((desk.settings.home / STORE_FILE).read_text()) == {"chats": {}}
+
+
+def test_a_damaged_chat_store_is_set_aside_and_the_bot_starts(desk, telegram, start_bot):
+    (desk.settings.home / STORE_FILE).write_text("{not json")
+    start_bot(desk)
+    assert "Outlet: every outlet" in ask(telegram, USER, USER, "/settings").params["text"]
+    assert (desk.settings.home / (STORE_FILE + ".damaged")).read_text() == "{not json"
+
+
+def test_jsonl_uploads_are_taken_and_a_corrected_file_is_replaced_not_added(desk, telegram, start_bot):
+    start_bot(desk)
+    added = upload(telegram, tide_stories(2), "tides.jsonl")
+    check_telegram_html(added)
+    assert "Added 2 articles" in added and "Tide report 1" in added
+    assert "Added 1 article" in upload(telegram, QUARRY_STORY, "report.txt")
+    corrected = upload(telegram, QUARRY_STORY.replace(b"Tuesday", b"Wednesday"), "report.txt")
+    check_telegram_html(corrected)
+    assert "🔁 Replaced 1 article" in corrected and "Added" not in corrected
+    assert len(desk.sources()) == 11
+
+
+def test_help_and_the_menu_come_from_one_command_table(desk, telegram, start_bot):
+    start_bot(desk)
+    menu = [c["command"] for c in telegram.requests("setMyCommands")[0].params["commands"]]
+    assert menu == [c.name for c in COMMANDS if c.listed and not c.admin]
+    assert {"ask", "search", "sources", "outlet", "since", "settings", "help"} <= set(menu)
+    everyone = visible_text(ask(telegram, USER, USER, "/help").params["text"])
+    admins = visible_text(ask(telegram, ADMIN, ADMIN, "/help").params["text"])
+    for command in COMMANDS:
+        if command.listed:
+            assert (command.usage in everyone) == (not command.admin) and command.usage in admins
+    assert ".jsonl" in admins and "/remove ID" not in everyone
+
+
+@pytest.fixture
+def site():
+    server = FeedSite().start()
+    yield server
+    server.stop()
+
+
+def test_a_followed_feed_says_in_the_chat_when_its_first_poll_is_done(desk, telegram, start_bot, site):
+    site.add(Story("ferry", "Kiel opens a new ferry terminal", "Mayor Ingrid Lund opened the new Kiel ferry terminal."))
+    start_bot(desk, allow_private_urls=True, feed_host_delay_s=0)  # the site is on 127.0.0.1
+    ask(telegram, ADMIN, ADMIN, f"/follow {site.feed_url}")
+    done = telegram.wait_for(lambda: [c for c in telegram.requests("sendMessage", chat_id=ADMIN)
+                                      if "First poll" in c.params["text"]])
+    assert len(done) == 1 and re.fullmatch(rf"First poll of <b>{site.title}</b> done: 1 article from it indexed\. "
+                                           r"I'll look for new ones every 15 min\.", done[0].params["text"])
+    assert "Following" in ask(telegram, ADMIN, ADMIN, f"/follow {site.feed_url} 30m").params["text"]  # again: no new report
+    telegram.quiet()
+    assert len([c for c in telegram.requests("sendMessage", chat_id=ADMIN) if "First poll" in c.params["text"]]) == 1
