@@ -8,7 +8,7 @@ all read once (no early stopping), then the answer is chosen under every pair of
 power 0 is the reader's scores alone, floor 0 is the shipped rule), with the shipped abstaining
 (the reader's calibrated answer score, fitted at power 2 and floor 0, and its threshold). EM
 per source and the mean over the sources (the seeds, when asked, are one more). The figures in
-docs/BENCHMARKS.md were measured before calibration, abstaining below a span score of 0.3.
+docs/benchmark-history.md were measured before calibration, abstaining below a span score of 0.3.
 
     python benchmarks/answer_selection.py ../shared/data/squad-dev-v1.1-part-a.json \\
         ../shared/data/qa-train-extra.json [--questions 200] [--powers 0 1 2 3] [--floors 0 0.5] \\

@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------- vector index types
 # "flat" searches exactly; "ivf" (IndexIVFFlat) and "ivf-sq8" (IndexIVFScalarQuantizer, 8 bits per
 # dimension: a quarter of the memory) search the nprobe nearest of nlist k-means lists.
-# The numbers below come from benchmarks/ann_scale.py (docs/BENCHMARKS.md).
+# The numbers below come from benchmarks/ann_scale.py (docs/BENCHMARKS.md, "Index types at 1,000,000
+# chunks"; how they were chosen: docs/benchmark-history.md).
 INDEX_TYPES = ("auto", "flat", "ivf", "ivf-sq8")
 IVF_FROM_CHUNKS = 200_000  # "auto": flat below this many chunks, ivf from here on
 NLIST_PER_SQRT = 4  # nlist ≈ 4·√chunks ...

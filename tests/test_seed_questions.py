@@ -47,7 +47,7 @@ def test_the_trained_reader_beats_the_baseline_on_every_count(results):
     # confident reader answered wrongly ("Berlin" for where Zelenskyy spoke to reporters).
     assert _wrong_answers(rows) < _wrong_answers(baseline_rows)
     assert _utility(rows) > _utility(baseline_rows)
-    # 60.0 as shipped (docs/BENCHMARKS.md); a floor well above the baseline's 40.
+    # 60.0 as shipped (docs/benchmark-history.md, "The seed questions"); a floor well above the baseline's 40.
     assert trained["gold_contained"] >= 50
 
 

@@ -31,7 +31,7 @@ FILLERS = [
 # a passage that shares none of them, "About 1,200 residents had to leave their homes", is not
 # sure to be about the harbour district, and the calibrated answer score rightly abstains on it). (Distractors that hold a name
 # or number of the asked-for kind, "President Volodymyr Zelenskyy" for "Which French president
-# joined the talks?", still win: docs/BENCHMARKS.md, issue 12.)
+# joined the talks?", still win: docs/benchmark-history.md, issue 12.)
 CASES = [  # question, distractor, the passage that answers, the answer
     ("How much did the new stadium cost?",
      "The new stadium in Port Halden opened on Saturday with a concert attended by the mayor.",
