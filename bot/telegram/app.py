@@ -18,6 +18,7 @@ from telegram.ext import (
     filters,
 )
 
+from newsdesk.bot.telegram.alerts import add_alert_job, on_alert, on_alerts, on_unalert
 from newsdesk.bot.telegram.chat_settings import on_outlet, on_settings, on_since
 from newsdesk.bot.telegram.chat_store import ChatStore
 from newsdesk.bot.telegram.commands import on_help, on_start, on_stats, on_unknown_command
@@ -67,6 +68,10 @@ COMMANDS = (
     Command("since", on_since, "/since DATE", "answer this chat's questions from articles dated since then (/since off: any)",
             "/since 7d"),
     Command("settings", on_settings, "/settings", "this chat's outlet and date settings"),
+    Command("alert", on_alert, "/alert TERM",
+            'post here each new article that mentions TERM (whole words; "a phrase" in quotes)', "/alert flood"),
+    Command("alerts", on_alerts, "/alerts", "this chat's alerts"),
+    Command("unalert", on_unalert, "/unalert TERM", "stop an alert", "/unalert flood"),
     Command("stats", on_stats, "/stats", "how much I have been asked"),
     Command("help", on_help, "/help", "how to use the bot, with examples"),
     Command("remove", on_remove, "/remove ID", "remove an article (its id from /sources)", "/remove 28acb17d", admin=True),
@@ -145,6 +150,7 @@ def build_application(settings: BotSettings, desk) -> Application:
     for command in COMMANDS:
         application.add_handler(CommandHandler(command.name, command.handler, filters=new_messages))
     add_feed_job(application, settings)
+    add_alert_job(application, settings)
     application.add_handler(MessageHandler(new_messages & filters.COMMAND & filters.ChatType.PRIVATE, on_unknown_command))
     application.add_handler(CallbackQueryHandler(on_passages, pattern=f"^{PASSAGES_BUTTON}$"))
     application.add_handler(CallbackQueryHandler(on_sources_page, pattern=rf"^{SOURCES_BUTTON}:\d{{1,6}}(:q)?$"))

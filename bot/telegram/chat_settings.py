@@ -84,12 +84,13 @@ async def on_since(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                  "<code>/since off</code> clears it; /settings shows it.")
 
 
-def format_settings(outlet: str | None, since: str | None, since_day: str | None) -> str:
-    """The ``/settings`` reply: the chat's defaults and how to change or clear them."""
+def format_settings(outlet: str | None, since: str | None, since_day: str | None, alerts: int = 0) -> str:
+    """The ``/settings`` reply: the chat's defaults and how to change or clear them, and its alerts."""
     lines = ["<b>This chat's settings</b>",
              f"• Outlet: {f'<b>{escape(outlet)}</b>' if outlet else 'every outlet'} (<code>/outlet NAME</code>, <code>/outlet off</code>)"]
     when = f"<b>{escape(since)}</b>" + (f" ({escape(since_day)})" if since_day and since_day != since else "") if since else "any date"
     lines.append(f"• Since: {when} (<code>/since DATE</code>, <code>/since off</code>)")
+    lines.append(f"• Alerts: {alerts} (/alerts)")
     return "\n".join(lines)
 
 
@@ -99,4 +100,4 @@ async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     prefs = get_state(context).chats.get(update.effective_chat.id)
     since_day = day_of(prefs.since, date.today()) if prefs.since else None
-    await reply(update, context, format_settings(prefs.outlet, prefs.since, since_day))
+    await reply(update, context, format_settings(prefs.outlet, prefs.since, since_day, len(prefs.alerts)))

@@ -1,5 +1,6 @@
 """What the bot keeps per chat across restarts, under the home (``HOME/telegram-chats.json``):
-a chat's default outlet and date window for its questions."""
+a chat's default outlet and date window for its questions, its topic alerts and the articles
+it was told of; and the articles already looked at for alerts."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from newsdesk.bot.telegram.topics import Alert
 from newsdesk.retrieval.dates import day_of
 from newsdesk.retrieval.service import Filters
 
 log = logging.getLogger(__name__)
 
 STORE_FILE = "telegram-chats.json"
+MAX_SENT = 2000  # articles remembered per chat as told of (an alert never repeats one of them)
 
 
 @dataclass(frozen=True)
@@ -24,17 +27,27 @@ class ChatPrefs:
 
     outlet: str | None = None
     since: str | None = None
+    alerts: tuple[Alert, ...] = ()
+    sent: tuple[str, ...] = ()  # ids of the articles an alert told the chat of, oldest first
 
     def filters(self, today: date) -> Filters:
         """The filters this chat's questions are asked with."""
         return Filters(outlet=self.outlet, since=day_of(self.since, today) if self.since else None)
 
     def to_json(self) -> dict:
-        return {name: value for name, value in (("outlet", self.outlet), ("since", self.since)) if value}
+        record = {"outlet": self.outlet, "since": self.since, "alerts": [{"term": a.term, "by": a.by} for a in self.alerts],
+                  "sent": list(self.sent) if self.alerts else []}  # with no alert left, nothing is to be repeated
+        return {name: value for name, value in record.items() if value}
 
     @classmethod
     def from_json(cls, record: dict) -> "ChatPrefs":
-        return cls(outlet=record.get("outlet") or None, since=record.get("since") or None)
+        return cls(outlet=record.get("outlet") or None, since=record.get("since") or None,
+                   alerts=tuple(Alert(str(a["term"]), int(a["by"])) for a in record.get("alerts") or ()),
+                   sent=tuple(record.get("sent") or ()))
+
+    def told(self, article_ids) -> "ChatPrefs":
+        """The record once the chat was told of ``article_ids`` (the newest ``MAX_SENT`` kept)."""
+        return replace(self, sent=(*self.sent, *article_ids)[-MAX_SENT:])
 
 
 def describe_filters(prefs: ChatPrefs, today: date) -> str:
@@ -50,9 +63,12 @@ class ChatStore:
     """The chats' records, read once at start and written (atomically) on every change. Only
     the bot's event loop changes it, so it needs no lock."""
 
-    def __init__(self, path: Path, chats: dict[int, ChatPrefs] | None = None):
+    def __init__(self, path: Path, chats: dict[int, ChatPrefs] | None = None, seen: set[str] | None = None):
         self.path = path
         self.chats: dict[int, ChatPrefs] = chats or {}
+        # The ids of the live index's articles when alerts last looked: what is not among them is
+        # new. None until an alert is set (then it starts as the index's articles: none is new).
+        self.seen = seen
 
     @classmethod
     def load(cls, home: Path) -> "ChatStore":
@@ -62,13 +78,14 @@ class ChatStore:
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
             chats = {int(chat): ChatPrefs.from_json(prefs) for chat, prefs in record.get("chats", {}).items()}
+            seen = set(record["seen"]) if record.get("seen") is not None else None
         except FileNotFoundError:
             return cls(path)
-        except (OSError, ValueError, AttributeError, TypeError) as error:
+        except (OSError, ValueError, AttributeError, TypeError, KeyError) as error:
             log.error("%s cannot be read (%s); it is kept as %s.damaged and the chats start afresh", path, error, path.name)
             path.replace(path.with_name(path.name + ".damaged"))
             return cls(path)
-        return cls(path, chats)
+        return cls(path, chats, seen)
 
     def get(self, chat_id: int) -> ChatPrefs:
         return self.chats.get(chat_id, ChatPrefs())
@@ -80,9 +97,15 @@ class ChatStore:
         self.save()
         return prefs
 
+    def alerts(self) -> dict[int, tuple[Alert, ...]]:
+        """Each chat's alerts (chats without any left out)."""
+        return {chat: prefs.alerts for chat, prefs in self.chats.items() if prefs.alerts}
+
     def save(self) -> None:
         """Write the store through a temporary file, so that a crash never leaves half a file."""
         record = {"chats": {str(chat): prefs.to_json() for chat, prefs in self.chats.items() if prefs.to_json()}}
+        if self.seen is not None and self.alerts():
+            record["seen"] = sorted(self.seen)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(self.path.name + ".tmp")
         temporary.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -38,6 +38,7 @@ class BotSettings:
     feed_interval_s: float = 900.0  # how often a feed followed with /follow is polled
     feed_check_s: float = 60.0  # how often the job looks for feeds that are due
     feed_host_delay_s: float = 1.0  # between two requests to one host during a poll
+    alert_check_s: float = 30.0  # how often alerts look for articles other processes indexed
     webhook_secret: str | None = field(default=None, repr=False)  # NEWSDESK_WEBHOOK_SECRET; checked by run_bot
 
     def __post_init__(self):

@@ -110,6 +110,9 @@ class BotState:
     listings: Bounded = field(default_factory=lambda: Bounded(1000))  # (chat, message) -> the words of a /sources search
     first_polls: Bounded = field(default_factory=lambda: Bounded(1000))  # feed URL -> the chat that followed it, until its first poll
     commands: tuple[Command, ...] = ()  # what /help lists
+    alert_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one alert check (or first alert) at a time
+    alerts_version: str | None = None  # the live index version the last alert check saw
+    index_changed: Callable[[], None] | None = None  # called after the bot changed the index (alerts.py)
     started: float = field(default_factory=time.monotonic)
     questions: int = 0
     answered: int = 0
@@ -124,8 +127,12 @@ class BotState:
 
     async def run_ingest(self, function: Callable[..., T], *args) -> T:
         """Run ingestion in its own thread, so that uploads waiting for the index never take
-        the threads that answer questions."""
-        return await asyncio.get_running_loop().run_in_executor(self.ingest_executor, function, *args)
+        the threads that answer questions; then let ``index_changed`` know (alerts)."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.ingest_executor, function, *args)
+        finally:
+            if self.index_changed is not None:  # even after an error: a poll may have written a batch first
+                self.index_changed()
 
 
 def get_state(context: ContextTypes.DEFAULT_TYPE | Application) -> BotState:

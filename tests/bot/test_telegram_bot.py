@@ -244,7 +244,8 @@ def test_start_help_sources_and_stats(desk, telegram, start_bot):
     start_bot(desk)
     commands = telegram.requests("setMyCommands")
     assert [c["command"] for c in commands[0].params["commands"]] == ["ask", "search", "sources", "outlet", "since",
-                                                                      "settings", "stats", "help"]
+                                                                      "settings", "alert", "alerts", "unalert",
+                                                                      "stats", "help"]
     start = ask(telegram, USER, USER, "/start")
     assert "Hello User1002" in start.params["text"] and "Who hosted the Berlin talks?" in start.params["text"]
     assert "/help" in ask(telegram, USER, USER, "/frobnicate").params["text"]

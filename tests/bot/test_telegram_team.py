@@ -163,3 +163,86 @@ def test_a_followed_feed_says_in_the_chat_when_its_first_poll_is_done(desk, tele
     assert "Following" in ask(telegram, ADMIN, ADMIN, f"/follow {site.feed_url} 30m").params["text"]  # again: no new report
     telegram.quiet()
     assert len([c for c in telegram.requests("sendMessage", chat_id=ADMIN) if "First poll" in c.params["text"]]) == 1
+
+
+# ------------------------------------------------------------------ topic alerts
+
+FLOOD_STORY = b"Flood closes the river road\n\nA flood closed the river road at Hallam on Monday night. Crews worked until dawn."
+FLOODING_STORY = b"Rain in the hills\n\nFlooding is feared in the hills; the floods of last year are remembered."
+PARK_STORY = b"Concert in the park\n\nThe town band played in the River Park on Sunday to a crowd of 900."
+
+
+def alerts_in(telegram, chat_id: int) -> list[str]:
+    """The alert messages the bot posted to ``chat_id``."""
+    return [c.params["text"] for c in telegram.requests("sendMessage", chat_id=chat_id)
+            if c.params["text"].startswith("🔔 New article")]
+
+
+def test_alerts_post_each_new_matching_article_once_from_uploads_and_other_processes(desk, telegram, start_bot, tmp_path):
+    from newsdesk.retrieval.service import Newsdesk, Settings
+
+    from tests.conftest import FakeEncoder
+
+    start_bot(desk, alert_check_s=0.2)
+    upload(telegram, FLOOD_STORY.replace(b"Hallam", b"Ashby"), "old-flood.txt")  # before the alert: not news
+    set_ = ask(telegram, GROUP, USER, "/alert flood", kind="supergroup").params["text"]
+    assert set_.startswith("🔔 I'll post here each new article that mentions <b>flood</b>")
+    assert "already has an alert" in ask(telegram, GROUP, USER, "/alert FLOOD", kind="supergroup").params["text"]
+    ask(telegram, GROUP, USER, "/alert “river park”", kind="supergroup")
+    listed = ask(telegram, GROUP, USER, "/alerts", kind="supergroup").params["text"]
+    assert '• flood\n• "river park"' in listed
+    assert "no alerts" in ask(telegram, USER, USER, "/alerts").params["text"]  # another chat's are its own
+
+    for story, name in ((FLOODING_STORY, "rain.txt"), (FLOOD_STORY, "flood.txt"), (PARK_STORY, "park.txt")):
+        upload(telegram, story, name)  # an admin's uploads, in a private chat
+    posted = telegram.wait_for(lambda: len(alerts_in(telegram, GROUP)) >= 2 and alerts_in(telegram, GROUP))
+    check_telegram_html(posted[0])
+    assert posted[0].startswith("🔔 New article for <b>flood</b>:\n“Flood closes the river road”")
+    assert "A flood closed the river road at Hallam on Monday night. Crews worked until dawn.</blockquote>" in posted[0]
+    assert posted[1].startswith('🔔 New article for <b>"river park"</b>:\n“Concert in the park”')
+
+    # Another process (`newsdesk ingest`) on the same home: the bot's job finds the new version.
+    other = Newsdesk(Settings(home=desk.settings.home, reader="baseline"), encoder=FakeEncoder())
+    wire = tmp_path / "wire.txt"
+    wire.write_bytes(b"Flood defences hold\n\nThe new flood defences at Hallam held overnight, the council said.")
+    other.ingest([wire, tmp_path / "wire.txt"])
+    third = telegram.wait_for(lambda: len(alerts_in(telegram, GROUP)) >= 3 and alerts_in(telegram, GROUP)[2])
+    assert "The new flood defences at Hallam held overnight" in third
+
+    stopped = ask(telegram, GROUP, USER, "/unalert Flood", kind="supergroup").params["text"]
+    assert stopped == "Stopped the alert for <b>Flood</b>."
+    assert "no alert for" in ask(telegram, GROUP, USER, "/unalert flood", kind="supergroup").params["text"]
+    upload(telegram, FLOOD_STORY + b" More later.", "flood-2.txt")
+    upload(telegram, PARK_STORY, "park-again.txt")  # the same article again: not new
+    telegram.quiet()
+    assert len(alerts_in(telegram, GROUP)) == 3 and not alerts_in(telegram, USER) and not alerts_in(telegram, ADMIN)
+
+
+def test_alerts_survive_a_restart_and_fire_for_articles_indexed_meanwhile(desk, telegram, start_bot, tmp_path):
+    bot = start_bot(desk)
+    ask(telegram, USER, USER, "/alert flood")
+    bot.stop()
+    stored = json.loads((desk.settings.home / STORE_FILE).read_text())
+    assert stored["chats"][str(USER)]["alerts"] == [{"term": "flood", "by": USER}] and len(stored["seen"]) == 8
+    wire = tmp_path / "wire.txt"
+    wire.write_bytes(FLOOD_STORY)
+    desk.ingest([wire])  # while the bot was down
+    start_bot(desk, alert_check_s=0.2)
+    assert "“Flood closes the river road”" in telegram.wait_for(lambda: alerts_in(telegram, USER))[0]
+    assert "• flood" in ask(telegram, USER, USER, "/alerts").params["text"]
+    assert "• Alerts: 1 (/alerts)" in ask(telegram, USER, USER, "/settings").params["text"]
+    telegram.quiet()
+    assert len(alerts_in(telegram, USER)) == 1
+
+
+def test_an_alert_fires_for_an_article_the_bots_feed_poll_brings(desk, telegram, start_bot, site):
+    site.add(Story("dam", "Dam gates opened", "The Ardlow dam gates were opened after the flood warning on Friday."))
+    start_bot(desk, allow_private_urls=True, feed_host_delay_s=0)  # no job for other processes: the poll's own check
+    ask(telegram, GROUP, USER, '/alert "flood warning"', kind="supergroup")
+    ask(telegram, ADMIN, ADMIN, f"/follow {site.feed_url}")
+    posted = telegram.wait_for(lambda: alerts_in(telegram, GROUP))
+    assert posted[0].startswith('🔔 New article for <b>"flood warning"</b>:\n<b>Harbour Post</b> — '
+                                f'<a href="{site.page_url("dam")}">“Dam gates opened”</a>')
+    assert "flood warning" in posted[0].split("<blockquote>")[1]
+    telegram.quiet()
+    assert len(alerts_in(telegram, GROUP)) == 1
