@@ -55,10 +55,15 @@ class NoLibraryTracebacks(logging.Filter):
         return True
 
 
+SCHEDULER_LOGGER = "apscheduler"  # the job queue's scheduler: two info lines per job run, every minute
+
+
 def quiet_library_logs(api_url: str, verbose: int) -> None:
-    """Unless ``-vv``: python-telegram-bot logs one line per event, never a traceback."""
+    """Unless ``-vv``: python-telegram-bot logs one line per event, never a traceback, and the
+    job queue's scheduler only its warnings (``-v`` is for newsdesk's own lines)."""
     if verbose >= 2:
         return
+    logging.getLogger(SCHEDULER_LOGGER).setLevel(logging.WARNING)
     networkloop = logging.getLogger("telegram.ext")  # PTB's name for its utility modules' logger
     networkloop.setLevel(logging.DEBUG)  # the retries are debug records: let the filter see them
     if not any(isinstance(f, RetriesInOneLine) for f in networkloop.filters):

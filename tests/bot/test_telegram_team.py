@@ -246,3 +246,42 @@ def test_an_alert_fires_for_an_article_the_bots_feed_poll_brings(desk, telegram,
     assert "flood warning" in posted[0].split("<blockquote>")[1]
     telegram.quiet()
     assert len(alerts_in(telegram, GROUP)) == 1
+
+
+# ------------------------------------------------------------------ logging
+
+
+@pytest.fixture
+def library_logging():
+    """Undo what ``quiet_library_logs`` sets on the global loggers, after the test."""
+    import logging
+
+    from newsdesk.bot.telegram.run import NoLibraryTracebacks, RetriesInOneLine
+
+    ptb, root = logging.getLogger("telegram.ext"), logging.getLogger()
+    saved = ptb.level, list(ptb.filters), {h: list(h.filters) for h in root.handlers}
+    yield
+    logging.getLogger("apscheduler").setLevel(logging.NOTSET)
+    ptb.setLevel(saved[0])
+    ptb.filters[:] = saved[1]
+    for handler in root.handlers:
+        handler.filters[:] = [f for f in handler.filters if not isinstance(f, (NoLibraryTracebacks, RetriesInOneLine))]
+
+
+def test_bot_v_does_not_log_each_run_of_the_scheduler(desk, telegram, start_bot, caplog, library_logging):
+    """Before, ``bot -v`` logged "Running job …" and "Job … executed successfully" every minute."""
+    import logging
+
+    from newsdesk.bot.telegram.run import quiet_library_logs
+
+    caplog.set_level(logging.INFO)
+    quiet_library_logs(telegram.url, verbose=1)
+    looks = []
+    live_version = desk.live_version
+    desk.live_version = lambda: looks.append(1) or live_version()  # each run of the alerts job looks once
+    start_bot(desk, alert_check_s=0.1)
+    ask(telegram, USER, USER, "/alert flood")
+    telegram.wait_for(lambda: len(looks) >= 4)
+    assert not [r for r in caplog.records if r.name.startswith("apscheduler")]
+    assert logging.getLogger("apscheduler.executors.default").isEnabledFor(logging.WARNING)  # a failing job still shows
+    assert logging.getLogger("newsdesk.bot.telegram.alerts").isEnabledFor(logging.INFO)  # and newsdesk's own lines
