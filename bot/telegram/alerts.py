@@ -132,6 +132,8 @@ async def check_alerts(application: Application) -> None:
         if state.alerts_version is not None and await state.run(state.desk.live_version) == state.alerts_version:
             return  # nothing changed: no index to read
         version, articles = await state.run(_live, state.desk)
+        if version is None:  # no readable live version: what it holds is unknown, not empty
+            return
         if state.chats.seen is None:  # alerts from a store without a baseline: start from now
             state.chats.seen, state.alerts_version = set(articles), version
             state.chats.save()

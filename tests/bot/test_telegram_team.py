@@ -248,6 +248,24 @@ def test_an_alert_fires_for_an_article_the_bots_feed_poll_brings(desk, telegram,
     assert len(alerts_in(telegram, GROUP)) == 1
 
 
+def test_an_unreadable_live_version_is_no_reason_to_post_old_articles_again(desk, telegram, start_bot, tmp_path):
+    """A look that finds no readable live version (damaged, mid-rollback) skips; before, it took
+    the index for empty, and every indexed article that matched was posted as new after it."""
+    looks, broken = [], [True]
+    live_version = desk.live_version
+    desk.live_version = lambda: looks.append(1) or (None if broken[0] and len(looks) > 1 else live_version())
+    start_bot(desk, alert_check_s=0.1)
+    ask(telegram, USER, USER, "/alert harvest")  # two indexed articles match: not news
+    telegram.wait_for(lambda: len(looks) >= 4)
+    broken[0] = False
+    wire = tmp_path / "wire.txt"
+    wire.write_bytes(PARK_STORY)
+    desk.ingest([wire])  # a new version, which the next look reads
+    telegram.wait_for(lambda: desk.live_version() and len(looks) >= 8)
+    telegram.quiet()
+    assert not alerts_in(telegram, USER)
+
+
 # ------------------------------------------------------------------ logging
 
 
