@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from newsdesk.retrieval.calibration import AnswerCalibration, AnswerEvidence
 from newsdesk.retrieval.chunk import sentence_around, split_sentences
 from newsdesk.retrieval.constraints import role_conflict
-from newsdesk.retrieval.corroboration import OutletAnswer, group_disagreements, outlet_answers, split_by_agreement
+from newsdesk.retrieval.corroboration import AMBIGUOUS_RATIO, OutletAnswer, group_disagreements, outlet_answers, split_by_agreement
 from newsdesk.retrieval.index import Index
 from newsdesk.retrieval.shaping import SENTENCE, SPAN, question_kind, shaped_bounds, widen_to_sentence
 from newsdesk.retrieval.squad import normalize_answer
@@ -20,16 +20,25 @@ from newsdesk.types import Alternative, Answer, Chunk, Citation, Hit, Span
 
 # Chosen on the validation articles of SQuAD part A, open retrieval over all of part A:
 # choosing answers by reader score x relative retrieval score^2 lifts EM from 42.9 to 50.5
-# without abstaining, 39.6 to 45.1 with it (docs/BENCHMARKS.md).
+# without abstaining, 39.6 to 45.1 with it (docs/benchmark-history.md, "Reader: SQuAD validation articles").
 RETRIEVAL_POWER = 2.0
 DISAGREEMENT_RATIO = 0.8  # unread passages that could lift a rival this close to the best must be read
-RIVAL_RATIO = 0.5  # an outlet whose own answer differs, weighed at least this share of the lead's, is shown
-NEWER_LEAD_RATIO = 0.5  # a newer report's differing answer this close to the lead's takes the lead
 RELATED_MIN_SHARE = 0.6  # a passage shown beside a refusal holds this share of the question's words
 # Among overlapping spans (one answer, several boundaries) each word more costs a factor
 # exp(-0.1) when choosing which boundaries to give. The reader leans to long spans: on part A's
-# unseen validation articles it reads EM 69.9 -> 72.1 with the gold paragraph (docs/BENCHMARKS.md).
+# unseen validation articles it reads EM 69.9 -> 72.1 with the gold paragraph (docs/benchmark-history.md,
+# "Choosing an answer's boundaries").
 BOUNDARY_WORD_PENALTY = 0.1
+
+
+@dataclass(frozen=True)
+class OutletRules:
+    """How each outlet's own answer is weighed against the lead (chosen on the news benchmark's
+    validation split; docs/BENCHMARKS.md)."""
+
+    rival_ratio: float = 0.5  # a differing outlet weighed at least this share of the lead is shown
+    newer_lead_ratio: float = 0.5  # a newer report's differing answer this close to the lead's takes the lead
+    ambiguous_ratio: float = AMBIGUOUS_RATIO  # see ``corroboration.split_by_agreement``
 
 
 def missing_names(question: str, hits: Sequence[Hit]) -> list[str]:
@@ -282,7 +291,7 @@ def _group_of(ranked: Sequence[tuple[str, float, list[Span]]], span: Span) -> st
 
 
 def _newest_lead(lead_score: float, lead_date: str, groups: Sequence[list[OutletAnswer]],
-                 ratio: float = NEWER_LEAD_RATIO) -> OutletAnswer | None:
+                 ratio: float) -> OutletAnswer | None:
     """The differing outlet to lead with instead: news figures change from one day's report to
     the next, so a strictly newer dated report wins when the reader is nearly as sure of it
     (``ratio`` of the lead's weighed score). An undated lead keeps its place: nothing says it
@@ -293,12 +302,13 @@ def _newest_lead(lead_score: float, lead_date: str, groups: Sequence[list[Outlet
     return max(newer, key=lambda a: (a.date, a.confidence), default=None)
 
 
-def _split(top: Span, by_outlet: Sequence[OutletAnswer], index: Index) -> tuple[list[OutletAnswer], list[OutletAnswer]]:
+def _split(top: Span, by_outlet: Sequence[OutletAnswer], index: Index, rules: OutletRules,
+           ) -> tuple[list[OutletAnswer], list[OutletAnswer]]:
     """The other outlets that give ``top``'s answer and those that give another (see
     ``split_by_agreement``); ``top``'s own outlet is neither: it is cited first."""
     own = index.articles[top.article_id].source_name
     others = [a for a in by_outlet if a.source != own]
-    return split_by_agreement(top.text, others, RIVAL_RATIO * top.score)
+    return split_by_agreement(top.text, others, rules.rival_ratio * top.score, rules.ambiguous_ratio)
 
 
 def assemble_answer(
@@ -309,6 +319,7 @@ def assemble_answer(
     min_score: float = 0.5,
     power: float = RETRIEVAL_POWER,
     calibration: AnswerCalibration | None = None,
+    rules: OutletRules = OutletRules(),
 ) -> Answer:
     """The best-supported answer among ``spans``, or an abstention.
 
@@ -319,6 +330,7 @@ def assemble_answer(
         calibration: turns the evidence for an answer into the probability that it is right
             (then its score and what ``min_score`` applies to); without one, the reader's
             aggregated confidence.
+        rules: how each outlet's own answer counts for or against the lead.
     """
     if missing_names(question, hits):
         return _abstain(question, index, hits)
@@ -338,12 +350,12 @@ def assemble_answer(
     by_outlet = outlet_answers(weighed, index.articles)
     top = max((s for s in weighed if normalize_answer(s.text) == best_key or _inside(s, best_spans)),
               key=lambda s: s.score, default=max(best_spans, key=lambda s: s.score))
-    agree, differ = _split(top, by_outlet, index)
+    agree, differ = _split(top, by_outlet, index, rules)
     lead_date = max([index.articles[top.article_id].date or "", *(a.date or "" for a in agree)])
-    newer = _newest_lead(top.score, lead_date, group_disagreements(differ))
+    newer = _newest_lead(top.score, lead_date, group_disagreements(differ), rules.newer_lead_ratio)
     if newer is not None:
         top = newer.span
-        agree, differ = _split(top, by_outlet, index)
+        agree, differ = _split(top, by_outlet, index, rules)
     citations = [_citation(index, top.article_id, top.start, top.end, kind)]
     citations += [_citation(index, a.span.article_id, a.span.start, a.span.end, kind)
                   for a in agree if a.span.article_id != top.article_id]

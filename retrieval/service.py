@@ -205,6 +205,21 @@ class Newsdesk:
         question = validate_question(question)
         if k < 1:
             raise UsageError("k must be at least 1")
+        hits, spans, timings = self.gather(question, k, filters)
+        started = time.perf_counter()
+        answer = assemble_answer(
+            question, spans, self.index, hits, min_score=self.reader.min_score,
+            calibration=getattr(self.reader, "calibration", None),
+        )
+        timings["answer"] = (time.perf_counter() - started) * 1000
+        timings["total"] = sum(timings.values())
+        answer.timings_ms.update({name: round(ms, 2) for name, ms in timings.items()})
+        return answer
+
+    def gather(self, question: str, k: int = 5, filters: Filters = Filters(),
+               ) -> tuple[list[Hit], list[Span], dict[str, float]]:
+        """The passages for ``question`` and the reader's spans in them, with the milliseconds
+        each step took: what ``assemble_answer`` chooses and judges from."""
         started = time.perf_counter()
         index = self.index
         vector = self.embed_question(question)
@@ -217,20 +232,8 @@ class Newsdesk:
         # A name no passage mentions means abstaining whatever the reader finds: skip reading.
         spans = [] if missing_names(question, hits) else self.read(question, hits, each_outlets_best(hits, index.articles))
         read = time.perf_counter()
-        answer = assemble_answer(
-            question, spans, index, hits, min_score=self.reader.min_score,
-            calibration=getattr(self.reader, "calibration", None),
-        )
-        done = time.perf_counter()
-        timings = {
-            "embed": (embedded - started) * 1000,
-            "retrieve": (retrieved - embedded) * 1000,
-            "read": (read - retrieved) * 1000,
-            "answer": (done - read) * 1000,
-            "total": (done - started) * 1000,
-        }
-        answer.timings_ms.update({name: round(ms, 2) for name, ms in timings.items()})
-        return answer
+        return hits, spans, {"embed": (embedded - started) * 1000, "retrieve": (retrieved - embedded) * 1000,
+                             "read": (read - retrieved) * 1000}
 
     def evaluate(self, questions: Sequence[SquadQuestion], corpus: Sequence[SquadQuestion], *, gold_context: bool = False,
                  k: int = 5, progress: bool = False) -> tuple[dict, dict[str, str]]:
