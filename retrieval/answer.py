@@ -10,7 +10,7 @@ from typing import Sequence
 
 from newsdesk.retrieval.calibration import AnswerCalibration, AnswerEvidence
 from newsdesk.retrieval.chunk import sentence_around, split_sentences
-from newsdesk.retrieval.constraints import role_conflict
+from newsdesk.retrieval.constraints import attribute_missing, names_asked, role_conflict
 from newsdesk.retrieval.corroboration import AMBIGUOUS_RATIO, OutletAnswer, group_disagreements, outlet_answers, split_by_agreement
 from newsdesk.retrieval.index import Index
 from newsdesk.retrieval.shaping import SENTENCE, SPAN, question_kind, shaped_bounds, widen_to_sentence
@@ -254,9 +254,13 @@ def _sentences(chunk: Chunk) -> list[tuple[int, int]]:
 
 
 def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequence[Hit]) -> list[Span]:
-    """The spans that can answer the question: in a passage holding what it quotes, in a
-    sentence that names its roles as it does (``constraints.role_conflict``)."""
-    return [s for s in quoted_only(question, spans, hits) if not role_conflict(question, _sentence_of(s, index))]
+    """The spans that can answer the question: in a passage holding what it quotes, in an
+    article that speaks of every name it asks about, in a sentence that names its roles as it
+    does and holds the words that qualify what it asks for (``constraints``)."""
+    names = names_asked(question, [h.chunk.text for h in hits])
+    return [s for s in quoted_only(question, spans, hits)
+            if all(mentions(index.articles[s.article_id].text, name) for name in names)
+            and not role_conflict(question, sentence := _sentence_of(s, index)) and not attribute_missing(question, sentence)]
 
 
 def _sentence_of(span: Span, index: Index) -> str:
@@ -341,9 +345,6 @@ def assemble_answer(
     if not ranked:
         return _abstain(question, index, hits)
     best_key, _, best_spans = ranked[0]
-    best_score = confidence[best_key]
-    if best_score < min_score:
-        return _abstain(question, index, hits, best_score)
 
     # Each outlet's own answer decides whether it corroborates the lead or differs from it.
     weighed = merge_overlapping(weigh_by_retrieval(spans, hits, power))
@@ -356,6 +357,11 @@ def assemble_answer(
     if newer is not None:
         top = newer.span
         agree, differ = _split(top, by_outlet, index, rules)
+    # Outlets that differ make each answer less sure, yet the question is answered: whether to
+    # abstain is judged on the best reading and on the newest report's, whichever is surer.
+    best_score = max(confidence[best_key], confidence.get(_group_of(ranked, top), 0.0))
+    if best_score < min_score:
+        return _abstain(question, index, hits, best_score)
     citations = [_citation(index, top.article_id, top.start, top.end, kind)]
     citations += [_citation(index, a.span.article_id, a.span.start, a.span.end, kind)
                   for a in agree if a.span.article_id != top.article_id]
@@ -369,7 +375,7 @@ def assemble_answer(
     return Answer(
         question=question,
         text=lead_text,
-        score=round(max(best_score, confidence.get(_group_of(ranked, top), 0.0)), 4),
+        score=round(best_score, 4),
         quote=citations[0].quote,
         citations=tuple(citations),
         alternatives=tuple(alternatives[:3]),

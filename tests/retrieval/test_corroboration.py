@@ -78,3 +78,15 @@ def test_a_role_named_with_another_qualifier_is_no_answer():
     assert not role_conflict("who is the deputy leader", "Deputy leader Alan Brisco said no.")
     assert role_conflict("who is the chancellor", "Vice-chancellor Anna Berg spoke.")
     assert not role_conflict("who hosted the talks", "German Chancellor Friedrich Merz hosted the talks.")
+
+
+def test_an_answer_must_stand_in_a_sentence_with_what_qualifies_the_question():
+    from newsdesk.retrieval.constraints import attribute_missing, attributes
+
+    assert attributes("Which French president joined the talks?") == ["french"]
+    assert attributes("what pay rise did the union demand") == ["pay"]
+    assert attributes("which countries sent delegations") == [] and attributes("who hosted the talks") == []
+    question = "Which French president joined the talks?"
+    assert attribute_missing(question, "Before meetings with U.S. envoys in Berlin, President Volodymyr Zelenskyy stated it.")
+    assert not attribute_missing(question, "French President Emmanuel Macron joined on Monday.")
+    assert not attribute_missing("which US envoys were in Berlin", "U.S. envoys Steve Witkoff and Jared Kushner flew in.")

@@ -1,0 +1,123 @@
+"""Newsroom questions through the command line, with the real bundled model and the shipped
+reader: the README's and the bot's examples, what a source says and does not say, figures that
+a later report changed, roles that are not the one asked for, follow-ups in chat."""
+
+import io
+import json
+import sys
+
+import pytest
+
+from newsdesk.bot.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+def _ask(capsys, home, question, *extra):
+    assert main(["ask", question, "--home", str(home), "--json", "--no-log", *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory):
+    home = tmp_path_factory.mktemp("seeds")
+    assert main(["ask", "Who hosted the Berlin talks?", "--home", str(home), "--no-log"]) == 0
+    return home
+
+
+STORIES = {
+    "ledger.md": """---
+title: Halvorsen Robotics to cut 450 jobs in Eastport
+outlet: Business Ledger
+date: 2026-03-02
+---
+Halvorsen Robotics will cut 450 jobs at its Eastport assembly plant, the company said on Monday,
+blaming weaker orders from carmakers. Chief executive Ines Morland said the cuts would be made by
+the end of June. The plant employs about 2,100 people.
+""",
+    "times.txt": """Eastport Times
+March 9, 2026
+
+Halvorsen to cut 600 Eastport jobs as orders fall further
+
+Halvorsen Robotics will cut 600 jobs, not the 450 first announced, the company confirmed on
+Monday after a second carmaker cancelled its orders. Union official Tomas Brede called the new
+figure "a betrayal of the workforce".
+""",
+    "herald.txt": """Lakeshore Herald, 2026-02-09
+
+Lakeshore council backs harbour plan
+
+Lakeshore's deputy mayor, Petra Valen, said on Monday that the harbour plan would go ahead after
+the council approved it by 21 votes to 9. The drivers' union demanded a 9 percent pay rise for
+harbour bus staff; the council later agreed a 6 percent rise.
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def newsroom(tmp_path_factory):
+    home, folder = tmp_path_factory.mktemp("newsroom"), tmp_path_factory.mktemp("articles")
+    for name, text in STORIES.items():
+        (folder / name).write_text(text)
+    assert main(["ingest", str(folder), "--home", str(home), "--quiet"]) == 0
+    assert main(["remove", "--seeds", "--home", str(home), "--quiet"]) in (0, 1)
+    return home
+
+
+def test_the_readme_and_bot_examples_answer(seeds, capsys):
+    met = _ask(capsys, seeds, "Who did Zelenskyy meet on Sunday?")
+    assert met["answer"] and ("Witkoff" in met["answer"] or "Kushner" in met["answer"])
+    offer = _ask(capsys, seeds, "What did Zelenskyy offer in exchange for security guarantees?")
+    assert offer["answer"] and "NATO" in offer["answer"] and offer["kind"] == "sentence"
+
+
+def test_what_someone_said_is_given_as_their_sentence(seeds, capsys):
+    kremlin = _ask(capsys, seeds, "What did the Kremlin say?")
+    assert kremlin["kind"] == "sentence" and kremlin["answer"] and "cornerstone" in kremlin["answer"].lower()
+    pistorius = _ask(capsys, seeds, "What did Boris Pistorius say?")
+    assert pistorius["answer"] and len(pistorius["answer"].split()) > 5  # a sentence, not "Ukraine"
+    assert pistorius["answer"] in pistorius["citations"][0]["quote"]
+
+
+def test_nothing_is_attributed_to_an_outlet_that_does_not_say_it(seeds, capsys):
+    progress = _ask(capsys, seeds, 'Who said "a lot of progress"?')
+    assert "Witkoff" in progress["answer"]
+    assert all("Kushner" not in a["text"] for a in progress["alternatives"])
+    assert all("a lot of progress" in citation["quote"] for citation in progress["citations"])
+
+
+def test_a_french_president_answer_names_a_french_president(seeds, capsys):
+    french = _ask(capsys, seeds, "Which French president joined the talks?")
+    assert french["abstained"] or "Macron" in french["answer"]
+
+
+def test_the_newest_report_leads_and_the_older_figure_is_shown_not_counted(newsroom, capsys):
+    cut = _ask(capsys, newsroom, "How many jobs will Halvorsen Robotics cut?")
+    assert cut["answer"] and "600" in cut["answer"]
+    assert [c["outlet"] for c in cut["citations"]][:1] == ["Eastport Times"]
+    assert "Business Ledger" not in [c["outlet"] for c in cut["citations"]]
+    [older] = cut["alternatives"]
+    assert "450" in older["text"] and older["outlets"] == ["Business Ledger"] and older["dates"] == ["2026-03-02"]
+    assert main(["ask", "How many jobs will Halvorsen Robotics cut?", "--home", str(newsroom), "--no-log"]) == 0
+    text = capsys.readouterr().out
+    assert "Latest report first: Eastport Times, 2026-03-09." in text and "Business Ledger (2026-03-02)" in text
+
+
+def test_a_deputy_is_not_the_one_asked_for(newsroom, capsys):
+    assert _ask(capsys, newsroom, "Who is the mayor of Lakeshore?")["abstained"]
+    deputy = _ask(capsys, newsroom, "who is the deputy mayor of lakeshore")
+    assert deputy["answer"] and "Petra Valen" in deputy["answer"]
+    demand = _ask(capsys, newsroom, "What pay rise did the union demand?")
+    assert demand["answer"] and "9 percent" in demand["answer"] and "6 percent" not in demand["answer"]
+
+
+def test_chat_follow_ups_keep_the_subject_and_a_new_topic_stands_alone(seeds, monkeypatch, capsys):
+    lines = ["Who is the Kremlin spokesman?", "And what did Russia say?", "nonsense qwerty", "quit"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    assert main(["chat", "--home", str(seeds), "--json", "--no-log"]) == 0
+    answers = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+    spokesman, russia, nonsense = answers
+    assert "Peskov" in (spokesman["answer"] or "")
+    assert russia["follow_up_of"] == lines[0] and russia["answer"] != spokesman["answer"]
+    assert nonsense["follow_up_of"] is None and nonsense["abstained"]
