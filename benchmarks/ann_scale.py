@@ -30,10 +30,15 @@ from pathlib import Path
 
 import faiss
 import numpy as np
-
-from newsdesk.retrieval.index import Index
-from newsdesk.retrieval.vectors import IVF_FROM_CHUNKS, ivf_nlist, ivf_nprobe, train_vector_index, updated_vector_index
-from newsdesk.retrieval.store import _read_vectors
+from newsdesk.retrieval.index.build import Index
+from newsdesk.retrieval.index.store import _read_vectors
+from newsdesk.retrieval.index.vectors import (
+    IVF_FROM_CHUNKS,
+    ivf_nlist,
+    ivf_nprobe,
+    train_vector_index,
+    updated_vector_index,
+)
 
 DIM = 384
 

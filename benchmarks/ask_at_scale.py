@@ -24,15 +24,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from newsdesk.embeddings.encoder import load_encoder
-from newsdesk.retrieval.chunk import ChunkerSettings, chunk_text
-from newsdesk.retrieval.index import Index, _build_bm25, embedding_text, new_manifest
-from newsdesk.retrieval.vectors import choose_index_type, train_vector_index
-from newsdesk.retrieval.store import save_index
-from newsdesk.retrieval.ingest import article_id
-from newsdesk.retrieval.service import Newsdesk, Settings
-from newsdesk.retrieval.squad import load_squad
+from newsdesk.retrieval.evaluation.squad import load_squad
+from newsdesk.retrieval.index.build import Index, _build_bm25, embedding_text, new_manifest
+from newsdesk.retrieval.index.chunk import ChunkerSettings, chunk_text
+from newsdesk.retrieval.index.store import save_index
+from newsdesk.retrieval.index.vectors import choose_index_type, train_vector_index
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
+from newsdesk.retrieval.sources.files import article_id
+
 from newsdesk.types import Article, Chunk
 
 NOISE = 0.02  # per dimension: |noise| ≈ 0.02·√384 ≈ 0.39, cosine to the original ≈ 0.93

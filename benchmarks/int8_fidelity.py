@@ -29,8 +29,8 @@ sys.path[:0] = [str(ROOT)]
 
 from newsdesk.embeddings import onnx_runtime  # noqa: E402
 from newsdesk.embeddings.encoder import bundled_model_path  # noqa: E402
-from newsdesk.retrieval import neural_reader  # noqa: E402
-from newsdesk.retrieval.squad import load_squad  # noqa: E402
+from newsdesk.retrieval.answering.readers import neural as neural_reader  # noqa: E402
+from newsdesk.retrieval.evaluation.squad import load_squad  # noqa: E402
 
 PRODUCTS = ("MatMul", "Attention")  # what quantize_dynamic turns into int8 in the fused graph
 

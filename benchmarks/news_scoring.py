@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from newsdesk.retrieval.squad import normalize_answer  # noqa: E402
+from newsdesk.retrieval.answering.text import normalize_answer  # noqa: E402
 
 KINDS = ("who", "what", "when", "where", "how_many", "said", "why", "how", "list", "unanswerable")
 SPLITS = ("train", "validation")

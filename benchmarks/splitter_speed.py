@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 from newsdesk.embeddings.encoder import bundled_model_path, plain_tokenizer
-from newsdesk.retrieval import chunk
-from newsdesk.retrieval.squad import load_squad
+from newsdesk.retrieval.evaluation.squad import load_squad
+from newsdesk.retrieval.index import chunk
 
 
 def _blingfire(text, start, end):

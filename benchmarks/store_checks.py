@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+from newsdesk.retrieval.index.build import Index, _build_bm25, new_manifest
+from newsdesk.retrieval.index.chunk import ChunkerSettings
+from newsdesk.retrieval.index.store import check_version, current_version, load_index, save_index
+from newsdesk.retrieval.index.vectors import train_vector_index
 
-from newsdesk.retrieval.chunk import ChunkerSettings
-from newsdesk.retrieval.index import Index, _build_bm25, new_manifest
-from newsdesk.retrieval.store import check_version, current_version, load_index, save_index
-from newsdesk.retrieval.vectors import train_vector_index
 from newsdesk.types import Article, Chunk
 
 WORDS = "harbour council budget ferry museum river festival election minister report".split()

@@ -26,10 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from newsdesk.retrieval.evaluate import evaluate_gold_context, paragraph_articles  # noqa: E402
-from newsdesk.retrieval.ingest import article_id  # noqa: E402
-from newsdesk.retrieval.service import Newsdesk, Settings  # noqa: E402
-from newsdesk.retrieval.squad import SquadQuestion, best_over_golds, exact_match, f1_score, load_squad  # noqa: E402
+from newsdesk.retrieval.evaluation.evaluate import evaluate_gold_context, paragraph_articles  # noqa: E402
+from newsdesk.retrieval.evaluation.squad import SquadQuestion, best_over_golds, exact_match, f1_score, load_squad  # noqa: E402
+from newsdesk.retrieval.service import Newsdesk  # noqa: E402
+from newsdesk.retrieval.settings import Settings  # noqa: E402
+from newsdesk.retrieval.sources.files import article_id  # noqa: E402
 
 PART_A_VALIDATION = ("Warsaw", "Oxygen", "Apollo_program", "Victoria_and_Albert_Museum")
 SOURCES = ("squad_part_a", "sqshift_new_wiki", "sqshift_reddit", "sqshift_amazon", "qed")

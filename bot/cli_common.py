@@ -37,9 +37,10 @@ def history_file() -> Path:
 
 
 def _settings(args):
+    from newsdesk.retrieval.index.vectors import check_index_type
+    from newsdesk.retrieval.settings import Settings
+
     from newsdesk.errors import UsageError
-    from newsdesk.retrieval.service import check_index_type
-    from newsdesk.retrieval.service import Settings
 
     index_type = getattr(args, "index_type", None) or os.environ.get("NEWSDESK_INDEX_TYPE") or None
     try:
@@ -53,7 +54,7 @@ def _settings(args):
 
 
 def _filters(args):
-    from newsdesk.retrieval.service import Filters
+    from newsdesk.retrieval.answering.search import Filters
 
     return Filters(outlet=args.outlet, since=args.since, until=args.until)
 

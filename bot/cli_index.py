@@ -8,6 +8,7 @@ import sys
 
 from newsdesk.bot.cli_common import EXIT_FAILED, EXIT_OK, _note, _open_desk, _print_json, _progress, _settings, _width
 
+
 def run_ingest(args) -> int:
     from newsdesk.bot.render import ingest_report_to_text, seeds_note
     from newsdesk.retrieval.service import Newsdesk
@@ -35,8 +36,9 @@ def _ingest(desk, args):
     with that metadata over theirs, then indexed as ``ingest`` indexes them."""
     from pathlib import Path
 
+    from newsdesk.retrieval.sources.files import Stated, load_articles
+
     from newsdesk.errors import UsageError
-    from newsdesk.retrieval.ingest import Stated, load_articles
 
     if not (args.outlet or args.date or args.url):
         return desk.ingest(args.paths, progress=_progress(), prune=args.prune)
@@ -84,7 +86,7 @@ def run_remove(args) -> int:
 def run_watch(args) -> int:
     from newsdesk.bot.render import ingest_report_to_text, stamped
     from newsdesk.retrieval.service import Newsdesk
-    from newsdesk.retrieval.service import watched_folder
+    from newsdesk.retrieval.sources.watch import watched_folder
 
     folder = watched_folder(args.folder)  # a wrong folder fails before "watching"
     desk = Newsdesk(_settings(args))
@@ -150,9 +152,10 @@ def run_rollback(args) -> int:
 
 
 def run_eval(args) -> int:
-    from newsdesk.errors import InvalidInput
+    from newsdesk.retrieval.evaluation.squad import load_squad
     from newsdesk.retrieval.service import Newsdesk
-    from newsdesk.retrieval.service import load_squad
+
+    from newsdesk.errors import InvalidInput
 
     corpus = load_squad(args.file)
     questions = [q for q in corpus if not args.titles or q.title in args.titles][: args.limit]

@@ -12,13 +12,13 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable
 
-from newsdesk.retrieval import feeds as _feeds
-from newsdesk.retrieval.feed_records import DEFAULT_INTERVAL_S, Feed, FeedOptions, ParsedFeed, PollSummary, indexed_count
+from .sources.feeds import poll as _feeds
+from .sources.feeds.records import DEFAULT_INTERVAL_S, Feed, FeedOptions, ParsedFeed, PollSummary, indexed_count
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from newsdesk.retrieval.service import Newsdesk
+    from .service import Newsdesk
 
 
 class DeskFeeds:
@@ -48,7 +48,8 @@ class DeskFeeds:
         """The ids of the articles the live index version holds (none without an index); None
         when it cannot be read (a damaged version: the count is unknown, nothing is restored)."""
         from newsdesk.errors import IndexMissing, IndexProblem
-        from newsdesk.retrieval.store import read_articles
+
+        from .index.store import read_articles
 
         try:
             return {a.id for a in read_articles(self._home)}

@@ -14,51 +14,36 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from newsdesk.retrieval.articles import (  # noqa: F401  (IngestReport and the seeds: part of the service's API)
-    IngestReport,
-    article_by_id,
-    file_gone_under,
-    is_seed,
-    matching_articles,
-    seed_folder,
-    seed_paths,
-    skip_line,
-    write_lock,
-)
-from newsdesk.retrieval.answer import assemble_answer, missing_names, rest_cannot_matter
-from newsdesk.retrieval.corroboration import each_outlets_best, other_outlets
-from newsdesk.errors import InvalidInput, UsageError
-from newsdesk.retrieval.index import Index, build_index
-from newsdesk.retrieval.store import (
-    IndexDamaged,
-    IndexMissing,
-    current_version,
-    load_index,
+from newsdesk.errors import IndexDamaged, IndexMissing, InvalidInput, UsageError
+from newsdesk.types import Answer, Article, Encoder, Hit, Reader, SourceRow, Span
+
+from .answering.answer import assemble_answer, missing_names, rest_cannot_matter
+from .answering.corroboration import each_outlets_best, other_outlets
+from .answering.passages import Found, FoundArticle, by_article, found_passages, newest_first, validate_query
+from .answering.question import validate_question
+from .answering.readers.baseline import first_of_each_text, placed_in
+from .answering.readers.choose import make_reader
+from .answering.search import FilterCheck, Filters, Mode, check_filters, retrieve
+from .desk_feeds import DeskFeeds
+from .evaluation.squad import SquadQuestion
+from .index.build import Index, build_index
+from .index.changes import IngestReport, article_by_id, file_gone_under, matching_articles, skip_line
+from .index.lock import write_lock
+from .index.store import (
     Version,
+    current_version,
     list_versions,
+    load_index,
     read_articles,
     read_manifest,
     rollback,
     save_index,
 )
-from newsdesk.retrieval.fetch import Fetched, fetch_url_sync
-from newsdesk.retrieval.ingest import Rejected, html_article, load_articles, make_article, read_file
-from newsdesk.retrieval.reader import first_of_each_text, placed_in
-from newsdesk.retrieval.readers import make_reader
-from newsdesk.retrieval.search import FilterCheck, Filters, Mode, check_filters, retrieve
-from newsdesk.retrieval.passages import Found, FoundArticle, by_article, found_passages, newest_first, validate_query
-from newsdesk.retrieval.desk_feeds import DeskFeeds
-from newsdesk.retrieval.question_log import LOG_FILE, QuestionLog, log_enabled, question_entry  # noqa: F401
-from newsdesk.retrieval.settings import MAX_QUESTION_CHARS, Settings, UrlOptions
-from newsdesk.types import Answer, Article, Encoder, Hit, Reader, SourceRow, Span
-
-# Beside Newsdesk, the front ends' API: option types and pure helpers (they import nothing else
-# of the library but newsdesk.types and newsdesk.errors).
-from newsdesk.retrieval.feed_records import Feed, FeedOptions, PollSummary, describe_interval, parse_interval  # noqa: F401
-from newsdesk.retrieval.followup import follow_up_question, refers_back  # noqa: F401
-from newsdesk.retrieval.squad import SquadQuestion, load_squad  # noqa: F401
-from newsdesk.retrieval.vectors import check_index_type  # noqa: F401
-from newsdesk.retrieval.watch import watched_folder  # noqa: F401
+from .question_log import LOG_FILE, QuestionLog
+from .settings import Settings, UrlOptions
+from .sources.files import Rejected, html_article, load_articles, make_article, read_file
+from .sources.seeds import is_seed, seed_folder, seed_paths
+from .sources.web.fetch import Fetched, fetch_url_sync
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +52,6 @@ SUPPORT_DEPTH = 20  # chunks scanned for other outlets that state the same answe
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 PAGE_TYPES = (*HTML_TYPES, "text/plain", "text/markdown")  # what ``add_url`` accepts
-
-
-def validate_question(question: str) -> str:
-    """The question, trimmed. Raises UsageError (a ValueError) for empty or over-long questions."""
-    question = " ".join((question or "").split())
-    if not question:
-        raise UsageError("the question is empty; ask something like: newsdesk ask \"Who hosted the Berlin talks?\"")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise UsageError(f"the question is too long ({len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,})")
-    return question
 
 
 class Newsdesk:
@@ -108,7 +83,7 @@ class Newsdesk:
 
     def watch(self, folder: Path, interval: float = 2.0, report=print, on_cycle=None) -> None:
         """Keep ``folder`` indexed until interrupted (retrieval/watch.py); ``on_cycle`` runs after each poll."""
-        from newsdesk.retrieval import watch as watching
+        from .sources import watch as watching
 
         watching.watch(self, folder, interval=interval, report=report, on_cycle=on_cycle)
 
@@ -240,7 +215,7 @@ class Newsdesk:
         """SQuAD-style evaluation with this desk's encoder and reader (``retrieval/evaluate.py``):
         over each question's own paragraph (``gold_context``), or open retrieval over every
         paragraph of ``corpus`` indexed in a scratch home. Returns the summary and the predictions."""
-        from newsdesk.retrieval.evaluate import evaluate_gold_context, evaluate_open
+        from .evaluation.evaluate import evaluate_gold_context, evaluate_open
 
         if gold_context:
             return evaluate_gold_context(questions, self.encoder, self.reader, self.settings.chunker, progress)
@@ -303,7 +278,7 @@ class Newsdesk:
         """The Ray engine ``settings.engine`` asks for (not yet connected), else None."""
         if self.settings.engine != "ray":
             return None
-        from newsdesk.retrieval.ray_engine import engine_for
+        from .index.ray_engine import engine_for
 
         return engine_for(self.settings)
 
@@ -516,6 +491,6 @@ class Newsdesk:
     def info(self) -> dict:
         """Where things are, what the index holds and how the models run, without loading any
         model: the ``newsdesk info`` report (see ``retrieval/info.py``)."""
-        from newsdesk.retrieval.info import info_report
+        from .info import info_report
 
         return info_report(self.settings)

@@ -29,18 +29,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
+from news_scoring import contains, load_stories  # noqa: E402
+from newsdesk.retrieval.answering.answer import _citation, answer_evidence, candidates, missing_names  # noqa: E402
+from newsdesk.retrieval.answering.calibration import AnswerCalibration, AnswerEvidence, fit_calibration  # noqa: E402
+from newsdesk.retrieval.answering.search import retrieve  # noqa: E402
+from newsdesk.retrieval.answering.shaping import SENTENCE  # noqa: E402
+from newsdesk.retrieval.evaluation.evaluate import paragraph_articles  # noqa: E402
+from newsdesk.retrieval.evaluation.squad import best_over_golds, exact_match, load_squad  # noqa: E402
+from newsdesk.retrieval.service import SUPPORT_DEPTH, Newsdesk  # noqa: E402
+from newsdesk.retrieval.settings import Settings  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 from validate_sources import held_out  # noqa: E402
-
-from news_scoring import contains, load_stories  # noqa: E402
-
-from newsdesk.retrieval.answer import _citation, answer_evidence, candidates, missing_names  # noqa: E402
-from newsdesk.retrieval.shaping import SENTENCE  # noqa: E402
-from newsdesk.retrieval.calibration import AnswerCalibration, AnswerEvidence, fit_calibration  # noqa: E402
-from newsdesk.retrieval.evaluate import paragraph_articles  # noqa: E402
-from newsdesk.retrieval.search import retrieve  # noqa: E402
-from newsdesk.retrieval.service import SUPPORT_DEPTH, Newsdesk, Settings  # noqa: E402
-from newsdesk.retrieval.squad import best_over_golds, exact_match, load_squad  # noqa: E402
 
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 15)]
 

@@ -23,10 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from news_scoring import load_stories  # noqa: E402
-
-from newsdesk.retrieval.chunk import sentence_around  # noqa: E402
-from newsdesk.retrieval.ingest import read_file  # noqa: E402
-from newsdesk.retrieval.terms import content_terms  # noqa: E402
+from newsdesk.retrieval.answering.text import content_terms  # noqa: E402
+from newsdesk.retrieval.index.chunk import sentence_around  # noqa: E402
+from newsdesk.retrieval.sources.files import read_file  # noqa: E402
 
 
 def _overlap(asked: set[str], text: str, at: int, size: int) -> int:

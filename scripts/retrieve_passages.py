@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from newsdesk.retrieval.evaluation.evaluate import paragraph_articles  # noqa: E402
+from newsdesk.retrieval.evaluation.squad import SquadQuestion, load_squad  # noqa: E402
+from newsdesk.retrieval.service import Newsdesk  # noqa: E402
+from newsdesk.retrieval.settings import Settings  # noqa: E402
 from validate_sources import PART_A_VALIDATION, held_out  # noqa: E402
-
-from newsdesk.retrieval.evaluate import paragraph_articles  # noqa: E402
-from newsdesk.retrieval.service import Newsdesk, Settings  # noqa: E402
-from newsdesk.retrieval.squad import SquadQuestion, load_squad  # noqa: E402
 
 
 def training_questions(questions: list[SquadQuestion], per_source: int) -> list[SquadQuestion]:

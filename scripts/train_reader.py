@@ -4,7 +4,7 @@
 The encoder's embeddings and lower layers stay frozen (no backward through them); the upper
 ``--train-layers`` transformer layers and a 384->2 start/end head are fine-tuned.  Only those
 trained parameters are exported (fp16 safetensors + reader_config.json) to ``--export DIR``;
-``newsdesk.retrieval.neural_reader`` rebuilds the full model from the bundled encoder plus them.
+``newsdesk.retrieval.answering.readers.neural`` rebuilds the full model from the bundled encoder plus them.
 ``--layers N`` keeps only the encoder's lowest N layers (a shallower reader reads faster), and
 ``--distil-from DIR`` adds an exported reader's start/end distributions as soft targets, so a
 shallower reader can learn from a deeper one (``--init-from`` the same export starts it there).
@@ -16,7 +16,7 @@ for measuring only: newsdesk ships readers on the bundled encoder. ``--distil-fr
 distils from such a model although it splits text into other tokens (``scripts/cross_distil.py``).
 
 Validation holds out whole articles (``--val-titles``) of the SQuAD part-A file and is scored
-with the gold paragraph (official EM/F1 normalisation from ``newsdesk.retrieval.squad``).
+with the gold paragraph (official EM/F1 normalisation from ``newsdesk.retrieval.answering.text``).
 
 Example (the command used for the shipped reader is in retrieval/reader_model/MODEL_CARD.md):
 
@@ -211,8 +211,8 @@ def featurize_train(tokenizer, examples, contexts, args, rng: random.Random):
     loss), ``retrieved`` marks a retrieved distractor; a last item holds the window's context and its
     context tokens' character spans (for a teacher with another tokenizer, scripts/cross_distil.py).
     """
-    from newsdesk.retrieval.ingest import article_id
-    from newsdesk.retrieval.squad import normalize_answer
+    from newsdesk.retrieval.answering.text import normalize_answer
+    from newsdesk.retrieval.sources.files import article_id
 
     feats = []
     # Negatives: the question with another paragraph of the same article (a plausible wrong chunk).
@@ -386,7 +386,7 @@ def export_reader(model, first_trained: int, out_dir: Path, extra_config: dict) 
 @torch.inference_mode()
 def evaluate(model, tokenizer, val, args, device, limit=None):
     """Gold-paragraph EM/F1: best span (start+end logit) over all windows of the paragraph."""
-    from newsdesk.retrieval.squad import best_over_golds, exact_match, f1_score
+    from newsdesk.retrieval.evaluation.squad import best_over_golds, exact_match, f1_score
 
     model.eval()
     val = val[:limit] if limit else val
@@ -475,7 +475,7 @@ def main(argv=None) -> int:
         init_from_export(model, args.init_from)
     teacher = None
     if args.distil_from:
-        from newsdesk.retrieval.neural_reader import load_shipped_model
+        from newsdesk.retrieval.answering.readers.neural import load_shipped_model
 
         teacher = load_shipped_model(args.distil_from).to(device).eval()
         for p in teacher.parameters():

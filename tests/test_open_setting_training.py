@@ -12,9 +12,8 @@ import pytest
 torch = pytest.importorskip("torch")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
+from newsdesk.retrieval.answering.text import normalize_answer  # noqa: E402
 from open_setting import distractors, pack_groups, shared_norm_loss  # noqa: E402
-
-from newsdesk.retrieval.squad import normalize_answer  # noqa: E402
 
 
 def _by_hand(values: list[float], right: list[float]) -> float:

@@ -21,7 +21,7 @@ from typing import Collection, Mapping
 
 import httpx
 
-from newsdesk.errors import FetchError, NewsdeskError, UrlRefused  # noqa: F401  (raised here, and imported from here by older code)
+from newsdesk.errors import FetchError, UrlRefused
 
 MAX_REDIRECTS = 5
 DEFAULT_USER_AGENT = "newsdesk"

@@ -1,16 +1,14 @@
-"""SQuAD v1.1 data and metrics: loading the JSON format and the official EM/F1 normalisation."""
+"""SQuAD v1.1 data and metrics: loading the JSON format, EM and F1 (over the official
+normalisation, ``answering.text.normalize_answer``)."""
 
 from __future__ import annotations
 
 import json
-import re
-import string
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCTUATION = set(string.punctuation)
+from ..answering.text import normalize_answer
 
 
 @dataclass(frozen=True)
@@ -21,12 +19,6 @@ class SquadQuestion:
     answer_starts: tuple[int, ...]
     context: str
     title: str
-
-
-def normalize_answer(text: str) -> str:
-    """Lower-case, drop punctuation, articles and extra whitespace (the official SQuAD rule)."""
-    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
-    return " ".join(_ARTICLES.sub(" ", text).split())
 
 
 def exact_match(prediction: str, gold: str) -> float:

@@ -21,10 +21,11 @@ import numpy as np
 from newsdesk import __version__
 from newsdesk.config import ray_environment
 from newsdesk.errors import NewsdeskError
-from newsdesk.retrieval.chunk import ChunkerSettings, Spans
-from newsdesk.retrieval.index import ChunkAndEmbed, chunk_and_embed_articles
-from newsdesk.retrieval.ingest import Rejected, expand_paths, read_file
 from newsdesk.types import Article
+
+from ..sources.files import Rejected, expand_paths, read_file
+from .build import ChunkAndEmbed, chunk_and_embed_articles
+from .chunk import ChunkerSettings, Spans
 
 log = logging.getLogger(__name__)
 

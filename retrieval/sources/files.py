@@ -11,8 +11,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from newsdesk.retrieval.clean import clean_text, outlet_of_url, page_furniture_outlet, parse_date, split_front_matter
 from newsdesk.types import Article
+
+from .clean import clean_text, outlet_of_url, page_furniture_outlet, parse_date, split_front_matter
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 A reader gets a question and retrieved chunks and returns candidate spans copied from
 them, each with a confidence in [0, 1]. The trained neural reader lives in
-``neural_reader.py`` behind the same interface.
+``neural.py`` behind the same interface.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import re
 from dataclasses import replace
 from typing import Sequence
 
-from newsdesk.retrieval.chunk import split_sentences
-from newsdesk.retrieval.terms import STOPWORDS, content_terms, words
-from newsdesk.types import Chunk, Hit, Reader, Span  # noqa: F401  (Reader: the protocol, with the shared types)
+from newsdesk.types import Chunk, Hit, Span
+
+from ...index.chunk import split_sentences
+from ..text import STOPWORDS, content_terms, words
 
 
 def first_of_each_text(hits: Sequence[Hit]) -> tuple[list[Hit], dict[int, list[Chunk]]]:

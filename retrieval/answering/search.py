@@ -8,8 +8,9 @@ from typing import Iterable, Literal, Sequence
 
 import numpy as np
 
-from newsdesk.retrieval.index import Index
 from newsdesk.types import Article, Hit
+
+from ..index.build import Index
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")

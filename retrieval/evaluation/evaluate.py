@@ -9,12 +9,13 @@ from typing import Any, Callable, Sequence
 
 from tqdm import tqdm
 
-from newsdesk.retrieval.answer import rank_answers
-from newsdesk.retrieval.chunk import chunk_text
-from newsdesk.retrieval.ingest import article_id
-from newsdesk.retrieval.search import MODES
-from newsdesk.retrieval.squad import SquadQuestion, best_over_golds, exact_match, f1_score
 from newsdesk.types import Article, Chunk
+
+from ..answering.answer import rank_answers
+from ..answering.search import MODES
+from ..index.chunk import chunk_text
+from ..sources.files import article_id
+from .squad import SquadQuestion, best_over_golds, exact_match, f1_score
 
 RECALL_AT = (1, 5, 20)
 
@@ -103,7 +104,7 @@ def evaluate_seed_questions(desk, path: Path, k: int = 5) -> tuple[dict, list[di
     ``{"id", "question", "answers", "sources"}``; empty ``answers`` means "must abstain")."""
     import json
 
-    from newsdesk.retrieval.squad import normalize_answer
+    from ..answering.text import normalize_answer
 
     rows = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from newsdesk.errors import UsageError
-from newsdesk.retrieval.reader import Reader
+from newsdesk.types import Reader
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ def reader_plan(choice: str, runtime: str) -> dict:
 
     if choice == "baseline":
         return {"name": "baseline", "runtime": "rules", "precision": "no model"}
-    from newsdesk.retrieval.neural_reader import SHIPPED_DIR, torch_precision
+    from .neural import SHIPPED_DIR, torch_precision
 
     if choice == "default":
         if not (SHIPPED_DIR / "reader_config.json").is_file():
@@ -32,11 +32,11 @@ def reader_plan(choice: str, runtime: str) -> dict:
 
 def make_reader(choice: str, runtime: str = "onnx") -> Reader:
     """The reader named by ``choice``: "default", "baseline", or a local model directory."""
-    from newsdesk.retrieval.reader import BaselineReader
+    from .baseline import BaselineReader
 
     if choice == "baseline":
         return BaselineReader()
-    from newsdesk.retrieval.neural_reader import SHIPPED_DIR, NeuralReader
+    from .neural import SHIPPED_DIR, NeuralReader
 
     if choice == "default":
         if not (SHIPPED_DIR / "reader_config.json").is_file():  # a checkout without trained weights

@@ -9,8 +9,9 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from newsdesk.retrieval.squad import normalize_answer
 from newsdesk.types import Article, Hit, Span
+
+from .text import normalize_answer
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NUMBER_WORDS = {

@@ -22,12 +22,13 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from newsdesk.errors import DiskFull, IndexDamaged, IndexMismatch, IndexMissing, IndexProblem, NewsdeskError  # noqa: F401  (raised here; imported from here too)
-from newsdesk.retrieval.chunk import ChunkerSettings
 from newsdesk.config import crash_point
-from newsdesk.retrieval.index import READABLE_FORMATS, Index
-from newsdesk.retrieval.vectors import index_record
+from newsdesk.errors import DiskFull, IndexDamaged, IndexMismatch, IndexMissing, IndexProblem, NewsdeskError
 from newsdesk.types import Article, Chunk
+
+from .build import READABLE_FORMATS, Index
+from .chunk import ChunkerSettings
+from .vectors import index_record
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,15 @@
-"""Small word-level helpers shared by the readers and answer assembly."""
+"""Small word-level helpers shared by the readers and answer assembly, and the answer
+normalisation that answering and evaluation share (the official SQuAD rule)."""
 
 from __future__ import annotations
 
 import functools
 import re
+import string
 
 _WORD = re.compile(r"[\w’']+", re.UNICODE)
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCTUATION = set(string.punctuation)
 STOPWORDS = frozenset(
     """a an the and or but if of at by for with about against between into through during before after above
     below to from up down in out on off over under again further then once here there when where why how all
@@ -17,7 +21,7 @@ STOPWORDS = frozenset(
 
 
 @functools.lru_cache(maxsize=1)
-def _stemmer():
+def stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -32,7 +36,7 @@ def words(text: str) -> list[str]:
 def content_terms(text: str) -> set[str]:
     """Stems of the words that carry meaning (no stopwords, no question words)."""
     kept = [w.lower() for w in words(text) if w and w.lower() not in STOPWORDS]
-    return set(_stemmer().stemWords(kept))
+    return set(stemmer().stemWords(kept))
 
 
 def named_terms(question: str) -> set[str]:
@@ -51,3 +55,9 @@ def named_terms(question: str) -> set[str]:
 def mentions(text: str, term: str) -> bool:
     """Whether ``text`` has ``term`` as a word (or as the start of one: "Berlin" in "Berlin's")."""
     return re.search(rf"\b{re.escape(term)}", text, re.IGNORECASE) is not None
+
+
+def normalize_answer(text: str) -> str:
+    """Lower-case, drop punctuation, articles and extra whitespace (the official SQuAD rule)."""
+    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
+    return " ".join(_ARTICLES.sub(" ", text).split())

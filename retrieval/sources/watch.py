@@ -9,7 +9,8 @@ from stat import S_ISREG
 from typing import Callable
 
 from newsdesk.errors import InvalidInput
-from newsdesk.retrieval.ingest import folder_files
+
+from .files import folder_files
 
 log = logging.getLogger(__name__)
 

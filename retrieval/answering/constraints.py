@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from newsdesk.retrieval.terms import STOPWORDS
+from .text import STOPWORDS
 
 # Words that make a role another role: the deputy mayor, a vice-chancellor, the former coach.
 QUALIFIERS = frozenset("deputy vice assistant acting interim former ex associate junior shadow".split())

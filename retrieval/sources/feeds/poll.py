@@ -24,15 +24,13 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 from urllib.parse import urlsplit
 
-from newsdesk.errors import FeedError
-from newsdesk.retrieval.feed_records import (  # noqa: F401  (re-exported: the feed API is one import)
-    BATCH_PAGES,
+from newsdesk.errors import FeedError, FetchError
+from newsdesk.types import Article
+
+from ..web.fetch import check_url, fetch_url_sync
+from .records import (
     DEFAULT_INTERVAL_S,
-    MAX_PAGE_CHARS,
-    MAX_PENDING,
-    MAX_SEEN,
     MAX_TRIES,
-    MIN_INTERVAL_S,
     Feed,
     FeedOptions,
     FeedResult,
@@ -41,21 +39,15 @@ from newsdesk.retrieval.feed_records import (  # noqa: F401  (re-exported: the f
     PollSummary,
     cut_text,
     describe_interval,
-    entry_item,
     forget_articles,
-    indexed_count,
     items_to_fetch,
     newest_first,
     opml_feeds,
     parse_feed,
-    parse_interval,
     record_items,
     record_poll,
-    remember,
     restore_lost,
 )
-from newsdesk.retrieval.fetch import FetchError, check_url, fetch_url_sync
-from newsdesk.types import Article
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +157,7 @@ def page_article(body: str, kind: str, item: Item, feed_title: str | None) -> Ar
     Raises:
         ValueError: the page has no article text.
     """
-    from newsdesk.retrieval.ingest import html_article, make_article
+    from ..files import html_article, make_article
 
     if kind == "html":
         article = html_article(body, None, url=item.link)
@@ -182,7 +174,7 @@ def bounded_page_article(body: str, kind: str, item: Item, feed_title: str | Non
     Raises:
         ValueError: the page has no article text.
     """
-    from newsdesk.retrieval.ingest import article_id
+    from ..files import article_id
 
     # Plain text is cut before cleaning too, so a huge page costs no more than the bound.
     raw = body if kind == "html" else cut_text(body, limit)

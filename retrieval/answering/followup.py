@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from newsdesk.retrieval.settings import MAX_QUESTION_CHARS
-from newsdesk.retrieval.terms import mentions, named_terms
+from .question import MAX_QUESTION_CHARS
+from .text import mentions, named_terms
 
 MAX_FOLLOW_UP_CONTEXT = 600  # characters of the earlier question and answer carried into a follow-up
 

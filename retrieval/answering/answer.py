@@ -8,15 +8,15 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from newsdesk.retrieval.calibration import AnswerCalibration, AnswerEvidence
-from newsdesk.retrieval.chunk import sentence_around, split_sentences
-from newsdesk.retrieval.constraints import role_conflict
-from newsdesk.retrieval.corroboration import AMBIGUOUS_RATIO, OutletAnswer, group_disagreements, outlet_answers, split_by_agreement
-from newsdesk.retrieval.index import Index
-from newsdesk.retrieval.shaping import SENTENCE, SPAN, question_kind, shaped_bounds, widen_to_sentence
-from newsdesk.retrieval.squad import normalize_answer
-from newsdesk.retrieval.terms import content_terms, mentions, named_terms
 from newsdesk.types import Alternative, Answer, Chunk, Citation, Hit, Span
+
+from ..index.build import Index
+from ..index.chunk import sentence_around, split_sentences
+from .calibration import AnswerCalibration, AnswerEvidence
+from .constraints import role_conflict
+from .corroboration import AMBIGUOUS_RATIO, OutletAnswer, group_disagreements, outlet_answers, split_by_agreement
+from .shaping import SENTENCE, SPAN, question_kind, shaped_bounds, widen_to_sentence
+from .text import content_terms, mentions, named_terms, normalize_answer
 
 # Chosen on the validation articles of SQuAD part A, open retrieval over all of part A:
 # choosing answers by reader score x relative retrieval score^2 lifts EM from 42.9 to 50.5

@@ -16,8 +16,10 @@ import numpy as np
 
 from newsdesk import __version__
 from newsdesk.config import crash_point
-from newsdesk.retrieval.chunk import ChunkerSettings, Spans, chunk_text
-from newsdesk.retrieval.vectors import (
+from newsdesk.types import Article, Chunk
+
+from .chunk import ChunkerSettings, Spans, chunk_text
+from .vectors import (
     _LEGACY_TYPE_NAMES,
     IVF_FROM_CHUNKS,
     RETRAIN_GROWTH,
@@ -29,7 +31,6 @@ from newsdesk.retrieval.vectors import (
     train_vector_index,
     updated_vector_index,
 )
-from newsdesk.types import Article, Chunk
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date as Day, datetime
+from datetime import date as Day
+from datetime import datetime
 from urllib.parse import urlparse
 
 import yaml

@@ -37,12 +37,13 @@ from pathlib import Path
 import numpy as np
 
 from newsdesk.config import offline_environment
-from newsdesk.retrieval.calibration import AnswerCalibration
 from newsdesk.types import Chunk, Span
+
+from ..calibration import AnswerCalibration
 
 log = logging.getLogger(__name__)
 
-SHIPPED_DIR = Path(__file__).resolve().parent / "reader_model"
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "reader_model"  # retrieval/reader_model
 SHIPPED_KIND = "newsdesk-minilm-reader"
 # Matrix products kept in fp32 in the int8 export: the feed-forward outputs of the three lowest
 # layers, which take the GELU activations with the widest range (one int8 scale per tensor handles
@@ -215,9 +216,8 @@ class NeuralReader:
                 self._tokenizer = _bundled_tokenizer()
                 self._run = self._shipped_runner(directory, config)
             elif (directory / "config.json").exists():
-                from transformers import AutoModelForQuestionAnswering, AutoTokenizer
-
                 from newsdesk.embeddings.encoder import plain_tokenizer
+                from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
                 tokenizer = AutoTokenizer.from_pretrained(directory)
                 if not getattr(tokenizer, "is_fast", False):
@@ -335,7 +335,6 @@ def _onnx_runner(directory: Path, config: dict) -> Runner:
 
 def _export_shipped(directory: Path, target: Path) -> None:
     import torch
-
     from newsdesk.embeddings.onnx_runtime import export_to_onnx
 
     class Logits(torch.nn.Module):
@@ -416,10 +415,9 @@ def load_shipped_model(directory: Path, attention: str = "sdpa"):
     """Rebuild BertForQuestionAnswering: bundled encoder weights (its lowest ``num_layers``
     layers) + the shipped trained ones."""
     import torch
+    from newsdesk.embeddings.encoder import bundled_model_path
     from safetensors.torch import load_file
     from transformers import AutoConfig, BertForQuestionAnswering
-
-    from newsdesk.embeddings.encoder import bundled_model_path
 
     base = bundled_model_path()
     config = json.loads((directory / "reader_config.json").read_text(encoding="utf-8"))

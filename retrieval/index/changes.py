@@ -1,23 +1,16 @@
-"""The articles side of the index: what a change did (``IngestReport``), which articles a
-target names, the bundled seeds, and the one-writer lock. Below the service; above the store."""
+"""What a change to the index did (``IngestReport``) and which indexed articles a target names
+(``remove``, ``edit``, ``show``)."""
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import os
-import time
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
-from newsdesk.errors import InvalidInput, NewsdeskError
-from newsdesk.retrieval.ingest import Rejected
-from newsdesk.retrieval.store import index_root
+from newsdesk.errors import InvalidInput
 from newsdesk.types import Article
 
-log = logging.getLogger(__name__)
+from ..sources.files import Rejected
 
 
 @dataclass
@@ -60,21 +53,6 @@ def skip_line(article: Article, known: Article) -> tuple[str, str]:
     return what, f"same text as {known.record or known.path or known.id}"
 
 
-def seed_folder() -> Path:
-    """The folder of the bundled seed articles."""
-    return Path(str(resources.files("newsdesk.seeds"))).resolve()
-
-
-def seed_paths() -> list[Path]:
-    """The bundled seed articles."""
-    return sorted(p for p in seed_folder().iterdir() if p.name.endswith(".txt"))
-
-
-def is_seed(article: Article, folder: Path | None = None) -> bool:
-    """Whether ``article`` was read from the bundled seed articles."""
-    return bool(article.path) and Path(article.path).is_relative_to(folder or seed_folder())
-
-
 def matching_articles(target: str, articles: Sequence[Article]) -> list[Article]:
     """The articles ``target`` names: a file path, a folder (every article read from a file under
     it), or an article id or a prefix of one.
@@ -114,30 +92,3 @@ def article_by_id(prefix: str, articles: Sequence[Article]) -> Article:
     if not found:
         raise InvalidInput(f"{prefix!r} is no indexed article's id; see `newsdesk sources` or `newsdesk search`")
     return found[0]
-
-
-@contextlib.contextmanager
-def write_lock(home: Path, what: str):
-    """Hold the index's write lock (one writer at a time, across processes); yields the
-    seconds spent waiting for it. If another process holds it, say who and wait for it."""
-    from filelock import FileLock, Timeout
-
-    root = index_root(home)
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise NewsdeskError(f"cannot create the index directory {root}: {error.strerror or error}") from None
-    lock, info = FileLock(str(root / ".write.lock")), root / ".write.lock.info"
-    asked, waited = time.perf_counter(), 0.0
-    try:
-        lock.acquire(timeout=0.5)
-    except Timeout:  # a first try's half second is no wait worth reporting; this is
-        holder = info.read_text().strip() if info.exists() else "another process"
-        log.warning("waiting for %s to finish updating the index…", holder)
-        lock.acquire()
-        waited = time.perf_counter() - asked
-    try:
-        info.write_text(f"pid {os.getpid()} ({what}, since {time.strftime('%H:%M:%S')})")
-        yield waited
-    finally:
-        lock.release()

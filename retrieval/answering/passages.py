@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from newsdesk.errors import UsageError
-from newsdesk.retrieval.settings import MAX_QUESTION_CHARS
-from newsdesk.retrieval.terms import _stemmer, content_terms
 from newsdesk.types import Article, Chunk, Hit
+
+from .question import MAX_QUESTION_CHARS
+from .text import content_terms, stemmer
 
 _WORD = re.compile(r"[\w’']+", re.UNICODE)
 
@@ -62,7 +63,7 @@ def marked_ranges(text: str, query: str) -> tuple[tuple[int, int], ...]:
     if not wanted:
         return ()
     found = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
-    stems = _stemmer().stemWords([_bare(word).lower() for _, _, word in found])
+    stems = stemmer().stemWords([_bare(word).lower() for _, _, word in found])
     return tuple((start + _lead(word), start + _lead(word) + len(_bare(word)))
                  for (start, _, word), stem in zip(found, stems) if stem in wanted and _bare(word))
 
