@@ -31,7 +31,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 from newsdesk.retrieval.index.build import Index
-from newsdesk.retrieval.index.store import _read_vectors
+from newsdesk.retrieval.index.store import read_vectors
 from newsdesk.retrieval.index.vectors import (
     IVF_FROM_CHUNKS,
     ivf_nlist,
@@ -192,7 +192,7 @@ def main() -> None:
     print(f"data: {args.n:,} + {args.queries:,} held-out query vectors, {DIM}-d, from {clusters:,} clusters (see synthetic())")
 
     if args.compare:
-        real = _read_vectors(args.compare, "flat", False)
+        real = read_vectors(args.compare, "flat", False)
         real = real.reconstruct_batch(faiss.vector_to_array(real.id_map))
         fake = synthetic(len(real), clusters=48)
         print("\n| statistic | real vectors | synthetic, same count, 48 clusters |\n|---|---|---|")
@@ -221,7 +221,7 @@ def main() -> None:
             many = latency_ms(index, lat_queries, params_for(record), None)
             path, size = serialised_bytes(index, Path(scratch))
             started = time.perf_counter()
-            loaded = _read_vectors(path, kind, False)
+            loaded = read_vectors(path, kind, False)
             read_s = time.perf_counter() - started
             del loaded
             mmap_note, filtered = "–", {}
@@ -239,7 +239,7 @@ def main() -> None:
                 filtered[share] = f"{recall(got, want, 10):.3f} @ {np.median(times):.1f} ms"
             if kind != "flat":
                 started = time.perf_counter()
-                mapped = _read_vectors(path, kind, True)
+                mapped = read_vectors(path, kind, True)
                 mmap_s = time.perf_counter() - started
                 mapped_ms = latency_ms(mapped, lat_queries, params_for(record), 1)
                 mmap_note = f"{mmap_s * 1000:.0f} ms (then p50 {mapped_ms[0]:.2f} ms)"

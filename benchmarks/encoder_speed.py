@@ -30,7 +30,7 @@ from newsdesk.retrieval.index.build import embedding_text
 from newsdesk.retrieval.index.chunk import ChunkerSettings, chunk_text
 from newsdesk.retrieval.service import Newsdesk
 from newsdesk.retrieval.settings import Settings
-from newsdesk.retrieval.sources.files import article_id
+from newsdesk.retrieval.sources.article import article_id
 
 RECALL_AT = (1, 5, 20)
 

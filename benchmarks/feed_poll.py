@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from newsdesk.retrieval.service import Newsdesk  # noqa: E402
 from newsdesk.retrieval.settings import Settings  # noqa: E402
-from newsdesk.retrieval.sources.feeds.poll import add_feed, poll_feeds  # noqa: E402
+from newsdesk.retrieval.sources.feeds.follow import add_feed  # noqa: E402
+from newsdesk.retrieval.sources.feeds.poll import poll_feeds  # noqa: E402
 from newsdesk.retrieval.sources.feeds.records import FeedOptions  # noqa: E402
 
 from tests.retrieval.feed_server import FeedSite, Story  # noqa: E402

@@ -31,7 +31,7 @@ from answer_selection import SUPPORT_DEPTH  # noqa: E402
 
 RAW_THRESHOLD = 0.3
 from newsdesk.retrieval.answering.answer import assemble_answer, missing_names, rank_answers  # noqa: E402
-from newsdesk.retrieval.answering.readers.neural import cut_windows  # noqa: E402
+from newsdesk.retrieval.answering.readers.windows import cut_windows  # noqa: E402
 from newsdesk.retrieval.answering.search import retrieve  # noqa: E402
 from newsdesk.retrieval.answering.text import normalize_answer  # noqa: E402
 from newsdesk.retrieval.evaluation.evaluate import paragraph_articles  # noqa: E402

@@ -30,7 +30,7 @@ from newsdesk.retrieval.evaluation.evaluate import evaluate_gold_context, paragr
 from newsdesk.retrieval.evaluation.squad import SquadQuestion, best_over_golds, exact_match, f1_score, load_squad  # noqa: E402
 from newsdesk.retrieval.service import Newsdesk  # noqa: E402
 from newsdesk.retrieval.settings import Settings  # noqa: E402
-from newsdesk.retrieval.sources.files import article_id  # noqa: E402
+from newsdesk.retrieval.sources.article import article_id  # noqa: E402
 
 PART_A_VALIDATION = ("Warsaw", "Oxygen", "Apollo_program", "Victoria_and_Albert_Museum")
 SOURCES = ("squad_part_a", "sqshift_new_wiki", "sqshift_reddit", "sqshift_amazon", "qed")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from newsdesk.errors import IndexDamaged
 
 from .answering.readers.choose import reader_plan
-from .index.store import current_version, damage_report, list_versions, read_manifest
+from .index.store import read_manifest
+from .index.versions import current_version, damage_report, list_versions
 
 
 def info_report(settings) -> dict:

@@ -15,7 +15,7 @@ from bisect import bisect_right
 
 import numpy as np
 import torch
-from newsdesk.retrieval.answering.readers.neural import trim_whitespace
+from newsdesk.retrieval.answering.readers.windows import trim_whitespace
 
 
 def project_to_student(teacher_probs, teacher_offsets, student_starts, first: int, size: int, end: bool) -> np.ndarray:

@@ -212,7 +212,7 @@ def featurize_train(tokenizer, examples, contexts, args, rng: random.Random):
     context tokens' character spans (for a teacher with another tokenizer, scripts/cross_distil.py).
     """
     from newsdesk.retrieval.answering.text import normalize_answer
-    from newsdesk.retrieval.sources.files import article_id
+    from newsdesk.retrieval.sources.article import article_id
 
     feats = []
     # Negatives: the question with another paragraph of the same article (a plausible wrong chunk).

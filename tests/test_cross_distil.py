@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from cross_distil import CrossTokenizerTeacher, project_to_student, soft_cross_entropy  # noqa: E402
-from newsdesk.retrieval.answering.readers.neural import trim_whitespace  # noqa: E402
+from newsdesk.retrieval.answering.readers.windows import trim_whitespace  # noqa: E402
 
 
 def test_finer_teacher_tokens_pool_onto_the_student_token_that_holds_them():

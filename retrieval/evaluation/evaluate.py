@@ -14,7 +14,7 @@ from newsdesk.types import Article, Chunk
 from ..answering.answer import rank_answers
 from ..answering.search import MODES
 from ..index.chunk import chunk_text
-from ..sources.files import article_id
+from ..sources.article import article_id
 from .squad import SquadQuestion, best_over_golds, exact_match, f1_score
 
 RECALL_AT = (1, 5, 20)

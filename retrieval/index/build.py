@@ -20,8 +20,8 @@ from newsdesk.types import Article, Chunk
 
 from .chunk import ChunkerSettings, Spans, chunk_text
 from .vectors import (
-    _LEGACY_TYPE_NAMES,
     IVF_FROM_CHUNKS,
+    LEGACY_TYPE_NAMES,
     RETRAIN_GROWTH,
     TRAIN_PER_LIST,
     check_index_type,
@@ -346,11 +346,11 @@ def build_index(
             vectors.add_with_ids(np.ascontiguousarray(all_vectors, dtype=np.float32), np.array([chunks[i].id for i in order], dtype=np.int64))
     chunks = [chunks[i] for i in order]
     manifest = new_manifest(encoder, settings, len(articles), len(chunks), {**record, "requested": requested})
-    index = Index(manifest, articles, chunks, vectors, _build_bm25(chunks, articles))
+    index = Index(manifest, articles, chunks, vectors, build_bm25(chunks, articles))
     return index, BuildCounts(embedded=len(fresh), reused=len(chunks) - len(fresh))
 
 
-def _build_bm25(chunks: Sequence[Chunk], articles: dict[str, Article]):
+def build_bm25(chunks: Sequence[Chunk], articles: dict[str, Article]):
     import bm25s
 
     if not chunks:
@@ -370,7 +370,7 @@ def new_manifest(encoder, settings: ChunkerSettings, n_articles: int, n_chunks: 
         "model": encoder.name,
         "dim": encoder.dim,
         "chunker": settings.as_dict(),
-        "index_type": _LEGACY_TYPE_NAMES[index["type"]],  # what newsdesk before index types wrote
+        "index_type": LEGACY_TYPE_NAMES[index["type"]],  # what newsdesk before index types wrote
         "index": index,
         "counts": {"articles": n_articles, "chunks": n_chunks},
         "versions": {"newsdesk": __version__, "faiss": faiss.__version__, "bm25s": bm25s.__version__},

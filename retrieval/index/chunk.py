@@ -106,7 +106,7 @@ def rule_sentences(text: str, start: int, end: int) -> Spans:
 
 
 @functools.lru_cache(maxsize=1)
-def _segmenter():
+def pysbd_segmenter():
     import pysbd
 
     return pysbd.Segmenter(language="en", clean=False)
@@ -115,7 +115,7 @@ def _segmenter():
 def pysbd_sentences(text: str, start: int, end: int) -> Spans:
     """Sentence offsets in ``text[start:end]`` by pysbd (what newsdesk used first; slower)."""
     spans, cursor = [], start
-    for sentence in _segmenter().segment(text[start:end]):
+    for sentence in pysbd_segmenter().segment(text[start:end]):
         sentence = sentence.strip()
         if not sentence:
             continue

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from newsdesk.errors import NewsdeskError
 
-from .store import index_root
+from .versions import index_root
 
 log = logging.getLogger(__name__)
 

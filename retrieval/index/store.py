@@ -1,4 +1,5 @@
-"""The index store on disk: versions, the ``CURRENT`` pointer, checksums, save, load, rollback.
+"""The index store on disk: save, load, rollback (the versions, ``CURRENT`` and their checks are
+versions.py).
 
 A home holds versions (``index/v-...``) and a ``CURRENT`` file naming the live one. A new
 version is written completely (each file's size and SHA-256 in its manifest, written last) and
@@ -11,16 +12,15 @@ missing ``CURRENT`` falls back to the newest complete version instead of an empt
 from __future__ import annotations
 
 import errno
-import functools
 import hashlib
 import json
 import logging
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable
 
 from newsdesk.config import crash_point
 from newsdesk.errors import DiskFull, IndexDamaged, IndexMismatch, IndexMissing, IndexProblem, NewsdeskError
@@ -29,222 +29,24 @@ from newsdesk.types import Article, Chunk
 from .build import READABLE_FORMATS, Index
 from .chunk import ChunkerSettings
 from .vectors import index_record
+from .versions import (
+    CURRENT_FILE,
+    VERSION_PREFIX,
+    Version,
+    articles_in,
+    check_version,
+    current_version,
+    damaged_version,
+    describe_lacking,
+    index_root,
+    lacking_titles,
+    last_intact_before,
+    list_versions,
+    read_store,
+    sha256_of,
+)
 
 log = logging.getLogger(__name__)
-
-CURRENT_FILE = "CURRENT"
-VERSION_PREFIX = "v-"
-HASH_BLOCK = 1 << 20
-
-
-# ---------------------------------------------------------------- versions
-
-
-@dataclass(frozen=True)
-class Version:
-    """One version directory and what a check of it found (``problem`` is None when intact)."""
-
-    path: Path
-    manifest: dict | None
-    problem: str | None
-    lacking: tuple[str, ...] = ()  # titles of the articles it holds that the live version lacks
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-    @property
-    def intact(self) -> bool:
-        return self.problem is None
-
-    def describe(self) -> str:
-        """``v-… (6 articles, 40 chunks, 2026-12-01T20:56:00+00:00)`` or ``v-… (damaged: …)``,
-        then what it holds that the live version lacks, if anything."""
-        if self.problem:
-            text = f"{self.name} (damaged: {self.problem})"
-        else:
-            counts = self.manifest.get("counts", {})
-            text = f"{self.name} ({counts.get('articles', '?')} articles, {counts.get('chunks', '?')} chunks, {self.manifest.get('created', 'undated')})"
-        return text + (f"; {describe_lacking(self.lacking)}" if self.lacking else "")
-
-
-def describe_lacking(titles: Sequence[str], shown: int = 5) -> str:
-    """``holds 6 articles the live version lacks: «A», «B», … and 1 more``."""
-    names = ", ".join(f"«{t}»" for t in titles[:shown]) + (f" and {len(titles) - shown} more" if len(titles) > shown else "")
-    return f"holds {len(titles)} article{'s' * (len(titles) != 1)} the live version lacks: {names}"
-
-
-def article_titles(version: Path) -> dict[str, str] | None:
-    """The id and title of each article a version's store holds, read without its checks (a
-    damaged version is read as far as it goes, to say what deleting it loses); None when the
-    store cannot be read at all."""
-    try:
-        lines = (version / "articles.jsonl").read_bytes().decode("utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    titles = {}
-    for line in lines:
-        try:
-            record = json.loads(line)
-            titles[str(record["id"])] = str(record.get("title") or record.get("url") or record["id"])
-        except (ValueError, KeyError, TypeError):
-            continue  # a damaged line: the others still count
-    return titles
-
-
-def lacking_titles(version: Path, live_ids: set[str]) -> tuple[str, ...] | None:
-    """Titles of the articles ``version`` holds that ``live_ids`` lacks; None when unreadable."""
-    titles = article_titles(version)
-    if titles is None:
-        return None
-    return tuple(title for article_id, title in titles.items() if article_id not in live_ids)
-
-
-def index_root(home: Path) -> Path:
-    return Path(home) / "index"
-
-
-def version_paths(home: Path) -> list[Path]:
-    """Every version directory of ``home``, newest first (names sort by creation time)."""
-    root = index_root(home)
-    try:
-        entries = list(root.iterdir())
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    return sorted((p for p in entries if p.name.startswith(VERSION_PREFIX) and p.is_dir()), key=lambda p: p.name, reverse=True)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _file_problem(version: Path, name: str, record: dict, deep: bool) -> str | None:
-    path = version / name
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return f"{name} is missing"
-    if size != record["bytes"]:
-        return f"{name} has {size:,} bytes, the manifest says {record['bytes']:,}"
-    if deep and _sha256(path) != record["sha256"]:
-        return f"{name} does not match its checksum"
-    return None
-
-
-def check_version(path: Path, deep: bool = True, sizes_only: frozenset[str] = frozenset()) -> Version:
-    """Check one version: its manifest is readable and every file it lists has the recorded
-    size and (``deep``, except for the files in ``sizes_only``) checksum. Versions written
-    before checksums only need their files."""
-    try:
-        manifest = json.loads((path / "manifest.json").read_text())
-        if not isinstance(manifest, dict):
-            raise ValueError("not an object")
-    except (OSError, ValueError) as error:
-        return Version(path, None, f"manifest.json is unreadable ({type(error).__name__})")
-    files = manifest.get("files")
-    if files is None:  # written before checksums
-        missing = [n for n in ("vectors.faiss", "chunks.jsonl", "articles.jsonl") if not (path / n).is_file()]
-        return Version(path, manifest, f"{missing[0]} is missing" if missing else None)
-    for name, record in files.items():
-        problem = _file_problem(path, name, record, deep and name not in sizes_only)
-        if problem:
-            return Version(path, manifest, problem)
-    return Version(path, manifest, None)
-
-
-def list_versions(home: Path, deep: bool = True, compare: bool | None = None) -> list[Version]:
-    """Every version of ``home``, newest first, each checked; with ``compare`` (default: when
-    ``deep``), each also names the articles it holds that the live version lacks (what a
-    rollback left behind, or a damaged version still holds)."""
-    versions = [check_version(p, deep) for p in version_paths(home)]
-    if not (deep if compare is None else compare):
-        return versions
-    try:
-        live = current_version(home)
-    except IndexDamaged:
-        live = None
-    live_ids = set((article_titles(live) or {}) if live else ())
-    return [v if live is not None and v.path == live else replace(v, lacking=lacking_titles(v.path, live_ids) or ())
-            for v in versions]
-
-
-@functools.lru_cache(maxsize=64)
-def _warn_fallback(root: str, why: str, chosen: str) -> None:
-    """Say once per process that CURRENT was not usable (a bot asks this on every question)."""
-    log.warning("%s/%s %s; using the newest complete version, %s (see `newsdesk rollback --list`)", root, CURRENT_FILE, why, chosen)
-
-
-def current_version(home: Path) -> Path | None:
-    """The live version: the one ``CURRENT`` names. When ``CURRENT`` is missing, empty or names
-    a version that is gone, the newest complete version (said once, in a warning).
-
-    Returns:
-        None only when ``home`` holds no version at all.
-    Raises:
-        IndexDamaged: versions exist but none is complete (nothing is deleted then).
-    """
-    root = index_root(home)
-    try:
-        name = (root / CURRENT_FILE).read_text().strip()
-    except (FileNotFoundError, NotADirectoryError):
-        name = ""
-    except (OSError, UnicodeDecodeError):
-        name = ""
-    if name and "/" not in name and (root / name / "manifest.json").is_file():
-        return root / name
-    paths = version_paths(home)
-    if not paths:
-        return None
-    why = "names the missing version " + name if name else "is missing or empty"
-    for path in paths:
-        if check_version(path, deep=False).intact:
-            _warn_fallback(str(root), why, path.name)
-            return path
-    raise IndexDamaged(f"{root}/{CURRENT_FILE} {why} and none of the {len(paths)} versions in {root} is complete; "
-                       "nothing was deleted: restore the folder from a backup, or move it away and ingest the articles again")
-
-
-def last_intact_before(home: Path, version: Path | None) -> Version | None:
-    """The newest verified version older than ``version`` (than none when None); checks
-    versions newest first and stops at the first intact one."""
-    for path in version_paths(home):
-        if version is None or path.name < version.name:
-            candidate = check_version(path, deep=True)
-            if candidate.intact:
-                return candidate
-    return None
-
-
-def _articles_intact(version: Path) -> bool:
-    """Whether a version's articles read back whole (its manifest, checksum and count agree)."""
-    try:
-        manifest = json.loads((version / "manifest.json").read_text())
-        _articles_in(version, manifest)
-    except (OSError, ValueError, TypeError, AttributeError):
-        return False
-    return True
-
-
-def _damaged(version: Path, home: Path, problem: str) -> IndexDamaged:
-    """The error for a damaged live version, naming what repairs it: `newsdesk rebuild` when its
-    articles are intact (it re-embeds them into a new version), and the way back when there is one."""
-    ways = ["run `newsdesk rebuild` to repair it in place from its intact articles"] if _articles_intact(version) else []
-    earlier = last_intact_before(home, version)
-    if earlier is not None:
-        ways.append(f"run `newsdesk rollback` to return to {earlier.describe()}")
-    if not ways:
-        ways.append("its articles cannot be read and no intact earlier version is kept: "
-                    "ingest the article files again into a new home")
-    return IndexDamaged(f"the index version {version} is damaged ({problem}); " + ", or ".join(ways))
-
-
-def damage_report(version: Path, home: Path, problem: str) -> str:
-    """What ``info`` says of a damaged live version: the problem and what to run."""
-    return str(_damaged(version, home, problem))
 
 
 # ---------------------------------------------------------------- writing
@@ -270,7 +72,7 @@ def _write_file(path: Path, data: bytes) -> dict:
 def _fsync_and_record(path: Path) -> dict:
     with open(path, "rb+") as handle:
         os.fsync(handle.fileno())
-    return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+    return {"bytes": path.stat().st_size, "sha256": sha256_of(path)}
 
 
 def _jsonl(records: Iterable[dict]) -> bytes:
@@ -426,23 +228,6 @@ def rollback(home: Path, to: str | None = None) -> tuple[Version | None, Version
 # ---------------------------------------------------------------- reading
 
 
-def _read_store(version: Path, name: str, files: dict | None) -> list[dict]:
-    """The records of a JSON-lines store, checked against the manifest's checksum."""
-    data = (version / name).read_bytes()
-    record = (files or {}).get(name)
-    if record is not None and (len(data) != record["bytes"] or hashlib.sha256(data).hexdigest() != record["sha256"]):
-        raise ValueError(f"{name} does not match its checksum")
-    return [json.loads(line) for line in data.decode("utf-8").splitlines()]
-
-
-def _articles_in(version: Path, manifest: dict) -> dict[str, Article]:
-    articles = {a.id: a for a in (Article(**r) for r in _read_store(version, "articles.jsonl", manifest.get("files")))}
-    expected = manifest.get("counts", {}).get("articles")
-    if expected is not None and expected != len(articles):
-        raise ValueError(f"articles.jsonl holds {len(articles)} articles, the manifest says {expected}")
-    return articles
-
-
 def _live_manifest(home: Path) -> tuple[Path, dict]:
     version = current_version(home)
     if version is None:
@@ -450,7 +235,7 @@ def _live_manifest(home: Path) -> tuple[Path, dict]:
     try:
         return version, json.loads((version / "manifest.json").read_text())
     except (OSError, ValueError) as error:
-        raise _damaged(version, home, f"manifest.json is unreadable ({type(error).__name__})") from None
+        raise damaged_version(version, home, f"manifest.json is unreadable ({type(error).__name__})") from None
 
 
 def read_articles(home: Path) -> list[Article]:
@@ -458,9 +243,9 @@ def read_articles(home: Path) -> list[Article]:
     against the manifest's count and checksum (so a rebuild never drops what it cannot read)."""
     version, manifest = _live_manifest(home)
     try:
-        return list(_articles_in(version, manifest).values())
+        return list(articles_in(version, manifest).values())
     except (OSError, ValueError, TypeError) as error:
-        raise _damaged(version, home, str(error)) from None
+        raise damaged_version(version, home, str(error)) from None
 
 
 def read_manifest(home: Path) -> dict | None:
@@ -471,7 +256,7 @@ def read_manifest(home: Path) -> dict | None:
         return None
 
 
-def _read_vectors(path: Path, kind: str, mmap: bool):
+def read_vectors(path: Path, kind: str, mmap: bool):
     """The faiss index of a version. IVF lists are memory-mapped when ``mmap`` (faiss's
     IO_FLAG_MMAP: the load is near-instant and processes share the pages), else read."""
     import faiss
@@ -529,16 +314,16 @@ def load_index(home: Path, model_name: str | None = None, settings: ChunkerSetti
         problem = check_version(version, sizes_only=mapped | {"articles.jsonl", "chunks.jsonl"}).problem
         if problem:
             raise ValueError(problem)
-        articles = _articles_in(version, manifest)
+        articles = articles_in(version, manifest)
         chunks = []
-        for record in _read_store(version, "chunks.jsonl", manifest.get("files")):
+        for record in read_store(version, "chunks.jsonl", manifest.get("files")):
             text = articles[record["article_id"]].text[record["start"] : record["end"]]
             chunks.append(Chunk(record["id"], record["article_id"], text, record["start"], record["end"]))
-        vectors = _read_vectors(version / "vectors.faiss", kind, mmap)
+        vectors = read_vectors(version / "vectors.faiss", kind, mmap)
         bm25 = bm25s.BM25.load(str(version / "bm25")) if chunks else None
         if vectors.ntotal != len(chunks) or manifest["counts"]["chunks"] != len(chunks):
             raise ValueError(f"{vectors.ntotal} vectors for {len(chunks)} chunks")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
-        raise _damaged(version, home, f"{type(error).__name__}: {error}") from None
+        raise damaged_version(version, home, f"{type(error).__name__}: {error}") from None
     _check_settings(home, manifest, model_name, settings)
     return Index(manifest, articles, chunks, vectors, bm25)

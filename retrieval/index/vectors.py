@@ -29,7 +29,7 @@ TRAIN_PER_LIST = 64  # k-means trains on a sample of at most this many chunks pe
 NPROBE_MIN = 64  # lists searched per query: at least this many ...
 NPROBE_SHARE = 1 / 64  # ... or this share of the lists, whichever is more
 RETRAIN_GROWTH = 4  # an IVF index is retrained when the corpus grows past 4× what it was trained at
-_LEGACY_TYPE_NAMES = {"flat": "flat-ip", "ivf": "ivf-flat-ip", "ivf-sq8": "ivf-sq8-ip"}
+LEGACY_TYPE_NAMES = {"flat": "flat-ip", "ivf": "ivf-flat-ip", "ivf-sq8": "ivf-sq8-ip"}
 
 
 def index_record(manifest: dict) -> dict:

@@ -222,7 +222,7 @@ FESTIVAL = [
 def _festival_desk(tmp_path, fake_encoder, dated=True):
     from newsdesk.retrieval.service import Newsdesk
     from newsdesk.retrieval.settings import Settings
-    from newsdesk.retrieval.sources.files import make_article
+    from newsdesk.retrieval.sources.article import make_article
 
     desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
     desk.add_articles([make_article(text, title=f"Festival report {n}", outlet=outlet, date=date if dated else None)
@@ -266,7 +266,7 @@ def test_without_dates_or_close_rivals_the_best_reading_leads(tmp_path, fake_enc
 def test_an_undated_best_answer_is_not_displaced_by_a_dated_rival(tmp_path, fake_encoder):
     from newsdesk.retrieval.service import Newsdesk
     from newsdesk.retrieval.settings import Settings
-    from newsdesk.retrieval.sources.files import make_article
+    from newsdesk.retrieval.sources.article import make_article
 
     desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
     (_, _, older_text), (outlet, date, newer_text) = FESTIVAL

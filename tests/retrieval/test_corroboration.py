@@ -21,7 +21,7 @@ HALVORSEN = [
 def _desk(tmp_path, fake_encoder):
     from newsdesk.retrieval.service import Newsdesk
     from newsdesk.retrieval.settings import Settings
-    from newsdesk.retrieval.sources.files import make_article
+    from newsdesk.retrieval.sources.article import make_article
 
     desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
     desk.add_articles([make_article(text, title=f"Jobs {n}", outlet=outlet, date=date)
@@ -51,7 +51,7 @@ def test_an_outlet_counts_only_for_its_own_answer_and_the_newest_report_leads(tm
 def test_an_outlet_that_reads_both_ways_is_neither_counted_nor_shown_as_differing(tmp_path, fake_encoder):
     from newsdesk.retrieval.service import Newsdesk
     from newsdesk.retrieval.settings import Settings
-    from newsdesk.retrieval.sources.files import make_article
+    from newsdesk.retrieval.sources.article import make_article
 
     desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
     desk.add_articles([make_article("Elena Novak opened the harvest festival on Saturday.", title="A", outlet="Times"),

@@ -10,20 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from newsdesk.retrieval.index.store import current_version
+from newsdesk.retrieval.index.versions import current_version
 from newsdesk.retrieval.service import Newsdesk
 from newsdesk.retrieval.settings import Settings
-from newsdesk.retrieval.sources.feeds.poll import (
-    HostPacer,
-    add_feed,
-    feeds_path,
-    import_opml,
-    load_feeds,
-    page_article,
-    poll_feeds,
-    remove_feed,
-    save_feeds,
-)
+from newsdesk.retrieval.sources.feeds.follow import add_feed, import_opml, remove_feed
+from newsdesk.retrieval.sources.feeds.parse import opml_feeds, parse_feed
+from newsdesk.retrieval.sources.feeds.poll import page_article, poll_feeds
 from newsdesk.retrieval.sources.feeds.records import (
     MAX_TRIES,
     Feed,
@@ -31,12 +23,12 @@ from newsdesk.retrieval.sources.feeds.records import (
     FeedResult,
     Item,
     items_to_fetch,
-    opml_feeds,
-    parse_feed,
     parse_interval,
     record_poll,
     remember,
 )
+from newsdesk.retrieval.sources.feeds.store import feeds_path, load_feeds, save_feeds
+from newsdesk.retrieval.sources.web.pacing import HostPacer
 
 from newsdesk.errors import FeedError, FetchError, UrlRefused
 

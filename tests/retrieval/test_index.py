@@ -3,10 +3,11 @@ import json
 import pytest
 from newsdesk.retrieval.index.build import build_index
 from newsdesk.retrieval.index.chunk import ChunkerSettings
-from newsdesk.retrieval.index.store import current_version, load_index, save_index
+from newsdesk.retrieval.index.store import load_index, save_index
+from newsdesk.retrieval.index.versions import current_version
 from newsdesk.retrieval.service import Newsdesk
 from newsdesk.retrieval.settings import Settings
-from newsdesk.retrieval.sources.files import make_article
+from newsdesk.retrieval.sources.article import make_article
 from newsdesk.retrieval.sources.seeds import seed_paths
 
 from newsdesk.errors import IndexDamaged, IndexMismatch, IndexMissing, NewsdeskError

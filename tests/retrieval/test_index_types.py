@@ -7,11 +7,12 @@ import faiss
 import numpy as np
 import pytest
 from newsdesk.retrieval.index.build import build_index, embedding_text
-from newsdesk.retrieval.index.store import current_version, load_index, save_index
+from newsdesk.retrieval.index.store import load_index, save_index
 from newsdesk.retrieval.index.vectors import choose_index_type, index_record
+from newsdesk.retrieval.index.versions import current_version
 from newsdesk.retrieval.service import Newsdesk
 from newsdesk.retrieval.settings import Settings
-from newsdesk.retrieval.sources.files import make_article
+from newsdesk.retrieval.sources.article import make_article
 from newsdesk.retrieval.sources.seeds import seed_paths
 
 TOPICS = ["harbour ships cargo port", "election votes parliament party", "football match goal league",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 from newsdesk.retrieval.service import Newsdesk
 from newsdesk.retrieval.settings import Settings
-from newsdesk.retrieval.sources.files import article_id
+from newsdesk.retrieval.sources.article import article_id
 
 from newsdesk.types import Article
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from http.server import BaseHTTPRequestHandler
 
 import pytest
+from newsdesk.retrieval.sources.feeds.parse import parse_feed
 from newsdesk.retrieval.sources.feeds.poll import page_article
-from newsdesk.retrieval.sources.feeds.records import Item, parse_feed
+from newsdesk.retrieval.sources.feeds.records import Item
 from newsdesk.retrieval.sources.files import read_file
 from newsdesk.retrieval.sources.web.fetch import Fetched
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from newsdesk.retrieval.index.store import current_version
+from newsdesk.retrieval.index.versions import current_version
 from newsdesk.retrieval.service import Newsdesk
 from newsdesk.retrieval.settings import Settings
 from newsdesk.retrieval.sources.seeds import seed_paths

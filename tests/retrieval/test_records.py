@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 
-from newsdesk.retrieval.index.store import current_version
+from newsdesk.retrieval.index.versions import current_version
 from newsdesk.retrieval.service import Newsdesk
 from newsdesk.retrieval.settings import Settings
-from newsdesk.retrieval.sources.files import make_article, read_file
+from newsdesk.retrieval.sources.article import make_article
+from newsdesk.retrieval.sources.files import read_file
 
 from newsdesk.types import Article
 

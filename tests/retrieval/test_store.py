@@ -8,18 +8,11 @@ from pathlib import Path
 
 import pytest
 from newsdesk.retrieval.index.build import build_index
-from newsdesk.retrieval.index.store import (
-    CURRENT_FILE,
-    current_version,
-    index_root,
-    list_versions,
-    load_index,
-    save_index,
-    version_paths,
-)
+from newsdesk.retrieval.index.store import load_index, save_index
+from newsdesk.retrieval.index.versions import CURRENT_FILE, current_version, index_root, list_versions, version_paths
 from newsdesk.retrieval.service import Newsdesk
 from newsdesk.retrieval.settings import Settings
-from newsdesk.retrieval.sources.files import make_article
+from newsdesk.retrieval.sources.article import make_article
 from newsdesk.retrieval.sources.seeds import seed_paths
 
 from newsdesk.errors import DiskFull, IndexDamaged

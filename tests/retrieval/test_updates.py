@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-from newsdesk.retrieval.index.store import current_version, index_root, load_index
+from newsdesk.retrieval.index.store import load_index
+from newsdesk.retrieval.index.versions import current_version, index_root
 from newsdesk.retrieval.service import Newsdesk
 from newsdesk.retrieval.settings import Settings
 from newsdesk.retrieval.sources.seeds import seed_paths

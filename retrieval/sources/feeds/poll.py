@@ -1,4 +1,5 @@
-"""Following RSS and Atom feeds: the feed store (HOME/feeds.json), parsing, polling, OPML.
+"""Polling the followed RSS and Atom feeds (the store is feeds/store.py, following feeds/follow.py,
+the records and their pure decisions feeds/records.py).
 
 A poll fetches each feed (a conditional GET), then the pages of the items it has not seen
 (through the URL guard, a per-host delay between requests), adds the articles through
@@ -12,134 +13,37 @@ again.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import os
-import tempfile
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 from urllib.parse import urlsplit
 
 from newsdesk.errors import FeedError, FetchError
 from newsdesk.types import Article
 
-from ..web.fetch import check_url, fetch_url_sync
+from ..web.fetch import fetch_url_sync
+from ..web.pacing import HostPacer
+from ..web.pages import PAGE_KINDS, PAGE_TYPES, web_article
+from .parse import parse_feed
 from .records import (
-    DEFAULT_INTERVAL_S,
     MAX_TRIES,
     Feed,
     FeedOptions,
     FeedResult,
     Item,
-    ParsedFeed,
     PollSummary,
     cut_text,
-    describe_interval,
-    forget_articles,
     items_to_fetch,
     newest_first,
-    opml_feeds,
-    parse_feed,
     record_items,
     record_poll,
     restore_lost,
 )
+from .store import load_feeds, store_lock, update_feeds
 
 log = logging.getLogger(__name__)
-
-FEEDS_FILE = "feeds.json"
-PAGE_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "text/plain": "text"}
-
-
-# ------------------------------------------------------------------ the store
-
-
-def feeds_path(home: Path) -> Path:
-    return Path(home) / FEEDS_FILE
-
-
-def load_feeds(home: Path) -> dict[str, Feed]:
-    """The followed feeds by URL (none when the file does not exist).
-
-    Raises:
-        FeedError: the file is not what newsdesk writes (it is written atomically, so only a
-            hand edit gets here).
-    """
-    path = feeds_path(home)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {f.url: f for f in (Feed.from_json(r) for r in data["feeds"])}
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise FeedError(f"{path} cannot be read ({error}); fix it or move it away to start again") from None
-
-
-def save_feeds(home: Path, feeds: dict[str, Feed]) -> None:
-    """Write the feed store atomically: a temporary file, fsync, rename, fsync the folder."""
-    path = feeds_path(home)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"version": 1, "feeds": [f.to_json() for f in feeds.values()]}, ensure_ascii=False, indent=1)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".feeds-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
-
-
-def _lock(home: Path, name: str):
-    from filelock import FileLock
-
-    Path(home).mkdir(parents=True, exist_ok=True)
-    return FileLock(str(Path(home) / name))
-
-
-def update_feeds(home: Path, change: Callable[[dict[str, Feed]], object]):
-    """Read, ``change`` (in place) and write the store under its lock; returns what ``change`` does.
-    Each writer re-reads the file, so a poll never undoes a feed added or removed meanwhile."""
-    with _lock(home, ".feeds.lock"):
-        feeds = load_feeds(home)
-        result = change(feeds)
-        save_feeds(home, feeds)
-        return result
-
-
-# ------------------------------------------------------------------ polling
-
-
-class HostPacer:
-    """Keeps ``delay`` seconds between the end of one request to a host and the next one."""
-
-    def __init__(self, delay: float, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
-        self.delay, self.clock, self.sleep = delay, clock, sleep
-        self._last: dict[str, float] = {}
-
-    @contextlib.contextmanager
-    def turn(self, url: str) -> Iterator[None]:
-        host = (urlsplit(url).hostname or "").lower()
-        if host in self._last:
-            wait = self.delay - (self.clock() - self._last[host])
-            if wait > 0:
-                self.sleep(wait)
-        try:
-            yield
-        finally:
-            self._last[host] = self.clock()
 
 
 def _host_named(outlet: str | None, url: str) -> bool:
@@ -157,12 +61,7 @@ def page_article(body: str, kind: str, item: Item, feed_title: str | None) -> Ar
     Raises:
         ValueError: the page has no article text.
     """
-    from ..files import html_article, make_article
-
-    if kind == "html":
-        article = html_article(body, None, url=item.link)
-    else:
-        article = make_article(body, title=item.title, url=item.link)
+    article = web_article(body, kind, item.link, item.title)
     outlet = feed_title if feed_title and (not article.outlet or _host_named(article.outlet, item.link)) else article.outlet
     return replace(article, outlet=outlet, date=article.date or item.date, url=item.link)
 
@@ -174,7 +73,7 @@ def bounded_page_article(body: str, kind: str, item: Item, feed_title: str | Non
     Raises:
         ValueError: the page has no article text.
     """
-    from ..files import article_id
+    from ..article import article_id
 
     # Plain text is cut before cleaning too, so a huge page costs no more than the bound.
     raw = body if kind == "html" else cut_text(body, limit)
@@ -289,7 +188,7 @@ def _fetch_item(item: Item, feed: Feed, options: FeedOptions, pacer: HostPacer, 
         return
     result.fetched += 1
     try:
-        article, cut = bounded_page_article(page.text, PAGE_TYPES[page.content_type], item, feed.title, options.max_page_chars)
+        article, cut = bounded_page_article(page.text, PAGE_KINDS[page.content_type], item, feed.title, options.max_page_chars)
     except ValueError as error:  # the same page next time: not worth fetching again
         result.faults.append(f"{item.link}: {error}")
         land(result, (item.key, None, item.link), None)
@@ -363,7 +262,7 @@ def poll_feeds(desk, options: FeedOptions, *, urls: Sequence[str] | None = None,
     from filelock import Timeout
 
     home = Path(desk.settings.home)
-    lock = _lock(home, ".feeds-poll.lock")
+    lock = store_lock(home, ".feeds-poll.lock")
     try:
         lock.acquire(timeout=-1 if wait else 0)
     except Timeout:
@@ -409,109 +308,3 @@ def _restored(feeds: list[Feed], live_ids: set[str] | None) -> list[Feed]:
                         "are fetched again", feed.title, len(lost))
         restored.append(feed)
     return restored
-
-
-# ------------------------------------------------------------------ following
-
-
-def normal_url(url: str) -> str:
-    """``url`` as newsdesk stores it. Raises UrlRefused for what is not an http(s) URL."""
-    return str(check_url(url.strip()))
-
-
-def read_feed(url: str, options: FeedOptions) -> ParsedFeed:
-    """Fetch and parse the feed at ``url``: the check before following it.
-
-    Raises:
-        FetchError: it cannot be fetched (UrlRefused: not a public http(s) address).
-        FeedError: it is not an RSS or Atom feed.
-    """
-    document = fetch_feed(url, options)
-    return parse_feed(document.body, document.final_url)
-
-
-def add_feed(home: Path, url: str, options: FeedOptions, interval_s: float = DEFAULT_INTERVAL_S,
-             title: str | None = None, pacer: HostPacer | None = None) -> tuple[Feed, bool, ParsedFeed]:
-    """Follow the feed at ``url`` once it has been fetched (through ``pacer``, when given) and
-    parsed; named by its title (else ``title``, else its host). Following a feed again only
-    changes its interval.
-
-    Returns:
-        The feed, whether it is newly followed, and what was read of it.
-    Raises:
-        FetchError, FeedError: as ``read_feed``.
-    """
-    url = normal_url(url)
-    with pacer.turn(url) if pacer else contextlib.nullcontext():
-        parsed = read_feed(url, options)
-    name = parsed.title or title or urlsplit(url).hostname or url
-    added = Feed(url=url, title=name, interval_s=interval_s,
-                 added=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-
-    def follow(feeds: dict[str, Feed]) -> tuple[Feed, bool]:
-        if url in feeds:
-            feeds[url] = replace(feeds[url], interval_s=interval_s)
-            return feeds[url], False
-        feeds[url] = added
-        return added, True
-
-    feed, new = update_feeds(home, follow)
-    return feed, new, parsed
-
-
-def remove_feed(home: Path, url: str) -> Feed:
-    """Stop following ``url`` (its articles stay indexed).
-
-    Raises:
-        FeedError: no followed feed has that URL.
-    """
-    def unfollow(feeds: dict[str, Feed]) -> Feed:
-        for candidate in (url.strip(), _normal_or_none(url)):
-            if candidate in feeds:
-                return feeds.pop(candidate)
-        raise FeedError(f"{url} is not a followed feed; see `newsdesk feeds list`")
-
-    return update_feeds(home, unfollow)
-
-
-def _normal_or_none(url: str) -> str | None:
-    try:
-        return normal_url(url)
-    except FetchError:
-        return None
-
-
-def import_opml(home: Path, text: str, options: FeedOptions, interval_s: float = DEFAULT_INTERVAL_S,
-                pacer: HostPacer | None = None) -> list[str]:
-    """Follow every feed of an OPML document, ``options.host_delay_s`` apart per host (as polls
-    are); one line per feed (followed, or why not). A feed already followed is left as it is:
-    neither fetched nor given this interval."""
-    pacer = pacer or HostPacer(options.host_delay_s)
-    followed = load_feeds(home)
-    lines = []
-    for url, title in opml_feeds(text):
-        known = followed.get(_normal_or_none(url) or url)
-        if known is not None:
-            lines.append(f"{url}: already followed “{known.title}” (every {describe_interval(known.interval_s)}, unchanged)")
-            continue
-        try:
-            feed, new, _ = add_feed(home, url, options, interval_s, title=title, pacer=pacer)
-        except FetchError as error:
-            lines.append(f"{url}: not followed: it could not be fetched ({error.reason})")
-        except FeedError as error:
-            lines.append(f"{url}: not followed: {error}")
-        else:
-            lines.append(f"{url}: {'following' if new else 'already followed'} “{feed.title}”")
-    return lines
-
-
-def forget_removed(home: Path, article_ids: set[str]) -> None:
-    """Tie no feed to ``article_ids`` any more (removed on purpose), so no poll brings them back."""
-    if not article_ids or not feeds_path(home).exists():
-        return
-
-    def forget(feeds: dict[str, Feed]) -> None:
-        for url, feed in feeds.items():
-            feeds[url] = forget_articles(feed, article_ids)
-
-    update_feeds(home, forget)
