@@ -32,13 +32,7 @@ import faiss
 import numpy as np
 from newsdesk.retrieval.index.build import Index
 from newsdesk.retrieval.index.store import read_vectors
-from newsdesk.retrieval.index.vectors import (
-    IVF_FROM_CHUNKS,
-    ivf_nlist,
-    ivf_nprobe,
-    train_vector_index,
-    updated_vector_index,
-)
+from newsdesk.retrieval.index.vectors import IVF_FROM_CHUNKS, ivf_nlist, ivf_nprobe, train_vector_index, updated_vector_index
 
 DIM = 384
 

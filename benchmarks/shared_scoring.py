@@ -1,6 +1,6 @@
 """Choosing among passages by one softmax over all of them (issue 12's inference question).
 
-A reader trained with shared normalisation (scripts/open_setting.py) has span logits that
+A reader trained with shared normalisation (training/open_setting.py) has span logits that
 compare across the windows of a question. This asks the held-out questions of
 ``benchmarks/validate_sources.py`` in one open index two ways, from the same readings of the
 five passages: as shipped (each window's P(start)·P(end) with its own [CLS]), and with the
@@ -35,10 +35,10 @@ from newsdesk.retrieval.answering.readers.windows import cut_windows  # noqa: E4
 from newsdesk.retrieval.answering.search import retrieve  # noqa: E402
 from newsdesk.retrieval.answering.text import normalize_answer  # noqa: E402
 from newsdesk.retrieval.evaluation.evaluate import paragraph_articles  # noqa: E402
+from newsdesk.retrieval.evaluation.held_out import held_out  # noqa: E402
 from newsdesk.retrieval.evaluation.squad import best_over_golds, exact_match, load_squad  # noqa: E402
 from newsdesk.retrieval.service import Newsdesk  # noqa: E402
 from newsdesk.retrieval.settings import Settings  # noqa: E402
-from validate_sources import held_out  # noqa: E402
 
 from newsdesk.types import Span  # noqa: E402
 

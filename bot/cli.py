@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from newsdesk.bot.cli_ask import run_ask, run_chat
-from newsdesk.bot.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _settings, default_home, env  # noqa: F401  (_settings: tests)
+from newsdesk.bot.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, env
 from newsdesk.bot.cli_find import run_log, run_search, run_show
 from newsdesk.bot.cli_index import (
     run_bot,

@@ -36,7 +36,7 @@ def history_file() -> Path:
     return state / "newsdesk" / "chat_history"
 
 
-def _settings(args):
+def settings_from(args):
     from newsdesk.retrieval.index.vectors import check_index_type
     from newsdesk.retrieval.settings import Settings
 
@@ -85,7 +85,7 @@ def _open_desk(args, reader: bool = True):
     ``reader=False`` for the commands that do not read answers (no reader is loaded)."""
     from newsdesk.retrieval.service import Newsdesk
 
-    desk = Newsdesk(_settings(args))
+    desk = Newsdesk(settings_from(args))
     desk.load_models(reader=reader)  # a wrong --model or --reader is then the only thing said
     if not desk.has_index():
         print(f"newsdesk: no index in {desk.settings.home} yet; indexing the bundled seed articles "

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Callable
 
-from newsdesk.bot.cli_common import EXIT_OK, _open_desk, _print_json, _settings, _width, env
+from newsdesk.bot.cli_common import EXIT_OK, _open_desk, _print_json, _width, env, settings_from
 
 
 def _positive(text: str) -> int:
@@ -101,7 +101,7 @@ def run_log(args) -> int:
     from newsdesk.bot.render_search import log_to_text
     from newsdesk.retrieval.service import Newsdesk
 
-    desk = Newsdesk(_settings(args))  # no model: the log is a file
+    desk = Newsdesk(settings_from(args))  # no model: the log is a file
     records = desk.question_log.recent(args.n)
     if args.json:
         _print_json(records)

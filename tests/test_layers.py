@@ -134,3 +134,35 @@ def test_the_check_finds_an_import_against_the_rules(tmp_path, files, expected):
     found = problems(write(tmp_path, base | files))
     assert any(expected in line for line in found), found
     assert problems(write(tmp_path / "clean", base)) == []
+
+
+def test_training_is_a_package_that_reaches_nothing_through_sys_path():
+    """training/ imports newsdesk's modules as a package: no ``sys.path`` edits, nothing from
+    benchmarks/ (what both use lives in the package, e.g. retrieval/evaluation/)."""
+    found = []
+    for name, (path, is_package) in modules(ROOT / "training", "newsdesk.training").items():
+        text = path.read_text()
+        if "sys.path" in text:
+            found.append(f"{name}: edits sys.path")
+        found += [f"{name}:{line}: imports {target}" for line, target, _ in imports(name, path, is_package)
+                  if target.split(".")[0] not in ("newsdesk",) and (ROOT / "benchmarks" / f"{target.split('.')[0]}.py").exists()]
+    assert found == []
+
+
+def test_benchmarks_import_no_private_names_of_newsdesk():
+    """A benchmark uses newsdesk's public names only: what it needs from a module is that
+    module's API, not an underscore name."""
+    found = []
+    for path in sorted((ROOT / "benchmarks").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("newsdesk"):
+                found += [f"{path.name}:{node.lineno}: {node.module}.{a.name}" for a in node.names
+                          if a.name.startswith("_")]
+    assert found == []
+
+
+def test_no_module_is_over_400_lines():
+    """A module longer than this holds more than one concern: split it along its seams."""
+    long = [f"{path.relative_to(ROOT)}: {n} lines" for folder in ("newsdesk", "retrieval", "embeddings", "bot", "training")
+            for path in sorted((ROOT / folder).rglob("*.py")) if (n := len(path.read_text().splitlines())) > 400]
+    assert long == []

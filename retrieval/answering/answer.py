@@ -200,7 +200,7 @@ def rest_cannot_matter(question: str, spans: Sequence[Span], read: Sequence[Hit]
     return confident and _noisy_or([runner_up, most_unread_adds]) < DISAGREEMENT_RATIO * best_weighted
 
 
-def _citation(index: Index, article_id: str, start: int, end: int, kind: str = SPAN) -> Citation:
+def citation_at(index: Index, article_id: str, start: int, end: int, kind: str = SPAN) -> Citation:
     """Where an answer stands: its sentence as the quote, and the answer's bounds shaped for ``kind``."""
     article = index.articles[article_id]
     sentence = sentence_around(article.text, start, end)
@@ -241,7 +241,7 @@ def related_passages(question: str, index: Index, hits: Sequence[Hit], limit: in
         best = max(_sentences(hit.chunk), key=lambda b: len(asked & content_terms(hit.chunk.text[b[0]:b[1]])))
         if len(asked & content_terms(hit.chunk.text[best[0]:best[1]])) >= min_share * len(asked):
             start, end = hit.chunk.start + best[0], hit.chunk.start + best[1]
-            found.append(_citation(index, hit.chunk.article_id, start, end, SENTENCE))
+            found.append(citation_at(index, hit.chunk.article_id, start, end, SENTENCE))
             seen.add(hit.chunk.article_id)
         if len(found) == limit:
             break
@@ -356,8 +356,8 @@ def assemble_answer(
     if newer is not None:
         top = newer.span
         agree, differ = _split(top, by_outlet, index, rules)
-    citations = [_citation(index, top.article_id, top.start, top.end, kind)]
-    citations += [_citation(index, a.span.article_id, a.span.start, a.span.end, kind)
+    citations = [citation_at(index, top.article_id, top.start, top.end, kind)]
+    citations += [citation_at(index, a.span.article_id, a.span.start, a.span.end, kind)
                   for a in agree if a.span.article_id != top.article_id]
     alternatives = [
         Alternative(max(group, key=lambda a: a.confidence).span.text,

@@ -5,7 +5,7 @@ can be read with confidence. Whether to answer at all is better judged on more e
 reader's confidence, the same weighed by retrieval, how far ahead of the next answer it is,
 whether the sentence it sits in speaks of the question's words, and how long it is. A
 logistic model over these, fitted on held-out questions of every source
-(``scripts/calibrate_answers.py``), turns them into the probability that the answer is an
+(``training/calibrate_answers.py``), turns them into the probability that the answer is an
 exact match, which is then what newsdesk reports as the answer's score and abstains on.
 
 Weights on confidence, weighted score, sentence overlap and margin are never negative (the

@@ -176,18 +176,19 @@ def test_the_choice_holds_for_later_ingests_and_rebuilds(tmp_path, fake_encoder)
 
 
 def test_the_cli_takes_the_index_type_from_the_option_or_the_environment(monkeypatch):
-    from newsdesk.bot.cli import _settings, build_parser
+    from newsdesk.bot.cli import build_parser
+    from newsdesk.bot.cli_common import settings_from
 
     monkeypatch.delenv("NEWSDESK_INDEX_TYPE", raising=False)
     args = build_parser().parse_args(["ingest", "x.txt"])
-    assert args.index_type is None and _settings(args).index_type is None
+    assert args.index_type is None and settings_from(args).index_type is None
     args = build_parser().parse_args(["rebuild", "--index-type", "ivf-sq8"])
-    assert _settings(args).index_type == "ivf-sq8"
+    assert settings_from(args).index_type == "ivf-sq8"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["ingest", "x.txt", "--index-type", "hnsw"])
     monkeypatch.setenv("NEWSDESK_INDEX_TYPE", "ivf")
-    assert _settings(build_parser().parse_args(["ingest", "x.txt"])).index_type == "ivf"
-    assert _settings(build_parser().parse_args(["ask", "Who?"])).index_type == "ivf"
+    assert settings_from(build_parser().parse_args(["ingest", "x.txt"])).index_type == "ivf"
+    assert settings_from(build_parser().parse_args(["ask", "Who?"])).index_type == "ivf"
     monkeypatch.setenv("NEWSDESK_INDEX_TYPE", "hnsw")
     with pytest.raises(ValueError, match="unknown index type"):
-        _settings(build_parser().parse_args(["ingest", "x.txt"]))
+        settings_from(build_parser().parse_args(["ingest", "x.txt"]))

@@ -56,7 +56,7 @@ FLOAT_NODES = tuple(f"/qa/bert/encoder/layer.{i}/output/dense/MatMul" for i in r
 
 
 def _calibration(config: dict) -> AnswerCalibration | None:
-    """The answer calibration a reader_config.json carries (fitted by scripts/calibrate_answers.py)."""
+    """The answer calibration a reader_config.json carries (fitted by training/calibrate_answers.py)."""
     entry = config.get("answer_calibration")
     return AnswerCalibration.from_config(entry) if entry is not None else None
 

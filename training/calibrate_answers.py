@@ -12,7 +12,7 @@ all five sources. ``--write`` stores the calibration and threshold in the reader
 reader_config.json. The report's ``ceiling`` says what answering every question would score,
 and what a perfect choice among the best-weighed candidates would.
 
-    python scripts/calibrate_answers.py ../shared/data/squad-dev-v1.1-part-a.json \\
+    python -m newsdesk.training.calibrate_answers ../shared/data/squad-dev-v1.1-part-a.json \\
         ../shared/data/qa-train-extra.json --seeds ../shared/data/seed_questions.jsonl \\
         [--reader DIR] [--write retrieval/reader_model/reader_config.json]
 """
@@ -26,20 +26,17 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
-
-from news_scoring import contains, load_stories  # noqa: E402
-from newsdesk.retrieval.answering.answer import _citation, answer_evidence, candidates, missing_names  # noqa: E402
-from newsdesk.retrieval.answering.calibration import AnswerCalibration, AnswerEvidence, fit_calibration  # noqa: E402
-from newsdesk.retrieval.answering.search import retrieve  # noqa: E402
-from newsdesk.retrieval.answering.shaping import SENTENCE  # noqa: E402
-from newsdesk.retrieval.evaluation.evaluate import paragraph_articles  # noqa: E402
-from newsdesk.retrieval.evaluation.squad import best_over_golds, exact_match, load_squad  # noqa: E402
-from newsdesk.retrieval.service import SUPPORT_DEPTH, Newsdesk  # noqa: E402
-from newsdesk.retrieval.settings import Settings  # noqa: E402
-from tqdm import tqdm  # noqa: E402
-from validate_sources import held_out  # noqa: E402
+from newsdesk.retrieval.answering.answer import answer_evidence, candidates, citation_at, missing_names
+from newsdesk.retrieval.answering.calibration import AnswerCalibration, AnswerEvidence, fit_calibration
+from newsdesk.retrieval.answering.search import retrieve
+from newsdesk.retrieval.answering.shaping import SENTENCE
+from newsdesk.retrieval.evaluation.evaluate import paragraph_articles
+from newsdesk.retrieval.evaluation.held_out import held_out
+from newsdesk.retrieval.evaluation.news_scoring import contains, load_stories
+from newsdesk.retrieval.evaluation.squad import best_over_golds, exact_match, load_squad
+from newsdesk.retrieval.service import SUPPORT_DEPTH, Newsdesk
+from newsdesk.retrieval.settings import Settings
+from tqdm import tqdm
 
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 15)]
 
@@ -81,7 +78,7 @@ def judge_questions(desk: Newsdesk, questions, k: int = 5, lenient: bool = False
         evidence = answer_evidence(question, ranked[:2], confidence, hits, sentences=sentence)[key]
         shown = [max(members, key=lambda s: s.score) for _, _, members in ranked]
         rights = [is_right(desk.index.articles[s.article_id].text[c.answer_start:c.answer_end], golds, sentence, lenient)
-                  for s in shown for c in [_citation(desk.index, s.article_id, s.start, s.end, kind)]]
+                  for s in shown for c in [citation_at(desk.index, s.article_id, s.start, s.end, kind)]]
         rows.append(Judged(evidence, confidence[key], rights[0], bool(golds), rights.index(True) if any(rights) else None))
     return rows
 

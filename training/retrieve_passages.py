@@ -8,7 +8,7 @@ held-out split of ``benchmarks/validate_sources.py`` (its questions and paragrap
 indexed, so they cannot leak in as distractors), asks each remaining question with ``-k``
 passages, and writes them as JSON lines ``{"id", "passages": [[article_id, text, score], ...]}``.
 
-    python scripts/retrieve_passages.py ../shared/data/squad-dev-v1.1-part-a.json \\
+    python -m newsdesk.training.retrieve_passages ../shared/data/squad-dev-v1.1-part-a.json \\
         ../shared/data/qa-train-extra.json --out runs/open-train/passages.jsonl [-k 5]
 
 About 15,000 paragraphs and 40,000 questions take 15-20 minutes on two cores.
@@ -18,21 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 
+from newsdesk.retrieval.evaluation.evaluate import paragraph_articles
+from newsdesk.retrieval.evaluation.held_out import PART_A_VALIDATION, held_out
+from newsdesk.retrieval.evaluation.squad import SquadQuestion, load_squad
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
 from tqdm import tqdm
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from newsdesk.retrieval.evaluation.evaluate import paragraph_articles  # noqa: E402
-from newsdesk.retrieval.evaluation.squad import SquadQuestion, load_squad  # noqa: E402
-from newsdesk.retrieval.service import Newsdesk  # noqa: E402
-from newsdesk.retrieval.settings import Settings  # noqa: E402
-from validate_sources import PART_A_VALIDATION, held_out  # noqa: E402
 
 
 def training_questions(questions: list[SquadQuestion], per_source: int) -> list[SquadQuestion]:

@@ -8,7 +8,7 @@ changed, only the articles stating the newest), with the first accepted answer f
 as its span. Titles are ``news:STORY``, so ``train_reader.py --extra-sources news=1.0`` picks
 them. Questions the articles answer nowhere verbatim (after cleaning) are counted and left out.
 
-    python scripts/news_squad.py benchmarks/news/stories --split train --out runs/news-train.json
+    python -m newsdesk.training.news_squad benchmarks/news/stories --split train --out runs/news-train.json
 """
 
 from __future__ import annotations
@@ -19,13 +19,10 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
-
-from news_scoring import load_stories  # noqa: E402
-from newsdesk.retrieval.answering.text import content_terms  # noqa: E402
-from newsdesk.retrieval.index.chunk import sentence_around  # noqa: E402
-from newsdesk.retrieval.sources.files import read_file  # noqa: E402
+from newsdesk.retrieval.answering.text import content_terms
+from newsdesk.retrieval.evaluation.news_scoring import load_stories
+from newsdesk.retrieval.index.chunk import sentence_around
+from newsdesk.retrieval.sources.files import read_file
 
 
 def _overlap(asked: set[str], text: str, at: int, size: int) -> int:

@@ -1,7 +1,7 @@
 """The news benchmark's pure parts: reading the stories, scoring one answer, summing up, comparing.
 
 Nothing here loads a model; ``benchmarks/news_benchmark.py`` asks the questions and hands each
-answer to ``score_answer``. The rules, in SQuAD's normalisation (retrieval/squad.py):
+answer to ``score_answer``. The rules, in SQuAD's normalisation (answering/text.py):
 
 - EM: the answer equals an accepted answer.
 - contains: the answer contains an accepted answer as whole words (or equals one).
@@ -16,16 +16,11 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from newsdesk.retrieval.answering.text import normalize_answer  # noqa: E402
+from ..answering.text import normalize_answer
 
 KINDS = ("who", "what", "when", "where", "how_many", "said", "why", "how", "list", "unanswerable")
 SPLITS = ("train", "validation")
