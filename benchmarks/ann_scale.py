@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/ann_scale.py --n 1000000
     .venv/bin/python benchmarks/ann_scale.py --n 20000 --sizes 5000,10000   # a quick smoke run
 
-Every faiss index is made by ``train_vector_index`` in retrieval/vectors.py (what ``build_index``
+Every faiss index is made by ``train_vector_index`` in retrieval/index/vectors.py (what ``build_index``
 ships: nlist, training sample, nprobe, direct map), updated by ``updated_vector_index``, loaded
 as ``load_index`` loads it (``IO_FLAG_MMAP`` for IVF), and filtered search goes through
 ``Index.search_dense``. At 1M the vectors take 1.5 GB and up to four copies of an index are

@@ -7,7 +7,7 @@ the CLI would build; each question of the chosen split(s) is asked as ``newsdesk
 answerable refused, unanswerable refused, confident wrong answers, for questions whose figure a
 later report changed whether the newest leads and the older one is shown, latency p50/p90, and
 how many files' outlet and date newsdesk read as story.json states them. Scoring rules:
-benchmarks/news_scoring.py.
+retrieval/evaluation/news_scoring.py.
 
     python benchmarks/news_benchmark.py --split validation [--split train] [--reader DIR] \\
         [--home DIR] [--json OUT] [--limit N]

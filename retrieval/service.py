@@ -68,7 +68,7 @@ class Newsdesk(IndexUpdates):
         return QuestionLog(self.settings.home / LOG_FILE)
 
     def watch(self, folder: Path, interval: float = 2.0, report=print, on_cycle=None) -> None:
-        """Keep ``folder`` indexed until interrupted (retrieval/watch.py); ``on_cycle`` runs after each poll."""
+        """Keep ``folder`` indexed until interrupted (retrieval/sources/watch.py); ``on_cycle`` runs after each poll."""
         from .sources import watch as watching
 
         watching.watch(self, folder, interval=interval, report=report, on_cycle=on_cycle)
@@ -198,7 +198,7 @@ class Newsdesk(IndexUpdates):
 
     def evaluate(self, questions: Sequence[SquadQuestion], corpus: Sequence[SquadQuestion], *, gold_context: bool = False,
                  k: int = 5, progress: bool = False) -> tuple[dict, dict[str, str]]:
-        """SQuAD-style evaluation with this desk's encoder and reader (``retrieval/evaluate.py``):
+        """SQuAD-style evaluation with this desk's encoder and reader (``retrieval/evaluation/evaluate.py``):
         over each question's own paragraph (``gold_context``), or open retrieval over every
         paragraph of ``corpus`` indexed in a scratch home. Returns the summary and the predictions."""
         from .evaluation.evaluate import evaluate_gold_context, evaluate_open

@@ -67,7 +67,7 @@ class IndexUpdates:
         ``RayEngine``; default: the one ``settings.engine`` asks for, if any) reads, chunks and
         embeds on a Ray cluster; the index is written here either way."""
         paths = list(paths)
-        engine = engine or self._ray_engine()  # a RayEngine (retrieval/ray_engine.py) reads on its cluster
+        engine = engine or self._ray_engine()  # a RayEngine (retrieval/index/ray_engine.py) reads on its cluster
         with engine or contextlib.nullcontext():
             articles, rejected = engine.load_articles(paths, progress) if engine else load_articles(paths)
             gone_under = [Path(p).expanduser().resolve() for p in paths if Path(p).is_dir()] if prune else []
@@ -127,7 +127,7 @@ class IndexUpdates:
         return self.add_articles([article])
 
     def add_url(self, url: str, options: UrlOptions) -> IngestReport:
-        """Fetch ``url`` (through the address guard of ``retrieval/fetch.py``) and add the page.
+        """Fetch ``url`` (through the address guard of ``retrieval/sources/web/fetch.py``) and add the page.
 
         Raises:
             FetchError: the page could not be fetched (unreachable, refused, too large, not a page).

@@ -1,4 +1,4 @@
-"""The news benchmark's scoring rules (benchmarks/news_scoring.py) on tiny hand-made examples; no model."""
+"""The news benchmark's scoring rules (retrieval/evaluation/news_scoring.py) on tiny hand-made examples; no model."""
 
 import json
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Fit the answer calibration of a reader (retrieval/calibration.py) and choose its abstain threshold.
+"""Fit the answer calibration of a reader (retrieval/answering/calibration.py) and choose its abstain threshold.
 
 The held-out questions of every source (``benchmarks/validate_sources.py``) are asked in one
 open index; each question's five passages are all read, and the answer newsdesk would give is

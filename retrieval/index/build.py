@@ -1,7 +1,7 @@
 """The index in memory and how it is built: FAISS vectors, BM25 terms, chunks, a manifest.
 
 ``build_index`` chunks and embeds articles (reusing a previous version's vectors); the
-versions on disk are ``retrieval/store.py``'s.
+versions on disk are ``retrieval/index/store.py``'s.
 """
 
 from __future__ import annotations
@@ -258,7 +258,7 @@ def build_index(
             for a new index), so a choice made once holds for later updates.
         nlist: IVF lists (default ``ivf_nlist``); ``ivf_from``: the "auto" threshold.
         chunk_and_embed: what chunks and embeds the articles that need it (see ``ChunkAndEmbed``;
-            e.g. a Ray cluster's, retrieval/ray_engine.py); default: ``chunk_and_embed_articles``
+            e.g. a Ray cluster's, retrieval/index/ray_engine.py); default: ``chunk_and_embed_articles``
             with ``encoder``, here. Chunk ids are given here, in the articles' order, either way.
 
     An IVF index of the same type as ``previous`` is updated, not retrained: its lists are

@@ -1,7 +1,7 @@
 """The vector index types: which to build (``choose_index_type``), the IVF sizes
 (``ivf_nlist``, ``ivf_nprobe``), training one (``train_vector_index``), updating one in
 proportion to the change (``updated_vector_index``), and the manifest's record of it.
-retrieval/index.py builds and searches with these; benchmarks/ann_scale.py measures them.
+retrieval/index/build.py builds and searches with these; benchmarks/ann_scale.py measures them.
 """
 
 from __future__ import annotations

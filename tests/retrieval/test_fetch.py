@@ -1,4 +1,4 @@
-"""Tests of the URL guard and fetcher (retrieval/fetch.py) against small servers on 127.0.0.1.
+"""Tests of the URL guard and fetcher (retrieval/sources/web/fetch.py) against small servers on 127.0.0.1.
 
 Names that should look public are given to a replaced resolver; nothing leaves 127.0.0.1.
 """
