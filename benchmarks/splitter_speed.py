@@ -23,7 +23,7 @@ from pathlib import Path
 
 from newsdesk.embeddings.encoder import bundled_model_path, plain_tokenizer
 from newsdesk.retrieval.evaluation.squad import load_squad
-from newsdesk.retrieval.index.build import chunk
+from newsdesk.retrieval.index import chunk
 
 
 def _blingfire(text, start, end):

@@ -51,7 +51,7 @@ def run_search(args) -> int:
     from newsdesk.bot.cli_ask import _checked_filters
     from newsdesk.bot.cli_common import _filters
     from newsdesk.bot.render_search import found_articles_to_text, passages_to_text
-    from newsdesk.retrieval.answering.passages import validate_query
+    from newsdesk.retrieval.answering.question import validate_query
 
     query = validate_query(args.query)  # before loading a model
     desk = _open_desk(args, reader=False)

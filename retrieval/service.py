@@ -19,8 +19,8 @@ from newsdesk.types import Answer, Article, Encoder, Hit, Reader, SourceRow, Spa
 
 from .answering.answer import assemble_answer, missing_names, rest_cannot_matter
 from .answering.corroboration import each_outlets_best, other_outlets
-from .answering.passages import Found, FoundArticle, by_article, found_passages, newest_first, validate_query
-from .answering.question import validate_question
+from .answering.passages import Found, FoundArticle, by_article, found_passages, newest_first
+from .answering.question import validate_query, validate_question
 from .answering.readers.baseline import first_of_each_text, placed_in
 from .answering.readers.choose import make_reader
 from .answering.search import FilterCheck, Filters, Mode, check_filters, retrieve

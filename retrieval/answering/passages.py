@@ -6,10 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from newsdesk.errors import UsageError
 from newsdesk.types import Article, Chunk, Hit
 
-from .question import MAX_QUESTION_CHARS
 from .text import content_terms, stemmer
 
 _WORD = re.compile(r"[\w’']+", re.UNICODE)
@@ -44,16 +42,6 @@ class FoundArticle:
         a = self.article
         return {"article_id": a.id, "title": a.title, "outlet": a.outlet, "date": a.date, "url": a.url,
                 "path": a.path, "score": round(self.score, 4), "passages": self.passages}
-
-
-def validate_query(query: str) -> str:
-    """The search words, trimmed. Raises UsageError (a ValueError) when empty or over-long."""
-    query = " ".join((query or "").split())
-    if not query:
-        raise UsageError('the search is empty; search for some words, like: newsdesk search "Berlin talks"')
-    if len(query) > MAX_QUESTION_CHARS:
-        raise UsageError(f"the search is too long ({len(query):,} characters; the limit is {MAX_QUESTION_CHARS:,})")
-    return query
 
 
 def marked_ranges(text: str, query: str) -> tuple[tuple[int, int], ...]:

@@ -19,7 +19,18 @@ from newsdesk.config import crash_point
 from newsdesk.types import Article, Chunk
 
 from .chunk import ChunkerSettings, Spans, chunk_text
-from .vectors import IVF_FROM_CHUNKS, LEGACY_TYPE_NAMES, RETRAIN_GROWTH, TRAIN_PER_LIST, check_index_type, choose_index_type, index_record, ivf_nlist, train_vector_index, updated_vector_index
+from .vectors import (
+    IVF_FROM_CHUNKS,
+    LEGACY_TYPE_NAMES,
+    RETRAIN_GROWTH,
+    TRAIN_PER_LIST,
+    check_index_type,
+    choose_index_type,
+    index_record,
+    ivf_nlist,
+    train_vector_index,
+    updated_vector_index,
+)
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,22 @@ from newsdesk.types import Article, Chunk
 from .build import READABLE_FORMATS, Index
 from .chunk import ChunkerSettings
 from .vectors import index_record
-from .versions import CURRENT_FILE, VERSION_PREFIX, Version, articles_in, check_version, current_version, damaged_version, describe_lacking, index_root, lacking_titles, last_intact_before, list_versions, read_store, sha256_of
+from .versions import (
+    CURRENT_FILE,
+    VERSION_PREFIX,
+    Version,
+    articles_in,
+    check_version,
+    current_version,
+    damaged_version,
+    describe_lacking,
+    index_root,
+    lacking_titles,
+    last_intact_before,
+    list_versions,
+    read_store,
+    sha256_of,
+)
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,16 @@ from datetime import date as Day
 
 from .dates import byline_date, date_line, dateline_day, parse_date
 from .lines import is_boilerplate, is_heading
-from .outlets import HEAD_LINES, emphasised_masthead, find_outlet, is_credit, masthead_name, masthead_of, outlet_date_line, published_line
+from .outlets import (
+    HEAD_LINES,
+    emphasised_masthead,
+    find_outlet,
+    is_credit,
+    masthead_name,
+    masthead_of,
+    outlet_date_line,
+    published_line,
+)
 
 _DATE_PREFIX = re.compile(r"^\s*(?:date|dated)[:\s]+(?P<date>\d{4}-\d{2}-\d{2})\s*", re.IGNORECASE)
 _DATED_LINE = re.compile(r"^(?:published|updated|date)( on| at)?:?\s*(?P<date>.+)$", re.IGNORECASE)

@@ -308,7 +308,7 @@ def test_watch_stamps_its_lines_and_refuses_a_missing_folder(env, capsys, monkey
 
 
 def test_the_update_progress_moves_with_each_article_and_batch(capsys):
-    from newsdesk.retrieval.index.build import build as indexing
+    from newsdesk.retrieval.index import build as indexing
 
     from newsdesk.types import Article
 

@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from newsdesk.retrieval.index.build import chunk
+from newsdesk.retrieval.index import chunk
 from newsdesk.retrieval.index.chunk import (
     CHARS_PER_TOKEN_AT_MOST,
     MAX_SPLIT_CHARS,

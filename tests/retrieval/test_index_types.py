@@ -89,7 +89,7 @@ def test_ivf_updates_reuse_the_training_and_match_a_fresh_build(tmp_path, fake_e
 
     changed = make_article(articles[5].text + " A correction was added later.", outlet="Outlet2")
     current = [a for i, a in enumerate(articles) if i not in (5, 9, 17)] + [changed] + _articles(6, start=100)
-    with caplog.at_level(logging.INFO, logger="newsdesk.retrieval.index.build"):
+    with caplog.at_level(logging.INFO, logger="newsdesk.retrieval.index"):
         updated, counts = build_index(current, fake_encoder, previous=previous)  # type and nlist come from the manifest
     assert "updated with its training" in caplog.text and "training on" not in caplog.text
     assert counts.embedded == 7 and counts.reused == 37
@@ -107,7 +107,7 @@ def test_ivf_updates_reuse_the_training_and_match_a_fresh_build(tmp_path, fake_e
 
 def test_ivf_is_retrained_when_the_corpus_outgrows_its_training_or_the_type_changes(fake_encoder, caplog):
     small, _ = build_index(_articles(10), fake_encoder, index_type="ivf", nlist=2)
-    caplog.set_level(logging.INFO, logger="newsdesk.retrieval.index.build")
+    caplog.set_level(logging.INFO, logger="newsdesk.retrieval.index")
     grown, _ = build_index(_articles(41), fake_encoder, previous=small)  # 41 > 4 × 10
     assert "grew past 4×" in caplog.text
     assert index_record(grown.manifest)["trained_at_chunks"] == 41

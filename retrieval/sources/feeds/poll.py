@@ -27,7 +27,20 @@ from ..web.fetch import fetch_url_sync
 from ..web.pacing import HostPacer
 from ..web.pages import PAGE_KINDS, PAGE_TYPES, web_article
 from .parse import parse_feed
-from .records import MAX_TRIES, Feed, FeedOptions, FeedResult, Item, PollSummary, cut_text, items_to_fetch, newest_first, record_items, record_poll, restore_lost
+from .records import (
+    MAX_TRIES,
+    Feed,
+    FeedOptions,
+    FeedResult,
+    Item,
+    PollSummary,
+    cut_text,
+    items_to_fetch,
+    newest_first,
+    record_items,
+    record_poll,
+    restore_lost,
+)
 from .store import load_feeds, store_lock, update_feeds
 
 log = logging.getLogger(__name__)
