@@ -13,9 +13,10 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from newsdesk.retrieval.evaluate import paragraph_articles
-from newsdesk.retrieval.service import Newsdesk, Settings
-from newsdesk.retrieval.squad import best_over_golds, exact_match, f1_score, load_squad
+from newsdesk.retrieval.evaluation.evaluate import paragraph_articles
+from newsdesk.retrieval.evaluation.squad import best_over_golds, exact_match, f1_score, load_squad
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
 
 THRESHOLDS = (0.0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 

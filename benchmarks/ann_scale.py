@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/ann_scale.py --n 1000000
     .venv/bin/python benchmarks/ann_scale.py --n 20000 --sizes 5000,10000   # a quick smoke run
 
-Every faiss index is made by ``train_vector_index`` in retrieval/vectors.py (what ``build_index``
+Every faiss index is made by ``train_vector_index`` in retrieval/index/vectors.py (what ``build_index``
 ships: nlist, training sample, nprobe, direct map), updated by ``updated_vector_index``, loaded
 as ``load_index`` loads it (``IO_FLAG_MMAP`` for IVF), and filtered search goes through
 ``Index.search_dense``. At 1M the vectors take 1.5 GB and up to four copies of an index are
@@ -30,10 +30,9 @@ from pathlib import Path
 
 import faiss
 import numpy as np
-
-from newsdesk.retrieval.index import Index
-from newsdesk.retrieval.vectors import IVF_FROM_CHUNKS, ivf_nlist, ivf_nprobe, train_vector_index, updated_vector_index
-from newsdesk.retrieval.store import _read_vectors
+from newsdesk.retrieval.index.build import Index
+from newsdesk.retrieval.index.store import read_vectors
+from newsdesk.retrieval.index.vectors import IVF_FROM_CHUNKS, ivf_nlist, ivf_nprobe, train_vector_index, updated_vector_index
 
 DIM = 384
 
@@ -187,7 +186,7 @@ def main() -> None:
     print(f"data: {args.n:,} + {args.queries:,} held-out query vectors, {DIM}-d, from {clusters:,} clusters (see synthetic())")
 
     if args.compare:
-        real = _read_vectors(args.compare, "flat", False)
+        real = read_vectors(args.compare, "flat", False)
         real = real.reconstruct_batch(faiss.vector_to_array(real.id_map))
         fake = synthetic(len(real), clusters=48)
         print("\n| statistic | real vectors | synthetic, same count, 48 clusters |\n|---|---|---|")
@@ -216,7 +215,7 @@ def main() -> None:
             many = latency_ms(index, lat_queries, params_for(record), None)
             path, size = serialised_bytes(index, Path(scratch))
             started = time.perf_counter()
-            loaded = _read_vectors(path, kind, False)
+            loaded = read_vectors(path, kind, False)
             read_s = time.perf_counter() - started
             del loaded
             mmap_note, filtered = "–", {}
@@ -234,7 +233,7 @@ def main() -> None:
                 filtered[share] = f"{recall(got, want, 10):.3f} @ {np.median(times):.1f} ms"
             if kind != "flat":
                 started = time.perf_counter()
-                mapped = _read_vectors(path, kind, True)
+                mapped = read_vectors(path, kind, True)
                 mmap_s = time.perf_counter() - started
                 mapped_ms = latency_ms(mapped, lat_queries, params_for(record), 1)
                 mmap_note = f"{mmap_s * 1000:.0f} ms (then p50 {mapped_ms[0]:.2f} ms)"

@@ -27,13 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from validate_sources import held_out  # noqa: E402
-
-from newsdesk.retrieval.answer import assemble_answer, missing_names  # noqa: E402
-from newsdesk.retrieval.evaluate import paragraph_articles  # noqa: E402
-from newsdesk.retrieval.search import retrieve  # noqa: E402
-from newsdesk.retrieval.service import Newsdesk, Settings  # noqa: E402
-from newsdesk.retrieval.squad import best_over_golds, exact_match, load_squad  # noqa: E402
+from newsdesk.retrieval.answering.answer import assemble_answer, missing_names  # noqa: E402
+from newsdesk.retrieval.answering.search import retrieve  # noqa: E402
+from newsdesk.retrieval.evaluation.evaluate import paragraph_articles  # noqa: E402
+from newsdesk.retrieval.evaluation.held_out import held_out  # noqa: E402
+from newsdesk.retrieval.evaluation.squad import best_over_golds, exact_match, load_squad  # noqa: E402
+from newsdesk.retrieval.service import Newsdesk  # noqa: E402
+from newsdesk.retrieval.settings import Settings  # noqa: E402
 
 SUPPORT_DEPTH = 20
 

@@ -24,15 +24,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from newsdesk.embeddings.encoder import load_encoder
-from newsdesk.retrieval.chunk import ChunkerSettings, chunk_text
-from newsdesk.retrieval.index import Index, _build_bm25, embedding_text, new_manifest
-from newsdesk.retrieval.vectors import choose_index_type, train_vector_index
-from newsdesk.retrieval.store import save_index
-from newsdesk.retrieval.ingest import article_id
-from newsdesk.retrieval.service import Newsdesk, Settings
-from newsdesk.retrieval.squad import load_squad
+from newsdesk.retrieval.evaluation.squad import load_squad
+from newsdesk.retrieval.index.build import Index, build_bm25, embedding_text, new_manifest
+from newsdesk.retrieval.index.chunk import ChunkerSettings, chunk_text
+from newsdesk.retrieval.index.store import save_index
+from newsdesk.retrieval.index.vectors import choose_index_type, train_vector_index
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
+from newsdesk.retrieval.sources.article import article_id
+
 from newsdesk.types import Article, Chunk
 
 NOISE = 0.02  # per dimension: |noise| ≈ 0.02·√384 ≈ 0.39, cosine to the original ≈ 0.93
@@ -85,7 +86,7 @@ def assemble(bases, base_vectors: np.ndarray, n_chunks: int, encoder, settings: 
     vector_index, record = train_vector_index(kind, matrix)
     vector_index.add_with_ids(matrix, np.arange(len(chunks), dtype=np.int64))
     manifest = new_manifest(encoder, settings, len(articles), len(chunks), {**record, "requested": "auto"})
-    return Index(manifest, articles, chunks, vector_index, _build_bm25(chunks, articles))
+    return Index(manifest, articles, chunks, vector_index, build_bm25(chunks, articles))
 
 
 def main() -> None:

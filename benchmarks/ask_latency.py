@@ -20,7 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from newsdesk.retrieval.service import Newsdesk, Settings
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
 
 QUESTIONS = [
     "Who hosted the Berlin talks?", "Who did Zelenskyy meet in Berlin on Sunday?", "What is Ukraine ready to give up?",

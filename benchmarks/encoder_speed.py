@@ -23,14 +23,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from newsdesk.embeddings.encoder import OnnxEncoder, SentenceTransformerEncoder
-from newsdesk.retrieval.chunk import ChunkerSettings, chunk_text
-from newsdesk.retrieval.evaluate import paragraph_articles
-from newsdesk.retrieval.ingest import article_id
-from newsdesk.retrieval.index import embedding_text
-from newsdesk.retrieval.service import Newsdesk, Settings
-from newsdesk.retrieval.squad import load_squad
+from newsdesk.retrieval.evaluation.evaluate import paragraph_articles
+from newsdesk.retrieval.evaluation.squad import load_squad
+from newsdesk.retrieval.index.build import embedding_text
+from newsdesk.retrieval.index.chunk import ChunkerSettings, chunk_text
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
+from newsdesk.retrieval.sources.article import article_id
 
 RECALL_AT = (1, 5, 20)
 

@@ -24,9 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from newsdesk.retrieval.index.versions import CURRENT_FILE, current_version, index_root, version_paths  # noqa: E402
+from newsdesk.retrieval.service import Newsdesk  # noqa: E402
+from newsdesk.retrieval.settings import Settings  # noqa: E402
+
 from newsdesk.errors import NewsdeskError  # noqa: E402
-from newsdesk.retrieval.service import Newsdesk, Settings  # noqa: E402
-from newsdesk.retrieval.store import CURRENT_FILE, current_version, index_root, version_paths  # noqa: E402
 from tests.conftest import FakeEncoder  # noqa: E402
 
 

@@ -28,8 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from newsdesk.retrieval.feeds import FeedOptions, add_feed, poll_feeds  # noqa: E402
-from newsdesk.retrieval.service import Newsdesk, Settings  # noqa: E402
+from newsdesk.retrieval.service import Newsdesk  # noqa: E402
+from newsdesk.retrieval.settings import Settings  # noqa: E402
+from newsdesk.retrieval.sources.feeds.follow import add_feed  # noqa: E402
+from newsdesk.retrieval.sources.feeds.poll import poll_feeds  # noqa: E402
+from newsdesk.retrieval.sources.feeds.records import FeedOptions  # noqa: E402
+
 from tests.retrieval.feed_server import FeedSite, Story  # noqa: E402
 
 PLACES = ["Aalborg", "Bergen", "Cardiff", "Dundee", "Esbjerg", "Falmouth", "Gdansk", "Haugesund", "Inverness",
@@ -78,8 +82,8 @@ def main() -> None:
         desk = Newsdesk(Settings(home=Path(scratch) / "home"))
         desk.warm_up()  # the seeds, the model and the reader: as in a running bot or watch
         if args.archive:
-            from newsdesk.retrieval.evaluate import paragraph_articles
-            from newsdesk.retrieval.squad import load_squad
+            from newsdesk.retrieval.evaluation.evaluate import paragraph_articles
+            from newsdesk.retrieval.evaluation.squad import load_squad
 
             paragraphs = {}
             for path in args.squad:

@@ -12,9 +12,10 @@ import time
 from pathlib import Path
 
 from newsdesk.embeddings.encoder import load_encoder
-from newsdesk.retrieval.evaluate import paragraph_articles
-from newsdesk.retrieval.service import Newsdesk, Settings
-from newsdesk.retrieval.squad import load_squad
+from newsdesk.retrieval.evaluation.evaluate import paragraph_articles
+from newsdesk.retrieval.evaluation.squad import load_squad
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
 
 
 def main() -> None:

@@ -29,31 +29,32 @@ sys.path[:0] = [str(ROOT)]
 
 from newsdesk.embeddings import onnx_runtime  # noqa: E402
 from newsdesk.embeddings.encoder import bundled_model_path  # noqa: E402
-from newsdesk.retrieval import neural_reader  # noqa: E402
-from newsdesk.retrieval.squad import load_squad  # noqa: E402
+from newsdesk.retrieval.answering.readers import neural as neural_reader  # noqa: E402
+from newsdesk.retrieval.answering.readers.windows import Windows, cut_windows, run_unpadded  # noqa: E402
+from newsdesk.retrieval.evaluation.squad import load_squad  # noqa: E402
 
 PRODUCTS = ("MatMul", "Attention")  # what quantize_dynamic turns into int8 in the fused graph
 
 
-def training_windows(path: Path, count: int, seed: int = 0) -> list[neural_reader.Windows]:
+def training_windows(path: Path, count: int, seed: int = 0) -> list[Windows]:
     """One question per paragraph of ``path``, ``count`` of them drawn with ``seed``, cut as the reader reads."""
-    tokenizer = neural_reader._bundled_tokenizer()
+    tokenizer = neural_reader.bundled_tokenizer()
     first = {}
     for q in load_squad(path):
         first.setdefault(q.context, q.question)
     pairs = sorted(first.items())
     random.Random(seed).shuffle(pairs)
-    return [neural_reader.cut_windows(tokenizer, question, [context], 256, 96) for context, question in pairs[:count]]
+    return [cut_windows(tokenizer, question, [context], 256, 96) for context, question in pairs[:count]]
 
 
-def log_distributions(session, windows: list[neural_reader.Windows]) -> list[np.ndarray]:
+def log_distributions(session, windows: list[Windows]) -> list[np.ndarray]:
     """Log-softmax of every window's start and end logits over its context tokens and [CLS]."""
     def run(inputs):
         return tuple(x.astype(np.float32) for x in session.run(["start_logits", "end_logits"], inputs))
 
     out = []
     for w in windows:
-        start, end = neural_reader.run_unpadded(run, {"input_ids": w.input_ids, "attention_mask": w.attention_mask,
+        start, end = run_unpadded(run, {"input_ids": w.input_ids, "attention_mask": w.attention_mask,
                                                       "token_type_ids": w.token_type_ids})
         for row in range(len(start)):
             allowed = w.is_context[row].copy()
@@ -86,7 +87,7 @@ def main() -> None:
     windows = training_windows(args.training_file, args.windows)
     with tempfile.TemporaryDirectory() as work:
         fp32 = Path(work) / "fp32.onnx"
-        neural_reader._export_shipped(args.reader, fp32)
+        neural_reader.export_shipped(args.reader, fp32)
         onnx_runtime.fuse_bert_operators(fp32, bert["num_attention_heads"], bert["hidden_size"])
         products = [n.name for n in onnx.load(str(fp32)).graph.node if n.op_type in PRODUCTS]
         reference = log_distributions(onnx_runtime.open_session(fp32), windows)

@@ -20,9 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from news_benchmark import STORIES, ingest_stories, open_desk  # noqa: E402
-from news_scoring import load_stories, score_answer  # noqa: E402
-
-from newsdesk.retrieval.answer import OutletRules, assemble_answer  # noqa: E402
+from newsdesk.retrieval.answering.answer import OutletRules, assemble_answer  # noqa: E402
+from newsdesk.retrieval.evaluation.news_scoring import load_stories, score_answer  # noqa: E402
 
 
 def gathered(desk, questions: list[dict], k: int = 5) -> list[tuple[dict, list, list]]:

@@ -7,7 +7,7 @@ the CLI would build; each question of the chosen split(s) is asked as ``newsdesk
 answerable refused, unanswerable refused, confident wrong answers, for questions whose figure a
 later report changed whether the newest leads and the older one is shown, latency p50/p90, and
 how many files' outlet and date newsdesk read as story.json states them. Scoring rules:
-benchmarks/news_scoring.py.
+retrieval/evaluation/news_scoring.py.
 
     python benchmarks/news_benchmark.py --split validation [--split train] [--reader DIR] \\
         [--home DIR] [--json OUT] [--limit N]
@@ -27,19 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from news_scoring import (  # noqa: E402
-    KINDS,
-    SPLITS,
-    Story,
-    changed_questions,
-    date_matches,
-    load_stories,
-    metadata_summary,
-    outlet_matches,
-    score_answer,
-    summarize,
-    summarize_by_kind,
-)
+from newsdesk.retrieval.evaluation.news_scoring import KINDS, SPLITS, Story, changed_questions, date_matches, load_stories, metadata_summary, outlet_matches, score_answer, summarize, summarize_by_kind  # noqa: E402
 
 STORIES = ROOT / "benchmarks" / "news" / "stories"
 K = 5  # `newsdesk ask`'s default
@@ -54,10 +42,10 @@ def _progress() -> bool:
 
 def open_desk(home: Path, reader: str, runtime: str, model: str | None):
     """The desk ``newsdesk ask --home HOME --reader READER`` would build (bot/cli_common.py)."""
-    from newsdesk.bot.cli_common import _settings
+    from newsdesk.bot.cli_common import settings_from
     from newsdesk.retrieval.service import Newsdesk
 
-    desk = Newsdesk(_settings(argparse.Namespace(home=home, model=model, reader=reader, runtime=runtime)))
+    desk = Newsdesk(settings_from(argparse.Namespace(home=home, model=model, reader=reader, runtime=runtime)))
     desk.load_models()
     return desk
 

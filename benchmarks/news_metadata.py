@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from newsdesk.retrieval.ingest import read_file  # noqa: E402
+from newsdesk.retrieval.sources.files import read_file  # noqa: E402
 
 STORIES = ROOT / "benchmarks" / "news" / "stories"
 

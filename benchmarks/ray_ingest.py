@@ -20,14 +20,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from newsdesk.embeddings.encoder import load_encoder
-from newsdesk.retrieval.chunk import ChunkerSettings
-from newsdesk.retrieval.evaluate import paragraph_articles
-from newsdesk.retrieval.index import build_index, chunk_and_embed_articles
-from newsdesk.retrieval.ingest import load_articles
-from newsdesk.retrieval.squad import load_squad
-from newsdesk.retrieval.store import save_index
+from newsdesk.retrieval.evaluation.evaluate import paragraph_articles
+from newsdesk.retrieval.evaluation.squad import load_squad
+from newsdesk.retrieval.index.build import build_index, chunk_and_embed_articles
+from newsdesk.retrieval.index.chunk import ChunkerSettings
+from newsdesk.retrieval.index.store import save_index
+from newsdesk.retrieval.sources.files import load_articles
+
 from newsdesk.types import Article
 
 
@@ -104,7 +104,7 @@ def main() -> None:
     # A private local cluster: on loopback, a token of its own (nothing written to ~/.ray), no statistics.
     os.environ.update({"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0",
                        "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)})
-    from newsdesk.retrieval.ray_engine import RayEngine, worker_encoder
+    from newsdesk.retrieval.index.ray_engine import RayEngine, worker_encoder
 
     paragraphs = list(paragraph_articles(load_squad(args.squad)).values())[: args.limit]
     encoder = load_encoder(None, "onnx")

@@ -8,8 +8,9 @@ import json
 import tempfile
 from pathlib import Path
 
-from newsdesk.retrieval.evaluate import evaluate_seed_questions
-from newsdesk.retrieval.service import Newsdesk, Settings
+from newsdesk.retrieval.evaluation.evaluate import evaluate_seed_questions
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Choosing among passages by one softmax over all of them (issue 12's inference question).
 
-A reader trained with shared normalisation (scripts/open_setting.py) has span logits that
+A reader trained with shared normalisation (training/open_setting.py) has span logits that
 compare across the windows of a question. This asks the held-out questions of
 ``benchmarks/validate_sources.py`` in one open index two ways, from the same readings of the
 five passages: as shipped (each window's P(start)·P(end) with its own [CLS]), and with the
@@ -30,15 +30,18 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 from answer_selection import SUPPORT_DEPTH  # noqa: E402
 
 RAW_THRESHOLD = 0.3
-from validate_sources import held_out  # noqa: E402
+from newsdesk.retrieval.answering.answer import assemble_answer, missing_names, rank_answers  # noqa: E402
+from newsdesk.retrieval.answering.readers.windows import cut_windows  # noqa: E402
+from newsdesk.retrieval.answering.search import retrieve  # noqa: E402
+from newsdesk.retrieval.answering.text import normalize_answer  # noqa: E402
+from newsdesk.retrieval.evaluation.evaluate import paragraph_articles  # noqa: E402
+from newsdesk.retrieval.evaluation.held_out import held_out  # noqa: E402
+from newsdesk.retrieval.evaluation.squad import best_over_golds, exact_match, load_squad  # noqa: E402
+from newsdesk.retrieval.service import Newsdesk  # noqa: E402
+from newsdesk.retrieval.settings import Settings  # noqa: E402
 
-from newsdesk.retrieval.answer import assemble_answer, missing_names, rank_answers  # noqa: E402
-from newsdesk.retrieval.evaluate import paragraph_articles  # noqa: E402
-from newsdesk.retrieval.neural_reader import cut_windows  # noqa: E402
-from newsdesk.retrieval.search import retrieve  # noqa: E402
-from newsdesk.retrieval.service import Newsdesk, Settings  # noqa: E402
-from newsdesk.retrieval.squad import best_over_golds, exact_match, load_squad, normalize_answer  # noqa: E402
 from newsdesk.types import Span  # noqa: E402
+
 
 def shared_spans(reader, question: str, chunks, candidates: int = 20, per_chunk: int = 3) -> list[Span]:
     """The best spans of ``chunks`` scored by P(start)·P(end) under one softmax over all their windows.

@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 from newsdesk.embeddings.encoder import bundled_model_path, plain_tokenizer
-from newsdesk.retrieval import chunk
-from newsdesk.retrieval.squad import load_squad
+from newsdesk.retrieval.evaluation.squad import load_squad
+from newsdesk.retrieval.index import chunk
 
 
 def _blingfire(text, start, end):
@@ -137,7 +137,7 @@ def long_paragraphs(path: Path, names: list[str], sizes_kb: list[int], unbounded
             text = (pool * (1 + kb * 1024 // len(pool)))[: kb * 1024]
             row = {"text": kind, "kb": kb}
             if kb <= unbounded_max_kb:
-                row["pysbd_whole_paragraph_s"] = round(_timed(chunk._segmenter().segment, text)[1], 2)
+                row["pysbd_whole_paragraph_s"] = round(_timed(chunk.pysbd_segmenter().segment, text)[1], 2)
             for name in names:
                 row[f"{name}_s"] = round(_timed(chunk.split_sentences, text, name)[1], 3)
             rows.append(row)
@@ -156,7 +156,7 @@ def main() -> None:
         return [len(e.ids) for e in tokenizer.encode_batch(list(texts), add_special_tokens=False)]
 
     names = available_splitters()
-    chunk._segmenter().segment("Warm up. Done.")  # loading pysbd is not splitting time
+    chunk.pysbd_segmenter().segment("Warm up. Done.")  # loading pysbd is not splitting time
     report = {"squad": squad_comparison(args.squad, names, count),
               "long_paragraph": long_paragraphs(args.squad, names, args.long_kb, args.unbounded_max_kb)}
     print(json.dumps(report, indent=2))

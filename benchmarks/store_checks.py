@@ -14,11 +14,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+from newsdesk.retrieval.index.build import Index, build_bm25, new_manifest
+from newsdesk.retrieval.index.chunk import ChunkerSettings
+from newsdesk.retrieval.index.store import load_index, save_index
+from newsdesk.retrieval.index.vectors import train_vector_index
+from newsdesk.retrieval.index.versions import check_version, current_version
 
-from newsdesk.retrieval.chunk import ChunkerSettings
-from newsdesk.retrieval.index import Index, _build_bm25, new_manifest
-from newsdesk.retrieval.store import check_version, current_version, load_index, save_index
-from newsdesk.retrieval.vectors import train_vector_index
 from newsdesk.types import Article, Chunk
 
 WORDS = "harbour council budget ferry museum river festival election minister report".split()
@@ -43,7 +44,7 @@ def synthetic_index(n_chunks: int, seed: int = 0) -> Index:
     faiss_index, record = train_vector_index("flat", vectors)
     faiss_index.add_with_ids(vectors, np.arange(len(chunks), dtype=np.int64))
     manifest = new_manifest(Encoder(), ChunkerSettings(), len(articles), len(chunks), {**record, "requested": "auto"})
-    return Index(manifest, articles, chunks, faiss_index, _build_bm25(chunks, articles))
+    return Index(manifest, articles, chunks, faiss_index, build_bm25(chunks, articles))
 
 
 def _seconds(action) -> float:

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Sequence
 
 from newsdesk.bot.cli_ask import run_ask, run_chat
+from newsdesk.bot.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, env
 from newsdesk.bot.cli_find import run_log, run_search, run_show
-from newsdesk.bot.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _settings, default_home, env  # noqa: F401  (_settings: tests)
 from newsdesk.bot.cli_index import (
     run_bot,
     run_edit,
@@ -33,7 +33,7 @@ log = logging.getLogger("newsdesk")
 
 def iso_date(text: str) -> str:
     """A date option's day: YYYY-MM-DD, or counted back from today ("yesterday", "7d", "2w")."""
-    from newsdesk.retrieval.dates import day_of
+    from newsdesk.retrieval.sources.dates import day_of
 
     try:
         return day_of(text, date.today())
@@ -311,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser._subparsers._group_actions[0].choices[args.command].error(problem)  # exits with 2
     _configure_logging(args.verbose)
     if getattr(args, "quiet", False) and not args.verbose:  # a wait for the lock is in the summary line
-        logging.getLogger("newsdesk.retrieval.articles").setLevel(logging.ERROR)
+        logging.getLogger("newsdesk.retrieval.index.lock").setLevel(logging.ERROR)
     from newsdesk import config
 
     try:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
-import logging
 from typing import Callable
 
-from newsdesk.bot.cli_common import EXIT_OK, history_file, _filters, _note, _open_desk, _print_json, _width
+from newsdesk.bot.cli_common import EXIT_OK, _filters, _note, _open_desk, _print_json, _width, history_file
 from newsdesk.bot.cli_find import log_question
 
 log = logging.getLogger("newsdesk")
@@ -20,6 +20,7 @@ HISTORY_LINES = 1000
 def _checked_filters(desk, filters) -> list[str]:
     """The notes ``filters`` call for. Raises InvalidInput when they leave no article at all."""
     from newsdesk.bot.render import filter_notes, no_match_message
+
     from newsdesk.errors import InvalidInput
 
     if not filters:
@@ -32,7 +33,7 @@ def _checked_filters(desk, filters) -> list[str]:
 
 def run_ask(args) -> int:
     from newsdesk.bot.render import answer_to_dict, answer_to_text
-    from newsdesk.retrieval.service import validate_question
+    from newsdesk.retrieval.answering.question import validate_question
 
     question = validate_question(sys.stdin.read() if args.question == "-" else args.question)  # before loading a model
     desk = _open_desk(args)
@@ -72,8 +73,9 @@ def line_editing(path: Path) -> Callable[[], None]:
 
 def run_chat(args) -> int:
     from newsdesk.bot.render import answer_to_dict, answer_to_text
+    from newsdesk.retrieval.answering.followup import follow_up_question, refers_back
+
     from newsdesk.errors import UsageError
-    from newsdesk.retrieval.service import follow_up_question, refers_back
 
     desk = _open_desk(args)
     filters = _filters(args)

@@ -36,10 +36,11 @@ def history_file() -> Path:
     return state / "newsdesk" / "chat_history"
 
 
-def _settings(args):
+def settings_from(args):
+    from newsdesk.retrieval.index.vectors import check_index_type
+    from newsdesk.retrieval.settings import Settings
+
     from newsdesk.errors import UsageError
-    from newsdesk.retrieval.service import check_index_type
-    from newsdesk.retrieval.service import Settings
 
     index_type = getattr(args, "index_type", None) or os.environ.get("NEWSDESK_INDEX_TYPE") or None
     try:
@@ -53,7 +54,7 @@ def _settings(args):
 
 
 def _filters(args):
-    from newsdesk.retrieval.service import Filters
+    from newsdesk.retrieval.answering.search import Filters
 
     return Filters(outlet=args.outlet, since=args.since, until=args.until)
 
@@ -84,7 +85,7 @@ def _open_desk(args, reader: bool = True):
     ``reader=False`` for the commands that do not read answers (no reader is loaded)."""
     from newsdesk.retrieval.service import Newsdesk
 
-    desk = Newsdesk(_settings(args))
+    desk = Newsdesk(settings_from(args))
     desk.load_models(reader=reader)  # a wrong --model or --reader is then the only thing said
     if not desk.has_index():
         print(f"newsdesk: no index in {desk.settings.home} yet; indexing the bundled seed articles "

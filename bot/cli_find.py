@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Callable
 
-from newsdesk.bot.cli_common import EXIT_OK, _open_desk, _print_json, _settings, _width, env
+from newsdesk.bot.cli_common import EXIT_OK, _open_desk, _print_json, _width, env, settings_from
 
 
 def _positive(text: str) -> int:
@@ -51,7 +51,7 @@ def run_search(args) -> int:
     from newsdesk.bot.cli_ask import _checked_filters
     from newsdesk.bot.cli_common import _filters
     from newsdesk.bot.render_search import found_articles_to_text, passages_to_text
-    from newsdesk.retrieval.passages import validate_query
+    from newsdesk.retrieval.answering.question import validate_query
 
     query = validate_query(args.query)  # before loading a model
     desk = _open_desk(args, reader=False)
@@ -81,7 +81,7 @@ def run_show(args) -> int:
 
 def logging_on(args) -> bool:
     """Whether this command logs its questions: not with ``--no-log`` nor with NEWSDESK_LOG=0."""
-    from newsdesk.retrieval.service import log_enabled
+    from newsdesk.retrieval.question_log import log_enabled
 
     return not getattr(args, "no_log", False) and log_enabled(env("NEWSDESK_LOG"))
 
@@ -90,7 +90,7 @@ def log_question(args, desk, answer, question: str, command: str, filters=None, 
     """Add an answered question to the home's log, unless the user opted out."""
     if not logging_on(args):
         return
-    from newsdesk.retrieval.service import question_entry
+    from newsdesk.retrieval.question_log import question_entry
 
     used = {name: value for name, value in vars(filters).items() if value} if filters else {}
     desk.question_log.append(question_entry(answer, question, "cli", command=command, follow_up_of=follow_up_of,
@@ -101,7 +101,7 @@ def run_log(args) -> int:
     from newsdesk.bot.render_search import log_to_text
     from newsdesk.retrieval.service import Newsdesk
 
-    desk = Newsdesk(_settings(args))  # no model: the log is a file
+    desk = Newsdesk(settings_from(args))  # no model: the log is a file
     records = desk.question_log.recent(args.n)
     if args.json:
         _print_json(records)

@@ -6,13 +6,23 @@ from __future__ import annotations
 import json
 import sys
 
-from newsdesk.bot.cli_common import EXIT_FAILED, EXIT_OK, _note, _open_desk, _print_json, _progress, _settings, _width
+from newsdesk.bot.cli_common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    _note,
+    _open_desk,
+    _print_json,
+    _progress,
+    _width,
+    settings_from,
+)
+
 
 def run_ingest(args) -> int:
     from newsdesk.bot.render import ingest_report_to_text, seeds_note
     from newsdesk.retrieval.service import Newsdesk
 
-    report = _ingest(Newsdesk(_settings(args)), args)
+    report = _ingest(Newsdesk(settings_from(args)), args)
     if args.json:
         _print_json({
             "added": [a.id for a in report.added], "replaced": [a.id for a in report.replaced],
@@ -35,8 +45,9 @@ def _ingest(desk, args):
     with that metadata over theirs, then indexed as ``ingest`` indexes them."""
     from pathlib import Path
 
+    from newsdesk.retrieval.sources.files import Stated, load_articles
+
     from newsdesk.errors import UsageError
-    from newsdesk.retrieval.ingest import Stated, load_articles
 
     if not (args.outlet or args.date or args.url):
         return desk.ingest(args.paths, progress=_progress(), prune=args.prune)
@@ -65,7 +76,7 @@ def run_edit(args) -> int:
     from newsdesk.bot.render import printable
     from newsdesk.retrieval.service import Newsdesk
 
-    before, after = Newsdesk(_settings(args)).edit(args.target, title=args.title, outlet=args.outlet, date=args.date, url=args.url)
+    before, after = Newsdesk(settings_from(args)).edit(args.target, title=args.title, outlet=args.outlet, date=args.date, url=args.url)
     if args.json:
         _print_json({"before": _edit_json(before), "after": _edit_json(after)})
     else:
@@ -77,17 +88,17 @@ def run_remove(args) -> int:
     from newsdesk.bot.render import ingest_report_to_text
     from newsdesk.retrieval.service import Newsdesk
 
-    print(ingest_report_to_text(Newsdesk(_settings(args)).remove(args.targets, seeds=args.seeds), quiet=args.quiet))
+    print(ingest_report_to_text(Newsdesk(settings_from(args)).remove(args.targets, seeds=args.seeds), quiet=args.quiet))
     return EXIT_OK
 
 
 def run_watch(args) -> int:
     from newsdesk.bot.render import ingest_report_to_text, stamped
     from newsdesk.retrieval.service import Newsdesk
-    from newsdesk.retrieval.service import watched_folder
+    from newsdesk.retrieval.sources.watch import watched_folder
 
     folder = watched_folder(args.folder)  # a wrong folder fails before "watching"
-    desk = Newsdesk(_settings(args))
+    desk = Newsdesk(settings_from(args))
     desk.load_models(reader=False)
     if not args.quiet:
         print(stamped(f"watching {folder} every {args.interval:g}s (Ctrl-C to stop)"), file=sys.stderr, flush=True)
@@ -114,7 +125,7 @@ def run_info(args) -> int:
     from newsdesk.bot.render import info_to_text
     from newsdesk.retrieval.service import Newsdesk
 
-    info = Newsdesk(_settings(args)).info()
+    info = Newsdesk(settings_from(args)).info()
     if args.json:
         _print_json(info)
     else:
@@ -126,7 +137,7 @@ def run_rebuild(args) -> int:
     from newsdesk.bot.render import plural
     from newsdesk.retrieval.service import Newsdesk
 
-    report = Newsdesk(_settings(args)).rebuild(progress=_progress())
+    report = Newsdesk(settings_from(args)).rebuild(progress=_progress())
     print(f"rebuilt {plural(len(report.added), 'article')}, {plural(report.chunks_embedded, 'chunk')} "
           f"in {report.seconds:.1f}s ({report.index_type} index)")
     return EXIT_OK
@@ -135,7 +146,7 @@ def run_rebuild(args) -> int:
 def run_rollback(args) -> int:
     from newsdesk.retrieval.service import Newsdesk
 
-    desk = Newsdesk(_settings(args))
+    desk = Newsdesk(settings_from(args))
     if args.list:
         versions = desk.versions()
         if not versions:
@@ -150,15 +161,16 @@ def run_rollback(args) -> int:
 
 
 def run_eval(args) -> int:
-    from newsdesk.errors import InvalidInput
+    from newsdesk.retrieval.evaluation.squad import load_squad
     from newsdesk.retrieval.service import Newsdesk
-    from newsdesk.retrieval.service import load_squad
+
+    from newsdesk.errors import InvalidInput
 
     corpus = load_squad(args.file)
     questions = [q for q in corpus if not args.titles or q.title in args.titles][: args.limit]
     if not questions:
         raise InvalidInput(f"{args.file} holds no questions" + (f" of the titles {', '.join(args.titles)}" if args.titles else ""))
-    settings = _settings(args)
+    settings = settings_from(args)
     desk = Newsdesk(settings)
     desk.load_models()
     summary, predictions = desk.evaluate(questions, corpus, gold_context=args.gold_context, k=args.k, progress=_progress())
@@ -184,10 +196,10 @@ def run_eval(args) -> int:
 def run_bot(args) -> int:
     from newsdesk.bot.telegram.run import run_bot as start
 
-    return start(args, _settings(args))
+    return start(args, settings_from(args))
 
 
 def run_feeds(args) -> int:
     from newsdesk.bot.feeds_cli import run_feeds as run
 
-    return run(args, _settings(args))
+    return run(args, settings_from(args))

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Callable
 
 from newsdesk.bot.cli_common import allow_private
+from newsdesk.retrieval.sources.feeds.records import BATCH_PAGES, MAX_PAGE_CHARS, MAX_PENDING, MAX_SEEN
+
 from newsdesk.errors import NewsdeskError
-from newsdesk.retrieval.feed_records import BATCH_PAGES, MAX_PAGE_CHARS, MAX_PENDING, MAX_SEEN
 
 EXIT_OK, EXIT_FAILED = 0, 1
 # `feeds poll`: 0 every feed was read (an item that failed is a line, tried again later); 1 an
@@ -23,7 +24,7 @@ PRIVATE_HINT = "; set NEWSDESK_ALLOW_PRIVATE_URLS=1 to follow feeds on this netw
 
 def interval(text: str) -> float:
     """An argparse type: ``900``, ``15m``, ``2h``."""
-    from newsdesk.retrieval.service import parse_interval
+    from newsdesk.retrieval.sources.feeds.records import parse_interval
 
     try:
         return parse_interval(text)
@@ -118,8 +119,10 @@ def feeds_usage_problem(args) -> str | None:
 
 def run_feeds(args, settings) -> int:
     """``newsdesk feeds ACTION``; the exit code."""
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.sources.feeds.records import FeedOptions
+
     from newsdesk.errors import FetchError, UrlRefused
-    from newsdesk.retrieval.service import FeedOptions, Newsdesk
 
     desk = Newsdesk(settings)
     options = feed_options(args, FeedOptions)
@@ -140,7 +143,7 @@ def feed_options(args, options_type):
 
 
 def _add(args, desk, options) -> int:
-    from newsdesk.retrieval.service import describe_interval
+    from newsdesk.retrieval.sources.feeds.records import describe_interval
 
     if args.opml:
         try:
@@ -176,7 +179,7 @@ def feed_rows(desk) -> list[dict]:
 
 
 def _list(args, desk, options) -> int:
-    from newsdesk.retrieval.service import describe_interval
+    from newsdesk.retrieval.sources.feeds.records import describe_interval
 
     rows = feed_rows(desk)
     if args.json:
@@ -218,7 +221,7 @@ def _poll(args, desk, options) -> int:
 def watch_feeds(desk, say: Callable[[str], None]) -> Callable[[], None]:
     """What ``watch`` runs after each folder poll: poll the feeds that are due, and say what
     happened when a feed was polled (nothing when none was due)."""
-    from newsdesk.retrieval.service import FeedOptions
+    from newsdesk.retrieval.sources.feeds.records import FeedOptions
 
     options = FeedOptions(allow_private=allow_private())
 

@@ -6,6 +6,7 @@ import textwrap
 from typing import Iterable, Sequence
 
 from newsdesk.bot.render import DEFAULT_WIDTH, _fit, one_line, plural, printable, sources_phrase
+
 from newsdesk.types import SHORT_ID
 
 # Placeholders for a mark's ends while the text is cleaned and wrapped (private-use characters,
@@ -49,7 +50,7 @@ def article_label(article) -> str:
 
 def passage_excerpt(found, chars: int = EXCERPT_CHARS) -> str:
     """A passage's text around its first marked word, the marks as placeholders, "…" where cut."""
-    from newsdesk.retrieval.passages import excerpt
+    from newsdesk.retrieval.answering.passages import excerpt
 
     text, marks, before, after = excerpt(found.chunk.text, found.marks, chars)
     return ("…" if before else "") + " ".join(marked(text, marks).split()) + ("…" if after else "")

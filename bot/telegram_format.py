@@ -13,6 +13,7 @@ import re
 from typing import Mapping, Sequence
 
 from newsdesk.bot.render import RELATED_ONLY
+
 from newsdesk.types import SHORT_ID, Answer, Article, Citation, SourceRow, source_name
 
 MESSAGE_LIMIT = 4096  # Telegram's limit for one message's text

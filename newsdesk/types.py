@@ -191,10 +191,10 @@ class Encoder(Protocol):
 
 
 class Reader(Protocol):
-    """Finds answer spans in chunks (retrieval/reader.py's baseline, retrieval/neural_reader.py's)."""
+    """Finds answer spans in chunks (retrieval/answering/readers/baseline.py's baseline, retrieval/answering/readers/neural.py's)."""
 
     min_score: float  # the confidence below which newsdesk abstains
-    # Optional: an AnswerCalibration (retrieval/calibration.py) that turns the evidence for an
+    # Optional: an AnswerCalibration (retrieval/answering/calibration.py) that turns the evidence for an
     # answer into the probability that it is right; then min_score applies to that probability.
     calibration: object | None
 

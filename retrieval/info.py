@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from newsdesk.retrieval.readers import reader_plan
-from newsdesk.retrieval.store import IndexDamaged, current_version, damage_report, list_versions, read_manifest
+from newsdesk.errors import IndexDamaged
+
+from .answering.readers.choose import reader_plan
+from .index.store import read_manifest
+from .index.versions import current_version, damage_report, list_versions
 
 
 def info_report(settings) -> dict:
@@ -18,7 +21,7 @@ def info_report(settings) -> dict:
     except IndexDamaged as error:  # info is where one looks then: say it, do not fail
         index = {"problem": str(error)}
     if manifest:
-        from newsdesk.retrieval.vectors import index_record
+        from .index.vectors import index_record
 
         index = {"version": live.name if live else None, "type": index_record(manifest)["type"],
                  "requested": index_record(manifest).get("requested"), **manifest.get("counts", {}),

@@ -1,8 +1,8 @@
-"""``Newsdesk``: the one object front ends talk to (ask, ingest, sources, rebuild)."""
+"""``Newsdesk``: the one object front ends talk to: questions, search, the indexed articles, evaluation
+and info here; the index's updates (ingest, add, remove, edit, rebuild, rollback) in updates.py."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import threading
@@ -14,72 +14,33 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from newsdesk.retrieval.articles import (  # noqa: F401  (IngestReport and the seeds: part of the service's API)
-    IngestReport,
-    article_by_id,
-    file_gone_under,
-    is_seed,
-    matching_articles,
-    seed_folder,
-    seed_paths,
-    skip_line,
-    write_lock,
-)
-from newsdesk.retrieval.answer import assemble_answer, missing_names, rest_cannot_matter
-from newsdesk.retrieval.corroboration import each_outlets_best, other_outlets
-from newsdesk.errors import InvalidInput, UsageError
-from newsdesk.retrieval.index import Index, build_index
-from newsdesk.retrieval.store import (
-    IndexDamaged,
-    IndexMissing,
-    current_version,
-    load_index,
-    Version,
-    list_versions,
-    read_articles,
-    read_manifest,
-    rollback,
-    save_index,
-)
-from newsdesk.retrieval.fetch import Fetched, fetch_url_sync
-from newsdesk.retrieval.ingest import Rejected, html_article, load_articles, make_article, read_file
-from newsdesk.retrieval.reader import first_of_each_text, placed_in
-from newsdesk.retrieval.readers import make_reader
-from newsdesk.retrieval.search import FilterCheck, Filters, Mode, check_filters, retrieve
-from newsdesk.retrieval.passages import Found, FoundArticle, by_article, found_passages, newest_first, validate_query
-from newsdesk.retrieval.desk_feeds import DeskFeeds
-from newsdesk.retrieval.question_log import LOG_FILE, QuestionLog, log_enabled, question_entry  # noqa: F401
-from newsdesk.retrieval.settings import MAX_QUESTION_CHARS, Settings, UrlOptions
+from newsdesk.errors import IndexDamaged, UsageError
 from newsdesk.types import Answer, Article, Encoder, Hit, Reader, SourceRow, Span
 
-# Beside Newsdesk, the front ends' API: option types and pure helpers (they import nothing else
-# of the library but newsdesk.types and newsdesk.errors).
-from newsdesk.retrieval.feed_records import Feed, FeedOptions, PollSummary, describe_interval, parse_interval  # noqa: F401
-from newsdesk.retrieval.followup import follow_up_question, refers_back  # noqa: F401
-from newsdesk.retrieval.squad import SquadQuestion, load_squad  # noqa: F401
-from newsdesk.retrieval.vectors import check_index_type  # noqa: F401
-from newsdesk.retrieval.watch import watched_folder  # noqa: F401
+from .answering.answer import assemble_answer, missing_names, rest_cannot_matter
+from .answering.corroboration import each_outlets_best, other_outlets
+from .answering.passages import Found, FoundArticle, by_article, found_passages, newest_first
+from .answering.question import validate_query, validate_question
+from .answering.readers.baseline import first_of_each_text, placed_in
+from .answering.readers.choose import make_reader
+from .answering.search import FilterCheck, Filters, Mode, check_filters, retrieve
+from .desk_feeds import DeskFeeds
+from .evaluation.squad import SquadQuestion
+from .index.build import Index
+from .index.changes import IngestReport, article_by_id
+from .index.store import load_index
+from .index.versions import current_version
+from .question_log import LOG_FILE, QuestionLog
+from .settings import Settings
+from .sources.seeds import seed_paths
+from .updates import IndexUpdates
 
 log = logging.getLogger(__name__)
 
 SUPPORT_DEPTH = 20  # chunks scanned for other outlets that state the same answer
 
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-PAGE_TYPES = (*HTML_TYPES, "text/plain", "text/markdown")  # what ``add_url`` accepts
-
-
-def validate_question(question: str) -> str:
-    """The question, trimmed. Raises UsageError (a ValueError) for empty or over-long questions."""
-    question = " ".join((question or "").split())
-    if not question:
-        raise UsageError("the question is empty; ask something like: newsdesk ask \"Who hosted the Berlin talks?\"")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise UsageError(f"the question is too long ({len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,})")
-    return question
-
-
-class Newsdesk:
+class Newsdesk(IndexUpdates):
     """Answers questions over the index in ``settings.home``; heavy parts load on first use.
 
     Thread-safe for concurrent ``ask`` calls; one process writes at a time (a file lock).
@@ -107,8 +68,8 @@ class Newsdesk:
         return QuestionLog(self.settings.home / LOG_FILE)
 
     def watch(self, folder: Path, interval: float = 2.0, report=print, on_cycle=None) -> None:
-        """Keep ``folder`` indexed until interrupted (retrieval/watch.py); ``on_cycle`` runs after each poll."""
-        from newsdesk.retrieval import watch as watching
+        """Keep ``folder`` indexed until interrupted (retrieval/sources/watch.py); ``on_cycle`` runs after each poll."""
+        from .sources import watch as watching
 
         watching.watch(self, folder, interval=interval, report=report, on_cycle=on_cycle)
 
@@ -237,10 +198,10 @@ class Newsdesk:
 
     def evaluate(self, questions: Sequence[SquadQuestion], corpus: Sequence[SquadQuestion], *, gold_context: bool = False,
                  k: int = 5, progress: bool = False) -> tuple[dict, dict[str, str]]:
-        """SQuAD-style evaluation with this desk's encoder and reader (``retrieval/evaluate.py``):
+        """SQuAD-style evaluation with this desk's encoder and reader (``retrieval/evaluation/evaluate.py``):
         over each question's own paragraph (``gold_context``), or open retrieval over every
         paragraph of ``corpus`` indexed in a scratch home. Returns the summary and the predictions."""
-        from newsdesk.retrieval.evaluate import evaluate_gold_context, evaluate_open
+        from .evaluation.evaluate import evaluate_gold_context, evaluate_open
 
         if gold_context:
             return evaluate_gold_context(questions, self.encoder, self.reader, self.settings.chunker, progress)
@@ -277,207 +238,6 @@ class Newsdesk:
             spans += found + [placed_in(span, hit.chunk, copy) for span in found for copy in copies.get(hit.chunk.id, ())]
             done |= {hit.chunk.id} | {c.id for c in copies.get(hit.chunk.id, ())}
         return sorted(spans, key=lambda s: (-s.score, s.chunk_id, s.start))
-
-    # -------------------------------------------------------------- articles
-    def _writer(self, what: str):
-        """Hold the index's write lock (one writer at a time, across processes)."""
-        return write_lock(self.settings.home, what)
-
-    def _current_or_none(self) -> Index | None:
-        try:
-            return load_index(self.settings.home, self.encoder.name, self.settings.chunker)
-        except IndexMissing:
-            return None
-
-    def _commit(self, articles: Iterable[Article], previous: Index | None, progress: bool, report: IngestReport,
-                index_type: str | None = None, engine=None) -> None:
-        """Write ``articles`` as the next index version; the report gets the chunks embedded.
-        With a Ray ``engine``, its workers chunk and embed the new articles."""
-        remote = engine.embedder(self.settings.chunker, self.encoder, progress) if engine else None
-        index, counts = build_index(articles, self.encoder, self.settings.chunker, previous, progress,
-                                    index_type=index_type or self.settings.index_type, chunk_and_embed=remote)
-        save_index(index, self.settings.home)
-        report.chunks_embedded, report.index_type = counts.embedded, index.index_type
-
-    def _ray_engine(self):
-        """The Ray engine ``settings.engine`` asks for (not yet connected), else None."""
-        if self.settings.engine != "ray":
-            return None
-        from newsdesk.retrieval.ray_engine import engine_for
-
-        return engine_for(self.settings)
-
-    def ingest(self, paths: Iterable[str | Path], progress: bool = False, prune: bool = False, engine=None) -> IngestReport:
-        """Add the articles under ``paths``: new ones are embedded, known ones skipped, and a
-        file whose content changed replaces its earlier version. With ``prune``, indexed
-        articles whose file under one of the given folders is gone are removed. ``engine`` (a
-        ``RayEngine``; default: the one ``settings.engine`` asks for, if any) reads, chunks and
-        embeds on a Ray cluster; the index is written here either way."""
-        paths = list(paths)
-        engine = engine or self._ray_engine()  # a RayEngine (retrieval/ray_engine.py) reads on its cluster
-        with engine or contextlib.nullcontext():
-            articles, rejected = engine.load_articles(paths, progress) if engine else load_articles(paths)
-            gone_under = [Path(p).expanduser().resolve() for p in paths if Path(p).is_dir()] if prune else []
-            return self.add_articles(articles, rejected, progress=progress, prune_under=gone_under, engine=engine)
-
-    def add_articles(self, articles: Sequence[Article], rejected: Sequence[Rejected] = (), progress: bool = False,
-                     prune_under: Sequence[Path] = (), engine=None) -> IngestReport:
-        """Index ``articles`` (already read and cleaned) incrementally; see ``ingest``."""
-        started = time.perf_counter()
-        report = IngestReport(rejected=list(rejected))
-        with self._writer("ingest") as waited:
-            report.waited_s, started = waited, started + waited  # the wait is reported apart from the work
-            previous = self._current_or_none()
-            current: dict[str, Article] = dict(previous.articles) if previous else {}
-            incoming_paths = {a.path for a in articles if a.path}
-            incoming_ids = {a.id for a in articles}
-            for old in list(current.values()):
-                edited = old.path in incoming_paths and old.id not in incoming_ids
-                if edited or file_gone_under(old.path, prune_under):
-                    del current[old.id]
-                    report.removed.append(old)
-            replaced_paths = {a.path for a in report.removed}
-            for article in articles:
-                if article.id in current:
-                    report.skipped.append(skip_line(article, current[article.id]))
-                    continue
-                current[article.id] = article
-                (report.replaced if article.path in replaced_paths else report.added).append(article)
-            report.removed = [a for a in report.removed if a.path not in {r.path for r in report.replaced}]
-            seeds = seed_folder()
-            if previous and all(is_seed(a, seeds) for a in previous.articles.values()) and any(
-                    not is_seed(a, seeds) for a in report.added):
-                report.seeds_kept = sum(is_seed(a, seeds) for a in current.values())
-            if report.changed or previous is None and current:
-                self._commit(current.values(), previous, progress, report, engine=engine)
-        report.seconds = time.perf_counter() - started
-        return report
-
-    def add_file(self, path: Path, data: bytes | None = None) -> IngestReport:
-        """Add the articles of one file (e.g. an upload, written to ``path`` first when ``data``
-        is given); a file that cannot be read is a rejection in the report, not an error."""
-        if data is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        try:
-            articles, rejected = read_file(path)
-        except ValueError as error:
-            articles, rejected = [], [Rejected(path.name, str(error))]
-        return self.add_articles(articles, rejected) if articles else IngestReport(rejected=list(rejected))
-
-    def add_page(self, url: str, page: Fetched) -> IngestReport:
-        """Add a fetched web page (HTML, or plain text/Markdown) as an article from ``url``."""
-        try:
-            if page.content_type in HTML_TYPES:
-                article = html_article(page.text, None, url=url)
-            else:
-                article = make_article(page.text, url=url)
-        except ValueError as error:
-            return IngestReport(rejected=[Rejected(url, str(error))])
-        return self.add_articles([article])
-
-    def add_url(self, url: str, options: UrlOptions) -> IngestReport:
-        """Fetch ``url`` (through the address guard of ``retrieval/fetch.py``) and add the page.
-
-        Raises:
-            FetchError: the page could not be fetched (unreachable, refused, too large, not a page).
-        """
-        page = fetch_url_sync(url, timeout=options.timeout_s, max_bytes=options.max_bytes,
-                              allow_private=options.allow_private, user_agent=options.user_agent,
-                              content_types=PAGE_TYPES)
-        return self.add_page(url, page)
-
-    def remove(self, targets: Sequence[str], seeds: bool = False) -> IngestReport:
-        """Remove articles by id (or a unique id prefix), file path or folder (see
-        ``matching_articles``); with ``seeds``, also the bundled seed articles.
-
-        Raises:
-            InvalidInput: a target matches no indexed article, or ``seeds`` and none is
-                indexed (nothing is removed then).
-        """
-        started = time.perf_counter()
-        report = IngestReport()
-        with self._writer("remove") as waited:
-            report.waited_s, started = waited, started + waited
-            previous = self.index_for_writing()
-            current = dict(previous.articles)
-            doomed = {a.id: a for target in targets for a in matching_articles(target, list(previous.articles.values()))}
-            if seeds:
-                found = {a.id: a for a in previous.articles.values() if is_seed(a)}
-                if not found:
-                    raise InvalidInput("no bundled seed article is indexed in this home")
-                doomed |= found
-            for article_id in doomed:
-                report.removed.append(current.pop(article_id))
-            self._commit(current.values(), previous, False, report)
-            self.feeds.forget(doomed)  # removed on purpose: no feed poll brings them back
-        report.seconds = time.perf_counter() - started
-        return report
-
-    def edit(self, target: str, **changes: str | None) -> tuple[Article, Article]:
-        """Correct one article's ``title``, ``outlet``, ``date`` or ``url`` (an empty string
-        clears it) without re-embedding it: the next index version keeps its chunks and vectors.
-        ``target`` is an id, a unique id prefix or a file of one article (as ``remove`` takes).
-
-        Returns:
-            The article before and after.
-        Raises:
-            InvalidInput: ``target`` names no article or several; a field that cannot be edited.
-        """
-        unknown = set(changes) - {"title", "outlet", "date", "url"}
-        if unknown:
-            raise InvalidInput(f"cannot edit {', '.join(sorted(unknown))}; only title, outlet, date and url")
-        with self._writer("edit"):
-            previous = self.index_for_writing()
-            found = matching_articles(target, list(previous.articles.values()))
-            if len(found) != 1:
-                raise InvalidInput(f"{target!r} names {len(found)} articles; give one article's id (see `newsdesk sources`)")
-            before = found[0]
-            after = replace(before, **{name: value or None for name, value in changes.items() if value is not None})
-            if after != before:
-                self._commit({**previous.articles, after.id: after}.values(), previous, False, IngestReport())
-        return before, after
-
-    def index_for_writing(self) -> Index:
-        index = self._current_or_none()
-        if index is None:
-            raise IndexMissing(f"no index in {self.settings.home} yet; add articles with `newsdesk ingest PATH`")
-        return index
-
-    def rebuild(self, progress: bool = False, engine=None) -> IngestReport:
-        """Re-chunk and re-embed every indexed article with the current model and settings."""
-        started = time.perf_counter()
-        engine = engine or self._ray_engine()
-        with engine or contextlib.nullcontext(), self._writer("rebuild") as waited:
-            started += waited
-            articles = read_articles(self.settings.home)
-            report = IngestReport(added=list(articles), waited_s=waited)
-            manifest = read_manifest(self.settings.home)  # a type chosen earlier holds unless another is given
-            kept = (manifest or {}).get("index", {}).get("requested")
-            self._commit(articles, None, progress, report, self.settings.index_type or kept, engine)
-        report.seconds = time.perf_counter() - started
-        return report
-
-    def versions(self) -> list[Version]:
-        """The index versions kept in the home, newest first, each checked against its checksums."""
-        return list_versions(self.settings.home)
-
-    def live_version(self) -> str | None:
-        """The name of the live index version; None when there is none (or none is complete)."""
-        try:
-            live = current_version(self.settings.home)
-        except IndexDamaged:
-            return None
-        return live.name if live else None
-
-    def rollback(self, to: str | None = None) -> tuple[Version | None, Version]:
-        """Make an earlier intact version live (default: the newest one before the live one);
-        see ``store.rollback``. Nothing is deleted."""
-        with self._writer("rollback"):
-            try:
-                return rollback(self.settings.home, to)
-            except ValueError as error:  # store.rollback's "no such version" and the like
-                raise InvalidInput(str(error)) from None
 
     def sources(self) -> list[SourceRow]:
         """The indexed articles, newest first, with how many chunks each has."""
@@ -516,6 +276,6 @@ class Newsdesk:
     def info(self) -> dict:
         """Where things are, what the index holds and how the models run, without loading any
         model: the ``newsdesk info`` report (see ``retrieval/info.py``)."""
-        from newsdesk.retrieval.info import info_report
+        from .info import info_report
 
         return info_report(self.settings)

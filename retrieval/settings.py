@@ -1,6 +1,6 @@
 """The service's settings: ``Settings`` (everything configurable, built at the edges from
 options and the environment, passed down as plain values) and ``UrlOptions`` (how
-``Newsdesk.add_url`` fetches). Both are part of the service's API (re-exported by service.py).
+``Newsdesk.add_url`` fetches). Both are part of the service's API.
 """
 
 from __future__ import annotations
@@ -8,9 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsdesk.retrieval.chunk import ChunkerSettings
-
-MAX_QUESTION_CHARS = 1000  # a question's length limit (validate_question; a follow-up's combined question)
+from .index.chunk import ChunkerSettings
 
 
 @dataclass(frozen=True)
@@ -22,9 +20,9 @@ class Settings:
     reader: str = "default"  # "default" (the shipped trained reader), "baseline", or a model directory
     runtime: str = "onnx"  # "onnx" (encoder and reader exported to ONNX, int8) or "torch" (the plain path)
     chunker: ChunkerSettings = ChunkerSettings()
-    # "auto", "flat", "ivf" or "ivf-sq8" (retrieval/vectors.py); None keeps the index's own choice
+    # "auto", "flat", "ivf" or "ivf-sq8" (retrieval/index/vectors.py); None keeps the index's own choice
     index_type: str | None = None
-    # Where ingest and rebuild read, chunk and embed: "local", or "ray" (retrieval/ray_engine.py) on
+    # Where ingest and rebuild read, chunk and embed: "local", or "ray" (retrieval/index/ray_engine.py) on
     # the cluster at ray_address (None: a local one Ray starts), with ray_workers workers (None: a CPU each)
     engine: str = "local"
     ray_address: str | None = None

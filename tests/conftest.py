@@ -59,7 +59,9 @@ def fake_encoder():
 @pytest.fixture
 def seed_desk(tmp_path, fake_encoder):
     """A Newsdesk over the seed articles with the fake encoder and the baseline reader."""
-    from newsdesk.retrieval.service import Newsdesk, Settings, seed_paths
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
+    from newsdesk.retrieval.sources.seeds import seed_paths
 
     desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
     desk.ingest(seed_paths())

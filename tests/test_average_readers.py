@@ -1,4 +1,4 @@
-"""scripts/average_readers.py: the weighted mean of exported readers, written as a reader folder."""
+"""training/average_readers.py: the weighted mean of exported readers, written as a reader folder."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pytest
 torch = pytest.importorskip("torch")
 from safetensors.torch import load_file, save_file  # noqa: E402
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "average_readers.py"
 CONFIG = {"kind": "newsdesk-minilm-reader", "num_layers": 5, "first_trained_layer": 0}
 
 
@@ -24,7 +23,7 @@ def _reader(folder: Path, value: float, config=CONFIG) -> Path:
 
 
 def _average(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "newsdesk.training.average_readers", *args], capture_output=True, text=True)
 
 
 def test_the_weighted_mean_keeps_dtype_and_the_first_config(tmp_path):

@@ -1,13 +1,8 @@
-"""scripts/calibrate_answers.py: the ceiling it reports beside the calibration."""
+"""training/calibrate_answers.py: the ceiling it reports beside the calibration."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-
-from calibrate_answers import Judged, ceiling  # noqa: E402
+from newsdesk.training.calibrate_answers import Judged, ceiling
 
 
 def test_ceiling_counts_the_first_right_candidate_within_each_depth():
@@ -19,7 +14,7 @@ def test_ceiling_counts_the_first_right_candidate_within_each_depth():
 
 
 def test_a_sentence_or_a_news_answer_is_right_when_it_holds_an_accepted_one():
-    from calibrate_answers import is_right
+    from newsdesk.training.calibrate_answers import is_right
 
     golds = ["600", "600 jobs"]
     assert is_right("600 jobs", golds, sentence=False, lenient=False)

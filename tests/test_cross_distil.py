@@ -1,18 +1,14 @@
-"""scripts/cross_distil.py: a teacher's distributions carried onto the student's tokens by characters."""
+"""training/cross_distil.py: a teacher's distributions carried onto the student's tokens by characters."""
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from cross_distil import CrossTokenizerTeacher, project_to_student, soft_cross_entropy  # noqa: E402
-from newsdesk.retrieval.neural_reader import trim_whitespace  # noqa: E402
+from newsdesk.retrieval.answering.readers.windows import trim_whitespace  # noqa: E402
+from newsdesk.training.cross_distil import CrossTokenizerTeacher, project_to_student, soft_cross_entropy  # noqa: E402
 
 
 def test_finer_teacher_tokens_pool_onto_the_student_token_that_holds_them():

@@ -1,14 +1,10 @@
-"""The news benchmark's scoring rules (benchmarks/news_scoring.py) on tiny hand-made examples; no model."""
+"""The news benchmark's scoring rules (retrieval/evaluation/news_scoring.py) on tiny hand-made examples; no model."""
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
-from news_scoring import (  # noqa: E402
+from newsdesk.retrieval.evaluation.news_scoring import (
     changed_questions,
     contains,
     date_matches,
@@ -161,7 +157,8 @@ def test_load_stories_keeps_what_is_whole_and_says_what_is_not(tmp_path):
     assert any("s04-half" in w for w in warnings) and any("seen before" in w for w in warnings)
 
 
-def test_compare_shows_both_runs_per_kind_and_the_changed_question():
+def test_compare_shows_both_runs_per_kind_and_the_changed_question(monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))  # a script, not a package
     from news_benchmark import compare_text
 
     a = {"reader": "default", "records": [_record(WHO, "Konrad Beyl", 10), _record(MAYOR, None, 10)]}

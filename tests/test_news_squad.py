@@ -1,13 +1,11 @@
-"""scripts/news_squad.py: the news benchmark's questions as reader training data."""
+"""training/news_squad.py: the news benchmark's questions as reader training data."""
 
-import importlib.util
 import json
 from pathlib import Path
 
+from newsdesk.training import news_squad
+
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("news_squad", ROOT / "scripts" / "news_squad.py")
-news_squad = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(news_squad)
 
 
 def test_a_short_answer_is_taken_from_the_sentence_about_the_question():

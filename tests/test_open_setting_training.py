@@ -1,20 +1,16 @@
-"""The open-setting training pieces (scripts/open_setting.py): shared normalisation, groups, distractors."""
+"""The open-setting training pieces (training/open_setting.py): shared normalisation, groups, distractors."""
 
 from __future__ import annotations
 
 import math
 import random
-import sys
-from pathlib import Path
 
 import pytest
 
 torch = pytest.importorskip("torch")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from open_setting import distractors, pack_groups, shared_norm_loss  # noqa: E402
-
-from newsdesk.retrieval.squad import normalize_answer  # noqa: E402
+from newsdesk.retrieval.answering.text import normalize_answer  # noqa: E402
+from newsdesk.training.open_setting import distractors, pack_groups, shared_norm_loss  # noqa: E402
 
 
 def _by_hand(values: list[float], right: list[float]) -> float:

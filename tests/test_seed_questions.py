@@ -1,10 +1,11 @@
 """The whole pipeline on the seed questions (needs ../shared/data and the real model)."""
 
 import pytest
+from newsdesk.retrieval.answering.readers.baseline import BaselineReader
+from newsdesk.retrieval.evaluation.evaluate import evaluate_seed_questions
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
 
-from newsdesk.retrieval.evaluate import evaluate_seed_questions
-from newsdesk.retrieval.reader import BaselineReader
-from newsdesk.retrieval.service import Newsdesk, Settings
 from tests.conftest import SHARED_DATA, needs_shared
 
 pytestmark = [pytest.mark.slow, needs_shared]

@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 import math
 
-from telegram import Update
-from telegram.ext import ContextTypes
-
 from newsdesk.bot.telegram.sending import reply, with_retry
 from newsdesk.bot.telegram.settings import BotSettings
 from newsdesk.bot.telegram.state import get_state
 from newsdesk.bot.telegram_format import escape
+from telegram import Update
+from telegram.ext import ContextTypes
 
 log = logging.getLogger(__name__)
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
-from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
-
 from newsdesk.bot.telegram.access import admit, is_allowed
 from newsdesk.bot.telegram.sending import reply, send_html
 from newsdesk.bot.telegram.state import get_state
 from newsdesk.bot.telegram.topics import Alert, due_alerts, find_term, parse_term, same_term, show_term, snippet
 from newsdesk.bot.telegram_format import escape, safe_url
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
+
 from newsdesk.types import SHORT_ID, source_name
 
 log = logging.getLogger(__name__)

@@ -6,6 +6,18 @@ import logging
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+from newsdesk.bot.telegram.alerts import add_alert_job, on_alert, on_alerts, on_unalert
+from newsdesk.bot.telegram.chat_settings import on_outlet, on_settings, on_since
+from newsdesk.bot.telegram.chat_store import ChatStore
+from newsdesk.bot.telegram.commands import on_help, on_start, on_stats, on_unknown_command
+from newsdesk.bot.telegram.feeds import add_feed_job, on_feeds, on_follow, on_unfollow
+from newsdesk.bot.telegram.questions import PASSAGES_BUTTON, on_ask, on_other_button, on_passages, on_text
+from newsdesk.bot.telegram.search import on_search
+from newsdesk.bot.telegram.sending import with_retry
+from newsdesk.bot.telegram.settings import BotSettings
+from newsdesk.bot.telegram.sources import SOURCES_BUTTON, on_remove, on_sources, on_sources_page
+from newsdesk.bot.telegram.state import BotState, Bounded, Command, RateLimiter, get_state
+from newsdesk.bot.telegram.uploads import on_document
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -17,19 +29,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-
-from newsdesk.bot.telegram.alerts import add_alert_job, on_alert, on_alerts, on_unalert
-from newsdesk.bot.telegram.chat_settings import on_outlet, on_settings, on_since
-from newsdesk.bot.telegram.chat_store import ChatStore
-from newsdesk.bot.telegram.commands import on_help, on_start, on_stats, on_unknown_command
-from newsdesk.bot.telegram.feeds import add_feed_job, on_feeds, on_follow, on_unfollow
-from newsdesk.bot.telegram.questions import PASSAGES_BUTTON, on_ask, on_other_button, on_passages, on_text
-from newsdesk.bot.telegram.search import on_search
-from newsdesk.bot.telegram.sending import with_retry
-from newsdesk.bot.telegram.settings import BotSettings
-from newsdesk.bot.telegram.sources import SOURCES_BUTTON, on_remove, on_sources, on_sources_page
-from newsdesk.bot.telegram.state import Bounded, BotState, Command, RateLimiter, get_state
-from newsdesk.bot.telegram.uploads import on_document
 
 log = logging.getLogger(__name__)
 

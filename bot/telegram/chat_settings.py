@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from telegram import Update
-from telegram.ext import ContextTypes
-
 from newsdesk.bot.telegram.access import admit
 from newsdesk.bot.telegram.chat_store import describe_filters
 from newsdesk.bot.telegram.sending import reply
 from newsdesk.bot.telegram.state import get_state
 from newsdesk.bot.telegram_format import escape
-from newsdesk.retrieval.dates import EXAMPLES, day_of
-from newsdesk.retrieval.service import Filters
+from newsdesk.retrieval.answering.search import Filters
+from newsdesk.retrieval.sources.dates import EXAMPLES, day_of
+from telegram import Update
+from telegram.ext import ContextTypes
 
 CLEAR_WORDS = ("off", "clear", "none", "all", "any")
 OUTLETS_SHOWN = 20  # in the reply to an outlet that matches none

@@ -12,8 +12,8 @@ from datetime import date
 from pathlib import Path
 
 from newsdesk.bot.telegram.topics import Alert
-from newsdesk.retrieval.dates import day_of
-from newsdesk.retrieval.service import Filters
+from newsdesk.retrieval.answering.search import Filters
+from newsdesk.retrieval.sources.dates import day_of
 
 log = logging.getLogger(__name__)
 

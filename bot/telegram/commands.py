@@ -5,13 +5,12 @@ from __future__ import annotations
 import statistics
 import time
 
-from telegram import Update
-from telegram.ext import ContextTypes
-
 from newsdesk.bot.telegram.access import admit
 from newsdesk.bot.telegram.sending import reply
 from newsdesk.bot.telegram.state import get_state
 from newsdesk.bot.telegram_format import escape
+from telegram import Update
+from telegram.ext import ContextTypes
 
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")  # what newsdesk ingest reads
 

@@ -11,17 +11,17 @@ import functools
 import logging
 import time
 
-from telegram import Update
-from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
-
 from newsdesk.bot.telegram.access import admit
 from newsdesk.bot.telegram.sending import reply, send_html
 from newsdesk.bot.telegram.state import get_state
 from newsdesk.bot.telegram.uploads import log_host
 from newsdesk.bot.telegram_format import escape
+from newsdesk.retrieval.sources.feeds.records import FeedOptions, describe_interval, parse_interval
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
+
 from newsdesk.errors import FeedError, FetchError
-from newsdesk.retrieval.service import FeedOptions, describe_interval, parse_interval
 
 log = logging.getLogger(__name__)
 

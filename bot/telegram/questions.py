@@ -6,17 +6,16 @@ import logging
 import re
 import time
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
-from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
-from telegram.ext import ContextTypes
-
 from newsdesk.bot.telegram.access import admit, within_rate
 from newsdesk.bot.telegram.chat_settings import chat_filters, filters_note
 from newsdesk.bot.telegram.sending import reply, send_html, typing, with_retry
 from newsdesk.bot.telegram.state import Remembered, get_state
 from newsdesk.bot.telegram.uploads import add_from_url
 from newsdesk.bot.telegram_format import escape, format_answer, format_passages
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +47,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         earlier = state.memory.get((chat.id, replied.message_id))
     # A reply to an answer is asked with the exchange it replies to, so the same story is found.
     # (Imported here: it brings in the service and numpy, which importing this module need not.)
-    from newsdesk.retrieval.service import follow_up_question
+    from newsdesk.retrieval.answering.followup import follow_up_question
 
     asked = follow_up_question(question, earlier.asked, earlier.answer) if earlier else question
     filters, described = chat_filters(context, chat.id)
@@ -78,7 +77,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
 
 async def _log_question(state, answer, question: str, chat_id: int, user_id: int, follow_up_of: str | None) -> None:
     """Add the question to the home's log: the ids and the question, no other message text."""
-    from newsdesk.retrieval.service import question_entry
+    from newsdesk.retrieval.question_log import question_entry
 
     record = question_entry(answer, question, "telegram", chat_id=chat_id, user_id=user_id, follow_up_of=follow_up_of)
     try:

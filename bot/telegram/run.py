@@ -11,11 +11,11 @@ import secrets
 import threading
 from urllib.parse import quote, urlparse
 
+from newsdesk.bot.telegram.app import build_application
+from newsdesk.bot.telegram.settings import settings_from_env
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
-from newsdesk.bot.telegram.app import build_application
-from newsdesk.bot.telegram.settings import settings_from_env
 from newsdesk.errors import NewsdeskError
 
 log = logging.getLogger(__name__)

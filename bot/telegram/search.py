@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import functools
 
-from telegram import Update
-from telegram.ext import ContextTypes
-
 from newsdesk.bot.telegram.access import admit, within_rate
 from newsdesk.bot.telegram.chat_settings import chat_filters, filters_note
 from newsdesk.bot.telegram.sending import reply
 from newsdesk.bot.telegram.state import get_state
 from newsdesk.bot.telegram_format import escape
+from telegram import Update
+from telegram.ext import ContextTypes
+
 from newsdesk.types import SHORT_ID, source_name
 
 SEARCH_SHOWN = 5  # passages in one reply: a chat is no place for a long listing
@@ -43,7 +43,7 @@ def _label(article) -> str:
 
 def format_search(query: str, found) -> str:
     """The ``/search`` reply: each passage's source, then the passage around the matched words."""
-    from newsdesk.retrieval.passages import excerpt
+    from newsdesk.retrieval.answering.passages import excerpt
 
     if not found:
         return f"Nothing matches <i>{escape(query)}</i>. Send /sources to see what is indexed."

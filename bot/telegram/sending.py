@@ -9,13 +9,12 @@ import warnings
 from datetime import timedelta
 from typing import Awaitable, Callable, TypeVar
 
+from newsdesk.bot.telegram.state import get_state
+from newsdesk.bot.telegram_format import split_html
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
-
-from newsdesk.bot.telegram.state import get_state
-from newsdesk.bot.telegram_format import split_html
 
 log = logging.getLogger(__name__)
 

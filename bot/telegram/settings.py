@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from newsdesk.errors import NewsdeskError
 from newsdesk.retrieval.question_log import log_enabled
+
+from newsdesk.errors import NewsdeskError
 
 DEFAULT_API_URL = "https://api.telegram.org"
 

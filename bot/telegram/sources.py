@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 import re
 
+from newsdesk.bot.telegram.access import admit
+from newsdesk.bot.telegram.sending import reply, send_html, with_retry
+from newsdesk.bot.telegram.state import get_state
+from newsdesk.bot.telegram_format import escape, format_sources, page_count
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from newsdesk.bot.telegram.access import admit
-from newsdesk.bot.telegram.sending import reply, send_html, with_retry
-from newsdesk.bot.telegram.state import get_state
-from newsdesk.bot.telegram_format import escape, format_sources, page_count
 from newsdesk.errors import InvalidInput
 from newsdesk.types import SHORT_ID
 

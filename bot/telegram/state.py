@@ -9,11 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
-from telegram.ext import Application, ContextTypes
-
 from newsdesk.bot.telegram.chat_store import ChatStore
 from newsdesk.bot.telegram.settings import BotSettings
 from newsdesk.retrieval.service import Newsdesk
+from telegram.ext import Application, ContextTypes
 
 MAX_TRACKED_USERS = 100_000  # users the rate limiter remembers at once
 

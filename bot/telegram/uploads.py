@@ -11,18 +11,20 @@ from typing import AsyncIterable
 from urllib.parse import quote, urlparse, urlsplit, urlunsplit
 
 import httpx
-from telegram import Update
-from telegram.constants import ChatType
-from telegram.error import NetworkError, TelegramError
-from telegram.ext import ContextTypes
-
 from newsdesk.bot.telegram.access import admit
 from newsdesk.bot.telegram.commands import UPLOAD_SUFFIXES, size_text
 from newsdesk.bot.telegram.sending import reply, typing, with_retry
 from newsdesk.bot.telegram.state import get_state
 from newsdesk.bot.telegram_format import escape, format_ingest_report
+from newsdesk.retrieval.index.changes import IngestReport
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import UrlOptions
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import NetworkError, TelegramError
+from telegram.ext import ContextTypes
+
 from newsdesk.errors import FetchError
-from newsdesk.retrieval.service import IngestReport, Newsdesk, UrlOptions
 
 log = logging.getLogger(__name__)
 

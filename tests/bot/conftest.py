@@ -11,10 +11,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-
 from newsdesk.bot.telegram.app import build_application
 from newsdesk.bot.telegram.settings import BotSettings
-from newsdesk.retrieval.service import Newsdesk, Settings, seed_paths
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
+from newsdesk.retrieval.sources.seeds import seed_paths
 
 from tests.conftest import FakeEncoder
 

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from newsdesk.bot.cli import build_parser, main
 
 pytestmark = pytest.mark.slow

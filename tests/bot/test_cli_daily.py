@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from newsdesk.bot import cli
 from newsdesk.bot.cli import main
+
 from tests.bot.conftest import EVENTS
 from tests.conftest import FakeEncoder
 
@@ -289,7 +289,7 @@ def test_library_warnings_are_hidden_unless_verbose(env, capfd):
 
 
 def test_watch_stamps_its_lines_and_refuses_a_missing_folder(env, capsys, monkeypatch):
-    from newsdesk.retrieval import watch as watching
+    from newsdesk.retrieval.sources import watch as watching
 
     code, out, err = run(capsys, "watch", env / "no" / "such" / "dir", "--home", env / "home")
     assert code == 1 and out == "" and "no such folder" in err and "watching" not in err and len(err.splitlines()) == 1
@@ -308,7 +308,8 @@ def test_watch_stamps_its_lines_and_refuses_a_missing_folder(env, capsys, monkey
 
 
 def test_the_update_progress_moves_with_each_article_and_batch(capsys):
-    from newsdesk.retrieval import index as indexing
+    from newsdesk.retrieval.index import build as indexing
+
     from newsdesk.types import Article
 
     articles = [Article(f"{n:016x}", f"Story {n}. " + "The harbour reopened after the storm. " * 40) for n in range(6)]
@@ -355,7 +356,7 @@ def test_chat_reads_follow_ups_with_the_question_before(events_home, capsys, mon
 
 
 def test_follow_up_detection_and_context():
-    from newsdesk.retrieval.followup import follow_up_question, refers_back
+    from newsdesk.retrieval.answering.followup import follow_up_question, refers_back
 
     assert all(map(refers_back, ["When was that?", "Where did he go next?", "And Putin?", "What about Macron?", "Why?"]))
     assert not any(map(refers_back, ["Who hosted the Berlin talks?", "Who is the Russian president?"]))
@@ -453,7 +454,7 @@ def test_version(capsys):
 
 
 def test_info_says_where_everything_is_and_how_each_model_runs(seed_home, env, capsys, monkeypatch):
-    from newsdesk.retrieval import neural_reader
+    from newsdesk.retrieval.answering.readers import neural as neural_reader
 
     code, out, _ = run(capsys, "info", "--home", seed_home, "--json")
     info = json.loads(out)
@@ -510,7 +511,7 @@ def test_terminal_escapes_in_titles_never_reach_the_terminal(env, capsys):
     ("", False),
 ])
 def test_bf16_only_with_native_cpu_support(flags, native, tmp_path):
-    from newsdesk.retrieval.neural_reader import cpu_flags, has_native_bf16
+    from newsdesk.retrieval.answering.readers.neural import cpu_flags, has_native_bf16
 
     assert has_native_bf16(flags) is native
     (tmp_path / "cpuinfo").write_text(f"processor\t: 0\nflags\t\t: {flags}\nbugs\t\t: spectre\n\nprocessor\t: 1\nflags\t: other\n")

@@ -7,8 +7,8 @@ import json
 from datetime import date, timedelta
 
 import pytest
-
 from newsdesk.bot.cli import main
+
 from tests.conftest import FakeEncoder
 
 

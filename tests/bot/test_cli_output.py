@@ -11,8 +11,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
 from newsdesk.bot.cli import main
+
 from tests.conftest import FakeEncoder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +75,7 @@ def test_quiet_prints_only_rejections_and_the_summary(env, capsys, monkeypatch):
     code, out, _ = run(capsys, "remove", folder / "00.txt", "--home", home, "-q")
     assert code == 0 and re.fullmatch(r"1 removed in \d+\.\ds\n", out)
 
-    from newsdesk.retrieval import watch as watching
+    from newsdesk.retrieval.sources import watch as watching
 
     real = watching.watch
     monkeypatch.setattr(watching, "watch", lambda *a, **kw: real(*a, **{**kw, "cycles": 2, "interval": 0.01}))
@@ -87,7 +87,7 @@ def test_quiet_prints_only_rejections_and_the_summary(env, capsys, monkeypatch):
 
 
 def test_a_wait_for_the_lock_is_reported_apart_from_the_work(env, capsys):
-    from newsdesk.retrieval.articles import write_lock
+    from newsdesk.retrieval.index.lock import write_lock
 
     (env / "a.txt").write_text("The harbour in Visby was closed for repairs.")
     home = env / "home"

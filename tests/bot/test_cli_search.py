@@ -6,8 +6,8 @@ import json
 import re
 
 import pytest
-
 from newsdesk.bot.cli import main
+
 from tests.bot.conftest import EVENTS
 from tests.conftest import FakeEncoder
 

@@ -19,14 +19,13 @@ from argparse import Namespace
 from http.server import BaseHTTPRequestHandler
 
 import pytest
-
 from newsdesk.bot.telegram.run import RedactToken
 from newsdesk.bot.telegram.sending import with_retry
 from newsdesk.bot.telegram.settings import BotSettings, parse_ids, settings_from_env
 from newsdesk.bot.telegram.state import RateLimiter
 from newsdesk.bot.telegram.uploads import FETCH_FAILED, upload_path
-from newsdesk.errors import NewsdeskError
 
+from newsdesk.errors import NewsdeskError
 from tests.conftest import local_http_server
 
 from .conftest import ADMIN, GROUP, STRANGER, USER, check_telegram_html, visible_text

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-
 from newsdesk.bot.telegram.feeds import FEED_FETCH_FAILED, format_feeds
-from newsdesk.retrieval.feeds import Feed, load_feeds, update_feeds
+from newsdesk.retrieval.sources.feeds.records import Feed
+from newsdesk.retrieval.sources.feeds.store import load_feeds, update_feeds
 
 from tests.retrieval.feed_server import FeedSite, Story
 

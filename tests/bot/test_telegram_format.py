@@ -7,7 +7,6 @@ import re
 from types import SimpleNamespace
 
 import pytest
-
 from newsdesk.bot.telegram_format import (
     MAX_LINK_CHARS,
     MESSAGE_LIMIT,
@@ -22,7 +21,8 @@ from newsdesk.bot.telegram_format import (
     split_html,
     telegram_length,
 )
-from newsdesk.retrieval.ingest import Rejected
+from newsdesk.retrieval.sources.files import Rejected
+
 from newsdesk.types import Alternative, Answer, Article, Chunk, Citation, Hit, SourceRow, source_name
 
 from .conftest import check_telegram_html, visible_text

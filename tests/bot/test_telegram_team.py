@@ -9,10 +9,9 @@ import re
 from datetime import date
 
 import pytest
-
 from newsdesk.bot.telegram.app import COMMANDS
 from newsdesk.bot.telegram.chat_store import STORE_FILE, ChatStore
-from newsdesk.retrieval.dates import day_of
+from newsdesk.retrieval.sources.dates import day_of
 
 from tests.retrieval.feed_server import FeedSite, Story
 
@@ -179,7 +178,8 @@ def alerts_in(telegram, chat_id: int) -> list[str]:
 
 
 def test_alerts_post_each_new_matching_article_once_from_uploads_and_other_processes(desk, telegram, start_bot, tmp_path):
-    from newsdesk.retrieval.service import Newsdesk, Settings
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
 
     from tests.conftest import FakeEncoder
 

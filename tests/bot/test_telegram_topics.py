@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from newsdesk.bot.telegram.topics import Alert, due_alerts, find_term, parse_term, same_term, show_term, snippet
+
 from newsdesk.types import Article
 
 

@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 import pytest
-
 from newsdesk.bot import cli
 from newsdesk.bot.telegram import run as telegram_run
 from newsdesk.bot.telegram.run import RedactToken
+
 from newsdesk.errors import NewsdeskError
 
 from .conftest import USER, check_telegram_html

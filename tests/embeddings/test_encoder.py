@@ -9,7 +9,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from newsdesk.embeddings import encoder as encoders
 from newsdesk.embeddings.encoder import OnnxEncoder, SentenceTransformerEncoder, load_encoder
 

@@ -6,9 +6,12 @@
 import sys
 from pathlib import Path
 
-from newsdesk.retrieval.feeds import FeedOptions, poll_feeds
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
+from newsdesk.retrieval.sources.feeds.poll import poll_feeds
+from newsdesk.retrieval.sources.feeds.records import FeedOptions
+
 from newsdesk import config
-from newsdesk.retrieval.service import Newsdesk, Settings
 from tests.conftest import FakeEncoder
 
 if __name__ == "__main__":

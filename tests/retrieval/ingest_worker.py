@@ -6,8 +6,10 @@
 import sys
 from pathlib import Path
 
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
+
 from newsdesk import config
-from newsdesk.retrieval.service import Newsdesk, Settings
 from tests.conftest import FakeEncoder
 
 if __name__ == "__main__":

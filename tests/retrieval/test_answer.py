@@ -1,5 +1,7 @@
-from newsdesk.retrieval.answer import assemble_answer, merge_overlapping, missing_names, rank_answers
-from newsdesk.retrieval.squad import exact_match, f1_score, normalize_answer
+from newsdesk.retrieval.answering.answer import assemble_answer, merge_overlapping, missing_names, rank_answers
+from newsdesk.retrieval.answering.text import normalize_answer
+from newsdesk.retrieval.evaluation.squad import exact_match, f1_score
+
 from newsdesk.types import Hit, Span
 
 
@@ -106,7 +108,7 @@ def _spans_on(hit, text, score):
 
 
 def test_unread_chunks_are_skipped_only_when_they_cannot_change_the_answer():
-    from newsdesk.retrieval.answer import rest_cannot_matter
+    from newsdesk.retrieval.answering.answer import rest_cannot_matter
 
     first, second = _hit(1, 1.0), _hit(2, 0.9)
     confident = [_spans_on(first, "Merz", 0.9), _spans_on(second, "Scholz", 0.2)]
@@ -126,7 +128,7 @@ def test_unread_chunks_are_skipped_only_when_they_cannot_change_the_answer():
 
 def _recording_reader(read_chunks: list):
     """The baseline reader, appending every chunk it is given to ``read_chunks``."""
-    from newsdesk.retrieval.reader import BaselineReader
+    from newsdesk.retrieval.answering.readers.baseline import BaselineReader
 
     class RecordingReader(BaselineReader):
         def read(self, question, chunks):
@@ -137,7 +139,9 @@ def _recording_reader(read_chunks: list):
 
 
 def test_a_syndicated_copy_is_read_once_and_still_cited(tmp_path, fake_encoder):
-    from newsdesk.retrieval.service import Newsdesk, Settings
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
+
     from newsdesk.types import Article
 
     body = ("Mayor Elena Novak opened the Riverside Harvest Festival on Saturday morning.\n"
@@ -159,7 +163,9 @@ def test_a_syndicated_copy_is_read_once_and_still_cited(tmp_path, fake_encoder):
 
 
 def test_chunks_are_read_one_at_a_time_until_the_rest_cannot_matter(tmp_path, fake_encoder):
-    from newsdesk.retrieval.service import Newsdesk, Settings
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
+
     from newsdesk.types import Chunk
 
     hits = [Hit(Chunk(i, f"article-{i}", f"passage number {i}", 0, 16), score)
@@ -191,7 +197,9 @@ def test_chunks_are_read_one_at_a_time_until_the_rest_cannot_matter(tmp_path, fa
 
 
 def test_a_question_naming_what_no_passage_mentions_is_not_read(tmp_path, fake_encoder):
-    from newsdesk.retrieval.service import Newsdesk, Settings
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
+
     from newsdesk.types import Article
 
     read_chunks = []
@@ -212,8 +220,9 @@ FESTIVAL = [
 
 
 def _festival_desk(tmp_path, fake_encoder, dated=True):
-    from newsdesk.retrieval.ingest import make_article
-    from newsdesk.retrieval.service import Newsdesk, Settings
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
+    from newsdesk.retrieval.sources.article import make_article
 
     desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
     desk.add_articles([make_article(text, title=f"Festival report {n}", outlet=outlet, date=date if dated else None)
@@ -255,8 +264,9 @@ def test_without_dates_or_close_rivals_the_best_reading_leads(tmp_path, fake_enc
 
 
 def test_an_undated_best_answer_is_not_displaced_by_a_dated_rival(tmp_path, fake_encoder):
-    from newsdesk.retrieval.ingest import make_article
-    from newsdesk.retrieval.service import Newsdesk, Settings
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
+    from newsdesk.retrieval.sources.article import make_article
 
     desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
     (_, _, older_text), (outlet, date, newer_text) = FESTIVAL

@@ -4,9 +4,9 @@ import math
 import random
 
 import pytest
+from newsdesk.retrieval.answering.answer import judge_answers, rest_cannot_matter
+from newsdesk.retrieval.answering.calibration import FEATURES, AnswerCalibration, AnswerEvidence, fit_calibration
 
-from newsdesk.retrieval.answer import judge_answers, rest_cannot_matter
-from newsdesk.retrieval.calibration import FEATURES, AnswerCalibration, AnswerEvidence, fit_calibration
 from newsdesk.types import Chunk, Hit, Span
 
 

@@ -1,14 +1,21 @@
 import json
 
 import pytest
+from newsdesk.retrieval.index import chunk
+from newsdesk.retrieval.index.chunk import (
+    CHARS_PER_TOKEN_AT_MOST,
+    MAX_SPLIT_CHARS,
+    ChunkerSettings,
+    bounded_pieces,
+    chunk_text,
+    sentence_around,
+    split_sentences,
+)
+from newsdesk.retrieval.sources.clean import clean_text
+from newsdesk.retrieval.sources.files import load_articles
+from newsdesk.retrieval.sources.seeds import seed_paths
 
-from newsdesk.retrieval import chunk
-from newsdesk.retrieval.chunk import (CHARS_PER_TOKEN_AT_MOST, MAX_SPLIT_CHARS, ChunkerSettings, bounded_pieces, chunk_text,
-                                      sentence_around, split_sentences)
-from newsdesk.retrieval.ingest import load_articles
 from newsdesk.types import Chunk
-from newsdesk.retrieval.clean import clean_text
-from newsdesk.retrieval.service import seed_paths
 from tests.conftest import FakeEncoder
 
 count = FakeEncoder().count_tokens

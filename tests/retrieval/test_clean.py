@@ -1,7 +1,11 @@
 from datetime import date
 
-from newsdesk.retrieval.clean import FrontMatter, clean_text, date_line, is_boilerplate, outlet_of_url, parse_date, split_front_matter
-from newsdesk.retrieval.service import seed_paths
+from newsdesk.retrieval.sources.clean import clean_text
+from newsdesk.retrieval.sources.dates import date_line, parse_date
+from newsdesk.retrieval.sources.front_matter import FrontMatter, split_front_matter
+from newsdesk.retrieval.sources.lines import is_boilerplate
+from newsdesk.retrieval.sources.outlets import outlet_of_url
+from newsdesk.retrieval.sources.seeds import seed_paths
 
 BOILERPLATE = ["Skip to main content", "Leave a Reply", "Ready for more?", "Join our newsletter",
                "We respect your privacy", "Yes (34)", "No (1)", "Loading comments", "For More visit",

@@ -1,5 +1,6 @@
-from newsdesk.retrieval.answer import assemble_answer
-from newsdesk.retrieval.corroboration import same_answer
+from newsdesk.retrieval.answering.answer import assemble_answer
+from newsdesk.retrieval.answering.corroboration import same_answer
+
 from newsdesk.types import Hit, Span
 
 
@@ -18,8 +19,9 @@ HALVORSEN = [
 
 
 def _desk(tmp_path, fake_encoder):
-    from newsdesk.retrieval.ingest import make_article
-    from newsdesk.retrieval.service import Newsdesk, Settings
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
+    from newsdesk.retrieval.sources.article import make_article
 
     desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
     desk.add_articles([make_article(text, title=f"Jobs {n}", outlet=outlet, date=date)
@@ -47,8 +49,9 @@ def test_an_outlet_counts_only_for_its_own_answer_and_the_newest_report_leads(tm
 
 
 def test_an_outlet_that_reads_both_ways_is_neither_counted_nor_shown_as_differing(tmp_path, fake_encoder):
-    from newsdesk.retrieval.ingest import make_article
-    from newsdesk.retrieval.service import Newsdesk, Settings
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
+    from newsdesk.retrieval.sources.article import make_article
 
     desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
     desk.add_articles([make_article("Elena Novak opened the harvest festival on Saturday.", title="A", outlet="Times"),
@@ -70,7 +73,7 @@ def test_an_outlet_that_reads_both_ways_is_neither_counted_nor_shown_as_differin
 
 
 def test_a_role_named_with_another_qualifier_is_no_answer():
-    from newsdesk.retrieval.constraints import role_conflict
+    from newsdesk.retrieval.answering.constraints import role_conflict
 
     assert role_conflict("who's the mayor of langvik", "Deputy mayor Rosa Ekdahl said the bridge would stay shut.")
     assert not role_conflict("who's the mayor of langvik", "Mayor Ole Berg and deputy mayor Rosa Ekdahl met.")
@@ -81,7 +84,7 @@ def test_a_role_named_with_another_qualifier_is_no_answer():
 
 
 def test_an_answer_must_stand_in_a_sentence_with_what_qualifies_the_question():
-    from newsdesk.retrieval.constraints import attribute_missing, attributes
+    from newsdesk.retrieval.answering.constraints import attribute_missing, attributes
 
     assert attributes("Which French president joined the talks?") == ["french"]
     assert attributes("what pay rise did the union demand") == ["pay"]

@@ -1,8 +1,7 @@
 from datetime import date
 
 import pytest
-
-from newsdesk.retrieval.dates import day_of
+from newsdesk.retrieval.sources.dates import day_of
 
 TODAY = date(2026, 3, 31)
 

@@ -7,10 +7,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from newsdesk.retrieval.index.store import read_articles
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
+from newsdesk.retrieval.sources.feeds.follow import add_feed, import_opml
+from newsdesk.retrieval.sources.feeds.poll import poll_feeds
+from newsdesk.retrieval.sources.feeds.store import feeds_path, load_feeds
+from newsdesk.retrieval.sources.web.pacing import HostPacer
 
-from newsdesk.retrieval.feeds import HostPacer, add_feed, feeds_path, import_opml, load_feeds, poll_feeds
-from newsdesk.retrieval.service import Newsdesk, Settings
-from newsdesk.retrieval.store import read_articles
 from tests.conftest import FakeEncoder
 
 from .feed_server import FeedSite, Story
@@ -63,7 +67,7 @@ def test_two_5_mb_pages_are_cut_and_indexed_one_batch_at_a_time(tmp_path, site):
 
     def other_writer(path):  # another writer, between the poll's two batches
         if path == "/items/first.html":
-            from newsdesk.retrieval.ingest import make_article
+            from newsdesk.retrieval.sources.article import make_article
 
             writer.add_articles([make_article(note.text, title=note.title)])
 

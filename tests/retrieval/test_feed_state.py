@@ -9,10 +9,12 @@ import logging
 import os
 
 import pytest
-
-from newsdesk.retrieval.feeds import add_feed, load_feeds, poll_feeds
-from newsdesk.retrieval.service import Newsdesk, Settings
-from newsdesk.retrieval.store import CURRENT_FILE, current_version, index_root, version_paths
+from newsdesk.retrieval.index.versions import CURRENT_FILE, current_version, index_root, version_paths
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
+from newsdesk.retrieval.sources.feeds.follow import add_feed
+from newsdesk.retrieval.sources.feeds.poll import poll_feeds
+from newsdesk.retrieval.sources.feeds.store import load_feeds
 
 from .feed_server import FeedSite
 from .test_feeds import BRIDGE, FERRY, LOCAL, MUSEUM

@@ -10,33 +10,27 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from newsdesk.retrieval.feeds import (
+from newsdesk.retrieval.index.versions import current_version
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
+from newsdesk.retrieval.sources.feeds.follow import add_feed, import_opml, remove_feed
+from newsdesk.retrieval.sources.feeds.parse import opml_feeds, parse_feed
+from newsdesk.retrieval.sources.feeds.poll import page_article, poll_feeds
+from newsdesk.retrieval.sources.feeds.records import (
     MAX_TRIES,
     Feed,
-    FeedError,
     FeedOptions,
     FeedResult,
-    HostPacer,
     Item,
-    add_feed,
-    feeds_path,
-    import_opml,
     items_to_fetch,
-    load_feeds,
-    opml_feeds,
-    page_article,
-    parse_feed,
     parse_interval,
-    poll_feeds,
     record_poll,
     remember,
-    remove_feed,
-    save_feeds,
 )
-from newsdesk.retrieval.fetch import FetchError, UrlRefused
-from newsdesk.retrieval.service import Newsdesk, Settings
-from newsdesk.retrieval.store import current_version
+from newsdesk.retrieval.sources.feeds.store import feeds_path, load_feeds, save_feeds
+from newsdesk.retrieval.sources.web.pacing import HostPacer
+
+from newsdesk.errors import FeedError, FetchError, UrlRefused
 
 from .feed_server import FeedSite, Story, story_page
 
@@ -372,7 +366,7 @@ def test_a_poll_killed_midway_leaves_a_consistent_state_and_the_next_poll_comple
 
 
 def test_watch_polls_the_feeds_it_is_given(desk, site, tmp_path):
-    from newsdesk.retrieval.watch import watch
+    from newsdesk.retrieval.sources.watch import watch
 
     folder = tmp_path / "watched"
     folder.mkdir()

@@ -1,4 +1,4 @@
-"""Tests of the URL guard and fetcher (retrieval/fetch.py) against small servers on 127.0.0.1.
+"""Tests of the URL guard and fetcher (retrieval/sources/web/fetch.py) against small servers on 127.0.0.1.
 
 Names that should look public are given to a replaced resolver; nothing leaves 127.0.0.1.
 """
@@ -13,17 +13,10 @@ from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
+from newsdesk.retrieval.sources.web import fetch
+from newsdesk.retrieval.sources.web.fetch import FETCH_FAILED, fetch_url, fetch_url_sync, is_public_address
 
-from newsdesk.errors import NewsdeskError
-from newsdesk.retrieval import fetch
-from newsdesk.retrieval.fetch import (
-    FETCH_FAILED,
-    FetchError,
-    UrlRefused,
-    fetch_url,
-    fetch_url_sync,
-    is_public_address,
-)
+from newsdesk.errors import FetchError, NewsdeskError, UrlRefused
 from tests.conftest import local_http_server
 
 PAGE = b"<html><head><title>Hi</title></head><body><p>Hello from the test site.</p></body></html>"

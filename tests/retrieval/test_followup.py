@@ -1,4 +1,4 @@
-from newsdesk.retrieval.followup import follow_up_question, refers_back
+from newsdesk.retrieval.answering.followup import follow_up_question, refers_back
 
 
 def test_a_follow_up_naming_its_own_subject_keeps_the_question_not_the_answer():

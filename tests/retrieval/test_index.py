@@ -1,13 +1,16 @@
 import json
 
 import pytest
+from newsdesk.retrieval.index.build import build_index
+from newsdesk.retrieval.index.chunk import ChunkerSettings
+from newsdesk.retrieval.index.store import load_index, save_index
+from newsdesk.retrieval.index.versions import current_version
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
+from newsdesk.retrieval.sources.article import make_article
+from newsdesk.retrieval.sources.seeds import seed_paths
 
-from newsdesk.errors import NewsdeskError
-from newsdesk.retrieval.chunk import ChunkerSettings
-from newsdesk.retrieval.index import build_index
-from newsdesk.retrieval.store import IndexDamaged, IndexMismatch, IndexMissing, current_version, load_index, save_index
-from newsdesk.retrieval.ingest import make_article
-from newsdesk.retrieval.service import Newsdesk, Settings, seed_paths
+from newsdesk.errors import IndexDamaged, IndexMismatch, IndexMissing, NewsdeskError
 
 
 def _chunk_set(index):
@@ -75,7 +78,7 @@ def test_a_failed_write_leaves_the_previous_version_loadable(tmp_path, fake_enco
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("newsdesk.retrieval.store._jsonl", explode)
+    monkeypatch.setattr("newsdesk.retrieval.index.store._jsonl", explode)
     with pytest.raises(NewsdeskError, match="cannot write the index .*disk full"):
         save_index(index, tmp_path)
     assert load_index(tmp_path).manifest["counts"]["articles"] == 1

@@ -6,12 +6,14 @@ import logging
 import faiss
 import numpy as np
 import pytest
-
-from newsdesk.retrieval.index import build_index, embedding_text
-from newsdesk.retrieval.vectors import choose_index_type, index_record
-from newsdesk.retrieval.store import current_version, load_index, save_index
-from newsdesk.retrieval.ingest import make_article
-from newsdesk.retrieval.service import Newsdesk, Settings, seed_paths
+from newsdesk.retrieval.index.build import build_index, embedding_text
+from newsdesk.retrieval.index.store import load_index, save_index
+from newsdesk.retrieval.index.vectors import choose_index_type, index_record
+from newsdesk.retrieval.index.versions import current_version
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
+from newsdesk.retrieval.sources.article import make_article
+from newsdesk.retrieval.sources.seeds import seed_paths
 
 TOPICS = ["harbour ships cargo port", "election votes parliament party", "football match goal league",
           "storm rain flood weather", "bank rates inflation market", "school teachers pupils exams"]
@@ -121,8 +123,8 @@ def test_ivf_is_retrained_when_the_corpus_outgrows_its_training_or_the_type_chan
 
 
 def test_filtered_search_with_ivf(fake_encoder, monkeypatch):
-    monkeypatch.setattr("newsdesk.retrieval.vectors.NPROBE_MIN", 1)  # probe 1 of 8 lists, as at scale
-    monkeypatch.setattr("newsdesk.retrieval.index.EXACT_FILTER_SHARE", 0.2)  # up to 9 of 48 chunks: exactly
+    monkeypatch.setattr("newsdesk.retrieval.index.vectors.NPROBE_MIN", 1)  # probe 1 of 8 lists, as at scale
+    monkeypatch.setattr("newsdesk.retrieval.index.build.EXACT_FILTER_SHARE", 0.2)  # up to 9 of 48 chunks: exactly
     index, _ = build_index(_articles(48), fake_encoder, index_type="ivf", nlist=8)
     assert index_record(index.manifest)["nprobe"] == 1
     query = fake_encoder.embed(["football match goal league"])[0]
@@ -174,18 +176,19 @@ def test_the_choice_holds_for_later_ingests_and_rebuilds(tmp_path, fake_encoder)
 
 
 def test_the_cli_takes_the_index_type_from_the_option_or_the_environment(monkeypatch):
-    from newsdesk.bot.cli import _settings, build_parser
+    from newsdesk.bot.cli import build_parser
+    from newsdesk.bot.cli_common import settings_from
 
     monkeypatch.delenv("NEWSDESK_INDEX_TYPE", raising=False)
     args = build_parser().parse_args(["ingest", "x.txt"])
-    assert args.index_type is None and _settings(args).index_type is None
+    assert args.index_type is None and settings_from(args).index_type is None
     args = build_parser().parse_args(["rebuild", "--index-type", "ivf-sq8"])
-    assert _settings(args).index_type == "ivf-sq8"
+    assert settings_from(args).index_type == "ivf-sq8"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["ingest", "x.txt", "--index-type", "hnsw"])
     monkeypatch.setenv("NEWSDESK_INDEX_TYPE", "ivf")
-    assert _settings(build_parser().parse_args(["ingest", "x.txt"])).index_type == "ivf"
-    assert _settings(build_parser().parse_args(["ask", "Who?"])).index_type == "ivf"
+    assert settings_from(build_parser().parse_args(["ingest", "x.txt"])).index_type == "ivf"
+    assert settings_from(build_parser().parse_args(["ask", "Who?"])).index_type == "ivf"
     monkeypatch.setenv("NEWSDESK_INDEX_TYPE", "hnsw")
     with pytest.raises(ValueError, match="unknown index type"):
-        _settings(build_parser().parse_args(["ingest", "x.txt"]))
+        settings_from(build_parser().parse_args(["ingest", "x.txt"]))

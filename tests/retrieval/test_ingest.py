@@ -3,9 +3,9 @@ import os
 from pathlib import Path
 
 import pytest
-
-from newsdesk.retrieval import ingest
-from newsdesk.retrieval.ingest import MAX_FILE_BYTES, Stated, article_id, load_articles
+from newsdesk.retrieval.sources import files as ingest
+from newsdesk.retrieval.sources.article import article_id
+from newsdesk.retrieval.sources.files import MAX_FILE_BYTES, Stated, load_articles
 
 
 def test_text_markdown_html_and_json_are_read(tmp_path):

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from newsdesk.retrieval.answering.readers.neural import SHIPPED_DIR, NeuralReader
+from newsdesk.retrieval.answering.readers.windows import cut_windows
 
-from newsdesk.retrieval.neural_reader import SHIPPED_DIR, NeuralReader, cut_windows
 from newsdesk.types import Chunk, Span
 
 # Characters before the answer include non-ASCII (umlaut, em dash, CJK) so that token offsets and
@@ -126,7 +127,7 @@ def test_span_at_the_very_end_of_a_chunk_and_after_unicode(tiny_qa_dir, monkeypa
 
 
 def test_unpadded_runs_give_each_window_its_own_logits():
-    from newsdesk.retrieval.neural_reader import run_unpadded
+    from newsdesk.retrieval.answering.readers.windows import run_unpadded
 
     seen = []
 
@@ -250,9 +251,9 @@ def test_shipped_reader_prefers_the_chunk_that_answers(shipped_reader):
 # ------------------------------------------------------------------------------------ windows
 
 def test_windows_overlap_and_carry_the_question():
-    from newsdesk.retrieval.neural_reader import _bundled_tokenizer
+    from newsdesk.retrieval.answering.readers.neural import bundled_tokenizer
 
-    tokenizer = _bundled_tokenizer()  # its tokenizer.json pads and truncates to 128: that must be off
+    tokenizer = bundled_tokenizer()  # its tokenizer.json pads and truncates to 128: that must be off
     long_text = " ".join(f"word{i}" for i in range(300))
     windows = cut_windows(tokenizer, "Who won?", [long_text, "Short one."], max_len=64, stride=16)
     assert windows.chunk_of[-1] == 1 and windows.chunk_of.count(0) > 1
@@ -293,7 +294,6 @@ def test_onnx_and_torch_runtimes_agree(shipped_reader):
 @pytest.mark.slow
 def test_the_int8_reader_keeps_its_sensitive_products_in_float(shipped_reader):
     import onnx
-
     from newsdesk.embeddings.onnx_runtime import cache_dir
 
     passage, question, _ = SEED_STYLE[0]

@@ -13,9 +13,10 @@ harbour district.
 from __future__ import annotations
 
 import pytest
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
+from newsdesk.retrieval.sources.article import article_id
 
-from newsdesk.retrieval.ingest import article_id
-from newsdesk.retrieval.service import Newsdesk, Settings
 from newsdesk.types import Article
 
 FILLERS = [

@@ -11,12 +11,13 @@ from __future__ import annotations
 from http.server import BaseHTTPRequestHandler
 
 import pytest
+from newsdesk.retrieval.sources.feeds.parse import parse_feed
+from newsdesk.retrieval.sources.feeds.poll import page_article
+from newsdesk.retrieval.sources.feeds.records import Item
+from newsdesk.retrieval.sources.files import read_file
+from newsdesk.retrieval.sources.web.fetch import Fetched
 
 from newsdesk.errors import FeedError
-from newsdesk.retrieval.feed_records import Item, parse_feed
-from newsdesk.retrieval.feeds import page_article
-from newsdesk.retrieval.fetch import Fetched
-from newsdesk.retrieval.ingest import read_file
 from tests.conftest import local_http_server
 
 

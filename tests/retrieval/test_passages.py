@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from newsdesk.retrieval.passages import Found, by_article, excerpt, marked_ranges, newest_first
+from newsdesk.retrieval.answering.passages import Found, by_article, excerpt, marked_ranges, newest_first
+
 from newsdesk.types import Article, Chunk
 
 

@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timezone
 
 from newsdesk.retrieval.question_log import QuestionLog, kept_tail, log_enabled, question_entry
+
 from newsdesk.types import Answer, Citation
 
 

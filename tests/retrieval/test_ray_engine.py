@@ -17,12 +17,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from newsdesk.retrieval.service import Newsdesk, Settings, seed_paths
-from newsdesk.retrieval.store import current_version
+from newsdesk.retrieval.index.versions import current_version
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
+from newsdesk.retrieval.sources.seeds import seed_paths
 
 from tests.conftest import FakeEncoder
-from tests.retrieval.ray_helpers import RAY_ENV, ROOT, LocalCluster, SlowFakeEncoder, alive, calls, wait_for, worker_pids
+from tests.retrieval.ray_helpers import (
+    RAY_ENV,
+    ROOT,
+    LocalCluster,
+    SlowFakeEncoder,
+    alive,
+    calls,
+    wait_for,
+    worker_pids,
+)
 
 # Read by Ray when it is imported and connects: the drivers here must match the tests' cluster.
 os.environ.update(RAY_ENV)
@@ -74,7 +84,7 @@ def _desk(home: Path, encoder=None) -> Newsdesk:
 
 
 def _engine(cluster, **options):
-    from newsdesk.retrieval.ray_engine import RayEngine
+    from newsdesk.retrieval.index.ray_engine import RayEngine
 
     return RayEngine(cluster.address, options.pop("factory", FakeEncoder), workers=options.pop("workers", 2), **options)
 
@@ -205,7 +215,7 @@ def test_ctrl_c_cancels_the_job_and_leaves_the_index_as_it_was(cluster, tmp_path
 
 @needs_ray
 def test_without_an_address_ray_starts_a_local_cluster_and_stops_it(tmp_path):
-    from newsdesk.retrieval.ray_engine import RayEngine
+    from newsdesk.retrieval.index.ray_engine import RayEngine
 
     engine = RayEngine(None, FakeEncoder, workers=1, runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}})
     local, remote = _desk(tmp_path / "local"), _desk(tmp_path / "remote")
@@ -245,7 +255,7 @@ def test_without_ray_the_engine_says_how_to_install_it(tmp_path):
 @pytest.mark.slow
 def test_the_cli_on_ray_with_the_real_encoder_matches_a_local_ingest(cluster, tmp_path):
     from newsdesk.embeddings.encoder import load_encoder
-    from newsdesk.retrieval.readers import make_reader
+    from newsdesk.retrieval.answering.readers.choose import make_reader
 
     archive = tmp_path / "archive"
     archive.mkdir()

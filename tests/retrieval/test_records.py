@@ -6,9 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 
-from newsdesk.retrieval.ingest import make_article, read_file
-from newsdesk.retrieval.service import Newsdesk, Settings
-from newsdesk.retrieval.store import current_version
+from newsdesk.retrieval.index.versions import current_version
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
+from newsdesk.retrieval.sources.article import make_article
+from newsdesk.retrieval.sources.files import read_file
+
 from newsdesk.types import Article
 
 STORIES = [f"Story {n}: the harbour of Brookmere reopened after the storm number {n}." for n in range(1, 4)]

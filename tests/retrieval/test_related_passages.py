@@ -1,6 +1,6 @@
 from newsdesk.bot.render import RELATED_ONLY, answer_to_dict, answer_to_text
 from newsdesk.bot.telegram_format import format_answer
-from newsdesk.retrieval.answer import assemble_answer
+from newsdesk.retrieval.answering.answer import assemble_answer
 
 
 def test_a_refusal_shows_the_passages_that_match_the_question_closely(seed_desk):

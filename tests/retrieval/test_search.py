@@ -1,4 +1,5 @@
-from newsdesk.retrieval.search import Filters, convex_fusion
+from newsdesk.retrieval.answering.search import Filters, convex_fusion
+
 from newsdesk.types import Article
 
 

@@ -1,4 +1,4 @@
-from newsdesk.retrieval.shaping import LIST, SENTENCE, SPAN, question_kind, shaped_bounds, widen_to_list
+from newsdesk.retrieval.answering.shaping import LIST, SENTENCE, SPAN, question_kind, shaped_bounds, widen_to_list
 
 
 def test_questions_get_the_kind_of_answer_they_ask_for():

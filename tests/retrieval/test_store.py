@@ -7,21 +7,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from newsdesk.retrieval.index.build import build_index
+from newsdesk.retrieval.index.store import load_index, save_index
+from newsdesk.retrieval.index.versions import CURRENT_FILE, current_version, index_root, list_versions, version_paths
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
+from newsdesk.retrieval.sources.article import make_article
+from newsdesk.retrieval.sources.seeds import seed_paths
 
-from newsdesk.retrieval.index import build_index
-from newsdesk.retrieval.ingest import make_article
-from newsdesk.retrieval.service import Newsdesk, Settings, seed_paths
-from newsdesk.retrieval.store import (
-    CURRENT_FILE,
-    DiskFull,
-    IndexDamaged,
-    current_version,
-    index_root,
-    list_versions,
-    load_index,
-    save_index,
-    version_paths,
-)
+from newsdesk.errors import DiskFull, IndexDamaged
 
 
 def _desk(home, encoder):
@@ -186,7 +180,7 @@ def test_the_cli_rolls_back_and_lists_versions(two_versions, tmp_path):
 
 
 def test_version_names_sort_by_creation_across_a_second_boundary():
-    from newsdesk.retrieval.store import version_name
+    from newsdesk.retrieval.index.store import version_name
 
     readings = [1_700_000_000_999_999_999, 1_700_000_001_000_000_001, 1_700_000_001_500_000_000]
     names = [version_name(ns) for ns in readings]

@@ -7,10 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
-
-from newsdesk.retrieval.store import current_version, index_root, load_index
-from newsdesk.retrieval.service import Newsdesk, Settings, seed_paths
-from newsdesk.retrieval.watch import watch
+from newsdesk.retrieval.index.store import load_index
+from newsdesk.retrieval.index.versions import current_version, index_root
+from newsdesk.retrieval.service import Newsdesk
+from newsdesk.retrieval.settings import Settings
+from newsdesk.retrieval.sources.seeds import seed_paths
+from newsdesk.retrieval.sources.watch import watch
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = ["Who hosted the Berlin talks?", "What did Erdogan warn about?", "Who curated the Outlook article?"]

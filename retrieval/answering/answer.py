@@ -1,0 +1,384 @@
+"""Turning a reader's candidate spans into one ``Answer``: aggregation, citations, abstention."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+from newsdesk.types import Alternative, Answer, Chunk, Citation, Hit, Span
+
+from ..index.build import Index
+from ..index.chunk import sentence_around, split_sentences
+from .calibration import AnswerCalibration, AnswerEvidence
+from .constraints import attribute_missing, names_asked, role_conflict
+from .corroboration import AMBIGUOUS_RATIO, OutletAnswer, group_disagreements, outlet_answers, split_by_agreement
+from .shaping import SENTENCE, SPAN, question_kind, shaped_bounds, widen_to_sentence
+from .text import content_terms, mentions, named_terms, normalize_answer
+
+# Chosen on the validation articles of SQuAD part A, open retrieval over all of part A:
+# choosing answers by reader score x relative retrieval score^2 lifts EM from 42.9 to 50.5
+# without abstaining, 39.6 to 45.1 with it (docs/benchmark-history.md, "Reader: SQuAD validation articles").
+RETRIEVAL_POWER = 2.0
+DISAGREEMENT_RATIO = 0.8  # unread passages that could lift a rival this close to the best must be read
+RELATED_MIN_SHARE = 0.6  # a passage shown beside a refusal holds this share of the question's words
+# Among overlapping spans (one answer, several boundaries) each word more costs a factor
+# exp(-0.1) when choosing which boundaries to give. The reader leans to long spans: on part A's
+# unseen validation articles it reads EM 69.9 -> 72.1 with the gold paragraph (docs/benchmark-history.md,
+# "Choosing an answer's boundaries").
+BOUNDARY_WORD_PENALTY = 0.1
+
+
+@dataclass(frozen=True)
+class OutletRules:
+    """How each outlet's own answer is weighed against the lead (chosen on the news benchmark's
+    validation split; docs/BENCHMARKS.md)."""
+
+    rival_ratio: float = 0.5  # a differing outlet weighed at least this share of the lead is shown
+    newer_lead_ratio: float = 0.5  # a newer report's differing answer this close to the lead's takes the lead
+    ambiguous_ratio: float = AMBIGUOUS_RATIO  # see ``corroboration.split_by_agreement``
+
+
+def missing_names(question: str, hits: Sequence[Hit]) -> list[str]:
+    """Names in the question that no retrieved passage mentions (then the articles cannot say)."""
+    return [term for term in sorted(named_terms(question)) if not any(mentions(h.chunk.text, term) for h in hits)]
+
+
+def _noisy_or(scores) -> float:
+    """Evidence from independent sources adds up but stays a probability."""
+    remaining = 1.0
+    for score in scores:
+        remaining *= 1.0 - min(max(score, 0.0), 1.0)
+    return 1.0 - remaining
+
+
+def _related(a: str, b: str) -> bool:
+    """One normalised answer inside the other ("merz" / "friedrich merz")."""
+    return bool(a and b) and (re.search(rf"\b{re.escape(a)}\b", b) is not None or re.search(rf"\b{re.escape(b)}\b", a) is not None)
+
+
+def _group(spans: Sequence[Span]) -> dict[str, list[Span]]:
+    groups: dict[str, list[Span]] = defaultdict(list)
+    for span in spans:
+        key = normalize_answer(span.text)
+        if key:
+            groups[key].append(span)
+    return groups
+
+
+def _group_score(spans: Sequence[Span]) -> float:
+    best_per_article: dict[str, float] = {}
+    for span in spans:
+        best_per_article[span.article_id] = max(best_per_article.get(span.article_id, 0.0), span.score)
+    return _noisy_or(best_per_article.values())
+
+
+def merge_overlapping(spans: Sequence[Span], word_penalty: float = BOUNDARY_WORD_PENALTY) -> list[Span]:
+    """Within one chunk, spans that overlap a better one are that answer with other
+    boundaries ("Steve Witkoff" / "U.S. envoy Steve Witkoff"): a reader's start/end choices
+    are exclusive events, so their probabilities add up. The boundaries given are the
+    group's best span by score x exp(-word_penalty x its words)."""
+    by_chunk: dict[int, list[Span]] = defaultdict(list)
+    for span in spans:
+        by_chunk[span.chunk_id].append(span)
+    merged = []
+    for candidates in by_chunk.values():
+        remaining = sorted(candidates, key=lambda s: -s.score)
+        while remaining:
+            best, rest = remaining[0], remaining[1:]
+            overlapping = [s for s in rest if s.start < best.end and best.start < s.end]
+            remaining = [s for s in rest if not (s.start < best.end and best.start < s.end)]
+            shown = max([best, *overlapping], key=lambda s: s.score * math.exp(-word_penalty * len(s.text.split())))
+            merged.append(replace(shown, score=min(1.0, best.score + sum(s.score for s in overlapping))))
+    return merged
+
+
+def weigh_by_retrieval(spans: Sequence[Span], hits: Sequence[Hit], power: float = RETRIEVAL_POWER) -> list[Span]:
+    """A span's score times ``(its chunk's retrieval score / the best one's) ** power``.
+
+    The reader alone cannot tell a fitting span in a passage about something else from one
+    in the right passage; retrieval can. Where all passages are about the question (one
+    story from five outlets) their scores are close and the weights stay near 1.
+    """
+    top = max((hit.score for hit in hits), default=0.0) or 1.0
+    relative = {hit.chunk.id: hit.score / top for hit in hits}
+    return [replace(span, score=span.score * relative[span.chunk_id] ** power) for span in spans if span.chunk_id in relative]
+
+
+def rank_answers(spans: Sequence[Span]) -> list[tuple[str, float, list[Span]]]:
+    """Candidate answers (normalised text, aggregated score, their spans), best first."""
+    groups = _group(merge_overlapping(spans))
+    return sorted(((key, _group_score(members), members) for key, members in groups.items()), key=lambda g: -g[1])
+
+
+def _sentence_overlap(asked: set[str], span: Span, chunks: dict[int, Chunk]) -> float:
+    """Share of the question's content words in the sentence around ``span`` (the span's own
+    words left out: they are the answer, not the context that ties it to the question)."""
+    if not asked:
+        return 1.0
+    chunk = chunks.get(span.chunk_id)
+    if chunk is None:
+        return 0.0
+    start, end = span.start - chunk.start, span.end - chunk.start
+    s, e = sentence_around(chunk.text, start, end)
+    context = chunk.text[s:start] + " " + chunk.text[end:e]
+    return len(asked & content_terms(context)) / len(asked)
+
+
+def answer_evidence(question: str, ranked: Sequence[tuple[str, float, list[Span]]], confidence: dict[str, float],
+                    hits: Sequence[Hit], unread_adds: float = 0.0, sentences: bool = False) -> dict[str, AnswerEvidence]:
+    """What is known about each ranked answer (``rank_answers`` over weighed spans, with the
+    reader's unweighed ``confidence`` by answer). ``unread_adds`` is the most that unread
+    passages could still add to any rival (``rest_cannot_matter`` judges the worst case)."""
+    asked = content_terms(question)
+    chunks = {hit.chunk.id: hit.chunk for hit in hits}
+    evidence = {}
+    for place, (key, weighted, members) in enumerate(ranked):
+        best_other = ranked[1][1] if place == 0 and len(ranked) > 1 else (ranked[0][1] if place else 0.0)
+        evidence[key] = AnswerEvidence(
+            confidence=confidence[key], weighted=weighted, runner_up=_noisy_or([best_other, unread_adds]),
+            sentence_overlap=max(_sentence_overlap(asked, span, chunks) for span in members),
+            answer_words=len(key.split()), sentence_answer=sentences,
+        )
+    return evidence
+
+
+def judge_answers(question: str, spans: Sequence[Span], hits: Sequence[Hit], power: float = RETRIEVAL_POWER,
+                  calibration: AnswerCalibration | None = None, unread_adds: float = 0.0, sentences: bool = False,
+                  ) -> tuple[list[tuple[str, float, list[Span]]], dict[str, float]]:
+    """The candidate answers ranked by retrieval-weighed score, and how far each is to be trusted:
+    the reader's own aggregated confidence, or with a ``calibration`` the probability that it is
+    right (see ``answer_evidence`` for ``unread_adds`` and ``sentences``)."""
+    ranked = rank_answers(weigh_by_retrieval(spans, hits, power))
+    confidence = {key: score for key, score, _ in rank_answers(spans)}
+    if calibration is None or not ranked:
+        return ranked, confidence
+    evidence = answer_evidence(question, ranked, confidence, hits, unread_adds, sentences)
+    return ranked, {key: calibration.probability(e) for key, e in evidence.items()}
+
+
+def candidates(question: str, spans: Sequence[Span], index: Index, hits: Sequence[Hit], power: float = RETRIEVAL_POWER,
+               calibration: AnswerCalibration | None = None,
+               ) -> tuple[str, list[tuple[str, float, list[Span]]], dict[str, float]]:
+    """The question's kind and its candidate answers judged (``judge_answers``): only spans in
+    passages holding what the question quotes, and for a question answered by a sentence the
+    sentences, every span the reader finds in one being evidence for that sentence."""
+    kind = question_kind(question)
+    spans = admissible(question, spans, index, hits)
+    if kind == SENTENCE:
+        spans = as_sentences(spans, index)
+    ranked, confidence = judge_answers(question, spans, hits, power, calibration, sentences=kind == SENTENCE)
+    return kind, ranked, confidence
+
+
+def rest_cannot_matter(question: str, spans: Sequence[Span], read: Sequence[Hit], unread: Sequence[Hit],
+                       min_score: float, power: float = RETRIEVAL_POWER,
+                       calibration: AnswerCalibration | None = None) -> bool:
+    """Whether reading the ``unread`` hits too could not change the answer to be given.
+
+    A span from an unread chunk weighs at most its chunk's relative retrieval score ** power
+    (a reader score is at most 1), so all of them together add at most the noisy-OR ``W`` of
+    those weights to any answer. If even the runner-up plus ``W`` stays below the rival
+    threshold (DISAGREEMENT_RATIO of the best), no unread chunk can displace the best answer or
+    show a disagreement; and the answer is already confident enough not to abstain (with a
+    calibration: even if a rival got all of ``W``; its weights never let more support lower the
+    probability). Otherwise the rest must be read.
+    """
+    if not unread or not spans:
+        return not unread
+    hits = list(read) + list(unread)
+    top = max(hit.score for hit in hits) or 1.0
+    most_unread_adds = _noisy_or((hit.score / top) ** power for hit in unread)
+    ranked, judged = judge_answers(question, spans, hits, power, calibration, unread_adds=most_unread_adds)
+    if not ranked:
+        return False
+    best_key, best_weighted, _ = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    confident = judged[best_key] >= min_score
+    return confident and _noisy_or([runner_up, most_unread_adds]) < DISAGREEMENT_RATIO * best_weighted
+
+
+def citation_at(index: Index, article_id: str, start: int, end: int, kind: str = SPAN) -> Citation:
+    """Where an answer stands: its sentence as the quote, and the answer's bounds shaped for ``kind``."""
+    article = index.articles[article_id]
+    sentence = sentence_around(article.text, start, end)
+    start, end = shaped_bounds(kind, article.text, start, end, sentence)
+    q_start, q_end = min(sentence[0], start), max(sentence[1], end)
+    return Citation(
+        article_id=article.id, title=article.title, outlet=article.outlet, date=article.date, url=article.url,
+        path=article.path, quote=article.text[q_start:q_end], start=q_start, end=q_end, answer_start=start, answer_end=end,
+    )
+
+
+def quoted_phrases(question: str) -> list[str]:
+    """Phrases the question quotes ("Who said \u201ca lot of progress\u201d?"): only a passage
+    holding one can answer it."""
+    return [p.strip() for p in re.findall(r'["\u201c\u201d\u201e]([^"\u201c\u201d\u201e]{3,})["\u201c\u201d\u201e]', question) if p.strip()]
+
+
+def quoted_only(question: str, spans: Sequence[Span], hits: Sequence[Hit]) -> list[Span]:
+    """The spans in passages that hold every phrase the question quotes."""
+    phrases = [p.casefold() for p in quoted_phrases(question)]
+    if not phrases:
+        return list(spans)
+    holding = {h.chunk.id for h in hits if all(p in h.chunk.text.casefold() for p in phrases)}
+    return [s for s in spans if s.chunk_id in holding]
+
+
+def related_passages(question: str, index: Index, hits: Sequence[Hit], limit: int = 2,
+                     min_share: float = RELATED_MIN_SHARE) -> tuple[Citation, ...]:
+    """When no answer is trustworthy: the best passages whose best sentence holds at least
+    ``min_share`` of the question's content words, each as a citation of that sentence."""
+    asked = content_terms(question)
+    if len(asked) < 2:
+        return ()
+    found, seen = [], set()
+    for hit in hits:
+        if hit.chunk.article_id in seen or hit.chunk.article_id not in index.articles:
+            continue
+        best = max(_sentences(hit.chunk), key=lambda b: len(asked & content_terms(hit.chunk.text[b[0]:b[1]])))
+        if len(asked & content_terms(hit.chunk.text[best[0]:best[1]])) >= min_share * len(asked):
+            start, end = hit.chunk.start + best[0], hit.chunk.start + best[1]
+            found.append(citation_at(index, hit.chunk.article_id, start, end, SENTENCE))
+            seen.add(hit.chunk.article_id)
+        if len(found) == limit:
+            break
+    return tuple(found)
+
+
+def _sentences(chunk: Chunk) -> list[tuple[int, int]]:
+    """The sentences of a chunk, as bounds in its text."""
+    return list(split_sentences(chunk.text)) or [(0, len(chunk.text))]
+
+
+def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequence[Hit]) -> list[Span]:
+    """The spans that can answer the question: in a passage holding what it quotes, in an
+    article that speaks of every name it asks about, in a sentence that names its roles as it
+    does and holds the words that qualify what it asks for (``constraints``)."""
+    names = names_asked(question, [h.chunk.text for h in hits])
+    return [s for s in quoted_only(question, spans, hits)
+            if all(mentions(index.articles[s.article_id].text, name) for name in names)
+            and not role_conflict(question, sentence := _sentence_of(s, index)) and not attribute_missing(question, sentence)]
+
+
+def _sentence_of(span: Span, index: Index) -> str:
+    text = index.articles[span.article_id].text
+    s, e = sentence_around(text, span.start, span.end)
+    return text[s:e]
+
+
+def as_sentences(spans: Sequence[Span], index: Index) -> list[Span]:
+    """Each span as the sentence holding it (within its chunk), with the span's score."""
+    widened = []
+    for span in spans:
+        text, chunk = index.articles[span.article_id].text, index.chunk(span.chunk_id)
+        s, e = widen_to_sentence(text, span.start, span.end, sentence_around(text, span.start, span.end))
+        s, e = max(s, chunk.start), min(e, chunk.end)
+        widened.append(replace(span, text=text[s:e], start=s, end=e))
+    return widened
+
+
+def _inside(span: Span, containers: Sequence[Span]) -> bool:
+    """Whether ``span`` lies within one of ``containers`` (a sentence of the same chunk)."""
+    return any(c.chunk_id == span.chunk_id and c.start <= span.start and span.end <= c.end for c in containers)
+
+
+def _abstain(question: str, index: Index, hits: Sequence[Hit], score: float = 0.0) -> Answer:
+    return Answer(question, None, round(score, 4), passages=tuple(hits), related=related_passages(question, index, hits))
+
+
+def _group_of(ranked: Sequence[tuple[str, float, list[Span]]], span: Span) -> str:
+    """The key of the ranked answer ``span`` belongs to."""
+    return next((key for key, _, members in ranked if span in members), normalize_answer(span.text))
+
+
+def _newest_lead(lead_score: float, lead_date: str, groups: Sequence[list[OutletAnswer]],
+                 ratio: float) -> OutletAnswer | None:
+    """The differing outlet to lead with instead: news figures change from one day's report to
+    the next, so a strictly newer dated report wins when the reader is nearly as sure of it
+    (``ratio`` of the lead's weighed score). An undated lead keeps its place: nothing says it
+    is the older report."""
+    if not lead_date:
+        return None
+    newer = [a for group in groups for a in group if (a.date or "") > lead_date and a.confidence >= ratio * lead_score]
+    return max(newer, key=lambda a: (a.date, a.confidence), default=None)
+
+
+def _split(top: Span, by_outlet: Sequence[OutletAnswer], index: Index, rules: OutletRules,
+           ) -> tuple[list[OutletAnswer], list[OutletAnswer]]:
+    """The other outlets that give ``top``'s answer and those that give another (see
+    ``split_by_agreement``); ``top``'s own outlet is neither: it is cited first."""
+    own = index.articles[top.article_id].source_name
+    others = [a for a in by_outlet if a.source != own]
+    return split_by_agreement(top.text, others, rules.rival_ratio * top.score, rules.ambiguous_ratio)
+
+
+def assemble_answer(
+    question: str,
+    spans: Sequence[Span],
+    index: Index,
+    hits: Sequence[Hit],
+    min_score: float = 0.5,
+    power: float = RETRIEVAL_POWER,
+    calibration: AnswerCalibration | None = None,
+    rules: OutletRules = OutletRules(),
+) -> Answer:
+    """The best-supported answer among ``spans``, or an abstention.
+
+    Args:
+        spans: the reader's candidates over ``hits`` (each outlet's best passage among them read).
+        min_score: below this confidence newsdesk abstains.
+        power: how much retrieval rank weighs in choosing (``weigh_by_retrieval``).
+        calibration: turns the evidence for an answer into the probability that it is right
+            (then its score and what ``min_score`` applies to); without one, the reader's
+            aggregated confidence.
+        rules: how each outlet's own answer counts for or against the lead.
+    """
+    if missing_names(question, hits):
+        return _abstain(question, index, hits)
+    # Retrieval rank helps choose among candidates; whether to answer at all is judged on the
+    # reader's confidence in that answer (calibrated, with the rest of the evidence).
+    kind, ranked, confidence = candidates(question, spans, index, hits, power, calibration)
+    spans = admissible(question, spans, index, hits)
+    if not ranked:
+        return _abstain(question, index, hits)
+    best_key, _, best_spans = ranked[0]
+
+    # Each outlet's own answer decides whether it corroborates the lead or differs from it.
+    weighed = merge_overlapping(weigh_by_retrieval(spans, hits, power))
+    by_outlet = outlet_answers(weighed, index.articles)
+    top = max((s for s in weighed if normalize_answer(s.text) == best_key or _inside(s, best_spans)),
+              key=lambda s: s.score, default=max(best_spans, key=lambda s: s.score))
+    agree, differ = _split(top, by_outlet, index, rules)
+    lead_date = max([index.articles[top.article_id].date or "", *(a.date or "" for a in agree)])
+    newer = _newest_lead(top.score, lead_date, group_disagreements(differ), rules.newer_lead_ratio)
+    if newer is not None:
+        top = newer.span
+        agree, differ = _split(top, by_outlet, index, rules)
+    # Outlets that differ make each answer less sure, yet the question is answered: whether to
+    # abstain is judged on the best reading and on the newest report's, whichever is surer.
+    best_score = max(confidence[best_key], confidence.get(_group_of(ranked, top), 0.0))
+    if best_score < min_score:
+        return _abstain(question, index, hits, best_score)
+    citations = [citation_at(index, top.article_id, top.start, top.end, kind)]
+    citations += [citation_at(index, a.span.article_id, a.span.start, a.span.end, kind)
+                  for a in agree if a.span.article_id != top.article_id]
+    alternatives = [
+        Alternative(max(group, key=lambda a: a.confidence).span.text,
+                    round(confidence.get(_group_of(ranked, group[0].span), group[0].confidence), 4),
+                    tuple(a.source for a in group), tuple(a.date for a in group))
+        for group in group_disagreements(differ)
+    ]
+    lead_text = index.articles[top.article_id].text[citations[0].answer_start:citations[0].answer_end]
+    return Answer(
+        question=question,
+        text=lead_text,
+        score=round(best_score, 4),
+        quote=citations[0].quote,
+        citations=tuple(citations),
+        alternatives=tuple(alternatives[:3]),
+        passages=tuple(hits),
+        kind=kind,
+    )

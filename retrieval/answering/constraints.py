@@ -1,0 +1,88 @@
+"""Whether a candidate answer's sentence agrees with what the question asks for. A "deputy
+mayor" is not the mayor, and the mayor is not the "deputy mayor": a role named in the question
+must stand in the answer's sentence with the same qualifier, when the sentence names it at all.
+And "which French president" asks for a president the sentence calls French, and "the mayor
+of langvik" one whose article speaks of Langvik."""
+
+from __future__ import annotations
+
+import re
+
+from .text import STOPWORDS, named_terms, words
+
+# Words that make a role another role: the deputy mayor, a vice-chancellor, the former coach.
+QUALIFIERS = frozenset("deputy vice assistant acting interim former ex associate junior shadow".split())
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+
+# Words that end the noun phrase after "which"/"what": "which French president | joined".
+_VERBS = frozenset("did does do is was were are has have had will would can could should may might sent won went met "
+                   "took made said led told gave got came saw left lost paid spent cut hit ran".split())
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words; "U.S." is "us", "vice-chancellor" two words."""
+    return _WORD.findall(re.sub(r"(?<=\w)\.(?=\w)", "", text.casefold()).replace(".", " ").replace("-", " "))
+
+
+def _same_word(a: str, b: str) -> bool:
+    """One word, singular or plural ("minister" / "ministers", "ceo" / "ceo's")."""
+    a, b = a.split("'")[0].split("’")[0], b.split("'")[0].split("’")[0]
+    return a == b or a + "s" == b or b + "s" == a
+
+
+def _qualifiers_before(words: list[str], at: int) -> frozenset[str]:
+    """The qualifiers right before ``words[at]`` ("deputy", "vice", "former deputy")."""
+    found, position = set(), at - 1
+    while position >= 0 and words[position] in QUALIFIERS:
+        found.add(words[position])
+        position -= 1
+    return frozenset(found)
+
+
+def role_conflict(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` names a role of the question only with other qualifiers: asked for
+    the mayor, it speaks only of a deputy mayor; asked for the deputy leader, only of the leader."""
+    asked, said = _words(question), _words(sentence)
+    for place, word in enumerate(asked):
+        if word in QUALIFIERS or word in STOPWORDS or len(word) < 3:
+            continue
+        wanted = _qualifiers_before(asked, place)
+        stated = [_qualifiers_before(said, i) for i, w in enumerate(said) if _same_word(w, word)]
+        if stated and all(q != wanted for q in stated) and (wanted or all(stated)):
+            return True
+    return False
+
+
+def attributes(question: str) -> list[str]:
+    """The words that qualify what a "which"/"what" question asks for: "French" in "which French
+    president joined", "pay" in "what pay rise did they demand"; none in "which countries sent"."""
+    words = _words(question)
+    start = next((i for i, w in enumerate(words) if w in ("which", "what")), None)
+    if start is None:
+        return []
+    phrase = []
+    for word in words[start + 1:]:
+        if word in STOPWORDS or word in _VERBS or word.endswith("ed"):
+            break
+        phrase.append(word)
+    return phrase[:-1]
+
+
+def attribute_missing(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` lacks a word that qualifies what the question asks for."""
+    said = _words(sentence)
+    return any(not any(_same_word(word, w) for w in said) for word in attributes(question))
+
+
+def names_asked(question: str, texts: list[str]) -> set[str]:
+    """The names a question asks about, however it is typed: words it capitalises, and words
+    that ``texts`` (the passages retrieved for it) only ever write capitalised ("langvik" when
+    the passages say "Langvik")."""
+    asked = {w.lower() for w in words(question) if len(w) >= 3 and w.lower() not in STOPWORDS}
+    written: dict[str, set[bool]] = {}
+    for text in texts:
+        for word in words(text):
+            if word.lower() in asked:
+                written.setdefault(word.lower(), set()).add(word[:1].isupper())
+    return named_terms(question) | {w for w, cases in written.items() if cases == {True}}

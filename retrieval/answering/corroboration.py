@@ -1,0 +1,125 @@
+"""Corroboration from what each source says: every outlet among the passages read gets its own
+answer (the best of the reader's spans in that outlet's articles), and an outlet counts for the
+lead answer only when its own answer is the same one, with numbers, dates and names normalised.
+An outlet whose own answer differs is a disagreement, shown with its outlet and date."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from newsdesk.types import Article, Hit, Span
+
+from .text import normalize_answer
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20", "hundred": "100", "dozen": "12",
+}
+# An outlet whose passages give the lead answer this share of its own answer's score is unclear.
+AMBIGUOUS_RATIO = 0.25
+_WEEKDAYS_AND_MONTHS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december".split())
+
+
+@dataclass(frozen=True)
+class OutletAnswer:
+    """What one outlet's own passages answer: its best span and how sure the reader is of it."""
+
+    source: str  # the outlet's ``source_name``
+    span: Span
+    confidence: float  # the reader's score of the span, weighed by its passage's retrieval rank
+    date: str | None
+    spans: tuple[Span, ...] = ()  # all the outlet's candidate spans, best first
+
+    def support_for(self, answer: str) -> float:
+        """The outlet's best score for ``answer`` (0 when none of its spans gives it)."""
+        return max((s.score for s in self.spans if same_answer(answer, s.text)), default=0.0)
+
+
+def _numbers(text: str) -> frozenset[str]:
+    """The numbers of ``text`` without thousands separators ("9,800" and "9800" are one number)."""
+    found = {m.group().replace(",", "") for m in _NUMBER.finditer(text)}
+    found |= {_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS}
+    return frozenset(n.rstrip("0").rstrip(".") if "." in n else n for n in found)
+
+
+def same_answer(a: str, b: str) -> bool:
+    """Whether two answers say the same thing: equal numbers (when either has one), no
+    different day or month, and the words of one inside the other ("Witkoff and Kushner"
+    holds "Kushner"; "600" is "600 jobs"; "Thursday" is not "Saturday")."""
+    numbers_a, numbers_b = _numbers(a), _numbers(b)
+    if (numbers_a or numbers_b) and not (numbers_a <= numbers_b or numbers_b <= numbers_a) or bool(numbers_a) != bool(numbers_b):
+        return False
+    words_a, words_b = set(normalize_answer(a).split()), set(normalize_answer(b).split())
+    if not words_a or not words_b:
+        return False
+    days_a, days_b = words_a & _WEEKDAYS_AND_MONTHS, words_b & _WEEKDAYS_AND_MONTHS
+    if days_a and days_b and days_a.isdisjoint(days_b):
+        return False
+    return words_a <= words_b or words_b <= words_a or _same_surname(a, b)
+
+
+def _same_surname(a: str, b: str) -> bool:
+    """Two names ending in the same capitalised word ("Steve Witkoff", "U.S. envoy Witkoff")."""
+    last_a, last_b = re.findall(r"[\w'’-]+", a)[-1:], re.findall(r"[\w'’-]+", b)[-1:]
+    return bool(last_a and last_b) and last_a[0][:1].isupper() and last_a[0].casefold() == last_b[0].casefold()
+
+
+def outlet_answers(spans: Sequence[Span], articles: Mapping[str, Article]) -> list[OutletAnswer]:
+    """Each outlet's own answer: the best-scored of ``spans`` (already weighed by retrieval)
+    in that outlet's articles, best outlet first."""
+    by_source: dict[str, list[Span]] = {}
+    for span in sorted(spans, key=lambda s: -s.score):
+        by_source.setdefault(articles[span.article_id].source_name, []).append(span)
+    return [OutletAnswer(source, own[0], own[0].score, articles[own[0].article_id].date, tuple(own))
+            for source, own in sorted(by_source.items(), key=lambda item: -item[1][0].score)]
+
+
+def split_by_agreement(lead: str, answers: Sequence[OutletAnswer], min_confidence: float,
+                       ambiguous_ratio: float = AMBIGUOUS_RATIO) -> tuple[list[OutletAnswer], list[OutletAnswer]]:
+    """The outlets whose own answer is ``lead``'s and, among those sure enough of theirs
+    (``min_confidence``), the ones whose own answer differs. An outlet whose passages also
+    give ``lead`` a fair score (``ambiguous_ratio`` of its own answer's) is in neither: the
+    reader cannot tell which of the two the outlet says."""
+    agree = [a for a in answers if same_answer(lead, a.span.text)]
+    differ = [a for a in answers if not same_answer(lead, a.span.text) and a.confidence >= min_confidence
+              and a.support_for(lead) < ambiguous_ratio * a.confidence]
+    return agree, differ
+
+
+def group_disagreements(differ: Sequence[OutletAnswer]) -> list[list[OutletAnswer]]:
+    """Differing outlets grouped by the answer they give (the same answer in two outlets is one
+    alternative), best-supported group first."""
+    groups: list[list[OutletAnswer]] = []
+    for answer in differ:
+        home = next((g for g in groups if same_answer(g[0].span.text, answer.span.text)), None)
+        (home.append(answer) if home is not None else groups.append([answer]))
+    return sorted(groups, key=lambda g: -max(a.confidence for a in g))
+
+
+def each_outlets_best(hits: Sequence[Hit], articles: Mapping[str, Article]) -> list[Hit]:
+    """The best-ranked passage of each outlet among ``hits``, in rank order: what must be read
+    so that every outlet has an answer of its own."""
+    seen, best = set(), []
+    for hit in hits:
+        source = articles[hit.chunk.article_id].source_name
+        if source not in seen:
+            seen.add(source)
+            best.append(hit)
+    return best
+
+
+def other_outlets(hits: Sequence[Hit], deeper: Sequence[Hit], articles: Mapping[str, Article],
+                  limit: int = 3, min_relative: float = 0.6) -> list[Hit]:
+    """The best passage of up to ``limit`` outlets found only in the ``deeper`` retrieval list,
+    scored at least ``min_relative`` of the top passage: read too, so that an outlet is never
+    counted or left out on a guess."""
+    top = max((h.score for h in hits), default=0.0)
+    present = {articles[h.chunk.article_id].source_name for h in hits}
+    found = [h for h in each_outlets_best(deeper, articles)
+             if articles[h.chunk.article_id].source_name not in present and h.score >= min_relative * top]
+    return found[:limit]

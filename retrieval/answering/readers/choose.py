@@ -1,0 +1,50 @@
+"""Choosing a reader by name ("default", "baseline", a model folder) and saying how it will run."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from newsdesk.errors import UsageError
+from newsdesk.types import Reader
+
+log = logging.getLogger(__name__)
+
+
+def reader_plan(choice: str, runtime: str) -> dict:
+    """How the reader ``choice`` will run, without loading it: ``{"name", "runtime", "precision"}``."""
+    from newsdesk.embeddings.onnx_runtime import onnxruntime_available
+
+    if choice == "baseline":
+        return {"name": "baseline", "runtime": "rules", "precision": "no model"}
+    from .neural import SHIPPED_DIR, torch_precision
+
+    if choice == "default":
+        if not (SHIPPED_DIR / "reader_config.json").is_file():
+            return {"name": "baseline (the trained reader is not installed)", "runtime": "rules", "precision": "no model"}
+        if runtime == "onnx" and onnxruntime_available():
+            import json
+
+            config = json.loads((SHIPPED_DIR / "reader_config.json").read_text(encoding="utf-8"))
+            return {"name": "default", "runtime": "onnx", "precision": config.get("onnx_precision", "fp32")}
+    return {"name": choice, "runtime": "torch", "precision": torch_precision()}
+
+
+def make_reader(choice: str, runtime: str = "onnx") -> Reader:
+    """The reader named by ``choice``: "default", "baseline", or a local model directory."""
+    from .baseline import BaselineReader
+
+    if choice == "baseline":
+        return BaselineReader()
+    from .neural import SHIPPED_DIR, NeuralReader
+
+    if choice == "default":
+        if not (SHIPPED_DIR / "reader_config.json").is_file():  # a checkout without trained weights
+            log.warning("the trained reader is not installed; using the baseline reader")
+            return BaselineReader()
+        return NeuralReader(None, runtime)
+    path = Path(choice).expanduser()
+    if not (path / "reader_config.json").is_file() and not (path / "config.json").is_file():
+        raise UsageError(f"--reader {choice!r} is not a model directory (use 'default', 'baseline' or the path "
+                         "of a Hugging Face question-answering model)")
+    return NeuralReader(path, runtime)

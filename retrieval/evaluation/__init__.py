@@ -1,0 +1,1 @@
+"""Scoring newsdesk on SQuAD-format questions (EM/F1, recall@k, latency)."""

@@ -1,0 +1,139 @@
+"""The vector index types: which to build (``choose_index_type``), the IVF sizes
+(``ivf_nlist``, ``ivf_nprobe``), training one (``train_vector_index``), updating one in
+proportion to the change (``updated_vector_index``), and the manifest's record of it.
+retrieval/index/build.py builds and searches with these; benchmarks/ann_scale.py measures them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from typing import Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# ---------------------------------------------------------------- vector index types
+# "flat" searches exactly; "ivf" (IndexIVFFlat) and "ivf-sq8" (IndexIVFScalarQuantizer, 8 bits per
+# dimension: a quarter of the memory) search the nprobe nearest of nlist k-means lists.
+# The numbers below come from benchmarks/ann_scale.py (docs/BENCHMARKS.md, "Index types at 1,000,000
+# chunks"; how they were chosen: docs/benchmark-history.md).
+INDEX_TYPES = ("auto", "flat", "ivf", "ivf-sq8")
+IVF_FROM_CHUNKS = 200_000  # "auto": flat below this many chunks, ivf from here on
+NLIST_PER_SQRT = 4  # nlist ≈ 4·√chunks ...
+NLIST_MAX = 65_536
+MIN_TRAIN_PER_LIST = 39  # ... but at least this many chunks per list (faiss warns below it)
+TRAIN_PER_LIST = 64  # k-means trains on a sample of at most this many chunks per list
+NPROBE_MIN = 64  # lists searched per query: at least this many ...
+NPROBE_SHARE = 1 / 64  # ... or this share of the lists, whichever is more
+RETRAIN_GROWTH = 4  # an IVF index is retrained when the corpus grows past 4× what it was trained at
+LEGACY_TYPE_NAMES = {"flat": "flat-ip", "ivf": "ivf-flat-ip", "ivf-sq8": "ivf-sq8-ip"}
+
+
+def index_record(manifest: dict) -> dict:
+    """The manifest's record of the vector index, e.g. ``{"type": "ivf", "requested": "auto",
+    "nlist": 4000, "nprobe": 64, "trained_on": 256000, "trained_at_chunks": 1000000}``.
+    Manifests from before index types (``"index_type": "flat-ip"`` only) are flat."""
+    record = manifest.get("index")
+    if record is None:
+        if manifest.get("index_type", "flat-ip") != "flat-ip":
+            raise ValueError(f"unknown index type {manifest.get('index_type')!r}")
+        return {"type": "flat", "requested": "auto"}
+    if record.get("type") not in INDEX_TYPES[1:]:
+        raise ValueError(f"unknown index type {record.get('type')!r}")
+    return record
+
+
+def check_index_type(name: str) -> str:
+    if name not in INDEX_TYPES:
+        raise ValueError(f"unknown index type {name!r}; use one of {', '.join(INDEX_TYPES)}")
+    return name
+
+
+def choose_index_type(requested: str, n_chunks: int, previous_type: str | None = None, ivf_from: int = IVF_FROM_CHUNKS) -> str:
+    """The type to build for ``n_chunks``: ``requested``, unless it is "auto": then flat below
+    ``ivf_from`` chunks and ivf from there on; an ivf index stays ivf until the corpus falls
+    below half of ``ivf_from``, so that a corpus near the threshold is not retrained back and
+    forth. An empty corpus is flat whatever was asked (IVF needs vectors to train on)."""
+    check_index_type(requested)
+    if n_chunks == 0:
+        return "flat"
+    if requested != "auto":
+        return requested
+    if previous_type == "ivf" and n_chunks >= ivf_from / 2:
+        return "ivf"
+    return "ivf" if n_chunks >= ivf_from else "flat"
+
+
+def ivf_nlist(n_chunks: int) -> int:
+    """≈ 4·√n lists (faiss's guideline is 4 to 16·√n; fewer lists train faster), at most
+    ``NLIST_MAX``, and at least ``MIN_TRAIN_PER_LIST`` chunks per list."""
+    by_size = round(NLIST_PER_SQRT * math.sqrt(n_chunks))
+    return int(max(1, min(NLIST_MAX, by_size, n_chunks // MIN_TRAIN_PER_LIST)))
+
+
+def ivf_nprobe(nlist: int) -> int:
+    return int(min(nlist, max(NPROBE_MIN, math.ceil(nlist * NPROBE_SHARE))))
+
+
+def train_vector_index(kind: str, vectors: np.ndarray, nlist: int | None = None, seed: int = 0) -> tuple[object, dict]:
+    """An empty faiss index of type ``kind``, ready for ``add_with_ids``, and its manifest record.
+
+    IVF indexes are trained here (k-means, spherical for inner product) on a sample of at most
+    ``TRAIN_PER_LIST`` vectors per list of ``vectors``; ``nlist`` defaults to ``ivf_nlist``.
+    ``build_index`` and benchmarks/ann_scale.py both make their indexes with this function.
+    """
+    import faiss
+
+    dim = vectors.shape[1]
+    if kind == "flat":
+        return faiss.IndexIDMap2(faiss.IndexFlatIP(dim)), {"type": "flat"}
+    n = len(vectors)
+    nlist = max(1, min(nlist or ivf_nlist(n), n))
+    quantizer = faiss.IndexFlatIP(dim)  # the list centroids; the index keeps a reference
+    if kind == "ivf":
+        ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+    elif kind == "ivf-sq8":
+        ivf = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+    else:
+        raise ValueError(f"cannot build an index of type {kind!r}")
+    sample = vectors
+    if n > TRAIN_PER_LIST * nlist:
+        sample = vectors[np.sort(np.random.default_rng(seed).choice(n, TRAIN_PER_LIST * nlist, replace=False))]
+    faiss.omp_set_num_threads(os.cpu_count() or 1)  # k-means uses every core: this thread's setting only (searches set one)
+    if len(sample) < MIN_TRAIN_PER_LIST * nlist:
+        # A small corpus forced to IVF: faiss would print its own k-means warning to stderr,
+        # past logging; we know, and say it in the log instead (shown with -v).
+        log.info("training %d lists on %d vectors: fewer than the %d per list k-means wants", nlist, len(sample), MIN_TRAIN_PER_LIST)
+        ivf.cp.min_points_per_centroid = 1
+    ivf.train(np.ascontiguousarray(sample, dtype=np.float32))
+    ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct and remove by chunk id
+    ivf.nprobe = ivf_nprobe(nlist)  # search_dense passes it per query; stored for other readers
+    return ivf, {"type": kind, "nlist": nlist, "nprobe": ivf.nprobe, "trained_on": len(sample), "trained_at_chunks": n}
+
+
+def updated_vector_index(previous, drop_ids: Sequence[int], vectors: np.ndarray, ids: Sequence[int]):
+    """A copy of the IVF index ``previous`` with its training, without ``drop_ids`` and with
+    ``vectors`` added under ``ids``: work in proportion to the change, plus one copy of the lists
+    in memory (made with ``copy_subset_to``, which also reads memory-mapped lists)."""
+    import faiss
+
+    quantizer = faiss.clone_index(previous.quantizer)
+    if isinstance(previous, faiss.IndexIVFScalarQuantizer):
+        copy = faiss.IndexIVFScalarQuantizer(quantizer, previous.d, previous.nlist, previous.sq.qtype, previous.metric_type, previous.by_residual)
+        copy.sq = previous.sq  # the trained 8-bit ranges
+    elif isinstance(previous, faiss.IndexIVFFlat):
+        copy = faiss.IndexIVFFlat(quantizer, previous.d, previous.nlist, previous.metric_type)
+    else:
+        raise TypeError(f"not an IVF index: {type(previous).__name__}")
+    copy.is_trained, copy.nprobe = True, previous.nprobe
+    previous.copy_subset_to(copy, faiss.InvertedLists.SUBSET_TYPE_ID_RANGE, 0, 2**62)  # every id
+    copy.set_direct_map_type(faiss.DirectMap.Hashtable)
+    if len(drop_ids):
+        dropped = np.asarray(drop_ids, dtype=np.int64)
+        copy.remove_ids(faiss.IDSelectorArray(dropped))  # a hashtable direct map removes only by an array
+    if len(ids):
+        copy.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+    return copy

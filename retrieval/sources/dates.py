@@ -1,0 +1,158 @@
+"""Days as people give them ("2025-12-14", "today", "yesterday", "7d", "2w", "3 months ago") and
+as articles state them (date lines, bylines, a wire dateline's day, free text)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from datetime import date as Day
+
+from dateutil import parser as date_parser
+from dateutil.relativedelta import relativedelta
+
+from .lines import BYLINE, DATELINE, SEPARATOR
+
+_AGO = re.compile(r"^(?P<n>\d{1,5})\s*(?P<unit>d|days?|w|weeks?|m|months?|y|years?)(?:\s+ago)?$", re.IGNORECASE)
+_NAMED = {"today": 0, "yesterday": 1}
+EXAMPLES = "2025-12-14, today, yesterday, 7d, 2w, 3m or 1y"
+
+
+def _steps(n: int, unit: str) -> relativedelta:
+    """The span of ``n`` units; a month or a year back from the 31st lands on the month's last day."""
+    first = unit[0].lower()
+    if first == "d":
+        return relativedelta(days=n)
+    if first == "w":
+        return relativedelta(weeks=n)
+    return relativedelta(months=n) if first == "m" else relativedelta(years=n)
+
+
+def day_of(text: str, today: date) -> str:
+    """The ISO day ``text`` names, counting back from ``today`` for a relative one.
+
+    Args:
+        text: "YYYY-MM-DD", "today", "yesterday", or N units ago: "7d", "2w", "3m", "1y",
+            "10 days", "2 weeks ago" ("m" is months: a date option has no minutes).
+        today: the day relative dates count from (the caller's clock, so that this stays pure).
+    Raises:
+        ValueError: ``text`` names no day (the message gives the forms taken).
+    """
+    cleaned = " ".join(text.split()).lower()
+    if cleaned in _NAMED:
+        return (today - timedelta(days=_NAMED[cleaned])).isoformat()
+    match = _AGO.match(cleaned)
+    if match:
+        try:
+            return (today - _steps(int(match["n"]), match["unit"])).isoformat()
+        except (ValueError, OverflowError):  # before year 1
+            raise ValueError(f"{text!r} is too far back") from None
+    try:
+        return date.fromisoformat(cleaned).isoformat()
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date like {EXAMPLES}") from None
+
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# A date line must say a day, not only a year: a month's name, or a numeric day such as 2026-02-09.
+_HAS_DAY = re.compile(rf"\b{_MONTH}|\b\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}\b", re.IGNORECASE)
+_TIME_APART = re.compile(r"\s*[|•·—–]\s*(?=\d{1,2}[:.]\d{2}\b)")
+_HAS_YEAR = re.compile(r"\b(?:1[89]|2[01])\d{2}\b")
+_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_LEADING_WEEKDAY = re.compile(r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE)
+_NAMED_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAY_NAMES) + r")\b", re.IGNORECASE)
+# "…said on Thursday": a day something happened, not one ahead ("the walkout ends from Friday").
+_ON_WEEKDAY = re.compile(r"\bon\s+(" + "|".join(_WEEKDAY_NAMES) + r")\b", re.IGNORECASE)
+# The day of a wire dateline: "PORT MIRAN, March 3 (Coastline Wire) —", "BERLIN, Dec. 14, 2025 (AP) —".
+_DATELINE_DAY = re.compile(rf"^[^()]{{1,80}}?,\s*(?P<day>{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?)\s*\(", re.IGNORECASE)
+# Wire copy names the day of the report in its first paragraph ("…, the coastguard said on Saturday"):
+# a dateline without a year is placed in the latest year whose date falls on such a day.
+_YEARS_BACK = 7
+# A date as credit lines give it: "Posted 5 March 2026 by Owen Tarrant", "Published: March 2, 2026".
+_DATE_WORDS = re.compile(r"^(?:(?P<said>(?:first\s+)?(?:published|posted))(?:\s+(?:on|at))?:?\s+)?(?P<date>.+?)"
+                         r"(?:\s+by\s+\S.*)?$", re.IGNORECASE)
+
+
+def parse_date(text: str) -> str | None:
+    """An ISO date (YYYY-MM-DD) from free text such as "December 14, 2025", or None."""
+    text = text.strip()
+    if not text or not re.search(r"\d", text):
+        return None
+    try:
+        return date_parser.parse(text, fuzzy=False, default=None).date().isoformat()
+    except (ValueError, OverflowError, TypeError, AttributeError):
+        try:
+            return date_parser.parse(text, fuzzy=True).date().isoformat()
+        except (ValueError, OverflowError, TypeError):
+            return None
+
+
+def date_line(line: str) -> str | None:
+    """The ISO date of a line that is a date and nothing else: "March 2, 2026", "Monday 15
+    September 2025", "*2026-02-09*", "7 April 2026 | 17:40"; None for anything more, or a date
+    without a day or a year."""
+    # "7 April 2026 | 17:40": a time set apart from its date is still only a date.
+    text = _TIME_APART.sub(" ", _LEADING_WEEKDAY.sub("", line.strip(" *_")))
+    if not text or len(text.split()) > 6 or not _HAS_YEAR.search(text) or not _HAS_DAY.search(text):
+        return None
+    try:
+        return date_parser.parse(text, fuzzy=False).date().isoformat()
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def date_part(text: str) -> tuple[str, bool] | None:
+    """``(ISO date, whether it says "published")`` of a date alone or as "Posted 5 March 2026 by
+    Owen Tarrant" / "Published: March 2, 2026"."""
+    match = _DATE_WORDS.match(text.strip(" *_"))
+    found = match and date_line(match["date"])
+    return (found, bool(match["said"])) if found else None
+
+
+def split_date(text: str) -> tuple[str, str, bool] | None:
+    """``(the rest, ISO date, whether "published" is said)`` of a line that is a name and a date
+    side by side, either way round: "Lakeshore Herald, 2026-02-09", "2026-02-10 — Kestrel Bay
+    Herald", "**Westvale Today** — Posted 5 March 2026 by Owen Tarrant"."""
+    for separator in SEPARATOR.finditer(text):
+        before, after = text[: separator.start()], text[separator.end():]
+        if not before.strip(" *_") or not after.strip(" *_"):
+            continue
+        if found := date_part(after):
+            return before, *found
+        if found := date_part(before):
+            return after, *found
+    return None
+
+
+def byline_date(line: str) -> str | None:
+    """The date after a byline: "By Ana Velk | March 2, 2026"."""
+    if not BYLINE.match(line) or len(line.split()) > 16:
+        return None
+    split = split_date(line)
+    return split[1] if split and split[0].lower().startswith("by ") else None
+
+
+def dateline_day(line: str, today: Day) -> str | None:
+    """The date of a wire dateline, "PORT MIRAN, March 3 (Coastline Wire) —"; without a year,
+    the latest year up to ``today`` whose date falls on a weekday the paragraph names (wire
+    copy says "…, officials said on Tuesday"; days said "on" first), else the latest such date
+    up to ``today``."""
+    match = DATELINE.match(line) and _DATELINE_DAY.match(line)
+    if not match:
+        return None
+    if _HAS_YEAR.search(match["day"]):
+        return parse_date(match["day"])
+    try:
+        month_day = date_parser.parse(match["day"], default=datetime(2000, 1, 1))
+    except (ValueError, OverflowError):
+        return None
+    named = {_WEEKDAY_NAMES.index(w.lower()) for w in _ON_WEEKDAY.findall(line) or _NAMED_WEEKDAY.findall(line)}
+    candidates = []
+    for year in range(today.year, today.year - _YEARS_BACK, -1):
+        try:
+            candidates.append(Day(year, month_day.month, month_day.day))
+        except ValueError:  # 29 February
+            continue
+    candidates = [d for d in candidates if d <= today]
+    if named:
+        candidates = [d for d in candidates if d.weekday() in named]
+    return candidates[0].isoformat() if candidates else None
