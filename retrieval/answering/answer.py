@@ -254,13 +254,14 @@ def _sentences(chunk: Chunk) -> list[tuple[int, int]]:
 
 
 def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequence[Hit]) -> list[Span]:
-    """The spans that can answer the question: in a passage holding what it quotes, in an
-    article that speaks of every name it asks about, in a sentence that names its roles as it
-    does and holds the words that qualify what it asks for (``constraints``)."""
+    """The spans that can answer the question: in a passage holding what it quotes, in a
+    sentence that names its roles as it does and holds the names that qualify what it asks for
+    (``constraints``). Requiring the answer's article to name every name of the question was
+    tried and dropped: a Wikipedia paragraph indexed alone often says "the city" for "Warsaw"
+    (part A's open EM fell 3 points for two fewer confident wrong answers on news)."""
     names = names_asked(question, [h.chunk.text for h in hits])
     return [s for s in quoted_only(question, spans, hits)
-            if all(mentions(index.articles[s.article_id].text, name) for name in names)
-            and not role_conflict(question, sentence := _sentence_of(s, index)) and not attribute_missing(question, sentence)]
+            if not role_conflict(question, sentence := _sentence_of(s, index)) and not attribute_missing(question, sentence, names)]
 
 
 def _sentence_of(span: Span, index: Index) -> str:

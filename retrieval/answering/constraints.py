@@ -69,10 +69,11 @@ def attributes(question: str) -> list[str]:
     return phrase[:-1]
 
 
-def attribute_missing(question: str, sentence: str) -> bool:
-    """Whether ``sentence`` lacks a word that qualifies what the question asks for."""
+def attribute_missing(question: str, sentence: str, names: set[str] = frozenset()) -> bool:
+    """Whether ``sentence`` lacks a name that qualifies what the question asks for ("French" in
+    "which French president"; ``names``: the question's names, see ``names_asked``)."""
     said = _words(sentence)
-    return any(not any(_same_word(word, w) for w in said) for word in attributes(question))
+    return any(not any(_same_word(word, w) for w in said) for word in attributes(question) if word in names)
 
 
 def names_asked(question: str, texts: list[str]) -> set[str]:

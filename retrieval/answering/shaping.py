@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 SPAN, SENTENCE, LIST = "span", "sentence", "list"
+CLAUSE_WORDS = 5  # a span this long is a clause of its own: given as it is, not as its sentence
 
 # Verbs of speech and stance: "what did the union demand", "what has the minister promised".
 _SPEECH_VERBS = (
@@ -78,8 +79,12 @@ def widen_to_list(text: str, start: int, end: int, sentence: tuple[int, int]) ->
 
 
 def shaped_bounds(kind: str, text: str, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:
-    """Where the answer of ``kind`` lies in ``text``, given the reader's span and its sentence."""
+    """Where the answer of ``kind`` lies in ``text``, given the reader's span and its sentence: a
+    span of a clause's length (``CLAUSE_WORDS``) answers "why" or "what did X say" as it is, a
+    shorter one ("8 percent", "NATO") is given with its sentence."""
     if kind == SENTENCE:
+        if len(text[start:end].split()) >= CLAUSE_WORDS:
+            return start, end
         return widen_to_sentence(text, start, end, sentence)
     if kind == LIST:
         return widen_to_list(text, start, end, sentence)
