@@ -26,7 +26,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsdesk.retrieval.answering.answer import answer_evidence, candidates, citation_at, missing_names
+from newsdesk.retrieval.answering.answer import answer_evidence, candidates, missing_names
+from newsdesk.retrieval.answering.citations import citation_at
 from newsdesk.retrieval.answering.calibration import AnswerCalibration, AnswerEvidence, fit_calibration
 from newsdesk.retrieval.answering.search import retrieve
 from newsdesk.retrieval.answering.shaping import SENTENCE

@@ -8,14 +8,15 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from newsdesk.types import Alternative, Answer, Chunk, Citation, Hit, Span
+from newsdesk.types import Alternative, Answer, Chunk, Hit, Span
 
 from ..index.build import Index
-from ..index.chunk import sentence_around, split_sentences
+from ..index.chunk import sentence_around
 from .calibration import AnswerCalibration, AnswerEvidence
 from .constraints import attribute_missing, names_asked, role_conflict
+from .citations import citation_at, related_passages
 from .corroboration import AMBIGUOUS_RATIO, OutletAnswer, group_disagreements, outlet_answers, split_by_agreement
-from .shaping import SENTENCE, SPAN, question_kind, shaped_bounds, widen_to_sentence
+from .shaping import SENTENCE, question_kind, widen_to_sentence
 from .text import content_terms, mentions, named_terms, normalize_answer
 
 # Chosen on the validation articles of SQuAD part A, open retrieval over all of part A:
@@ -23,7 +24,6 @@ from .text import content_terms, mentions, named_terms, normalize_answer
 # without abstaining, 39.6 to 45.1 with it (docs/benchmark-history.md, "Reader: SQuAD validation articles").
 RETRIEVAL_POWER = 2.0
 DISAGREEMENT_RATIO = 0.8  # unread passages that could lift a rival this close to the best must be read
-RELATED_MIN_SHARE = 0.6  # a passage shown beside a refusal holds this share of the question's words
 # Among overlapping spans (one answer, several boundaries) each word more costs a factor
 # exp(-0.1) when choosing which boundaries to give. The reader leans to long spans: on part A's
 # unseen validation articles it reads EM 69.9 -> 72.1 with the gold paragraph (docs/benchmark-history.md,
@@ -38,6 +38,7 @@ class OutletRules:
 
     rival_ratio: float = 0.5  # a differing outlet weighed at least this share of the lead is shown
     newer_lead_ratio: float = 0.5  # a newer report's differing answer this close to the lead's takes the lead
+    newer_min_relevance: float = 0.3  # ... when its passage scores at least this share of the best in retrieval
     ambiguous_ratio: float = AMBIGUOUS_RATIO  # see ``corroboration.split_by_agreement``
 
 
@@ -52,11 +53,6 @@ def _noisy_or(scores) -> float:
     for score in scores:
         remaining *= 1.0 - min(max(score, 0.0), 1.0)
     return 1.0 - remaining
-
-
-def _related(a: str, b: str) -> bool:
-    """One normalised answer inside the other ("merz" / "friedrich merz")."""
-    return bool(a and b) and (re.search(rf"\b{re.escape(a)}\b", b) is not None or re.search(rf"\b{re.escape(b)}\b", a) is not None)
 
 
 def _group(spans: Sequence[Span]) -> dict[str, list[Span]]:
@@ -95,6 +91,12 @@ def merge_overlapping(spans: Sequence[Span], word_penalty: float = BOUNDARY_WORD
     return merged
 
 
+def relative_relevance(hits: Sequence[Hit]) -> dict[int, float]:
+    """Each hit's retrieval score as a share of the best one's, by chunk id."""
+    top = max((hit.score for hit in hits), default=0.0) or 1.0
+    return {hit.chunk.id: hit.score / top for hit in hits}
+
+
 def weigh_by_retrieval(spans: Sequence[Span], hits: Sequence[Hit], power: float = RETRIEVAL_POWER) -> list[Span]:
     """A span's score times ``(its chunk's retrieval score / the best one's) ** power``.
 
@@ -102,8 +104,7 @@ def weigh_by_retrieval(spans: Sequence[Span], hits: Sequence[Hit], power: float 
     in the right passage; retrieval can. Where all passages are about the question (one
     story from five outlets) their scores are close and the weights stay near 1.
     """
-    top = max((hit.score for hit in hits), default=0.0) or 1.0
-    relative = {hit.chunk.id: hit.score / top for hit in hits}
+    relative = relative_relevance(hits)
     return [replace(span, score=span.score * relative[span.chunk_id] ** power) for span in spans if span.chunk_id in relative]
 
 
@@ -200,18 +201,6 @@ def rest_cannot_matter(question: str, spans: Sequence[Span], read: Sequence[Hit]
     return confident and _noisy_or([runner_up, most_unread_adds]) < DISAGREEMENT_RATIO * best_weighted
 
 
-def citation_at(index: Index, article_id: str, start: int, end: int, kind: str = SPAN) -> Citation:
-    """Where an answer stands: its sentence as the quote, and the answer's bounds shaped for ``kind``."""
-    article = index.articles[article_id]
-    sentence = sentence_around(article.text, start, end)
-    start, end = shaped_bounds(kind, article.text, start, end, sentence)
-    q_start, q_end = min(sentence[0], start), max(sentence[1], end)
-    return Citation(
-        article_id=article.id, title=article.title, outlet=article.outlet, date=article.date, url=article.url,
-        path=article.path, quote=article.text[q_start:q_end], start=q_start, end=q_end, answer_start=start, answer_end=end,
-    )
-
-
 def quoted_phrases(question: str) -> list[str]:
     """Phrases the question quotes ("Who said \u201ca lot of progress\u201d?"): only a passage
     holding one can answer it."""
@@ -225,32 +214,6 @@ def quoted_only(question: str, spans: Sequence[Span], hits: Sequence[Hit]) -> li
         return list(spans)
     holding = {h.chunk.id for h in hits if all(p in h.chunk.text.casefold() for p in phrases)}
     return [s for s in spans if s.chunk_id in holding]
-
-
-def related_passages(question: str, index: Index, hits: Sequence[Hit], limit: int = 2,
-                     min_share: float = RELATED_MIN_SHARE) -> tuple[Citation, ...]:
-    """When no answer is trustworthy: the best passages whose best sentence holds at least
-    ``min_share`` of the question's content words, each as a citation of that sentence."""
-    asked = content_terms(question)
-    if len(asked) < 2:
-        return ()
-    found, seen = [], set()
-    for hit in hits:
-        if hit.chunk.article_id in seen or hit.chunk.article_id not in index.articles:
-            continue
-        best = max(_sentences(hit.chunk), key=lambda b: len(asked & content_terms(hit.chunk.text[b[0]:b[1]])))
-        if len(asked & content_terms(hit.chunk.text[best[0]:best[1]])) >= min_share * len(asked):
-            start, end = hit.chunk.start + best[0], hit.chunk.start + best[1]
-            found.append(citation_at(index, hit.chunk.article_id, start, end, SENTENCE))
-            seen.add(hit.chunk.article_id)
-        if len(found) == limit:
-            break
-    return tuple(found)
-
-
-def _sentences(chunk: Chunk) -> list[tuple[int, int]]:
-    """The sentences of a chunk, as bounds in its text."""
-    return list(split_sentences(chunk.text)) or [(0, len(chunk.text))]
 
 
 def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequence[Hit]) -> list[Span]:
@@ -287,7 +250,8 @@ def _inside(span: Span, containers: Sequence[Span]) -> bool:
 
 
 def _abstain(question: str, index: Index, hits: Sequence[Hit], score: float = 0.0) -> Answer:
-    return Answer(question, None, round(score, 4), passages=tuple(hits), related=related_passages(question, index, hits))
+    return Answer(question, None, round(score, 4), passages=tuple(hits), related=related_passages(question, index, hits),
+                  kind=question_kind(question))
 
 
 def _group_of(ranked: Sequence[tuple[str, float, list[Span]]], span: Span) -> str:
@@ -295,15 +259,23 @@ def _group_of(ranked: Sequence[tuple[str, float, list[Span]]], span: Span) -> st
     return next((key for key, _, members in ranked if span in members), normalize_answer(span.text))
 
 
-def _newest_lead(lead_score: float, lead_date: str, groups: Sequence[list[OutletAnswer]],
-                 ratio: float) -> OutletAnswer | None:
+def _newest_lead(top: Span, lead_date: str, differing: Sequence[OutletAnswer], relevance: dict[int, float],
+                 rules: OutletRules, power: float) -> OutletAnswer | None:
     """The differing outlet to lead with instead: news figures change from one day's report to
-    the next, so a strictly newer dated report wins when the reader is nearly as sure of it
-    (``ratio`` of the lead's weighed score). An undated lead keeps its place: nothing says it
-    is the older report."""
+    the next, so a strictly newer dated report wins when its passage is about the question
+    (retrieval score at least ``rules.newer_min_relevance`` of the best) and the reader is
+    nearly as sure of its own answer (``rules.newer_lead_ratio`` of the lead's, before weighing
+    by retrieval: a later report that adds to a story ranks below the first one that set it
+    out). An undated lead keeps its place: nothing says it is the older report."""
     if not lead_date:
         return None
-    newer = [a for group in groups for a in group if (a.date or "") > lead_date and a.confidence >= ratio * lead_score]
+
+    def read_score(span: Span) -> float:
+        return span.score / max(relevance.get(span.chunk_id, 0.0), 1e-9) ** power
+
+    newer = [a for a in differing if (a.date or "") > lead_date
+             and relevance.get(a.span.chunk_id, 0.0) >= rules.newer_min_relevance
+             and read_score(a.span) >= rules.newer_lead_ratio * read_score(top)]
     return max(newer, key=lambda a: (a.date, a.confidence), default=None)
 
 
@@ -354,7 +326,9 @@ def assemble_answer(
               key=lambda s: s.score, default=max(best_spans, key=lambda s: s.score))
     agree, differ = _split(top, by_outlet, index, rules)
     lead_date = max([index.articles[top.article_id].date or "", *(a.date or "" for a in agree)])
-    newer = _newest_lead(top.score, lead_date, group_disagreements(differ), rules.newer_lead_ratio)
+    relevance = relative_relevance(hits)
+    differing = _split(top, by_outlet, index, replace(rules, rival_ratio=0.0))[1]
+    newer = _newest_lead(top, lead_date, differing, relevance, rules, power)
     if newer is not None:
         top = newer.span
         agree, differ = _split(top, by_outlet, index, rules)
