@@ -76,6 +76,7 @@ def main(argv=None) -> int:
     parser.add_argument("--thresholds", type=float, nargs="+", default=[0.3, 0.35, 0.4, 0.45, 0.5])
     parser.add_argument("--rival", type=float, nargs="+", default=[OutletRules.rival_ratio])
     parser.add_argument("--newer", type=float, nargs="+", default=[OutletRules.newer_lead_ratio])
+    parser.add_argument("--newer-read", type=float, nargs="+", default=[OutletRules.newer_read_ratio])
     parser.add_argument("--ambiguous", type=float, nargs="+", default=[OutletRules.ambiguous_ratio])
     args = parser.parse_args(argv)
 
@@ -85,8 +86,9 @@ def main(argv=None) -> int:
         ingest_stories(desk, stories)
         rows = gathered(desk, [q for s in stories if s.split == args.split for q in s.questions])
         print("thres rival newer ambig  contains  wrong  refused unans-ref newest  other")
-        for threshold, rival, newer, ambiguous in itertools.product(args.thresholds, args.rival, args.newer, args.ambiguous):
-            rules = OutletRules(rival_ratio=rival, newer_lead_ratio=newer, ambiguous_ratio=ambiguous)
+        for threshold, rival, newer, read, ambiguous in itertools.product(args.thresholds, args.rival, args.newer,
+                                                                          args.newer_read, args.ambiguous):
+            rules = OutletRules(rival_ratio=rival, newer_lead_ratio=newer, newer_read_ratio=read, ambiguous_ratio=ambiguous)
             print(line(threshold, rules, score(desk, rows, threshold, rules)), flush=True)
     return 0
 

@@ -15,7 +15,7 @@ from ..index.chunk import sentence_around
 from .calibration import AnswerCalibration, AnswerEvidence
 from .constraints import attribute_missing, names_asked, role_conflict
 from .citations import citation_at, related_passages
-from .corroboration import AMBIGUOUS_RATIO, OutletAnswer, group_disagreements, outlet_answers, split_by_agreement
+from .corroboration import AMBIGUOUS_RATIO, has_figure, OutletAnswer, group_disagreements, outlet_answers, split_by_agreement
 from .shaping import SENTENCE, question_kind, widen_to_sentence
 from .text import content_terms, mentions, named_terms, normalize_answer
 
@@ -38,7 +38,8 @@ class OutletRules:
 
     rival_ratio: float = 0.5  # a differing outlet weighed at least this share of the lead is shown
     newer_lead_ratio: float = 0.5  # a newer report's differing answer this close to the lead's takes the lead
-    newer_min_relevance: float = 0.3  # ... when its passage scores at least this share of the best in retrieval
+    newer_read_ratio: float = 0.5  # ... or, for a report of the same story, this close before weighing by retrieval
+    newer_min_overlap: float = 0.5  # ... when its answer's sentence holds this share of the question's words
     ambiguous_ratio: float = AMBIGUOUS_RATIO  # see ``corroboration.split_by_agreement``
 
 
@@ -259,24 +260,37 @@ def _group_of(ranked: Sequence[tuple[str, float, list[Span]]], span: Span) -> st
     return next((key for key, _, members in ranked if span in members), normalize_answer(span.text))
 
 
-def _newest_lead(top: Span, lead_date: str, differing: Sequence[OutletAnswer], relevance: dict[int, float],
-                 rules: OutletRules, power: float) -> OutletAnswer | None:
-    """The differing outlet to lead with instead: news figures change from one day's report to
-    the next, so a strictly newer dated report wins when its passage is about the question
-    (retrieval score at least ``rules.newer_min_relevance`` of the best) and the reader is
-    nearly as sure of its own answer (``rules.newer_lead_ratio`` of the lead's, before weighing
-    by retrieval: a later report that adds to a story ranks below the first one that set it
-    out). An undated lead keeps its place: nothing says it is the older report."""
+def _newest_lead(question: str, top: Span, lead_date: str, weighed: Sequence[OutletAnswer], read: Sequence[OutletAnswer],
+                 hits: Sequence[Hit], index: Index, rules: OutletRules) -> Span | None:
+    """Where the answer to lead with instead stands: news figures change from one day's report
+    to the next, so a strictly newer dated report whose own answer differs wins when the reader
+    is nearly as sure of it (``rules.newer_lead_ratio`` of the lead's), weighed by retrieval as
+    answers are chosen (``weighed``) or, for a report of the same story (its article names every
+    name the question asks about) whose answer's figure replaces the lead's figure and whose sentence speaks of the question
+    (``rules.newer_min_overlap`` of its words), as sure as the reader scored it
+    (``rules.newer_read_ratio``, ``read``): retrieval
+    ranks a later report that adds to a story below the first one that set it out (among two
+    articles, the second at zero). An undated lead keeps its place: nothing says it is the older
+    report."""
     if not lead_date:
         return None
 
-    def read_score(span: Span) -> float:
-        return span.score / max(relevance.get(span.chunk_id, 0.0), 1e-9) ** power
+    source = index.articles[top.article_id].source_name
 
-    newer = [a for a in differing if (a.date or "") > lead_date
-             and relevance.get(a.span.chunk_id, 0.0) >= rules.newer_min_relevance
-             and read_score(a.span) >= rules.newer_lead_ratio * read_score(top)]
-    return max(newer, key=lambda a: (a.date, a.confidence), default=None)
+    def differing(answers: Sequence[OutletAnswer], ratio: float) -> list[OutletAnswer]:
+        lead_score = max([a.support_for(top.text) for a in answers if a.source == source] or [0.0])
+        others = [a for a in answers if a.source != source]
+        return [a for a in split_by_agreement(top.text, others, 0.0, rules.ambiguous_ratio)[1]
+                if (a.date or "") > lead_date and a.confidence >= ratio * lead_score]
+
+    by_weight = differing(weighed, rules.newer_lead_ratio)
+    asked, chunks = content_terms(question), {hit.chunk.id: hit.chunk for hit in hits}
+    names = names_asked(question, [hit.chunk.text for hit in hits])
+    by_reading = [a for a in differing(read, rules.newer_read_ratio) if has_figure(a.span.text) and has_figure(top.text)
+                  and _sentence_overlap(asked, a.span, chunks) >= rules.newer_min_overlap
+                  and all(mentions(index.articles[a.span.article_id].text, name) for name in names)]
+    newer = max([*by_weight, *by_reading], key=lambda a: (a.date, a.confidence), default=None)
+    return newer.span if newer else None
 
 
 def _split(top: Span, by_outlet: Sequence[OutletAnswer], index: Index, rules: OutletRules,
@@ -326,11 +340,10 @@ def assemble_answer(
               key=lambda s: s.score, default=max(best_spans, key=lambda s: s.score))
     agree, differ = _split(top, by_outlet, index, rules)
     lead_date = max([index.articles[top.article_id].date or "", *(a.date or "" for a in agree)])
-    relevance = relative_relevance(hits)
-    differing = _split(top, by_outlet, index, replace(rules, rival_ratio=0.0))[1]
-    newer = _newest_lead(top, lead_date, differing, relevance, rules, power)
+    newer = _newest_lead(question, top, lead_date, by_outlet, outlet_answers(merge_overlapping(spans), index.articles),
+                         hits, index, rules)
     if newer is not None:
-        top = newer.span
+        top = next((s for s in weighed if (s.chunk_id, s.start, s.end) == (newer.chunk_id, newer.start, newer.end)), newer)
         agree, differ = _split(top, by_outlet, index, rules)
     # Outlets that differ make each answer less sure, yet the question is answered: whether to
     # abstain is judged on the best reading and on the newest report's, whichever is surer.

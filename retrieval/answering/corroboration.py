@@ -47,6 +47,11 @@ def _numbers(text: str) -> frozenset[str]:
     return frozenset(n.rstrip("0").rstrip(".") if "." in n else n for n in found)
 
 
+def has_figure(text: str) -> bool:
+    """Whether ``text`` states a number ("600", "9,800", "nine")."""
+    return bool(_numbers(text))
+
+
 def same_answer(a: str, b: str) -> bool:
     """Whether two answers say the same thing: equal numbers (when either has one), no
     different day or month, and the words of one inside the other ("Witkoff and Kushner"

@@ -16,6 +16,7 @@ from newsdesk.bot import cli
 from newsdesk.bot.cli import main
 
 from tests.bot.conftest import EVENTS
+from tests.bot.cli_helpers import offline_cli, run
 from tests.conftest import FakeEncoder
 
 REAL_LOAD_ENCODER = __import__("newsdesk.embeddings.encoder", fromlist=["load_encoder"]).load_encoder
@@ -25,22 +26,8 @@ BRIDGE = "Mayor Joe Quimby opened the Springfield bridge on Monday, officials sa
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
-    """No real model, the baseline reader, and every user directory under tmp_path."""
-    from newsdesk.embeddings import encoder
+    return offline_cli(tmp_path, monkeypatch)
 
-    monkeypatch.setattr(encoder, "load_encoder", lambda model_path=None, runtime="onnx": FakeEncoder())
-    monkeypatch.setenv("NEWSDESK_READER", "baseline")
-    for name in ("NEWSDESK_HOME", "NEWSDESK_MODEL", "NEWSDESK_RUNTIME", "NEWSDESK_INDEX_TYPE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setenv("NEWSDESK_CACHE", str(tmp_path / "cache"))
-    return tmp_path
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _write_bridge_stories(folder: Path) -> None:

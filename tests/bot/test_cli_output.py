@@ -11,30 +11,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from newsdesk.bot.cli import main
 
-from tests.conftest import FakeEncoder
+from tests.bot.cli_helpers import offline_cli, run
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
-    from newsdesk.embeddings import encoder
+    return offline_cli(tmp_path, monkeypatch)
 
-    monkeypatch.setattr(encoder, "load_encoder", lambda model_path=None, runtime="onnx": FakeEncoder())
-    monkeypatch.setenv("NEWSDESK_READER", "baseline")
-    for name in ("NEWSDESK_HOME", "NEWSDESK_MODEL", "NEWSDESK_RUNTIME", "NEWSDESK_INDEX_TYPE", "NEWSDESK_LOG"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setenv("NEWSDESK_CACHE", str(tmp_path / "cache"))
-    return tmp_path
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _folder(path: Path, n: int) -> Path:
