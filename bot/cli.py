@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from newsdesk.bot.cli_ask import run_ask, run_chat
-from newsdesk.bot.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, env
+from newsdesk.bot.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, env, positive_int, positive_seconds
 from newsdesk.bot.cli_find import run_log, run_search, run_show
 from newsdesk.bot.cli_index import (
     run_bot,
@@ -44,26 +44,6 @@ def iso_date(text: str) -> str:
 def iso_date_or_empty(text: str) -> str:
     """As ``iso_date``; an empty value ("") clears a date (``newsdesk edit --date ""``)."""
     return text if text == "" else iso_date(text)
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return value
-
-
-def positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
-    return value
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):

@@ -8,13 +8,7 @@ import os
 import sys
 from typing import Callable
 
-from newsdesk.bot.cli_common import EXIT_OK, _open_desk, _print_json, _width, env, settings_from
-
-
-def _positive(text: str) -> int:
-    from newsdesk.bot.cli import positive_int
-
-    return positive_int(text)
+from newsdesk.bot.cli_common import EXIT_OK, _open_desk, _print_json, _width, env, positive_int, settings_from
 
 
 def add_find_parsers(command: Callable, common: argparse.ArgumentParser, filtering: argparse.ArgumentParser) -> None:
@@ -25,7 +19,7 @@ def add_find_parsers(command: Callable, common: argparse.ArgumentParser, filteri
                      '  newsdesk search "security guarantees" --outlet newsneck --since 2025-12-01 --json',
                      (common, filtering))
     search.add_argument("query", help="the words to look for, in quotes")
-    search.add_argument("-k", type=_positive, default=10, help="how many passages (with --articles: articles)")
+    search.add_argument("-k", type=positive_int, default=10, help="how many passages (with --articles: articles)")
     search.add_argument("--articles", action="store_true", help="one line per article instead of its passages")
     search.add_argument("--newest", action="store_true", help="order the k best by date, newest first (undated last)")
     search.add_argument("--json", action="store_true", help="print one JSON object (see docs/cli.md)")
@@ -38,7 +32,7 @@ def add_find_parsers(command: Callable, common: argparse.ArgumentParser, filteri
     log = command("log", "list the latest questions asked (ask, chat, the Telegram bot) with their answers, "
                          "scores and sources; kept in HOME/questions.jsonl unless NEWSDESK_LOG=0 or --no-log",
                   "newsdesk log -n 5\n  newsdesk log --json")
-    log.add_argument("-n", type=_positive, default=20, help="how many of the latest entries")
+    log.add_argument("-n", type=positive_int, default=20, help="how many of the latest entries")
     log.add_argument("--json", action="store_true", help="print a JSON list, oldest first")
 
 

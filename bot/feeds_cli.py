@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from newsdesk.bot.cli_common import allow_private
+from newsdesk.bot.cli_common import allow_private, positive_int, positive_seconds, seconds_or_zero
 from newsdesk.retrieval.sources.feeds.records import BATCH_PAGES, MAX_PAGE_CHARS, MAX_PENDING, MAX_SEEN
 
 from newsdesk.errors import NewsdeskError
@@ -30,33 +30,6 @@ def interval(text: str) -> float:
         return parse_interval(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
-    return value
-
-
-def positive_seconds(text: str) -> float:
-    value = seconds_or_zero(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
-    return value
-
-
-def seconds_or_zero(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
-    return value
 
 
 def add_feeds_parser(command: Callable, common: argparse.ArgumentParser, formatter) -> None:
