@@ -15,6 +15,7 @@ code that needs them: ``offline_environment()`` (Hugging Face, before any model 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -106,3 +107,20 @@ def ray_environment(local_cluster: bool) -> None:
             # A token for this cluster's life, which Ray would otherwise write into ~/.ray
             # (and `ray start` would then take up on this machine).
             os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
+
+
+def _log_ray_lines(data: dict, ignore_prefix: bool = False) -> None:
+    """Ray's cluster messages as lines of newsdesk's log (shown with -v)."""
+    for line in data.get("lines", ()):
+        logging.getLogger("newsdesk.retrieval.index.ray_engine").info("ray (%s): %s", data.get("pid"), line)
+
+
+def quiet_ray_messages() -> None:
+    """Ray prints the cluster's messages (a worker lost, a task retried) on the driver's standard
+    output whatever ``log_to_driver`` says; newsdesk retries lost work itself, so they go to its
+    log instead of into a command's output (``--json`` included). Ray is pinned in
+    constraints.txt: this private function is where its error listener prints."""
+    from ray._private import worker as ray_worker
+
+    ray_worker.print_to_stdstream = _log_ray_lines
+

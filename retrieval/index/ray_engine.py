@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from newsdesk import __version__
-from newsdesk.config import ray_environment
+from newsdesk.config import quiet_ray_messages, ray_environment
 from newsdesk.errors import NewsdeskError
 from newsdesk.types import Article
 
@@ -231,6 +231,8 @@ class RayEngine:
                                      "~/.ray/auth_token) as on the head (docs/scaling.md)") from None
             raise RayEngineError(f"cannot connect to {where}: {_first_line(error)}") from None
         self._owns_connection = True
+        if level >= logging.WARNING:
+            quiet_ray_messages()
         log.info("connected to Ray %s: %s CPUs", self.address or "(local)", self.cpus())
 
     def close(self) -> None:

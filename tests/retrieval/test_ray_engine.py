@@ -166,7 +166,7 @@ def _wait_for_first_batch(marks) -> None:
 
 
 @needs_ray
-def test_a_worker_killed_mid_job_is_retried_and_nothing_is_lost_or_doubled(cluster, tmp_path):
+def test_a_worker_killed_mid_job_is_retried_and_nothing_is_lost_or_doubled(cluster, tmp_path, capfd):
     from functools import partial
 
     archive, marks = _slow_archive(tmp_path)
@@ -184,6 +184,8 @@ def test_a_worker_killed_mid_job_is_retried_and_nothing_is_lost_or_doubled(clust
     report = remote.ingest([archive], engine=_engine(cluster, factory=partial(SlowFakeEncoder, str(marks), 0.3)))
     killer.join(5)
     assert killed and not alive(killed[0])
+    printed = "".join(capfd.readouterr())
+    assert "(raylet)" not in printed and "worker died" not in printed.lower()  # Ray's messages go to the log
     assert len(worker_pids(marks)) > 2  # the killed worker was restarted (it loaded its encoder again)
     local = _desk(tmp_path / "local")
     assert report.chunks_embedded == local.ingest([archive]).chunks_embedded
