@@ -18,6 +18,7 @@ COPY bot ./bot
 COPY retrieval ./retrieval
 COPY embeddings ./embeddings
 COPY seeds ./seeds
+COPY training ./training
 RUN pip install -c constraints.txt .
 
 RUN useradd --create-home --uid 10001 newsdesk && mkdir -p /data && chown newsdesk /data
