@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
 from newsdesk.retrieval.index.store import read_articles
 from newsdesk.retrieval.service import Newsdesk
 from newsdesk.retrieval.settings import Settings
@@ -21,13 +20,6 @@ from .feed_server import FeedSite, Story
 from .test_feeds import FERRY, LOCAL
 
 PARAGRAPH = "The harbour council met on Monday and voted to extend the ferry pier by forty metres. " * 6
-
-
-@pytest.fixture
-def site():
-    server = FeedSite().start()
-    yield server
-    server.stop()
 
 
 class WatchingEncoder(FakeEncoder):

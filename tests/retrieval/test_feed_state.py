@@ -8,28 +8,12 @@ import json
 import logging
 import os
 
-import pytest
 from newsdesk.retrieval.index.versions import CURRENT_FILE, current_version, index_root, version_paths
-from newsdesk.retrieval.service import Newsdesk
-from newsdesk.retrieval.settings import Settings
 from newsdesk.retrieval.sources.feeds.follow import add_feed
 from newsdesk.retrieval.sources.feeds.poll import poll_feeds
 from newsdesk.retrieval.sources.feeds.store import load_feeds
 
-from .feed_server import FeedSite
 from .test_feeds import BRIDGE, FERRY, LOCAL, MUSEUM
-
-
-@pytest.fixture
-def site():
-    server = FeedSite().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def desk(tmp_path, fake_encoder):
-    return Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
 
 
 def _two_polls(desk, site):

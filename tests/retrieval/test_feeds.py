@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 from newsdesk.retrieval.index.versions import current_version
-from newsdesk.retrieval.service import Newsdesk
-from newsdesk.retrieval.settings import Settings
 from newsdesk.retrieval.sources.feeds.follow import add_feed, import_opml, remove_feed
 from newsdesk.retrieval.sources.feeds.parse import opml_feeds, parse_feed
 from newsdesk.retrieval.sources.feeds.poll import page_article, poll_feeds
@@ -54,18 +52,6 @@ RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title> Harbour   Pos
 <item><title>No link</title><description>text only</description></item>
 <item><title>One again</title><link>/items/1.html</link><guid>id-1</guid></item>
 </channel></rss>"""
-
-
-@pytest.fixture
-def site():
-    server = FeedSite().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def desk(tmp_path, fake_encoder):
-    return Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
 
 
 def _follow(desk, site, url=None):
