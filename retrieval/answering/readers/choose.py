@@ -8,6 +8,8 @@ from pathlib import Path
 from newsdesk.errors import UsageError
 from newsdesk.types import Reader
 
+from .config import FILE_NAME, ReaderConfig
+
 log = logging.getLogger(__name__)
 
 
@@ -20,13 +22,10 @@ def reader_plan(choice: str, runtime: str) -> dict:
     from .neural import SHIPPED_DIR, torch_precision
 
     if choice == "default":
-        if not (SHIPPED_DIR / "reader_config.json").is_file():
+        if not (SHIPPED_DIR / FILE_NAME).is_file():
             return {"name": "baseline (the trained reader is not installed)", "runtime": "rules", "precision": "no model"}
         if runtime == "onnx" and onnxruntime_available():
-            import json
-
-            config = json.loads((SHIPPED_DIR / "reader_config.json").read_text(encoding="utf-8"))
-            return {"name": "default", "runtime": "onnx", "precision": config.get("onnx_precision", "fp32")}
+            return {"name": "default", "runtime": "onnx", "precision": ReaderConfig.load(SHIPPED_DIR).precision}
     return {"name": choice, "runtime": "torch", "precision": torch_precision()}
 
 
@@ -39,12 +38,12 @@ def make_reader(choice: str, runtime: str = "onnx") -> Reader:
     from .neural import SHIPPED_DIR, NeuralReader
 
     if choice == "default":
-        if not (SHIPPED_DIR / "reader_config.json").is_file():  # a checkout without trained weights
+        if not (SHIPPED_DIR / FILE_NAME).is_file():  # a checkout without trained weights
             log.warning("the trained reader is not installed; using the baseline reader")
             return BaselineReader()
         return NeuralReader(None, runtime)
     path = Path(choice).expanduser()
-    if not (path / "reader_config.json").is_file() and not (path / "config.json").is_file():
+    if not (path / FILE_NAME).is_file() and not (path / "config.json").is_file():
         raise UsageError(f"--reader {choice!r} is not a model directory (use 'default', 'baseline' or the path "
                          "of a Hugging Face question-answering model)")
     return NeuralReader(path, runtime)

@@ -39,12 +39,12 @@ from newsdesk.config import offline_environment
 from newsdesk.types import Chunk, Span
 
 from ..calibration import AnswerCalibration
+from .config import FILE_NAME, SHIPPED_KIND, ReaderConfig, ReaderConfigError
 from .windows import Runner, best_spans_in_window, cut_windows, run_unpadded, trim_whitespace
 
 log = logging.getLogger(__name__)
 
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "reader_model"  # retrieval/reader_model
-SHIPPED_KIND = "newsdesk-minilm-reader"
 # Matrix products kept in fp32 in the int8 export: the feed-forward outputs of the three lowest
 # layers, which take the GELU activations with the widest range (one int8 scale per tensor handles
 # them worst), and the start/end head, whose logits are the scores. Ranked on training text by
@@ -53,12 +53,6 @@ SHIPPED_KIND = "newsdesk-minilm-reader"
 # export from 0.0174 (the first layer's output only) to 0.0112 (all int8: 0.0233), for about 10%
 # more reading time than that. All products in fp32 ("onnx_precision": "fp32") are 1.7x slower.
 FLOAT_NODES = tuple(f"/qa/bert/encoder/layer.{i}/output/dense/MatMul" for i in range(3)) + ("/qa/qa_outputs/MatMul",)
-
-
-def _calibration(config: dict) -> AnswerCalibration | None:
-    """The answer calibration a reader_config.json carries (fitted by training/calibrate_answers.py)."""
-    entry = config.get("answer_calibration")
-    return AnswerCalibration.from_config(entry) if entry is not None else None
 
 
 class NeuralReader:
@@ -86,14 +80,16 @@ class NeuralReader:
         # The service reads a question's chunks one call at a time: clip the question once.
         self._clipped_question = functools.lru_cache(maxsize=256)(self._clip_question)
         self.calibration: AnswerCalibration | None = None
-        config = self.model_dir / "reader_config.json"
+        config = self.model_dir / FILE_NAME
         if config.is_file():  # the threshold and calibration are known before the model loads
             try:
-                settings = json.loads(config.read_text(encoding="utf-8"))
-                self.min_score = float(settings.get("abstain_threshold", self.min_score))
-                self.calibration = _calibration(settings)
-            except (ValueError, OSError, AttributeError, KeyError, TypeError):
+                settings = ReaderConfig.load(config)
+            except ReaderConfigError:
                 pass  # a broken config is reported by _load
+            else:
+                if settings.abstain_threshold is not None:
+                    self.min_score = settings.abstain_threshold
+                self.calibration = settings.answer_calibration
 
     # ------------------------------------------------------------------------------ loading
 
@@ -105,17 +101,15 @@ class NeuralReader:
             directory = self.model_dir
             if not directory.is_dir():
                 raise FileNotFoundError(f"reader model directory not found: {directory}")
-            shipped_config = directory / "reader_config.json"
+            shipped_config = directory / FILE_NAME
             if shipped_config.exists():
-                config = json.loads(shipped_config.read_text(encoding="utf-8"))
-                if config.get("kind") != SHIPPED_KIND:
-                    raise ValueError(f"{shipped_config}: unknown reader kind {config.get('kind')!r}")
-                try:
-                    _calibration(config)
-                except (ValueError, KeyError, TypeError) as error:
-                    raise ValueError(f"{shipped_config}: bad answer_calibration: {error}") from None
-                self._max_len, self._stride = int(config.get("max_len", 256)), int(config.get("stride", 96))
-                self.max_answer_tokens = int(config.get("max_answer_tokens", self.max_answer_tokens))
+                config = ReaderConfig.load(shipped_config)  # a bad file: ReaderConfigError, one line
+                if config.kind != SHIPPED_KIND:
+                    raise ValueError(f"{shipped_config}: unknown reader kind {config.kind!r}")
+                self._max_len = config.max_len if config.max_len is not None else 256
+                self._stride = config.stride if config.stride is not None else 96
+                if config.max_answer_tokens is not None:
+                    self.max_answer_tokens = config.max_answer_tokens
                 self._tokenizer = bundled_tokenizer()
                 self._run = self._shipped_runner(directory, config)
             elif (directory / "config.json").exists():
@@ -132,10 +126,10 @@ class NeuralReader:
                 self._tokenizer = plain_tokenizer(tokenizer.backend_tokenizer)
                 self._run = _torch_runner(model)
             else:
-                raise ValueError(f"{directory} is neither a newsdesk reader (reader_config.json) "
+                raise ValueError(f"{directory} is neither a newsdesk reader ({FILE_NAME}) "
                                  f"nor a Hugging Face model directory (config.json)")
 
-    def _shipped_runner(self, directory: Path, config: dict) -> Runner:
+    def _shipped_runner(self, directory: Path, config: ReaderConfig) -> Runner:
         if self.runtime == "onnx":
             from newsdesk.embeddings import onnx_runtime
 
@@ -216,7 +210,7 @@ def bundled_tokenizer():
     return plain_tokenizer(bundled_model_path() / "tokenizer.json")
 
 
-def _onnx_runner(directory: Path, config: dict) -> Runner:
+def _onnx_runner(directory: Path, config: ReaderConfig) -> Runner:
     """The shipped reader exported to ONNX (cached), in the precision its config names."""
     from newsdesk.embeddings import onnx_runtime
     from newsdesk.embeddings.encoder import bundled_model_path
@@ -225,7 +219,7 @@ def _onnx_runner(directory: Path, config: dict) -> Runner:
     bert = json.loads((base / "config.json").read_text())
     onnx_file = onnx_runtime.compiled_model("reader", [base / "model.safetensors", directory / "reader.safetensors"],
                                             {"reader": str(directory)}, lambda path: export_shipped(directory, path),
-                                            config.get("onnx_precision", "fp32"),
+                                            config.precision,
                                             bert["num_attention_heads"], bert["hidden_size"], keep_float=FLOAT_NODES)
     session = onnx_runtime.open_session(onnx_file)
 
@@ -323,10 +317,11 @@ def load_shipped_model(directory: Path, attention: str = "sdpa"):
     from transformers import AutoConfig, BertForQuestionAnswering
 
     base = bundled_model_path()
-    config = json.loads((directory / "reader_config.json").read_text(encoding="utf-8"))
+    config = ReaderConfig.load(directory / FILE_NAME)
     architecture = AutoConfig.from_pretrained(base, attn_implementation=attention)
     # A reader may keep only the lowest layers of the encoder (the upper ones are not loaded).
-    architecture.num_hidden_layers = int(config.get("num_layers", architecture.num_hidden_layers))
+    if config.num_layers is not None:
+        architecture.num_hidden_layers = config.num_layers
     model = BertForQuestionAnswering(architecture)
     encoder = load_file(str(base / "model.safetensors"))
     expected = set(model.state_dict())
