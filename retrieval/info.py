@@ -21,15 +21,14 @@ def info_report(settings) -> dict:
     except IndexDamaged as error:  # info is where one looks then: say it, do not fail
         index = {"problem": str(error)}
     if manifest:
-        from .index.vectors import index_record
-
-        index = {"version": live.name if live else None, "type": index_record(manifest)["type"],
-                 "requested": index_record(manifest).get("requested"), **manifest.get("counts", {}),
-                 "model": manifest.get("model"), "created": manifest.get("created")}
+        record = manifest.index  # None in a format this newsdesk does not read
+        index = {"version": live.name if live else None, "type": record and record.type,
+                 "requested": record and record.requested, **manifest.counts,
+                 "model": manifest.model, "created": manifest.created}
     versions = [
         {"name": v.name, "live": live is not None and v.name == live.name, "problem": v.problem,
-         **((v.manifest or {}).get("counts") or {"articles": None, "chunks": None}),
-         "created": (v.manifest or {}).get("created")}
+         **(v.manifest.counts if v.manifest else {"articles": None, "chunks": None}),
+         "created": v.manifest and v.manifest.created}
         for v in list_versions(settings.home, deep=False)
     ]
     damaged = next((v for v in versions if v["live"] and v["problem"]), None)

@@ -203,7 +203,7 @@ class IndexUpdates:
             articles = read_articles(self.settings.home)
             report = IngestReport(added=list(articles), waited_s=waited)
             manifest = read_manifest(self.settings.home)  # a type chosen earlier holds unless another is given
-            kept = (manifest or {}).get("index", {}).get("requested")
+            kept = manifest.index.requested if manifest and manifest.index else None
             self._commit(articles, None, progress, report, self.settings.index_type or kept, engine)
         report.seconds = time.perf_counter() - started
         return report

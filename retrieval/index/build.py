@@ -19,14 +19,14 @@ from newsdesk.config import crash_point
 from newsdesk.types import Article, Chunk
 
 from .chunk import ChunkerSettings, Spans, chunk_text
+from .manifest import FORMAT_VERSION, Manifest
 from .vectors import (
     IVF_FROM_CHUNKS,
-    LEGACY_TYPE_NAMES,
     RETRAIN_GROWTH,
     TRAIN_PER_LIST,
+    VectorRecord,
     check_index_type,
     choose_index_type,
-    index_record,
     ivf_nlist,
     train_vector_index,
     updated_vector_index,
@@ -34,8 +34,6 @@ from .vectors import (
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # written for IVF indexes; flat ones are still written as 1, which older newsdesks read
-READABLE_FORMATS = (1, 2)
 EXACT_FILTER_SHARE = 0.02  # filtered IVF search scores the allowed chunks exactly up to this share
 
 
@@ -146,7 +144,7 @@ class BuildCounts:
 class Index:
     """An index loaded in memory. Build with ``build_index``; persist with ``save_index``."""
 
-    manifest: dict
+    manifest: dict  # the JSON object of manifest.json (``Manifest.from_dict`` reads it)
     articles: dict[str, Article]
     chunks: list[Chunk]  # position i is BM25 document i
     vectors: object  # inner product: faiss.IndexIDMap2 (flat), IndexIVFFlat or IndexIVFScalarQuantizer (ids = chunk ids)
@@ -181,7 +179,7 @@ class Index:
     @property
     def index_type(self) -> str:
         """"flat", "ivf" or "ivf-sq8" (see ``INDEX_TYPES``)."""
-        return index_record(self.manifest)["type"]
+        return VectorRecord.from_manifest(self.manifest).type
 
     def search_dense(self, query_vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top ``n`` chunk ids by cosine similarity, only among ``allowed`` ids when given."""
@@ -191,22 +189,22 @@ class Index:
         if n == 0:
             return []
         query = query_vector.reshape(1, -1).astype(np.float32)
-        record = index_record(self.manifest)
+        record = VectorRecord.from_manifest(self.manifest)
         if allowed is not None:
             if len(allowed) == 0:
                 return []
             allowed = allowed.astype(np.int64)
-            if record["type"] != "flat" and len(allowed) <= EXACT_FILTER_SHARE * self.vectors.ntotal:
+            if record.type != "flat" and len(allowed) <= EXACT_FILTER_SHARE * self.vectors.ntotal:
                 # The probed lists may hold none of a strict filter's chunks: score them all exactly
                 # (reconstructing one costs about as much as scanning 50 in the lists).
                 return self._search_exactly(query[0], n, allowed)
         selector = None if allowed is None else faiss.IDSelectorBatch(allowed)
-        if record["type"] == "flat":
+        if record.type == "flat":
             params = None if selector is None else faiss.SearchParameters(sel=selector)
         else:
-            nprobe = record["nprobe"]
+            nprobe = record.nprobe
             if allowed is not None:  # probe more lists, to scan as many allowed chunks as without a filter
-                nprobe = min(record["nlist"], math.ceil(nprobe * self.vectors.ntotal / len(allowed)))
+                nprobe = min(record.nlist, math.ceil(nprobe * self.vectors.ntotal / len(allowed)))
             params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
         # One query scans faster on one OpenMP thread: at 100,000 chunks (flat) 7.7 ms against
         # 18.5 ms on two, whose start-up costs more than they share (far more on a busy machine).
@@ -247,10 +245,6 @@ class Index:
         return [(self.chunks[int(d)].id, float(scores[d])) for d in best]
 
 
-def _settings_in(manifest: dict) -> ChunkerSettings:
-    return ChunkerSettings.from_dict(manifest["chunker"])
-
-
 def build_index(
     articles: Iterable[Article],
     encoder,
@@ -281,9 +275,10 @@ def build_index(
         The new index and counts: ``{"embedded": chunks embedded now, "reused": ...}``.
     """
     articles = {a.id: a for a in articles}
-    reuse = previous is not None and _settings_in(previous.manifest) == settings and previous.manifest["model"] == encoder.name
-    before = index_record(previous.manifest) if previous is not None else None
-    requested = check_index_type(index_type or (before or {}).get("requested", "auto"))
+    made = Manifest.from_dict(previous.manifest) if previous is not None else None
+    reuse = made is not None and made.chunker == settings and made.model == encoder.name
+    before = made.index if made is not None else None
+    requested = check_index_type(index_type or (before and before.requested) or "auto")
     next_id = 0
     chunks: list[Chunk] = []
     previous_chunks: dict[str, list[Chunk]] = {}
@@ -312,33 +307,33 @@ def build_index(
 
     fresh = [Chunk(next_id + i, a.id, a.text[s:e], s, e) for i, (a, s, e) in enumerate(new_chunks)]
     n_chunks = kept + len(fresh)
-    kind = choose_index_type(requested, n_chunks, before and before["type"], ivf_from)
-    update_in_place = reuse and kind != "flat" and before["type"] == kind and nlist in (None, before["nlist"]) and (
-        n_chunks <= RETRAIN_GROWTH * before["trained_at_chunks"])
+    kind = choose_index_type(requested, n_chunks, before and before.type, ivf_from)
+    update_in_place = reuse and kind != "flat" and before.type == kind and nlist in (None, before.nlist) and (
+        n_chunks <= RETRAIN_GROWTH * before.trained_at_chunks)
     fresh_ids = np.array([c.id for c in fresh], dtype=np.int64)
     if update_in_place:
         kept_ids = {c.id for c in chunks}
         dropped = [c.id for c in previous.chunks if c.id not in kept_ids]
         vectors = updated_vector_index(previous.vectors, dropped, fresh_vectors, fresh_ids)
-        record = {key: before[key] for key in ("type", "nlist", "nprobe", "trained_on", "trained_at_chunks")}
+        record = before.to_dict()
         log.info("%s index: updated with its training at %d chunks kept: %d chunks removed, %d added",
-                 kind, before["trained_at_chunks"], len(dropped), len(fresh))
+                 kind, before.trained_at_chunks, len(dropped), len(fresh))
     chunks.extend(fresh)
     # One canonical order, whatever the update history: equal scores then rank alike.
     order = sorted(range(len(chunks)), key=lambda i: (chunks[i].article_id, chunks[i].start))
     if not update_in_place:
         kept_vectors = np.zeros((0, encoder.dim), dtype=np.float32)
         if kept:
-            if before["type"] == "ivf-sq8":
+            if before.type == "ivf-sq8":
                 log.warning("the previous index keeps 8-bit vectors: the new %s index is built from those "
                             "approximations; `newsdesk rebuild` re-embeds the exact ones", kind)
             kept_vectors = previous.vectors.reconstruct_batch(np.array([c.id for c in chunks[:kept]], dtype=np.int64))
         all_vectors = np.vstack([kept_vectors, fresh_vectors])[order]
         if kind != "flat":
             why = ("no previous index" if previous is None else "the model or chunker changed" if not reuse
-                   else f"the type changed from {before['type']}" if before["type"] != kind
-                   else f"nlist changed from {before['nlist']}" if nlist not in (None, before["nlist"])
-                   else f"the corpus grew past {RETRAIN_GROWTH}× the {before['trained_at_chunks']} chunks it was trained at")
+                   else f"the type changed from {before.type}" if before.type != kind
+                   else f"nlist changed from {before.nlist}" if nlist not in (None, before.nlist)
+                   else f"the corpus grew past {RETRAIN_GROWTH}× the {before.trained_at_chunks} chunks it was trained at")
             lists = max(1, min(nlist or ivf_nlist(n_chunks), n_chunks))
             log.info("%s index: training %d lists on %d of %d chunks (%s)", kind, lists, min(n_chunks, TRAIN_PER_LIST * lists), n_chunks, why)
         vectors, record = train_vector_index(kind, all_vectors, nlist)
@@ -361,18 +356,14 @@ def build_bm25(chunks: Sequence[Chunk], articles: dict[str, Article]):
 
 
 def new_manifest(encoder, settings: ChunkerSettings, n_articles: int, n_chunks: int, index: dict | None = None) -> dict:
+    """The manifest's JSON object of a new index (``index``: its vector index record as JSON)."""
     import bm25s
     import faiss
 
-    index = index or {"type": "flat", "requested": "auto"}
-    return {
-        "format": 1 if index["type"] == "flat" else FORMAT_VERSION,
-        "model": encoder.name,
-        "dim": encoder.dim,
-        "chunker": settings.as_dict(),
-        "index_type": LEGACY_TYPE_NAMES[index["type"]],  # what newsdesk before index types wrote
-        "index": index,
-        "counts": {"articles": n_articles, "chunks": n_chunks},
-        "versions": {"newsdesk": __version__, "faiss": faiss.__version__, "bm25s": bm25s.__version__},
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
+    record = VectorRecord.from_manifest({"index": index or {"type": "flat", "requested": "auto"}})
+    return Manifest(
+        format=1 if record.type == "flat" else FORMAT_VERSION, model=encoder.name, dim=encoder.dim, chunker=settings,
+        index=record, articles=n_articles, chunks=n_chunks,
+        versions={"newsdesk": __version__, "faiss": faiss.__version__, "bm25s": bm25s.__version__},
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    ).to_dict()

@@ -26,9 +26,10 @@ from newsdesk.config import crash_point
 from newsdesk.errors import DiskFull, IndexDamaged, IndexMismatch, IndexMissing, IndexProblem, NewsdeskError
 from newsdesk.types import Article, Chunk
 
-from .build import READABLE_FORMATS, Index
+from .build import Index
 from .chunk import ChunkerSettings
-from .vectors import index_record
+from .manifest import FILE_NAME as MANIFEST
+from .manifest import READABLE_FORMATS, Manifest, unreadable
 from .versions import (
     CURRENT_FILE,
     VERSION_PREFIX,
@@ -102,7 +103,7 @@ def _write_version(index: Index, staging: Path) -> None:
             files[f"bm25/{part.name}"] = _fsync_and_record(part)
         _fsync_dir(staging / "bm25")
     # The manifest is written last: a version without one is incomplete by definition.
-    _write_file(staging / "manifest.json", json.dumps({**index.manifest, "files": files}, indent=2).encode())
+    _write_file(staging / MANIFEST, json.dumps({**index.manifest, "files": files}, indent=2).encode())
     _fsync_dir(staging)
 
 
@@ -228,14 +229,14 @@ def rollback(home: Path, to: str | None = None) -> tuple[Version | None, Version
 # ---------------------------------------------------------------- reading
 
 
-def _live_manifest(home: Path) -> tuple[Path, dict]:
+def _live_manifest(home: Path) -> tuple[Path, Manifest]:
     version = current_version(home)
     if version is None:
         raise IndexMissing(f"no index in {home}; run `newsdesk ingest PATH` (or `newsdesk ask` to start from the seed articles)")
     try:
-        return version, json.loads((version / "manifest.json").read_text())
+        return version, Manifest.load(version)
     except (OSError, ValueError) as error:
-        raise damaged_version(version, home, f"manifest.json is unreadable ({type(error).__name__})") from None
+        raise damaged_version(version, home, unreadable(error)) from None
 
 
 def read_articles(home: Path) -> list[Article]:
@@ -248,7 +249,7 @@ def read_articles(home: Path) -> list[Article]:
         raise damaged_version(version, home, str(error)) from None
 
 
-def read_manifest(home: Path) -> dict | None:
+def read_manifest(home: Path) -> Manifest | None:
     """The current version's manifest; None when there is no index or it cannot be read."""
     try:
         return _live_manifest(home)[1]
@@ -278,15 +279,15 @@ def read_vectors(path: Path, kind: str, mmap: bool):
     return vectors
 
 
-def _check_settings(home: Path, manifest: dict, model_name: str | None, settings: ChunkerSettings | None) -> None:
-    if model_name is not None and manifest["model"] != model_name:
+def _check_settings(home: Path, manifest: Manifest, model_name: str | None, settings: ChunkerSettings | None) -> None:
+    if model_name is not None and manifest.model != model_name:
         raise IndexMismatch(
-            f"the index in {home} was built with the model {manifest['model']!r}, not {model_name!r}; "
+            f"the index in {home} was built with the model {manifest.model!r}, not {model_name!r}; "
             "run `newsdesk rebuild` to re-embed it with this model"
         )
-    if settings is not None and ChunkerSettings.from_dict(manifest["chunker"]) != settings:
+    if settings is not None and manifest.chunker != settings:
         raise IndexMismatch(
-            f"the index in {home} was built with chunker settings {manifest['chunker']}, not {settings.as_dict()}; "
+            f"the index in {home} was built with chunker settings {manifest.chunker.as_dict()}, not {settings.as_dict()}; "
             "run `newsdesk rebuild` to re-chunk it"
         )
 
@@ -304,11 +305,11 @@ def load_index(home: Path, model_name: str | None = None, settings: ChunkerSetti
     import bm25s
 
     version, manifest = _live_manifest(home)
-    if manifest.get("format") not in READABLE_FORMATS:
-        raise IndexMismatch(f"the index in {home} has format {manifest.get('format')}, this newsdesk reads "
+    if not manifest.readable:
+        raise IndexMismatch(f"the index in {home} has format {manifest.format}, this newsdesk reads "
                             f"{' and '.join(map(str, READABLE_FORMATS))}; run `newsdesk rebuild`")
     try:
-        kind = index_record(manifest)["type"]
+        kind = manifest.index.type
         mapped = frozenset({"vectors.faiss"} if mmap and kind != "flat" else ())
         # The two stores are checked as they are read, below.
         problem = check_version(version, sizes_only=mapped | {"articles.jsonl", "chunks.jsonl"}).problem
@@ -316,14 +317,14 @@ def load_index(home: Path, model_name: str | None = None, settings: ChunkerSetti
             raise ValueError(problem)
         articles = articles_in(version, manifest)
         chunks = []
-        for record in read_store(version, "chunks.jsonl", manifest.get("files")):
+        for record in read_store(version, "chunks.jsonl", manifest.files):
             text = articles[record["article_id"]].text[record["start"] : record["end"]]
             chunks.append(Chunk(record["id"], record["article_id"], text, record["start"], record["end"]))
         vectors = read_vectors(version / "vectors.faiss", kind, mmap)
         bm25 = bm25s.BM25.load(str(version / "bm25")) if chunks else None
-        if vectors.ntotal != len(chunks) or manifest["counts"]["chunks"] != len(chunks):
+        if vectors.ntotal != len(chunks) or manifest.chunks != len(chunks):
             raise ValueError(f"{vectors.ntotal} vectors for {len(chunks)} chunks")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise damaged_version(version, home, f"{type(error).__name__}: {error}") from None
     _check_settings(home, manifest, model_name, settings)
-    return Index(manifest, articles, chunks, vectors, bm25)
+    return Index(manifest.to_dict(), articles, chunks, vectors, bm25)

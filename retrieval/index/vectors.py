@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from dataclasses import asdict, dataclass
 from typing import Sequence
 
 import numpy as np
@@ -32,18 +33,45 @@ RETRAIN_GROWTH = 4  # an IVF index is retrained when the corpus grows past 4× w
 LEGACY_TYPE_NAMES = {"flat": "flat-ip", "ivf": "ivf-flat-ip", "ivf-sq8": "ivf-sq8-ip"}
 
 
+@dataclass(frozen=True)
+class VectorRecord:
+    """The manifest's record of its vector index (``"index"``), e.g. type "ivf", nlist 4000,
+    nprobe 64, trained_on 256000, trained_at_chunks 1000000, requested "auto". The IVF sizes are
+    None for a flat index; ``requested`` is what was asked for ("auto" or a type)."""
+
+    type: str
+    nlist: int | None = None
+    nprobe: int | None = None
+    trained_on: int | None = None  # chunks k-means trained on
+    trained_at_chunks: int | None = None  # the corpus size then (retrained past RETRAIN_GROWTH times it)
+    requested: str | None = None
+
+    @classmethod
+    def from_manifest(cls, manifest: dict) -> VectorRecord:
+        """The record of a manifest's JSON object. Manifests from before index types
+        (``"index_type": "flat-ip"`` only) are flat; keys this version does not know are ignored."""
+        record = manifest.get("index")
+        if record is None:
+            if manifest.get("index_type", "flat-ip") != "flat-ip":
+                raise ValueError(f"unknown index type {manifest.get('index_type')!r}")
+            return cls("flat", requested="auto")
+        if not isinstance(record, dict) or record.get("type") not in INDEX_TYPES[1:]:
+            raise ValueError(f"unknown index type {record.get('type') if isinstance(record, dict) else record!r}")
+        values = {name: record.get(name) for name in ("nlist", "nprobe", "trained_on", "trained_at_chunks")}
+        wrong = [name for name, value in values.items() if value is not None and (type(value) is not int or value < 0)]
+        if wrong or not isinstance(record.get("requested", ""), str):
+            raise ValueError(f"the index record's {(wrong or ['requested'])[0]} is not valid: {record}")
+        return cls(record["type"], **values, requested=record.get("requested"))
+
+    def to_dict(self) -> dict:
+        """The JSON object, in the order newsdesk has always written it; None fields left out."""
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+
 def index_record(manifest: dict) -> dict:
-    """The manifest's record of the vector index, e.g. ``{"type": "ivf", "requested": "auto",
-    "nlist": 4000, "nprobe": 64, "trained_on": 256000, "trained_at_chunks": 1000000}``.
-    Manifests from before index types (``"index_type": "flat-ip"`` only) are flat."""
-    record = manifest.get("index")
-    if record is None:
-        if manifest.get("index_type", "flat-ip") != "flat-ip":
-            raise ValueError(f"unknown index type {manifest.get('index_type')!r}")
-        return {"type": "flat", "requested": "auto"}
-    if record.get("type") not in INDEX_TYPES[1:]:
-        raise ValueError(f"unknown index type {record.get('type')!r}")
-    return record
+    """The manifest's record of the vector index as JSON, e.g. ``{"type": "ivf", "nlist": 4000,
+    "nprobe": 64, "trained_on": 256000, "trained_at_chunks": 1000000, "requested": "auto"}``."""
+    return VectorRecord.from_manifest(manifest).to_dict()
 
 
 def check_index_type(name: str) -> str:

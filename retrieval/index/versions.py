@@ -15,6 +15,9 @@ from typing import Sequence
 from newsdesk.errors import IndexDamaged
 from newsdesk.types import Article
 
+from .manifest import FILE_NAME as MANIFEST
+from .manifest import FileRecord, Manifest, unreadable
+
 log = logging.getLogger(__name__)
 
 
@@ -28,7 +31,7 @@ class Version:
     """One version directory and what a check of it found (``problem`` is None when intact)."""
 
     path: Path
-    manifest: dict | None
+    manifest: Manifest | None
     problem: str | None
     lacking: tuple[str, ...] = ()  # titles of the articles it holds that the live version lacks
 
@@ -46,9 +49,13 @@ class Version:
         if self.problem:
             text = f"{self.name} (damaged: {self.problem})"
         else:
-            counts = self.manifest.get("counts", {})
-            text = f"{self.name} ({counts.get('articles', '?')} articles, {counts.get('chunks', '?')} chunks, {self.manifest.get('created', 'undated')})"
+            m = self.manifest
+            text = f"{self.name} ({_or(m.articles, '?')} articles, {_or(m.chunks, '?')} chunks, {_or(m.created, 'undated')})"
         return text + (f"; {describe_lacking(self.lacking)}" if self.lacking else "")
+
+
+def _or(value, default):
+    return default if value is None else value
 
 
 def describe_lacking(titles: Sequence[str], shown: int = 5) -> str:
@@ -105,15 +112,15 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _file_problem(version: Path, name: str, record: dict, deep: bool) -> str | None:
+def _file_problem(version: Path, name: str, record: FileRecord, deep: bool) -> str | None:
     path = version / name
     try:
         size = path.stat().st_size
     except OSError:
         return f"{name} is missing"
-    if size != record["bytes"]:
-        return f"{name} has {size:,} bytes, the manifest says {record['bytes']:,}"
-    if deep and sha256_of(path) != record["sha256"]:
+    if size != record.bytes:
+        return f"{name} has {size:,} bytes, the manifest says {record.bytes:,}"
+    if deep and sha256_of(path) != record.sha256:
         return f"{name} does not match its checksum"
     return None
 
@@ -123,12 +130,10 @@ def check_version(path: Path, deep: bool = True, sizes_only: frozenset[str] = fr
     size and (``deep``, except for the files in ``sizes_only``) checksum. Versions written
     before checksums only need their files."""
     try:
-        manifest = json.loads((path / "manifest.json").read_text())
-        if not isinstance(manifest, dict):
-            raise ValueError("not an object")
+        manifest = Manifest.load(path)
     except (OSError, ValueError) as error:
-        return Version(path, None, f"manifest.json is unreadable ({type(error).__name__})")
-    files = manifest.get("files")
+        return Version(path, None, unreadable(error))
+    files = manifest.files
     if files is None:  # written before checksums
         missing = [n for n in ("vectors.faiss", "chunks.jsonl", "articles.jsonl") if not (path / n).is_file()]
         return Version(path, manifest, f"{missing[0]} is missing" if missing else None)
@@ -177,7 +182,7 @@ def current_version(home: Path) -> Path | None:
         name = ""
     except (OSError, UnicodeDecodeError):
         name = ""
-    if name and "/" not in name and (root / name / "manifest.json").is_file():
+    if name and "/" not in name and (root / name / MANIFEST).is_file():
         return root / name
     paths = version_paths(home)
     if not paths:
@@ -205,8 +210,7 @@ def last_intact_before(home: Path, version: Path | None) -> Version | None:
 def _articles_intact(version: Path) -> bool:
     """Whether a version's articles read back whole (its manifest, checksum and count agree)."""
     try:
-        manifest = json.loads((version / "manifest.json").read_text())
-        articles_in(version, manifest)
+        articles_in(version, Manifest.load(version))
     except (OSError, ValueError, TypeError, AttributeError):
         return False
     return True
@@ -230,18 +234,18 @@ def damage_report(version: Path, home: Path, problem: str) -> str:
     return str(damaged_version(version, home, problem))
 
 
-def read_store(version: Path, name: str, files: dict | None) -> list[dict]:
+def read_store(version: Path, name: str, files: dict[str, FileRecord] | None) -> list[dict]:
     """The records of a JSON-lines store, checked against the manifest's checksum."""
     data = (version / name).read_bytes()
     record = (files or {}).get(name)
-    if record is not None and (len(data) != record["bytes"] or hashlib.sha256(data).hexdigest() != record["sha256"]):
+    if record is not None and (len(data) != record.bytes or hashlib.sha256(data).hexdigest() != record.sha256):
         raise ValueError(f"{name} does not match its checksum")
     return [json.loads(line) for line in data.decode("utf-8").splitlines()]
 
 
-def articles_in(version: Path, manifest: dict) -> dict[str, Article]:
-    articles = {a.id: a for a in (Article(**r) for r in read_store(version, "articles.jsonl", manifest.get("files")))}
-    expected = manifest.get("counts", {}).get("articles")
+def articles_in(version: Path, manifest: Manifest) -> dict[str, Article]:
+    articles = {a.id: a for a in (Article(**r) for r in read_store(version, "articles.jsonl", manifest.files))}
+    expected = manifest.articles
     if expected is not None and expected != len(articles):
         raise ValueError(f"articles.jsonl holds {len(articles)} articles, the manifest says {expected}")
     return articles
