@@ -13,7 +13,7 @@ from newsdesk.types import Alternative, Answer, Chunk, Hit, Span
 from ..index.build import Index
 from ..index.chunk import sentence_around
 from .calibration import AnswerCalibration, AnswerEvidence
-from .constraints import attribute_missing, names_asked, role_conflict
+from .constraints import attribute_missing, names_asked, role_conflict, role_missing
 from .citations import citation_at, related_passages
 from .corroboration import AMBIGUOUS_RATIO, has_figure, OutletAnswer, group_disagreements, outlet_answers, split_by_agreement
 from .shaping import SENTENCE, question_kind, widen_to_sentence
@@ -225,7 +225,8 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
     (part A's open EM fell 3 points for two fewer confident wrong answers on news)."""
     names = names_asked(question, [h.chunk.text for h in hits])
     return [s for s in quoted_only(question, spans, hits)
-            if not role_conflict(question, sentence := _sentence_of(s, index)) and not attribute_missing(question, sentence, names)]
+            if not role_conflict(question, sentence := _sentence_of(s, index)) and not attribute_missing(question, sentence, names)
+            and not role_missing(question, sentence, names)]
 
 
 def _sentence_of(span: Span, index: Index) -> str:

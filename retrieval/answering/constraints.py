@@ -54,6 +54,53 @@ def role_conflict(question: str, sentence: str) -> bool:
     return False
 
 
+# The offices and jobs news names people by; "who is the girl in …" asks for no role.
+ROLES = frozenset("""administrator ambassador boss captain ceo chair chairman chairperson chairwoman chancellor chief coach
+    commander commissioner director editor envoy executive governor head inspector judge leader manager mayor mediator
+    minister negotiator officer ombudsman premier president principal prosecutor rector secretary senator speaker
+    spokesman spokesperson spokeswoman superintendent treasurer vet""".split())
+# Roles the articles also write another way.
+ROLE_NAMES = (frozenset({"ceo", "chief executive"}), frozenset({"chair", "chairman", "chairwoman", "chairperson"}),
+              frozenset({"spokesman", "spokeswoman", "spokesperson"}), frozenset({"boss", "chief", "head", "leader"}))
+_WHO_IS = re.compile(r"^\s*who(?:'s|’s|\s+is|\s+was|\s+are|\s+were|\s+will\s+be)\s+(.+?)[\s?.!]*$", re.IGNORECASE)
+_PHRASE_ENDS = frozenset("of at in for on to from with who that which now after before".split())
+
+
+def role_asked(question: str, names: set[str] = frozenset()) -> str | None:
+    """The role a "who is the X" question asks for: "ceo" in "who is osterholm's ceo", "mayor"
+    in "who's the mayor of langvik"; None for "who is peskov" (``names``: the question's names),
+    "who is mediating" or "who is the girl in the video" (no role of ``ROLES``)."""
+    found = _WHO_IS.match(question)
+    if not found:
+        return None
+    phrase = []
+    for word in _words(found.group(1)):
+        if word in _PHRASE_ENDS or word in _VERBS:
+            break
+        phrase.append(word)
+    while phrase and (phrase[0] in ("the", "a", "an") or phrase[0].endswith(("'s", "’s")) or phrase[0] in names):
+        phrase.pop(0)
+    if not phrase or len(phrase) > 4:
+        return None
+    head = phrase[-1].rstrip("s") if phrase[-1].rstrip("s") in ROLES else phrase[-1]
+    return head if head in ROLES and head not in names else None
+
+
+def role_missing(question: str, sentence: str, names: set[str] = frozenset()) -> bool:
+    """Whether ``sentence`` never names the role a "who is the X" question asks for (an
+    analyst's sentence for "who is osterholm's ceo"), in any of its usual forms (``ROLE_NAMES``)."""
+    role = role_asked(question, names)
+    if role is None:
+        return False
+    said = _words(sentence)
+    text = f" {' '.join(said)} "
+
+    def named(form: str) -> bool:
+        return f" {form} " in text if " " in form else any(_same_word(form, word) for word in said)
+
+    return not any(named(form) for form in next((group for group in ROLE_NAMES if role in group), {role}))
+
+
 def attributes(question: str) -> list[str]:
     """The words that qualify what a "which"/"what" question asks for: "French" in "which French
     president joined", "pay" in "what pay rise did they demand"; none in "which countries sent"."""

@@ -95,3 +95,17 @@ def test_an_answer_must_stand_in_a_sentence_with_what_qualifies_the_question():
     assert not attribute_missing(question, "French President Emmanuel Macron joined on Monday.", names)
     assert not attribute_missing(question, "President Volodymyr Zelenskyy stated it.")  # "french" is no name here
     assert not attribute_missing("which US envoys were in Berlin", "U.S. envoys Steve Witkoff and Jared Kushner flew in.", {"us"})
+
+
+def test_who_is_the_role_asks_for_someone_the_sentence_calls_that():
+    from newsdesk.retrieval.answering.constraints import role_asked, role_missing
+
+    assert role_asked("who is osterholm's ceo", {"osterholm"}) == "ceo"
+    assert role_asked("who's the mayor of langvik") == "mayor"
+    assert role_asked("who is peskov", {"peskov"}) is None  # a name, not a role
+    assert role_asked("who is mediating") is None and role_asked("who hosted the talks") is None
+    assert role_missing("who is osterholm's ceo", "said Petra Dahlgren, an analyst at the brokerage Kessel & Rowe.", {"osterholm"})
+    assert not role_missing("who is tavrin's ceo", "Chief executive Anton Pell said the plant would close.", {"tavrin"})
+    assert role_missing("who's the director of the plant", "Chief executive Anton Pell said so.")
+    assert not role_missing("who are the administrators", "The administrator, Brightwater Restructuring, said so.")
+    assert not role_missing("who is peskov", "Kremlin spokesman Dmitry Peskov said so.", {"peskov"})
