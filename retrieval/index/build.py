@@ -7,7 +7,6 @@ versions on disk are ``retrieval/index/store.py``'s.
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Sequence
@@ -19,7 +18,7 @@ from newsdesk.config import crash_point
 from newsdesk.types import Article, Chunk
 
 from .chunk import ChunkerSettings, Spans, chunk_text
-from .manifest import FORMAT_VERSION, Manifest
+from .manifest import Manifest
 from .vectors import (
     IVF_FROM_CHUNKS,
     RETRAIN_GROWTH,
@@ -30,6 +29,7 @@ from .vectors import (
     ivf_nlist,
     train_vector_index,
     updated_vector_index,
+    vector_backend,
 )
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ class Index:
 
     @property
     def index_type(self) -> str:
-        """"flat", "ivf" or "ivf-sq8" (see ``INDEX_TYPES``)."""
+        """"flat", "ivf" or "ivf-sq8" (a key of ``BACKENDS``)."""
         return VectorRecord.from_manifest(self.manifest).type
 
     def search_dense(self, query_vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -190,22 +190,17 @@ class Index:
             return []
         query = query_vector.reshape(1, -1).astype(np.float32)
         record = VectorRecord.from_manifest(self.manifest)
+        backend = vector_backend(record.type)
         if allowed is not None:
             if len(allowed) == 0:
                 return []
             allowed = allowed.astype(np.int64)
-            if record.type != "flat" and len(allowed) <= EXACT_FILTER_SHARE * self.vectors.ntotal:
+            if backend.trained and len(allowed) <= EXACT_FILTER_SHARE * self.vectors.ntotal:
                 # The probed lists may hold none of a strict filter's chunks: score them all exactly
                 # (reconstructing one costs about as much as scanning 50 in the lists).
                 return self._search_exactly(query[0], n, allowed)
         selector = None if allowed is None else faiss.IDSelectorBatch(allowed)
-        if record.type == "flat":
-            params = None if selector is None else faiss.SearchParameters(sel=selector)
-        else:
-            nprobe = record.nprobe
-            if allowed is not None:  # probe more lists, to scan as many allowed chunks as without a filter
-                nprobe = min(record.nlist, math.ceil(nprobe * self.vectors.ntotal / len(allowed)))
-            params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+        params = backend.search_params(record, selector, None if allowed is None else len(allowed), self.vectors.ntotal)
         # One query scans faster on one OpenMP thread: at 100,000 chunks (flat) 7.7 ms against
         # 18.5 ms on two, whose start-up costs more than they share (far more on a busy machine).
         # The setting is the calling thread's own (libgomp keeps it per thread; measured), so it
@@ -308,7 +303,8 @@ def build_index(
     fresh = [Chunk(next_id + i, a.id, a.text[s:e], s, e) for i, (a, s, e) in enumerate(new_chunks)]
     n_chunks = kept + len(fresh)
     kind = choose_index_type(requested, n_chunks, before and before.type, ivf_from)
-    update_in_place = reuse and kind != "flat" and before.type == kind and nlist in (None, before.nlist) and (
+    backend = vector_backend(kind)
+    update_in_place = reuse and backend.trained and before.type == kind and nlist in (None, before.nlist) and (
         n_chunks <= RETRAIN_GROWTH * before.trained_at_chunks)
     fresh_ids = np.array([c.id for c in fresh], dtype=np.int64)
     if update_in_place:
@@ -324,12 +320,12 @@ def build_index(
     if not update_in_place:
         kept_vectors = np.zeros((0, encoder.dim), dtype=np.float32)
         if kept:
-            if before.type == "ivf-sq8":
+            if vector_backend(before.type).lossy:
                 log.warning("the previous index keeps 8-bit vectors: the new %s index is built from those "
                             "approximations; `newsdesk rebuild` re-embeds the exact ones", kind)
             kept_vectors = previous.vectors.reconstruct_batch(np.array([c.id for c in chunks[:kept]], dtype=np.int64))
         all_vectors = np.vstack([kept_vectors, fresh_vectors])[order]
-        if kind != "flat":
+        if backend.trained:
             why = ("no previous index" if previous is None else "the model or chunker changed" if not reuse
                    else f"the type changed from {before.type}" if before.type != kind
                    else f"nlist changed from {before.nlist}" if nlist not in (None, before.nlist)
@@ -362,7 +358,7 @@ def new_manifest(encoder, settings: ChunkerSettings, n_articles: int, n_chunks: 
 
     record = VectorRecord.from_manifest({"index": index or {"type": "flat", "requested": "auto"}})
     return Manifest(
-        format=1 if record.type == "flat" else FORMAT_VERSION, model=encoder.name, dim=encoder.dim, chunker=settings,
+        format=vector_backend(record.type).format, model=encoder.name, dim=encoder.dim, chunker=settings,
         index=record, articles=n_articles, chunks=n_chunks,
         versions={"newsdesk": __version__, "faiss": faiss.__version__, "bm25s": bm25s.__version__},
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),

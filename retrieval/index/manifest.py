@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from .chunk import ChunkerSettings
-from .vectors import LEGACY_TYPE_NAMES, VectorRecord
+from .vectors import VectorRecord, vector_backend
 
 FILE_NAME = "manifest.json"
-FORMAT_VERSION = 2  # written for IVF indexes; flat ones are still written as 1, which older newsdesks read
-READABLE_FORMATS = (1, 2)
+READABLE_FORMATS = (1, 2)  # each index type is written in its backend's format (flat: 1, which older newsdesks read)
 # What every format has: enough to list a version and check its files.
 ENVELOPE = ("format", "counts", "created", "files")
 
@@ -92,7 +91,7 @@ class Manifest:
         out: dict[str, Any] = {"format": self.format, "model": self.model, "dim": self.dim,
                                "chunker": self.chunker.as_dict() if self.chunker else None}
         if self.index is not None:
-            out |= {"index_type": LEGACY_TYPE_NAMES[self.index.type], "index": self.index.to_dict()}
+            out |= {"index_type": vector_backend(self.index.type).legacy_name, "index": self.index.to_dict()}
         if self.articles is not None or self.chunks is not None:
             out["counts"] = self.counts
         out |= {"versions": self.versions, "created": self.created}

@@ -30,6 +30,7 @@ from .build import Index
 from .chunk import ChunkerSettings
 from .manifest import FILE_NAME as MANIFEST
 from .manifest import READABLE_FORMATS, Manifest, unreadable
+from .vectors import vector_backend
 from .versions import (
     CURRENT_FILE,
     VERSION_PREFIX,
@@ -258,25 +259,9 @@ def read_manifest(home: Path) -> Manifest | None:
 
 
 def read_vectors(path: Path, kind: str, mmap: bool):
-    """The faiss index of a version. IVF lists are memory-mapped when ``mmap`` (faiss's
-    IO_FLAG_MMAP: the load is near-instant and processes share the pages), else read."""
-    import faiss
-
-    vectors = None
-    if mmap and kind != "flat":
-        try:
-            vectors = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
-            lists = faiss.downcast_InvertedLists(vectors.invlists)
-            if hasattr(lists, "prefetch_nthread"):  # else 32 prefetch threads per query: 10× slower
-                lists.prefetch_nthread = 0
-        except RuntimeError as error:
-            log.debug("cannot memory-map %s (%s); reading it", path, error)
-    if vectors is None:
-        vectors = faiss.read_index(str(path))
-    expected = {"flat": faiss.IndexIDMap2, "ivf": faiss.IndexIVFFlat, "ivf-sq8": faiss.IndexIVFScalarQuantizer}[kind]
-    if not isinstance(vectors, expected):
-        raise TypeError(f"the manifest says {kind}, the vectors are a {type(vectors).__name__}")
-    return vectors
+    """The faiss index of a version, of type ``kind``; IVF lists memory-mapped when ``mmap``
+    (``VectorBackend.read``)."""
+    return vector_backend(kind).read(path, mmap)
 
 
 def _check_settings(home: Path, manifest: Manifest, model_name: str | None, settings: ChunkerSettings | None) -> None:
@@ -310,7 +295,7 @@ def load_index(home: Path, model_name: str | None = None, settings: ChunkerSetti
                             f"{' and '.join(map(str, READABLE_FORMATS))}; run `newsdesk rebuild`")
     try:
         kind = manifest.index.type
-        mapped = frozenset({"vectors.faiss"} if mmap and kind != "flat" else ())
+        mapped = frozenset({"vectors.faiss"} if mmap and vector_backend(kind).trained else ())
         # The two stores are checked as they are read, below.
         problem = check_version(version, sizes_only=mapped | {"articles.jsonl", "chunks.jsonl"}).problem
         if problem:
