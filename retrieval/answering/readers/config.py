@@ -47,6 +47,9 @@ class ReaderConfig:
     val: dict | None = None  # the export's validation scores (a note, unused when reading)
     answer_calibration: AnswerCalibration | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept
+    # answer_calibration as the file had it: written back unchanged while it still means the same
+    # (a calibration fitted with fewer features loads with more, weighing nothing).
+    calibration_entry: dict | None = field(default=None, compare=False, repr=False)
 
     @property
     def precision(self) -> str:
@@ -70,9 +73,10 @@ class ReaderConfig:
         if data.get("answer_calibration") is not None:
             try:
                 values["answer_calibration"] = AnswerCalibration.from_config(data["answer_calibration"])
+                values["calibration_entry"] = data["answer_calibration"]
             except (ValueError, KeyError, TypeError, AttributeError) as error:
                 raise ValueError(f"bad answer_calibration: {error}") from None
-        known = {f.name for f in fields(cls)} - {"extra"}
+        known = {f.name for f in fields(cls)} - {"extra", "calibration_entry"}
         return cls(**values, extra={k: v for k, v in data.items() if k not in known})
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,10 +84,16 @@ class ReaderConfig:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "extra" or value is None:
+            if f.name in ("extra", "calibration_entry") or value is None:
                 continue
-            out[f.name] = value.to_config() if isinstance(value, AnswerCalibration) else value
+            out[f.name] = self._calibration_json() if f.name == "answer_calibration" else value
         return out | self.extra
+
+    def _calibration_json(self) -> dict:
+        entry = self.calibration_entry
+        if entry is not None and AnswerCalibration.from_config(entry) == self.answer_calibration:
+            return entry
+        return self.answer_calibration.to_config()
 
     @classmethod
     def load(cls, path: Path) -> ReaderConfig:
@@ -111,7 +121,7 @@ class ReaderConfig:
 
     def with_calibration(self, calibration: AnswerCalibration, threshold: float) -> ReaderConfig:
         """This config with a newly fitted answer calibration and the abstain threshold that goes with it."""
-        return replace(self, answer_calibration=calibration, abstain_threshold=threshold)
+        return replace(self, answer_calibration=calibration, abstain_threshold=threshold, calibration_entry=None)
 
 
 _TYPED = {"kind": str, "base": str, "first_trained_layer": int, "num_layers": int, "dtype": str, "architecture": str,
