@@ -9,8 +9,9 @@ retrieval/sources/feeds/records.py's.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from .sources.feeds.follow import add_feed, import_opml, remove_feed
 from .sources.feeds.poll import poll_feeds
@@ -77,7 +78,12 @@ class DeskFeeds:
         """Articles removed on purpose: no feed fetches them again."""
         forget_removed(self._home, set(article_ids))
 
-    def poll(self, options: FeedOptions, *, due_only: bool = False, wait: bool = True) -> PollSummary | None:
-        """Poll every followed feed (or those due) and index their new items in one update;
-        None when another process is polling and ``wait`` is False."""
-        return poll_feeds(self.desk, options, due_only=due_only, wait=wait)
+    def poll(self, options: FeedOptions, *, urls: Sequence[str] | None = None, due_only: bool = False,
+             wait: bool = True, now: Callable[[], float] = time.time,
+             clock: Callable[[], float] = time.monotonic) -> PollSummary | None:
+        """Poll every followed feed (those in ``urls``, or those due) and index their new items,
+        a batch of pages per update: the poll hands each batch to ``Newsdesk.add_articles``.
+        None when another process is polling and ``wait`` is False. ``now`` and ``clock``: the
+        poll's wall clock and timer (tests move them)."""
+        return poll_feeds(self._home, options, self.desk.add_articles, self.live_ids, urls=urls, due_only=due_only,
+                          wait=wait, now=now, clock=clock)

@@ -67,12 +67,6 @@ class Newsdesk(IndexUpdates):
         ends append to it unless the user opted out; ``newsdesk log`` reads it."""
         return QuestionLog(self.settings.home / LOG_FILE)
 
-    def watch(self, folder: Path, interval: float = 2.0, report=print, on_cycle=None) -> None:
-        """Keep ``folder`` indexed until interrupted (retrieval/sources/watch.py); ``on_cycle`` runs after each poll."""
-        from .sources import watch as watching
-
-        watching.watch(self, folder, interval=interval, report=report, on_cycle=on_cycle)
-
     # -------------------------------------------------------------- lazy parts
     @property
     def encoder(self):

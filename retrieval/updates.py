@@ -22,6 +22,7 @@ from .index.versions import Version, current_version, list_versions
 from .settings import UrlOptions
 from .sources.files import Rejected, load_articles, read_file
 from .sources.seeds import is_seed, seed_folder
+from .sources.watch import settled_files, watched_folder
 from .sources.web.fetch import Fetched, fetch_url_sync
 from .sources.web.pages import PAGE_TYPES, fetched_article
 
@@ -136,6 +137,21 @@ class IndexUpdates:
                               allow_private=options.allow_private, user_agent=options.user_agent,
                               content_types=PAGE_TYPES)
         return self.add_page(url, page)
+
+    def watch(self, folder: Path, interval: float = 2.0, report=print, on_cycle=None, cycles: int | None = None) -> None:
+        """Keep ``folder`` indexed until interrupted (or for ``cycles`` polls): the files
+        ``sources/watch.py`` finds settled are ingested here, each change ``report``-ed;
+        ``on_cycle`` runs after each poll (``newsdesk watch`` polls the due feeds there)."""
+        folder = watched_folder(folder)
+        for ready, gone in settled_files(folder, interval, cycles):
+            if ready:
+                report(self.ingest(ready))
+            if gone:
+                pruned = self.add_articles([], prune_under=[folder])
+                if pruned.changed:
+                    report(pruned)
+            if on_cycle is not None:
+                on_cycle()
 
     def remove(self, targets: Sequence[str], seeds: bool = False) -> IngestReport:
         """Remove articles by id (or a unique id prefix), file path or folder (see

@@ -1,4 +1,7 @@
-"""``newsdesk watch``: poll a folder and ingest new and changed files once they stop changing."""
+"""``newsdesk watch``: poll a folder and say which new and changed files have stopped changing.
+
+``settled_files`` only yields what to do; the service (``Newsdesk.watch``) ingests the files and
+prunes the articles of deleted ones, so nothing here calls back up into it."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import logging
 import time
 from pathlib import Path
 from stat import S_ISREG
-from typing import Callable
+from typing import Iterator
 
 from newsdesk.errors import InvalidInput
 
@@ -47,27 +50,20 @@ def watched_folder(folder: str | Path) -> Path:
     return path
 
 
-def watch(desk, folder: Path, interval: float = 2.0, cycles: int | None = None, report: Callable = print,
-          on_cycle: Callable[[], None] | None = None) -> None:
-    """Poll ``folder`` every ``interval`` seconds (forever, or ``cycles`` times); ``on_cycle``
-    runs after each poll (``newsdesk watch`` polls the feeds that are due there)."""
-    folder = watched_folder(folder)
+def settled_files(folder: Path, interval: float = 2.0, cycles: int | None = None) -> Iterator[tuple[list[Path], bool]]:
+    """Poll ``folder`` (resolved, see ``watched_folder``) every ``interval`` seconds, forever or
+    ``cycles`` times, yielding after each poll the files to ingest and whether articles of
+    deleted files may need pruning. The caller acts before the next poll (the wait comes after
+    it resumes this); a file yielded counts as indexed from then on."""
     indexed: dict[Path, Signature] = {}
     before: dict[Path, Signature] = {}
     done = 0
     while cycles is None or done < cycles:
         now = snapshot(folder)
         ready, deleted = settled_changes(indexed, before, now)
-        if ready:
-            report(desk.ingest(ready))
-        if deleted or done == 0:  # at start, files deleted while nobody watched count too
-            pruned = desk.add_articles([], prune_under=[folder])
-            if pruned.changed:
-                report(pruned)
+        yield ready, deleted or done == 0  # at start, files deleted while nobody watched count too
         indexed = {p: sig for p, sig in indexed.items() if p in now} | {p: now[p] for p in ready}
         before = now
-        if on_cycle is not None:
-            on_cycle()
         done += 1
         if cycles is None or done < cycles:
             time.sleep(interval)

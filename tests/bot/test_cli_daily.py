@@ -276,13 +276,13 @@ def test_library_warnings_are_hidden_unless_verbose(env, capfd):
 
 
 def test_watch_stamps_its_lines_and_refuses_a_missing_folder(env, capsys, monkeypatch):
-    from newsdesk.retrieval.sources import watch as watching
-
     code, out, err = run(capsys, "watch", env / "no" / "such" / "dir", "--home", env / "home")
     assert code == 1 and out == "" and "no such folder" in err and "watching" not in err and len(err.splitlines()) == 1
 
-    real = watching.watch
-    monkeypatch.setattr(watching, "watch", lambda *a, **kw: real(*a, **{**kw, "cycles": 2, "interval": 0.01}))
+    from newsdesk.retrieval.service import Newsdesk
+
+    real = Newsdesk.watch
+    monkeypatch.setattr(Newsdesk, "watch", lambda *a, **kw: real(*a, **{**kw, "cycles": 2, "interval": 0.01}))
     (env / "in").mkdir()
     (env / "in" / "a.txt").write_text("The harbour in Visby was closed for repairs.")
     code, out, err = run(capsys, "watch", env / "in", "--home", env / "home")

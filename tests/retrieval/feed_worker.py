@@ -8,7 +8,6 @@ from pathlib import Path
 
 from newsdesk.retrieval.service import Newsdesk
 from newsdesk.retrieval.settings import Settings
-from newsdesk.retrieval.sources.feeds.poll import poll_feeds
 from newsdesk.retrieval.sources.feeds.records import FeedOptions
 
 from newsdesk import config
@@ -17,5 +16,5 @@ from tests.conftest import FakeEncoder
 if __name__ == "__main__":
     config.install(config.RuntimeConfig.from_environment())  # NEWSDESK_CRASH_AT: the crash tests' fault point
     desk = Newsdesk(Settings(home=Path(sys.argv[1]), reader="baseline"), encoder=FakeEncoder())
-    summary = poll_feeds(desk, FeedOptions(allow_private=True, host_delay_s=0, timeout_s=10))
+    summary = desk.feeds.poll(FeedOptions(allow_private=True, host_delay_s=0, timeout_s=10))
     print("\n".join(summary.lines()), flush=True)

@@ -10,7 +10,6 @@ from newsdesk.retrieval.index.store import read_articles
 from newsdesk.retrieval.service import Newsdesk
 from newsdesk.retrieval.settings import Settings
 from newsdesk.retrieval.sources.feeds.follow import add_feed, import_opml
-from newsdesk.retrieval.sources.feeds.poll import poll_feeds
 from newsdesk.retrieval.sources.feeds.store import feeds_path, load_feeds
 from newsdesk.retrieval.sources.web.pacing import HostPacer
 
@@ -66,7 +65,7 @@ def test_two_5_mb_pages_are_cut_and_indexed_one_batch_at_a_time(tmp_path, site):
     site.on_request = other_writer
     add_feed(home, site.feed_url, LOCAL)
     options = replace(LOCAL, max_page_chars=20_000, batch_pages=1)
-    summary = poll_feeds(desk, options)
+    summary = desk.feeds.poll(options)
 
     assert summary.added == 2 and summary.batches == 2
     cuts = [f for f in summary.feeds[0].faults if "the page's text was cut at 20,000 characters" in f]
@@ -89,14 +88,14 @@ def test_a_60000_item_feed_keeps_a_small_state_and_its_new_item_comes_next_poll(
     site.raw_feed = feed([])
     add_feed(desk.settings.home, site.feed_url, LOCAL)
     options = replace(LOCAL, max_items=5)
-    assert poll_feeds(desk, options).added == 5
+    assert desk.feeds.poll(options).added == 5
     size = feeds_path(desk.settings.home).stat().st_size
     state = load_feeds(desk.settings.home)[site.feed_url]
     assert size < 1_000_000 and len(state.pending) == 200 and len(state.seen) == 5
 
     site.raw_feed = feed(["fresh"])
     site.hits.clear()
-    second = poll_feeds(desk, options)
+    second = desk.feeds.poll(options)
     assert second.added == 5 and site.page_hits()[0] == "/items/fresh.html"  # the new item before the backlog
     assert any(a.title == "Item fresh" for a in desk.index.articles.values())
     assert feeds_path(desk.settings.home).stat().st_size < 1_000_000
@@ -108,12 +107,12 @@ def test_remembered_items_are_bounded_to_the_newest(tmp_path, site, fake_encoder
         site.add(Story(f"s{n}", f"Story {n}", f"Story number {n} tells of the harbour's {n} new cranes."))
     add_feed(desk.settings.home, site.feed_url, LOCAL)
     options = replace(LOCAL, max_remembered=4)
-    assert poll_feeds(desk, options).added == 4  # only the newest 4 are candidates
+    assert desk.feeds.poll(options).added == 4  # only the newest 4 are candidates
     state = load_feeds(desk.settings.home)[site.feed_url]
     assert set(state.seen) == {"tag:harbour,s5", "tag:harbour,s4", "tag:harbour,s3", "tag:harbour,s2"}
     site.add(Story("s6", "Story 6", "Story number 6 tells of the harbour's six new cranes."))
     site.hits.clear()
-    assert poll_feeds(desk, options).added == 1 and site.page_hits() == ["/items/s6.html"]
+    assert desk.feeds.poll(options).added == 1 and site.page_hits() == ["/items/s6.html"]
     state = load_feeds(desk.settings.home)[site.feed_url]
     assert len(state.seen) == 4 and "tag:harbour,s2" not in state.seen  # the oldest is forgotten, not fetched again
     assert len(state.produced) == 4
@@ -132,7 +131,7 @@ def test_the_time_bound_covers_the_whole_poll_not_each_page(tmp_path, fake_encod
             ticks[0] += 2.0
             return ticks[0]
 
-        summary = poll_feeds(desk, replace(LOCAL, max_poll_s=10), clock=clock)
+        summary = desk.feeds.poll(replace(LOCAL, max_poll_s=10), clock=clock)
         statuses = [r.status for r in summary.feeds]
         assert statuses[0] == "ok" and statuses[-1] == "skipped"
         assert "the poll's time (10 s for all feeds) was up" in summary.lines()[-2]

@@ -10,7 +10,6 @@ import os
 
 from newsdesk.retrieval.index.versions import CURRENT_FILE, current_version, index_root, version_paths
 from newsdesk.retrieval.sources.feeds.follow import add_feed
-from newsdesk.retrieval.sources.feeds.poll import poll_feeds
 from newsdesk.retrieval.sources.feeds.store import load_feeds
 
 from .test_feeds import BRIDGE, FERRY, LOCAL, MUSEUM
@@ -20,11 +19,11 @@ def _two_polls(desk, site):
     """Poll FERRY (the first version), then BRIDGE and MUSEUM (the second); the first's path."""
     site.add(FERRY)
     add_feed(desk.settings.home, site.feed_url, LOCAL)
-    poll_feeds(desk, LOCAL)
+    desk.feeds.poll(LOCAL)
     first = current_version(desk.settings.home)
     site.add(BRIDGE)
     site.add(MUSEUM)
-    assert poll_feeds(desk, LOCAL).added == 2
+    assert desk.feeds.poll(LOCAL).added == 2
     return first
 
 
@@ -42,14 +41,14 @@ def test_a_rollback_past_a_poll_is_undone_by_the_next_poll(desk, site):
         newer.describe().endswith(f"holds 2 articles the live version lacks: «{BRIDGE.title}», «{MUSEUM.title}»")
 
     site.hits.clear()
-    again = poll_feeds(desk, LOCAL)
+    again = desk.feeds.poll(LOCAL)
     # The feed itself is read whole (its validators were dropped), and only the lost pages fetched.
     assert again.feeds[0].status == "ok" and again.added == 2
     assert sorted(site.page_hits()) == ["/items/bridge.html", "/items/museum.html"]
     assert _urls(desk) == {site.page_url(s) for s in ("ferry", "bridge", "museum")}
     assert desk.feeds.list()[0].articles == 3
     site.hits.clear()
-    assert poll_feeds(desk, LOCAL).added == 0 and site.page_hits() == []  # and then they are known again
+    assert desk.feeds.poll(LOCAL).added == 0 and site.page_hits() == []  # and then they are known again
 
 
 def test_an_item_the_feed_no_longer_lists_is_fetched_from_its_remembered_link(desk, site):
@@ -57,7 +56,7 @@ def test_an_item_the_feed_no_longer_lists_is_fetched_from_its_remembered_link(de
     desk.rollback(first.name)
     site.unlisted = {"bridge"}  # dropped from the feed, its page still served
     site.hits.clear()
-    assert poll_feeds(desk, LOCAL).added == 2
+    assert desk.feeds.poll(LOCAL).added == 2
     assert sorted(site.page_hits()) == ["/items/bridge.html", "/items/museum.html"]
     assert site.page_url("bridge") in _urls(desk)
 
@@ -67,7 +66,7 @@ def test_an_article_removed_on_purpose_is_not_brought_back(desk, site):
     bridge = next(a for a in desk.index.articles.values() if a.url == site.page_url("bridge"))
     desk.remove([bridge.id])
     site.hits.clear()
-    assert poll_feeds(desk, LOCAL).added == 0 and site.page_hits() == []
+    assert desk.feeds.poll(LOCAL).added == 0 and site.page_hits() == []
     assert site.page_url("bridge") not in _urls(desk)
 
 

@@ -13,7 +13,7 @@ import pytest
 from newsdesk.retrieval.index.versions import current_version
 from newsdesk.retrieval.sources.feeds.follow import add_feed, import_opml, remove_feed
 from newsdesk.retrieval.sources.feeds.parse import opml_feeds, parse_feed
-from newsdesk.retrieval.sources.feeds.poll import page_article, poll_feeds
+from newsdesk.retrieval.sources.feeds.poll import page_article
 from newsdesk.retrieval.sources.feeds.records import (
     MAX_TRIES,
     Feed,
@@ -201,7 +201,7 @@ def test_poll_indexes_new_items_once_and_a_304_fetches_nothing(desk, site):
     site.add(FERRY)
     site.add(BRIDGE)
     _follow(desk, site)
-    first = poll_feeds(desk, LOCAL)
+    first = desk.feeds.poll(LOCAL)
     assert first.added == 2 and first.faults == 0 and sorted(site.page_hits()) == ["/items/bridge.html", "/items/ferry.html"]
     articles = {a.url: a for a in desk.index.articles.values()}
     ferry, bridge = articles[site.page_url("ferry")], articles[site.page_url("bridge")]
@@ -212,12 +212,12 @@ def test_poll_indexes_new_items_once_and_a_304_fetches_nothing(desk, site):
 
     site.hits.clear()
     version = current_version(desk.settings.home)
-    quiet = poll_feeds(desk, LOCAL)
+    quiet = desk.feeds.poll(LOCAL)
     assert site.hits == ["/feed.xml"] and quiet.feeds[0].status == "not modified" and quiet.report is None
     assert current_version(desk.settings.home) == version  # nothing new: no index write
 
     site.add(MUSEUM)
-    second = poll_feeds(desk, LOCAL)
+    second = desk.feeds.poll(LOCAL)
     assert site.page_hits() == ["/items/museum.html"] and second.added == 1  # only the new item
     assert "Priya Raman" in desk.ask("Who opened the Northgate Quarry Museum?").text
     state = load_feeds(desk.settings.home)[site.feed_url]
@@ -229,9 +229,9 @@ def test_without_validators_known_items_are_still_never_fetched_again(desk, site
     site.conditional = False
     site.add(FERRY)
     _follow(desk, site)
-    poll_feeds(desk, LOCAL)
+    desk.feeds.poll(LOCAL)
     site.hits.clear()
-    summary = poll_feeds(desk, LOCAL)
+    summary = desk.feeds.poll(LOCAL)
     assert site.hits == ["/feed.xml"] and summary.feeds[0].status == "ok" and summary.added == 0
 
 
@@ -247,7 +247,7 @@ def test_faults_are_lines_and_the_other_items_still_land(desk, site):
         _follow(desk, site)
         _follow(desk, other, other.feed_url)
         other.broken = True
-        summary = poll_feeds(desk, LOCAL)
+        summary = desk.feeds.poll(LOCAL)
         lines = "\n".join(summary.lines())
         assert f"{site.page_url('bridge')}: the page could not be fetched (the server answered 404" in lines
         assert f"{site.page_url('museum')}: no article text found" in lines
@@ -256,12 +256,12 @@ def test_faults_are_lines_and_the_other_items_still_land(desk, site):
         assert summary.faults >= 3 and lines.splitlines()[-1].startswith("polled 2 feeds")
 
         other.broken, other.feed_status = False, 503
-        down = poll_feeds(desk, LOCAL, urls=[other.feed_url])
+        down = desk.feeds.poll(LOCAL, urls=[other.feed_url])
         assert down.lines()[0].startswith("Valley Times: failed: the feed could not be fetched (the server answered 503")
 
         # The page without text is never fetched again; the 404 is tried MAX_TRIES times in all.
         site.hits.clear()
-        lines = [line for _ in range(MAX_TRIES) for line in poll_feeds(desk, LOCAL, urls=[site.feed_url]).lines()]
+        lines = [line for _ in range(MAX_TRIES) for line in desk.feeds.poll(LOCAL, urls=[site.feed_url]).lines()]
         assert site.page_hits() == ["/items/bridge.html"] * (MAX_TRIES - 1)
         assert sum("bridge.html" in line and "given up" in line for line in lines) == 1
         assert load_feeds(desk.settings.home)[site.feed_url].pending == ()
@@ -272,11 +272,11 @@ def test_faults_are_lines_and_the_other_items_still_land(desk, site):
 def test_a_removed_feed_is_not_polled_and_its_articles_stay(desk, site):
     site.add(FERRY)
     _follow(desk, site)
-    poll_feeds(desk, LOCAL)
+    desk.feeds.poll(LOCAL)
     assert remove_feed(desk.settings.home, site.feed_url).title == site.title
     site.add(MUSEUM)
     site.hits.clear()
-    assert poll_feeds(desk, LOCAL).feeds == [] and site.hits == []
+    assert desk.feeds.poll(LOCAL).feeds == [] and site.hits == []
     assert len(desk.index.articles) == 1
     with pytest.raises(FeedError, match="not a followed feed"):
         remove_feed(desk.settings.home, site.feed_url)
@@ -285,10 +285,10 @@ def test_a_removed_feed_is_not_polled_and_its_articles_stay(desk, site):
 def test_due_only_polls_the_feeds_whose_interval_has_passed(desk, site):
     site.add(FERRY)
     _follow(desk, site)
-    assert len(poll_feeds(desk, LOCAL, due_only=True).feeds) == 1  # never polled: due
-    assert poll_feeds(desk, LOCAL, due_only=True).feeds == []
+    assert len(desk.feeds.poll(LOCAL, due_only=True).feeds) == 1  # never polled: due
+    assert desk.feeds.poll(LOCAL, due_only=True).feeds == []
     later = load_feeds(desk.settings.home)[site.feed_url].last_poll + 901
-    assert len(poll_feeds(desk, LOCAL, due_only=True, now=lambda: later).feeds) == 1
+    assert len(desk.feeds.poll(LOCAL, due_only=True, now=lambda: later).feeds) == 1
 
 
 def test_private_addresses_are_refused_without_the_switch(desk, site):
@@ -298,7 +298,7 @@ def test_private_addresses_are_refused_without_the_switch(desk, site):
         add_feed(desk.settings.home, site.feed_url, public_only)
     assert "non-public address 127.0.0.1" in refused.value.reason
     _follow(desk, site)  # followed while the switch was on
-    summary = poll_feeds(desk, public_only)
+    summary = desk.feeds.poll(public_only)
     assert "non-public address" in summary.lines()[0] and site.hits == ["/feed.xml"]  # only the add's fetch
     assert not desk.has_index() or not desk.index.articles
 
@@ -352,15 +352,13 @@ def test_a_poll_killed_midway_leaves_a_consistent_state_and_the_next_poll_comple
 
 
 def test_watch_polls_the_feeds_it_is_given(desk, site, tmp_path):
-    from newsdesk.retrieval.sources.watch import watch
-
     folder = tmp_path / "watched"
     folder.mkdir()
     site.add(FERRY)
     _follow(desk, site)
     summaries = []
-    watch(desk, folder, interval=0.01, cycles=2, report=lambda r: None,
-          on_cycle=lambda: summaries.append(poll_feeds(desk, LOCAL, due_only=True)))
+    desk.watch(folder, interval=0.01, cycles=2, report=lambda r: None,
+               on_cycle=lambda: summaries.append(desk.feeds.poll(LOCAL, due_only=True)))
     assert [len(s.feeds) for s in summaries] == [1, 0]  # due once, then not for its interval
     assert {a.url for a in desk.index.articles.values()} == {site.page_url("ferry")}
 

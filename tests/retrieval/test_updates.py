@@ -12,7 +12,6 @@ from newsdesk.retrieval.index.versions import current_version, index_root
 from newsdesk.retrieval.service import Newsdesk
 from newsdesk.retrieval.settings import Settings
 from newsdesk.retrieval.sources.seeds import seed_paths
-from newsdesk.retrieval.sources.watch import watch
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = ["Who hosted the Berlin talks?", "What did Erdogan warn about?", "Who curated the Outlook article?"]
@@ -166,11 +165,11 @@ def test_watch_ingests_settled_files_and_drops_deleted_ones(tmp_path, fake_encod
     _copy_seeds(folder, [0, 1])
     desk = _desk(tmp_path / "home", fake_encoder)
     reports = []
-    watch(desk, folder, interval=0.01, cycles=2, report=reports.append)
+    desk.watch(folder, interval=0.01, cycles=2, report=reports.append)
     assert len(desk.index.articles) == 2
     (folder / seed_paths()[0].name).unlink()
     _copy_seeds(folder, [2])
-    watch(desk, folder, interval=0.01, cycles=2, report=reports.append)
+    desk.watch(folder, interval=0.01, cycles=2, report=reports.append)
     names = {Path(a.path).name for a in desk.index.articles.values()}
     assert names == {seed_paths()[1].name, seed_paths()[2].name}
 
@@ -183,5 +182,5 @@ def test_watch_does_not_follow_links_out_of_the_folder(tmp_path, fake_encoder):
     (folder / "outside.txt").symlink_to(secret)
     (folder / "inside-link.txt").symlink_to(folder / seed_paths()[0].name)
     desk = _desk(tmp_path / "home", fake_encoder)
-    watch(desk, folder, interval=0.01, cycles=2, report=lambda report: None)
+    desk.watch(folder, interval=0.01, cycles=2, report=lambda report: None)
     assert [Path(a.path).name for a in desk.index.articles.values()] == [seed_paths()[0].name]

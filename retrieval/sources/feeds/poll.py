@@ -2,9 +2,11 @@
 the records and their pure decisions feeds/records.py).
 
 A poll fetches each feed (a conditional GET), then the pages of the items it has not seen
-(through the URL guard, a per-host delay between requests), adds the articles through
-``Newsdesk.add_articles`` a batch of pages at a time (the write lock is held per batch, so other
-writers wait at most one) and records each batch's items as seen once it has landed. A poll
+(through the URL guard, a per-host delay between requests), hands the articles to the ``add``
+it was given (the service's ``Newsdesk.add_articles``, one index update) a batch of pages at a
+time (the write lock is held per batch, so other writers wait at most one) and records each
+batch's items as seen once it has landed. Nothing here knows the service: what it needs of it,
+adding articles and the ids the live index holds, comes in as two functions. A poll
 killed in between leaves them unrecorded: the next poll fetches them again, and their
 content-hash ids make that a no-op for those already indexed. The state follows the index: an
 item whose article the live index no longer holds (a rollback, a damaged version) is fetched
@@ -17,7 +19,7 @@ import logging
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Protocol, Sequence
 from urllib.parse import urlsplit
 
 from newsdesk.errors import FeedError, FetchError
@@ -44,6 +46,17 @@ from .records import (
 from .store import load_feeds, store_lock, update_feeds
 
 log = logging.getLogger(__name__)
+
+
+class Landed(Protocol):
+    """What adding a batch reports back (the service's ``IngestReport``)."""
+
+    added: list[Article]
+    replaced: list[Article]
+
+
+AddArticles = Callable[[list[Article]], Landed]  # one index update for the batch
+LiveIds = Callable[[], "set[str] | None"]  # the ids the live index holds; None when it cannot be read
 
 
 def _host_named(outlet: str | None, url: str) -> bool:
@@ -202,8 +215,8 @@ class Batches:
     """Finished items waiting to be indexed: every ``options.batch_pages`` articles are added in
     one index update (the write lock held for that batch only) and then recorded in feeds.json."""
 
-    def __init__(self, desk, home: Path, options: FeedOptions, summary: PollSummary):
-        self.desk, self.home, self.options, self.summary = desk, home, options, summary
+    def __init__(self, add: AddArticles, home: Path, options: FeedOptions, summary: PollSummary):
+        self.add, self.home, self.options, self.summary = add, home, options, summary
         self.waiting: list[tuple[FeedResult, tuple, Article | None]] = []
 
     def land(self, result: FeedResult, done: tuple, article: Article | None) -> None:
@@ -226,7 +239,7 @@ class Batches:
         update_feeds(self.home, lambda feeds: _record_batch(feeds, batch, self.options.max_remembered))
 
     def _index(self, batch, articles: list[Article]) -> None:
-        report = self.desk.add_articles(articles)
+        report = self.add(articles)
         self.summary.report = report
         self.summary.batches += 1
         self.summary.chunks_embedded += getattr(report, "chunks_embedded", 0)
@@ -247,13 +260,13 @@ def _record_batch(feeds: dict[str, Feed], batch, limit: int) -> None:
             feeds[url] = record_items(feeds[url], done, result.listed, limit)
 
 
-def poll_feeds(desk, options: FeedOptions, *, urls: Sequence[str] | None = None, due_only: bool = False,
-               wait: bool = True, now: Callable[[], float] = time.time,
-               clock: Callable[[], float] = time.monotonic) -> PollSummary | None:
-    """Poll the followed feeds of ``desk``'s home (all, those in ``urls``, or those due) and add
-    their new articles, a batch of pages per index update. Items whose article the live index
-    no longer holds are fetched again. Returns None when another poll is running and ``wait``
-    is False.
+def poll_feeds(home: Path, options: FeedOptions, add: AddArticles, live_ids: LiveIds, *,
+               urls: Sequence[str] | None = None, due_only: bool = False, wait: bool = True,
+               now: Callable[[], float] = time.time, clock: Callable[[], float] = time.monotonic) -> PollSummary | None:
+    """Poll the followed feeds of ``home`` (all, those in ``urls``, or those due) and hand their
+    new articles to ``add``, a batch of pages per call. Items whose article the live index
+    (``live_ids()``) no longer holds are fetched again. Returns None when another poll is
+    running and ``wait`` is False.
 
     Raises:
         FeedError: the feed store cannot be read. NewsdeskError from an index update (the
@@ -261,7 +274,7 @@ def poll_feeds(desk, options: FeedOptions, *, urls: Sequence[str] | None = None,
     """
     from filelock import Timeout
 
-    home = Path(desk.settings.home)
+    home = Path(home)
     lock = store_lock(home, ".feeds-poll.lock")
     try:
         lock.acquire(timeout=-1 if wait else 0)
@@ -272,11 +285,11 @@ def poll_feeds(desk, options: FeedOptions, *, urls: Sequence[str] | None = None,
         started = clock()
         chosen = [f for f in load_feeds(home).values()
                   if (urls is None or f.url in urls) and (not due_only or f.due(now()))]
-        chosen = _restored(chosen, desk.feeds.live_ids() if chosen else set())
+        chosen = _restored(chosen, live_ids() if chosen else set())
         pacer = HostPacer(options.host_delay_s, clock=clock)
         deadline = Deadline(options.max_poll_s, clock)
         summary = PollSummary(feeds=[])
-        batches = Batches(desk, home, options, summary)
+        batches = Batches(add, home, options, summary)
         summary.feeds = [poll_feed(feed, options, pacer, deadline, batches.land) for feed in chosen]
         batches.write()
         finished = now()
