@@ -24,6 +24,7 @@ from .sources.files import Rejected, load_articles, read_file
 from .sources.seeds import is_seed, seed_folder
 from .sources.watch import settled_files, watched_folder
 from .sources.web.fetch import Fetched, fetch_url_sync
+from .sources.web.kinds import Fetch, kind_of
 from .sources.web.pages import PAGE_TYPES, fetched_article
 
 log = logging.getLogger(__name__)
@@ -61,16 +62,24 @@ class IndexUpdates:
 
         return engine_for(self.settings)
 
-    def ingest(self, paths: Iterable[str | Path], progress: bool = False, prune: bool = False, engine=None) -> IngestReport:
+    def ingest(self, paths: Iterable[str | Path], progress: bool = False, prune: bool = False, engine=None,
+               url_options: UrlOptions | None = None) -> IngestReport:
         """Add the articles under ``paths``: new ones are embedded, known ones skipped, and a
         file whose content changed replaces its earlier version. With ``prune``, indexed
         articles whose file under one of the given folders is gone are removed. ``engine`` (a
         ``RayEngine``; default: the one ``settings.engine`` asks for, if any) reads, chunks and
-        embeds on a Ray cluster; the index is written here either way."""
-        paths = list(paths)
+        embeds on a Ray cluster; the index is written here either way. A location a kind of
+        ``sources/web/kinds.py`` claims is read by it, fetching with ``url_options``."""
+        located = [(p, kind_of(str(p))) for p in paths]
+        paths = [p for p, kind in located if kind is None]
         engine = engine or self._ray_engine()  # a RayEngine (retrieval/index/ray_engine.py) reads on its cluster
         with engine or contextlib.nullcontext():
             articles, rejected = engine.load_articles(paths, progress) if engine else load_articles(paths)
+            fetch = _fetcher(url_options or UrlOptions())
+            for location, kind in located:
+                if kind is not None:
+                    found, bad = kind.read(str(location), fetch)
+                    articles, rejected = [*articles, *found], [*rejected, *bad]
             gone_under = [Path(p).expanduser().resolve() for p in paths if Path(p).is_dir()] if prune else []
             return self.add_articles(articles, rejected, progress=progress, prune_under=gone_under, engine=engine)
 
@@ -133,10 +142,7 @@ class IndexUpdates:
         Raises:
             FetchError: the page could not be fetched (unreachable, refused, too large, not a page).
         """
-        page = fetch_url_sync(url, timeout=options.timeout_s, max_bytes=options.max_bytes,
-                              allow_private=options.allow_private, user_agent=options.user_agent,
-                              content_types=PAGE_TYPES)
-        return self.add_page(url, page)
+        return self.add_page(url, _fetcher(options)(url, PAGE_TYPES))
 
     def watch(self, folder: Path, interval: float = 2.0, report=print, on_cycle=None, cycles: int | None = None) -> None:
         """Keep ``folder`` indexed until interrupted (or for ``cycles`` polls): the files
@@ -244,3 +250,10 @@ class IndexUpdates:
                 return rollback(self.settings.home, to)
             except ValueError as error:  # store.rollback's "no such version" and the like
                 raise InvalidInput(str(error)) from None
+
+
+def _fetcher(options: UrlOptions) -> Fetch:
+    """Fetching through the URL guard with ``options``' limits and address policy."""
+    return lambda url, content_types: fetch_url_sync(url, timeout=options.timeout_s, max_bytes=options.max_bytes,
+                                                     allow_private=options.allow_private,
+                                                     user_agent=options.user_agent, content_types=content_types)
