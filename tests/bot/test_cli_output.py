@@ -61,10 +61,10 @@ def test_quiet_prints_only_rejections_and_the_summary(env, capsys, monkeypatch):
     code, out, _ = run(capsys, "remove", folder / "00.txt", "--home", home, "-q")
     assert code == 0 and re.fullmatch(r"1 removed in \d+\.\ds\n", out)
 
-    from newsdesk.retrieval.sources import watch as watching
+    from newsdesk.retrieval.service import Newsdesk
 
-    real = watching.watch
-    monkeypatch.setattr(watching, "watch", lambda *a, **kw: real(*a, **{**kw, "cycles": 2, "interval": 0.01}))
+    real = Newsdesk.watch
+    monkeypatch.setattr(Newsdesk, "watch", lambda *a, **kw: real(*a, **{**kw, "cycles": 2, "interval": 0.01}))
     (folder / "empty.txt").unlink()
     code, out, err = run(capsys, "watch", folder, "--home", home, "--quiet")
     stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  "
