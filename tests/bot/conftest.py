@@ -1,5 +1,6 @@
-"""Fixtures for the Telegram bot tests: a fast deterministic encoder, a small real index,
-the fake Bot API server, and the real python-telegram-bot Application running against it."""
+"""Fixtures and helpers the bot and CLI tests share: a fast deterministic encoder, a small real
+index, the fake Bot API server and the real python-telegram-bot Application running against it,
+asking it and reading its replies, answers to render, and the homes of the daily CLI tests."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from newsdesk.retrieval.service import Newsdesk
 from newsdesk.retrieval.settings import Settings
 from newsdesk.retrieval.sources.seeds import seed_paths
 
+from newsdesk.types import Answer, Citation
+
+from tests.bot.cli_helpers import offline_cli, run
 from tests.conftest import FakeEncoder
 
 from .fake_telegram import TOKEN, FakeTelegram
@@ -41,6 +45,8 @@ EVENTS = [
              "visitors to the lake shore. Trumpeter Louis Okafor also attended the jazz week and played a late set. "
              "Tickets sold out within two days."},
 ]
+
+BRIDGE = "Mayor Joe Quimby opened the Springfield bridge on Monday, officials said."
 
 
 def make_desk(home: Path) -> Newsdesk:
@@ -187,3 +193,88 @@ def visible_text(html_text: str) -> str:
     import html
 
     return html.unescape(re.sub(r"<[^>]*>", "", html_text))
+
+
+# ------------------------------------------------------------------ shared by the bot's end-to-end tests
+
+RIVERSIDE = "Who opened the Riverside Harvest Festival?"
+JAZZ = "Who opened the Lakeside Jazz Week?"
+QUARRY = "Who opened the Northgate Quarry Museum?"
+QUARRY_STORY = (
+    "Northgate Quarry Museum opens its doors\n\n"
+    "Priya Raman opened the Northgate Quarry Museum on Tuesday. The museum shows the tools of the "
+    "granite workers who cut stone in the valley for two centuries. Visitors can walk through a restored "
+    "tunnel and see a steam crane at work."
+).encode()
+
+
+def replies_to(telegram, message: dict) -> list:
+    """Delivered sendMessage calls that reply to ``message``."""
+    return [c for c in telegram.requests("sendMessage", chat_id=message["chat"]["id"])
+            if (c.params.get("reply_parameters") or {}).get("message_id") == message["message_id"]]
+
+
+def ask(telegram, chat_id: int, user_id: int, text: str, *, kind: str = "private", reply_to: dict | None = None,
+        settle: bool = False):
+    """Send ``text`` and return the bot's (first) reply to it.
+
+    ``settle``: also wait until the bot is idle, i.e. it has noted the answer it sent (the
+    server sees a message before the bot has its id), before a test replies to that answer.
+    """
+    message = telegram.push_message(chat_id, user_id, text, kind=kind, reply_to=reply_to)
+    reply = telegram.wait_for(lambda: replies_to(telegram, message))[0]
+    if settle:
+        telegram.quiet(0.2)
+    return reply
+
+
+class DeskWith:
+    """The real desk, with the methods a test subclass defines in place of its own."""
+
+    def __init__(self, desk):
+        self.desk = desk
+
+    def __getattr__(self, name):
+        return getattr(self.desk, name)
+
+
+# ------------------------------------------------------------------ shared by the CLI tests of daily use
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    return offline_cli(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def events_home(env, capsys):
+    home = env / "home"
+    (env / "events.json").write_text(json.dumps({"articles": EVENTS}))
+    (env / "undated.txt").write_text("Mayor Elena Novak also opened the Riverside library on Sunday.")
+    assert run(capsys, "ingest", env / "events.json", env / "undated.txt", "--home", home)[0] == 0
+    return home
+
+
+@pytest.fixture
+def seed_home(env, capsys):
+    home = env / "home"
+    assert run(capsys, "sources", "--home", home)[0] == 0
+    return home
+
+
+# ------------------------------------------------------------------ shared by the tests of Telegram's HTML
+
+
+def citation(**overrides) -> Citation:
+    values = dict(article_id="a1", title="Talks in Berlin", outlet="Outlook", date="2025-12-14",
+                  url="https://outlook.example/berlin", path=None, quote="Merz hosted the talks.",
+                  start=0, end=22, answer_start=0, answer_end=4)
+    values.update(overrides)
+    return Citation(**values)
+
+
+def answer(**overrides) -> Answer:
+    values = dict(question="Who hosted the Berlin talks?", text="Friedrich Merz", score=0.9,
+                  quote="Merz hosted the talks.", citations=(citation(),))
+    values.update(overrides)
+    return Answer(**values)

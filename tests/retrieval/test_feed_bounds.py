@@ -16,7 +16,7 @@ from newsdesk.retrieval.sources.web.pacing import HostPacer
 from tests.conftest import FakeEncoder
 
 from .feed_server import FeedSite, Story
-from .test_feeds import FERRY, LOCAL
+from .conftest import FERRY, LOCAL
 
 PARAGRAPH = "The harbour council met on Monday and voted to extend the ferry pier by forty metres. " * 6
 

@@ -12,7 +12,7 @@ from newsdesk.retrieval.index.versions import CURRENT_FILE, current_version, ind
 from newsdesk.retrieval.sources.feeds.follow import add_feed
 from newsdesk.retrieval.sources.feeds.store import load_feeds
 
-from .test_feeds import BRIDGE, FERRY, LOCAL, MUSEUM
+from .conftest import BRIDGE, FERRY, LOCAL, MUSEUM
 
 
 def _two_polls(desk, site):
