@@ -31,7 +31,6 @@ sys.path.insert(0, str(ROOT))
 from newsdesk.retrieval.service import Newsdesk  # noqa: E402
 from newsdesk.retrieval.settings import Settings  # noqa: E402
 from newsdesk.retrieval.sources.feeds.follow import add_feed  # noqa: E402
-from newsdesk.retrieval.sources.feeds.poll import poll_feeds  # noqa: E402
 from newsdesk.retrieval.sources.feeds.records import FeedOptions  # noqa: E402
 
 from tests.retrieval.feed_server import FeedSite, Story  # noqa: E402
@@ -93,7 +92,7 @@ def main() -> None:
             site.add(story(n)[0])
         add_feed(desk.settings.home, site.feed_url, options)
         started = time.perf_counter()
-        first = poll_feeds(desk, options)
+        first = desk.feeds.poll(options)
         first_s = time.perf_counter() - started
 
         poll_ms, ask_ms, total_ms, answered, update_ms, missed, retrieved_first = [], [], [], 0, [], [], 0
@@ -110,7 +109,7 @@ def main() -> None:
             new, question, surname = story(n)
             site.add(new)
             published = time.perf_counter()
-            poll_feeds(desk, options)
+            desk.feeds.poll(options)
             polled = time.perf_counter()
             answer = desk.ask(question)
             done = time.perf_counter()
@@ -127,12 +126,12 @@ def main() -> None:
         quiet = {}
         for validators in (True, False):
             site.conditional = validators
-            poll_feeds(desk, options)  # the first without validators refetches the feed once
+            desk.feeds.poll(options)  # the first without validators refetches the feed once
             site.hits.clear()
             times = []
             for _ in range(args.quiet):
                 started = time.perf_counter()
-                summary = poll_feeds(desk, options)
+                summary = desk.feeds.poll(options)
                 times.append((time.perf_counter() - started) * 1000)
                 assert summary.report is None
             quiet["304" if validators else "200, all items known"] = {

@@ -222,11 +222,13 @@ class Newsdesk(IndexUpdates):
         must = [h for h in first if h in originals]
         originals = must + [h for h in originals if h not in must]
 
+        calibration = getattr(self.reader, "calibration", None)
+        articles = self.index.articles if calibration is not None else None  # what the calibration weighs
         spans, done = [], set()
         for place, hit in enumerate(originals):
             read, unread = [h for h in hits if h.chunk.id in done], [h for h in hits if h.chunk.id not in done]
             if place >= len(must) and rest_cannot_matter(question, spans, read, unread, self.reader.min_score,
-                                                         calibration=getattr(self.reader, "calibration", None)):
+                                                         calibration=calibration, articles=articles):
                 break
             found = self.reader.read(question, [hit.chunk])
             spans += found + [placed_in(span, hit.chunk, copy) for span in found for copy in copies.get(hit.chunk.id, ())]

@@ -5,17 +5,18 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Sequence
 
-from newsdesk.types import Alternative, Answer, Chunk, Hit, Span
+from newsdesk.types import Alternative, Answer, Article, Chunk, Hit, Span
 
 from ..index.build import Index
 from ..index.chunk import sentence_around
 from .calibration import AnswerCalibration, AnswerEvidence
-from .constraints import attribute_missing, names_asked, role_conflict, role_missing
+from .constraints import attribute_missing, names_asked, role_conflict, role_missing, speaker_missing, title_conflict
 from .citations import citation_at, related_passages
-from .corroboration import AMBIGUOUS_RATIO, has_figure, OutletAnswer, group_disagreements, outlet_answers, split_by_agreement
+from .corroboration import group_disagreements, outlet_answers
+from .reports import DEFAULT_RULES, OutletRules, earlier_figures, newest_lead, sentence_overlap, split_outlets
 from .shaping import SENTENCE, question_kind, widen_to_sentence
 from .text import content_terms, mentions, named_terms, normalize_answer
 
@@ -29,18 +30,8 @@ DISAGREEMENT_RATIO = 0.8  # unread passages that could lift a rival this close t
 # unseen validation articles it reads EM 69.9 -> 72.1 with the gold paragraph (docs/benchmark-history.md,
 # "Choosing an answer's boundaries").
 BOUNDARY_WORD_PENALTY = 0.1
-
-
-@dataclass(frozen=True)
-class OutletRules:
-    """How each outlet's own answer is weighed against the lead (chosen on the news benchmark's
-    validation split; docs/BENCHMARKS.md)."""
-
-    rival_ratio: float = 0.5  # a differing outlet weighed at least this share of the lead is shown
-    newer_lead_ratio: float = 0.5  # a newer report's differing answer this close to the lead's takes the lead
-    newer_read_ratio: float = 0.5  # ... or, for a report of the same story, this close before weighing by retrieval
-    newer_min_overlap: float = 0.5  # ... when its answer's sentence holds this share of the question's words
-    ambiguous_ratio: float = AMBIGUOUS_RATIO  # see ``corroboration.split_by_agreement``
+# How far before an answer's sentence its speaker may have been named ("…," she said).
+SPEAKER_CHARS = 300
 
 
 def missing_names(question: str, hits: Sequence[Hit]) -> list[str]:
@@ -115,49 +106,53 @@ def rank_answers(spans: Sequence[Span]) -> list[tuple[str, float, list[Span]]]:
     return sorted(((key, _group_score(members), members) for key, members in groups.items()), key=lambda g: -g[1])
 
 
-def _sentence_overlap(asked: set[str], span: Span, chunks: dict[int, Chunk]) -> float:
-    """Share of the question's content words in the sentence around ``span`` (the span's own
-    words left out: they are the answer, not the context that ties it to the question)."""
-    if not asked:
+def _names_share(names: set[str], spans: Sequence[Span], articles: dict[str, Article] | None, chunks: dict[int, Chunk]) -> float:
+    """The largest share of ``names`` that the article of one of ``spans`` mentions (without
+    ``articles``: its passage); 1 when the question names nothing."""
+    if not names:
         return 1.0
-    chunk = chunks.get(span.chunk_id)
-    if chunk is None:
-        return 0.0
-    start, end = span.start - chunk.start, span.end - chunk.start
-    s, e = sentence_around(chunk.text, start, end)
-    context = chunk.text[s:start] + " " + chunk.text[end:e]
-    return len(asked & content_terms(context)) / len(asked)
+
+    def text(span: Span) -> str:
+        if articles is not None and span.article_id in articles:
+            return articles[span.article_id].text
+        return chunks[span.chunk_id].text if span.chunk_id in chunks else ""
+
+    return max(sum(mentions(text(span), name) for name in names) / len(names) for span in spans)
 
 
 def answer_evidence(question: str, ranked: Sequence[tuple[str, float, list[Span]]], confidence: dict[str, float],
-                    hits: Sequence[Hit], unread_adds: float = 0.0, sentences: bool = False) -> dict[str, AnswerEvidence]:
+                    hits: Sequence[Hit], unread_adds: float = 0.0, sentences: bool = False,
+                    articles: dict[str, Article] | None = None) -> dict[str, AnswerEvidence]:
     """What is known about each ranked answer (``rank_answers`` over weighed spans, with the
     reader's unweighed ``confidence`` by answer). ``unread_adds`` is the most that unread
-    passages could still add to any rival (``rest_cannot_matter`` judges the worst case)."""
+    passages could still add to any rival (``rest_cannot_matter`` judges the worst case);
+    ``articles`` (by id) tell whether an answer's article names the question's names (else its
+    passages do)."""
     asked = content_terms(question)
     chunks = {hit.chunk.id: hit.chunk for hit in hits}
+    names = names_asked(question, [hit.chunk.text for hit in hits])
     evidence = {}
     for place, (key, weighted, members) in enumerate(ranked):
         best_other = ranked[1][1] if place == 0 and len(ranked) > 1 else (ranked[0][1] if place else 0.0)
         evidence[key] = AnswerEvidence(
             confidence=confidence[key], weighted=weighted, runner_up=_noisy_or([best_other, unread_adds]),
-            sentence_overlap=max(_sentence_overlap(asked, span, chunks) for span in members),
-            answer_words=len(key.split()), sentence_answer=sentences,
+            sentence_overlap=max(sentence_overlap(asked, span, chunks) for span in members),
+            answer_words=len(key.split()), sentence_answer=sentences, names_in_article=_names_share(names, members, articles, chunks),
         )
     return evidence
 
 
 def judge_answers(question: str, spans: Sequence[Span], hits: Sequence[Hit], power: float = RETRIEVAL_POWER,
                   calibration: AnswerCalibration | None = None, unread_adds: float = 0.0, sentences: bool = False,
-                  ) -> tuple[list[tuple[str, float, list[Span]]], dict[str, float]]:
+                  articles: dict[str, Article] | None = None) -> tuple[list[tuple[str, float, list[Span]]], dict[str, float]]:
     """The candidate answers ranked by retrieval-weighed score, and how far each is to be trusted:
     the reader's own aggregated confidence, or with a ``calibration`` the probability that it is
-    right (see ``answer_evidence`` for ``unread_adds`` and ``sentences``)."""
+    right (see ``answer_evidence`` for ``unread_adds``, ``sentences`` and ``articles``)."""
     ranked = rank_answers(weigh_by_retrieval(spans, hits, power))
     confidence = {key: score for key, score, _ in rank_answers(spans)}
     if calibration is None or not ranked:
         return ranked, confidence
-    evidence = answer_evidence(question, ranked, confidence, hits, unread_adds, sentences)
+    evidence = answer_evidence(question, ranked, confidence, hits, unread_adds, sentences, articles)
     return ranked, {key: calibration.probability(e) for key, e in evidence.items()}
 
 
@@ -171,13 +166,14 @@ def candidates(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
     spans = admissible(question, spans, index, hits)
     if kind == SENTENCE:
         spans = as_sentences(spans, index)
-    ranked, confidence = judge_answers(question, spans, hits, power, calibration, sentences=kind == SENTENCE)
+    ranked, confidence = judge_answers(question, spans, hits, power, calibration, sentences=kind == SENTENCE,
+                                       articles=index.articles)
     return kind, ranked, confidence
 
 
 def rest_cannot_matter(question: str, spans: Sequence[Span], read: Sequence[Hit], unread: Sequence[Hit],
                        min_score: float, power: float = RETRIEVAL_POWER,
-                       calibration: AnswerCalibration | None = None) -> bool:
+                       calibration: AnswerCalibration | None = None, articles: dict[str, Article] | None = None) -> bool:
     """Whether reading the ``unread`` hits too could not change the answer to be given.
 
     A span from an unread chunk weighs at most its chunk's relative retrieval score ** power
@@ -193,7 +189,7 @@ def rest_cannot_matter(question: str, spans: Sequence[Span], read: Sequence[Hit]
     hits = list(read) + list(unread)
     top = max(hit.score for hit in hits) or 1.0
     most_unread_adds = _noisy_or((hit.score / top) ** power for hit in unread)
-    ranked, judged = judge_answers(question, spans, hits, power, calibration, unread_adds=most_unread_adds)
+    ranked, judged = judge_answers(question, spans, hits, power, calibration, unread_adds=most_unread_adds, articles=articles)
     if not ranked:
         return False
     best_key, best_weighted, _ = ranked[0]
@@ -219,20 +215,29 @@ def quoted_only(question: str, spans: Sequence[Span], hits: Sequence[Hit]) -> li
 
 def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequence[Hit]) -> list[Span]:
     """The spans that can answer the question: in a passage holding what it quotes, in a
-    sentence that names its roles as it does and holds the names that qualify what it asks for
-    (``constraints``). Requiring the answer's article to name every name of the question was
+    sentence that names its roles as it does and holds the names that qualify what it asks for,
+    under no title other than the role asked for (``constraints``). Requiring the answer's article to name every name of the question was
     tried and dropped: a Wikipedia paragraph indexed alone often says "the city" for "Warsaw"
     (part A's open EM fell 3 points for two fewer confident wrong answers on news)."""
     names = names_asked(question, [h.chunk.text for h in hits])
     return [s for s in quoted_only(question, spans, hits)
             if not role_conflict(question, sentence := _sentence_of(s, index)) and not attribute_missing(question, sentence, names)
-            and not role_missing(question, sentence, names)]
+            and not role_missing(question, sentence, names) and not title_conflict(question, _before(s, index), names)
+            and not speaker_missing(question, _before(s, index, SPEAKER_CHARS, within_sentence=False) + sentence)]
 
 
 def _sentence_of(span: Span, index: Index) -> str:
     text = index.articles[span.article_id].text
     s, e = sentence_around(text, span.start, span.end)
     return text[s:e]
+
+
+def _before(span: Span, index: Index, chars: int = 60, within_sentence: bool = True) -> str:
+    """The ``chars`` before ``span``: in its sentence (where a title stands: "President"), or
+    before its sentence (where a quote's speaker was named)."""
+    text = index.articles[span.article_id].text
+    s, _ = sentence_around(text, span.start, span.end)
+    return text[max(s, span.start - chars):span.start] if within_sentence else text[max(0, s - chars):s]
 
 
 def as_sentences(spans: Sequence[Span], index: Index) -> list[Span]:
@@ -261,48 +266,6 @@ def _group_of(ranked: Sequence[tuple[str, float, list[Span]]], span: Span) -> st
     return next((key for key, _, members in ranked if span in members), normalize_answer(span.text))
 
 
-def _newest_lead(question: str, top: Span, lead_date: str, weighed: Sequence[OutletAnswer], read: Sequence[OutletAnswer],
-                 hits: Sequence[Hit], index: Index, rules: OutletRules) -> Span | None:
-    """Where the answer to lead with instead stands: news figures change from one day's report
-    to the next, so a strictly newer dated report whose own answer differs wins when the reader
-    is nearly as sure of it (``rules.newer_lead_ratio`` of the lead's), weighed by retrieval as
-    answers are chosen (``weighed``) or, for a report of the same story (its article names every
-    name the question asks about) whose answer's figure replaces the lead's figure and whose sentence speaks of the question
-    (``rules.newer_min_overlap`` of its words), as sure as the reader scored it
-    (``rules.newer_read_ratio``, ``read``): retrieval
-    ranks a later report that adds to a story below the first one that set it out (among two
-    articles, the second at zero). An undated lead keeps its place: nothing says it is the older
-    report."""
-    if not lead_date:
-        return None
-
-    source = index.articles[top.article_id].source_name
-
-    def differing(answers: Sequence[OutletAnswer], ratio: float) -> list[OutletAnswer]:
-        lead_score = max([a.support_for(top.text) for a in answers if a.source == source] or [0.0])
-        others = [a for a in answers if a.source != source]
-        return [a for a in split_by_agreement(top.text, others, 0.0, rules.ambiguous_ratio)[1]
-                if (a.date or "") > lead_date and a.confidence >= ratio * lead_score]
-
-    by_weight = differing(weighed, rules.newer_lead_ratio)
-    asked, chunks = content_terms(question), {hit.chunk.id: hit.chunk for hit in hits}
-    names = names_asked(question, [hit.chunk.text for hit in hits])
-    by_reading = [a for a in differing(read, rules.newer_read_ratio) if has_figure(a.span.text) and has_figure(top.text)
-                  and _sentence_overlap(asked, a.span, chunks) >= rules.newer_min_overlap
-                  and all(mentions(index.articles[a.span.article_id].text, name) for name in names)]
-    newer = max([*by_weight, *by_reading], key=lambda a: (a.date, a.confidence), default=None)
-    return newer.span if newer else None
-
-
-def _split(top: Span, by_outlet: Sequence[OutletAnswer], index: Index, rules: OutletRules,
-           ) -> tuple[list[OutletAnswer], list[OutletAnswer]]:
-    """The other outlets that give ``top``'s answer and those that give another (see
-    ``split_by_agreement``); ``top``'s own outlet is neither: it is cited first."""
-    own = index.articles[top.article_id].source_name
-    others = [a for a in by_outlet if a.source != own]
-    return split_by_agreement(top.text, others, rules.rival_ratio * top.score, rules.ambiguous_ratio)
-
-
 def assemble_answer(
     question: str,
     spans: Sequence[Span],
@@ -311,7 +274,7 @@ def assemble_answer(
     min_score: float = 0.5,
     power: float = RETRIEVAL_POWER,
     calibration: AnswerCalibration | None = None,
-    rules: OutletRules = OutletRules(),
+    rules: OutletRules = DEFAULT_RULES,
 ) -> Answer:
     """The best-supported answer among ``spans``, or an abstention.
 
@@ -339,13 +302,16 @@ def assemble_answer(
     by_outlet = outlet_answers(weighed, index.articles)
     top = max((s for s in weighed if normalize_answer(s.text) == best_key or _inside(s, best_spans)),
               key=lambda s: s.score, default=max(best_spans, key=lambda s: s.score))
-    agree, differ = _split(top, by_outlet, index, rules)
+    agree, differ = split_outlets(top, by_outlet, index, rules)
     lead_date = max([index.articles[top.article_id].date or "", *(a.date or "" for a in agree)])
-    newer = _newest_lead(question, top, lead_date, by_outlet, outlet_answers(merge_overlapping(spans), index.articles),
-                         hits, index, rules)
+    read = outlet_answers(merge_overlapping(spans), index.articles)
+    newer = newest_lead(question, top, lead_date, by_outlet, read, hits, index, rules)
     if newer is not None:
         top = next((s for s in weighed if (s.chunk_id, s.start, s.end) == (newer.chunk_id, newer.start, newer.end)), newer)
-        agree, differ = _split(top, by_outlet, index, rules)
+        agree, differ = split_outlets(top, by_outlet, index, rules)
+    shown = {a.source for a in differ}
+    differ += [a for a in earlier_figures(question, top, max(lead_date, index.articles[top.article_id].date or ""),
+                                          read, hits, index, rules) if a.source not in shown]
     # Outlets that differ make each answer less sure, yet the question is answered: whether to
     # abstain is judged on the best reading and on the newest report's, whichever is surer.
     best_score = max(confidence[best_key], confidence.get(_group_of(ranked, top), 0.0))

@@ -3,13 +3,14 @@
 A reader's span score says how sure it is *within the window it read*; a distractor passage
 can be read with confidence. Whether to answer at all is better judged on more evidence: the
 reader's confidence, the same weighed by retrieval, how far ahead of the next answer it is,
-whether the sentence it sits in speaks of the question's words, and how long it is. A
+whether the sentence it sits in speaks of the question's words, how long it is, and whether
+its article names what the question names (an answer from another story does not). A
 logistic model over these, fitted on held-out questions of every source
 (``training/calibrate_answers.py``), turns them into the probability that the answer is an
 exact match, which is then what newsdesk reports as the answer's score and abstains on.
 
-Weights on confidence, weighted score, sentence overlap and margin are never negative (the
-fit keeps them so): more support can then only raise the probability, which is what lets
+Weights on confidence, weighted score, sentence overlap, margin and the share of the question's
+names in the answer's article are never negative (the fit keeps them so): more support can then only raise the probability, which is what lets
 answer assembly stop reading early (``answer.rest_cannot_matter``).
 """
 
@@ -22,8 +23,9 @@ from typing import Sequence
 import numpy as np
 
 FLOOR = 1e-4  # scores below this count as this (logs stay finite)
-FEATURES = ("log_confidence", "log_weighted", "sentence_overlap", "log_margin", "log_answer_words", "sentence_answer")
-NON_NEGATIVE = frozenset({"log_confidence", "log_weighted", "sentence_overlap", "log_margin"})
+FEATURES = ("log_confidence", "log_weighted", "sentence_overlap", "log_margin", "log_answer_words", "sentence_answer",
+            "names_in_article")
+NON_NEGATIVE = frozenset({"log_confidence", "log_weighted", "sentence_overlap", "log_margin", "names_in_article"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class AnswerEvidence:
     sentence_overlap: float  # share of the question's content words in its best sentence
     answer_words: int
     sentence_answer: bool = False  # the answer is a whole sentence (what was said, why, how)
+    names_in_article: float = 1.0  # share of the question's names its article mentions (another story's answer lacks them)
 
     def features(self) -> list[float]:
         """The model's inputs, in the order of ``FEATURES``."""
@@ -47,6 +50,7 @@ class AnswerEvidence:
             weighted - math.log(max(self.runner_up, FLOOR)),
             math.log(1 + self.answer_words),
             float(self.sentence_answer),
+            self.names_in_article,
         ]
 
 
@@ -70,10 +74,13 @@ class AnswerCalibration:
 
     @classmethod
     def from_config(cls, config: dict) -> AnswerCalibration:
-        """From ``{"features": [...], "weights": [...], "bias": b}`` (a reader_config.json entry)."""
-        if list(config.get("features", [])) != list(FEATURES):
-            raise ValueError(f"answer calibration features must be {list(FEATURES)}")
-        return cls(tuple(float(w) for w in config["weights"]), float(config["bias"]))
+        """From ``{"features": [...], "weights": [...], "bias": b}`` (a reader_config.json entry).
+        A calibration fitted before a feature was added weighs that feature 0."""
+        features = list(config.get("features", []))
+        if not features or features != list(FEATURES[:len(features)]) or len(config.get("weights", [])) != len(features):
+            raise ValueError(f"answer calibration features must be {list(FEATURES)} or the first of them")
+        weights = [float(w) for w in config["weights"]] + [0.0] * (len(FEATURES) - len(features))
+        return cls(tuple(weights), float(config["bias"]))
 
     def to_config(self) -> dict:
         return {"features": list(FEATURES), "weights": [round(w, 6) for w in self.weights], "bias": round(self.bias, 6)}

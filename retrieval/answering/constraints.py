@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from .text import STOPWORDS, named_terms, words
+from .shaping import speaker
+from .text import STOPWORDS, content_terms, named_terms, words
 
 # Words that make a role another role: the deputy mayor, a vice-chancellor, the former coach.
 QUALIFIERS = frozenset("deputy vice assistant acting interim former ex associate junior shadow".split())
@@ -59,6 +60,8 @@ ROLES = frozenset("""administrator ambassador boss captain ceo chair chairman ch
     commander commissioner director editor envoy executive governor head inspector judge leader manager mayor mediator
     minister negotiator officer ombudsman premier president principal prosecutor rector secretary senator speaker
     spokesman spokesperson spokeswoman superintendent treasurer vet""".split())
+# Words of "what did X say" that name nobody in particular.
+_GENERIC_SPEAKERS = frozenset({"peopl", "everyon", "anyon", "other", "offici"})
 # Roles the articles also write another way.
 ROLE_NAMES = (frozenset({"ceo", "chief executive"}), frozenset({"chair", "chairman", "chairwoman", "chairperson"}),
               frozenset({"spokesman", "spokeswoman", "spokesperson"}), frozenset({"boss", "chief", "head", "leader"}))
@@ -86,24 +89,27 @@ def role_asked(question: str, names: set[str] = frozenset()) -> str | None:
     return head if head in ROLES and head not in names else None
 
 
+def _role_forms(role: str) -> frozenset[str]:
+    return next((group for group in ROLE_NAMES if role in group), frozenset({role}))
+
+
+def _names_role(said: list[str], role: str) -> bool:
+    """Whether the words ``said`` name ``role`` in one of its forms ("chief executive" for a CEO)."""
+    text = f" {' '.join(said)} "
+    return any(f" {form} " in text if " " in form else any(_same_word(form, word) for word in said)
+               for form in _role_forms(role))
+
+
 def role_missing(question: str, sentence: str, names: set[str] = frozenset()) -> bool:
     """Whether ``sentence`` never names the role a "who is the X" question asks for (an
     analyst's sentence for "who is osterholm's ceo"), in any of its usual forms (``ROLE_NAMES``)."""
     role = role_asked(question, names)
-    if role is None:
-        return False
-    said = _words(sentence)
-    text = f" {' '.join(said)} "
-
-    def named(form: str) -> bool:
-        return f" {form} " in text if " " in form else any(_same_word(form, word) for word in said)
-
-    return not any(named(form) for form in next((group for group in ROLE_NAMES if role in group), {role}))
+    return role is not None and not _names_role(_words(sentence), role)
 
 
-def attributes(question: str) -> list[str]:
-    """The words that qualify what a "which"/"what" question asks for: "French" in "which French
-    president joined", "pay" in "what pay rise did they demand"; none in "which countries sent"."""
+def _which_phrase(question: str) -> list[str]:
+    """The noun phrase a "which"/"what" question asks for: "french president" in "which French
+    president joined"."""
     words = _words(question)
     start = next((i for i, w in enumerate(words) if w in ("which", "what")), None)
     if start is None:
@@ -113,7 +119,34 @@ def attributes(question: str) -> list[str]:
         if word in STOPWORDS or word in _VERBS or word.endswith("ed"):
             break
         phrase.append(word)
-    return phrase[:-1]
+    return phrase
+
+
+def attributes(question: str) -> list[str]:
+    """The words that qualify what a "which"/"what" question asks for: "French" in "which French
+    president joined", "pay" in "what pay rise did they demand"; none in "which countries sent"."""
+    return _which_phrase(question)[:-1]
+
+
+def _role_of(word: str) -> str | None:
+    return word if word in ROLES else word[:-1] if word.endswith("s") and word[:-1] in ROLES else None
+
+
+def title_conflict(question: str, before: str, names: set[str] = frozenset()) -> bool:
+    """Whether the title right before an answer is not the role asked for: "President" before
+    "Volodymyr Zelenskyy" for "which US envoys were in Berlin", "Deputy Mayor" for "who's the
+    mayor". ``before``: the text just before the answer, in its sentence."""
+    phrase = _which_phrase(question)
+    role = role_asked(question, names) or (_role_of(phrase[-1]) if phrase and phrase[-1] not in names else None)
+    said = _words(before)[-3:]
+    titles = [i for i, word in enumerate(said) if _role_of(word)]
+    if role is None or not titles:
+        return False
+    if not _names_role(said, role):
+        return True
+    asked = _words(question)
+    wanted = next((_qualifiers_before(asked, i) for i, w in enumerate(asked) if _role_of(w) == role), frozenset())
+    return _qualifiers_before(said, titles[-1]) != wanted
 
 
 def attribute_missing(question: str, sentence: str, names: set[str] = frozenset()) -> bool:
@@ -121,6 +154,17 @@ def attribute_missing(question: str, sentence: str, names: set[str] = frozenset(
     "which French president"; ``names``: the question's names, see ``names_asked``)."""
     said = _words(sentence)
     return any(not any(_same_word(word, w) for w in said) for word in attributes(question) if word in names)
+
+
+def speaker_missing(question: str, context: str) -> bool:
+    """Whether ``context`` (an answer's sentence and the text just before it, where "…, she
+    said" gets its speaker) never names who "what did X say" asks about: neither the name
+    nor the role ("the culture minister"). A question about "they" or "he" asks nothing here."""
+    who = speaker(question)
+    if who is None:
+        return False
+    wanted = content_terms(who) - _GENERIC_SPEAKERS
+    return bool(wanted) and not wanted & content_terms(context)
 
 
 def names_asked(question: str, texts: list[str]) -> set[str]:

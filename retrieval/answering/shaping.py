@@ -17,11 +17,16 @@ _SPEECH_VERBS = (
     r"reply|replied|respond|responded|admit|admitted|deny|denied|insist|insisted|pledge|pledged|"
     r"suggest|suggested|describe|described|write|wrote|state|stated|threaten|threatened|accuse|accused|"
     r"agree to|agreed to|agree on|agreed on|confirm|confirmed|reveal|revealed|report|reported|"
-    r"think|thought|believe|believed|plan|planned|plans"
+    r"think|thought|believe|believed|plan|planned|plans|saying|offering|demanding|announcing|warning|"
+    r"proposing|promising|claiming|arguing|asking|wanting|calling for|threatening|planning|suggesting|"
+    r"pledging|insisting|accusing"
 )
 # "what did X say", not "what exports did X say" (a factoid: the thing named).
-_SAID = re.compile(rf"^(?:and\s+|so\s+|but\s+)?what\s+(?:did|does|do|has|have|had|is|was|were|will|would|'s)\b"
+_SAID = re.compile(rf"^(?:and\s+|so\s+|but\s+)?what\s+(?:did|does|do|has|have|had|is|are|was|were|will|would|'s)\b"
                    rf".*\b(?:{_SPEECH_VERBS})\b", re.I)
+# Who spoke, in "what did the culture minister announce": the words between the auxiliary and the verb.
+_SPEAKER = re.compile(rf"^(?:and\s+|so\s+|but\s+)?what\s+(?:did|does|do|has|have|had|is|are|was|were|will|would)\s+"
+                      rf"(?P<who>.+?)\s+(?:{_SPEECH_VERBS})\b", re.I)
 _WHY = re.compile(r"^(?:and\s+|so\s+|but\s+)?(?:why\b|for what reason\b|what (?:was|is) the reason\b|what caused\b|"
                   r"what led to\b|how come\b)", re.I)
 _HOW = re.compile(r"^(?:and\s+|so\s+|but\s+)?how\b(?!\s+(?:many|much|long|old|far|often|big|large|high|tall|"
@@ -46,6 +51,13 @@ def question_kind(question: str) -> str:
     if _LIST.match(asked):
         return LIST
     return SPAN
+
+
+def speaker(question: str) -> str | None:
+    """Who "what did X say / demand / warn" asks about ("the culture minister"); None for
+    another kind of question."""
+    found = _SPEAKER.match(" ".join(question.strip().split()))
+    return found["who"] if found else None
 
 
 def widen_to_sentence(text: str, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:

@@ -11,9 +11,9 @@ from newsdesk.types import Chunk, Hit, Span
 
 
 def test_probability_is_the_logistic_of_the_weighted_features():
-    calibration = AnswerCalibration((0.5, 1.0, 2.0, 0.25, -1.0, -0.7), bias=0.3)
+    calibration = AnswerCalibration((0.5, 1.0, 2.0, 0.25, -1.0, -0.7, 1.2), bias=0.3)
     evidence = AnswerEvidence(confidence=0.8, weighted=0.4, runner_up=0.1, sentence_overlap=0.5, answer_words=2)
-    z = 0.3 + 0.5 * math.log(0.8) + 1.0 * math.log(0.4) + 2.0 * 0.5 + 0.25 * math.log(0.4 / 0.1) - math.log(3)
+    z = 0.3 + 0.5 * math.log(0.8) + 1.0 * math.log(0.4) + 2.0 * 0.5 + 0.25 * math.log(0.4 / 0.1) - math.log(3) + 1.2
     assert calibration.probability(evidence) == pytest.approx(1 / (1 + math.exp(-z)))
     # no rival: the margin is taken against the floor, not infinite
     alone = AnswerEvidence(confidence=0.8, weighted=0.4, runner_up=0.0, sentence_overlap=0.5, answer_words=2)
@@ -23,18 +23,25 @@ def test_probability_is_the_logistic_of_the_weighted_features():
                               sentence_answer=True)
     odds = lambda p: p / (1 - p)  # noqa: E731
     assert odds(calibration.probability(sentence)) / odds(calibration.probability(evidence)) == pytest.approx(math.exp(-0.7))
+    # an article naming half the question's names, against one naming them all
+    elsewhere = AnswerEvidence(confidence=0.8, weighted=0.4, runner_up=0.1, sentence_overlap=0.5, answer_words=2,
+                               names_in_article=0.5)
+    assert odds(calibration.probability(elsewhere)) / odds(calibration.probability(evidence)) == pytest.approx(math.exp(-0.6))
     hopeless = AnswerEvidence(confidence=0.0, weighted=0.0, runner_up=1.0, sentence_overlap=0.0, answer_words=10**6)
-    assert 0.0 <= AnswerCalibration((0.0, 100.0, 0.0, 100.0, -100.0, 0.0), -100.0).probability(hopeless) < 1e-6
+    assert 0.0 <= AnswerCalibration((0.0, 100.0, 0.0, 100.0, -100.0, 0.0, 0.0), -100.0).probability(hopeless) < 1e-6
 
 
 def test_config_round_trip_and_what_it_refuses():
-    calibration = AnswerCalibration((0.1, 1.0, 1.4, 0.2, -0.8, 0.5), 0.9)
+    calibration = AnswerCalibration((0.1, 1.0, 1.4, 0.2, -0.8, 0.5, 0.7), 0.9)
     assert AnswerCalibration.from_config(calibration.to_config()) == calibration
+    # fitted before the last feature existed: that feature weighs nothing
+    older = {"features": list(FEATURES[:6]), "weights": [0.1, 1.0, 1.4, 0.2, -0.8, 0.5], "bias": 0.9}
+    assert AnswerCalibration.from_config(older).weights == (0.1, 1.0, 1.4, 0.2, -0.8, 0.5, 0.0)
     with pytest.raises(ValueError, match="features"):
         AnswerCalibration.from_config({**calibration.to_config(), "features": list(reversed(FEATURES))})
     with pytest.raises(ValueError, match="negative: sentence_overlap"):
-        AnswerCalibration((0.1, 1.0, -1.4, 0.2, -0.8, 0.5), 0.9)
-    with pytest.raises(ValueError, match="6 weights"):
+        AnswerCalibration((0.1, 1.0, -1.4, 0.2, -0.8, 0.5, 0.7), 0.9)
+    with pytest.raises(ValueError, match="7 weights"):
         AnswerCalibration((0.1, 1.0), 0.9)
 
 
@@ -78,7 +85,7 @@ def test_early_stopping_under_a_calibration_never_changes_the_answer():
     """Whenever the rest 'cannot matter', any spans the unread passages could yield leave the
     best answer first and above the threshold (random cases, fixed seed)."""
     rng = random.Random(11)
-    calibration = AnswerCalibration((0.2, 1.0, 1.4, 3.0, -0.8, 0.0), -2.0)
+    calibration = AnswerCalibration((0.2, 1.0, 1.4, 3.0, -0.8, 0.0, 0.5), -2.0)
     question = "Who hosted the Berlin talks on Sunday?"
     stopped = 0
     for _ in range(2000):
@@ -111,3 +118,22 @@ def test_early_stopping_under_a_calibration_never_changes_the_answer():
             assert all_ranked[0][0] == ranked[0][0]
             assert all_judged[ranked[0][0]] >= 0.4
     assert stopped > 20  # the property was exercised
+
+
+def test_an_answer_from_an_article_that_never_names_the_question_s_names_is_less_sure():
+    from newsdesk.retrieval.answering.answer import answer_evidence, rank_answers
+
+    from newsdesk.types import Article
+
+    about = "Dalmoria's transport minister Ilse Marrow said the line would reopen."
+    other = "Transport minister Jon Berg of Kestria said the line would reopen."
+    hits = [_hit(0, 1.0, other), _hit(1, 0.9, about)]
+    articles = {"article-0": Article("article-0", other), "article-1": Article("article-1", about)}
+    spans = [Span("Jon Berg", "article-0", 0, other.index("Jon"), other.index("Jon") + 8, 0.9),
+             Span("Ilse Marrow", "article-1", 1, about.index("Ilse"), about.index("Ilse") + 11, 0.8)]
+    ranked = rank_answers(spans)
+    evidence = answer_evidence("who is dalmoria's transport minister", ranked, dict.fromkeys(("jon berg", "ilse marrow"), 0.8),
+                               hits, articles=articles)
+    assert evidence["jon berg"].names_in_article == 0.0 and evidence["ilse marrow"].names_in_article == 1.0
+    calibration = AnswerCalibration((0.2, 1.0, 1.4, 0.2, -0.1, 0.0, 1.5), -1.0)
+    assert calibration.probability(evidence["jon berg"]) < calibration.probability(evidence["ilse marrow"])

@@ -109,3 +109,16 @@ def test_who_is_the_role_asks_for_someone_the_sentence_calls_that():
     assert role_missing("who's the director of the plant", "Chief executive Anton Pell said so.")
     assert not role_missing("who are the administrators", "The administrator, Brightwater Restructuring, said so.")
     assert not role_missing("who is peskov", "Kremlin spokesman Dmitry Peskov said so.", {"peskov"})
+
+
+def test_an_answer_under_another_title_is_not_the_role_asked_for():
+    from newsdesk.retrieval.answering.constraints import title_conflict
+
+    envoys = "Which US envoys were in Berlin?"
+    assert title_conflict(envoys, "Before meetings with U.S. envoys in Berlin, President ")
+    assert not title_conflict(envoys, "talks in Berlin with U.S. special envoy ")
+    assert title_conflict("who's the mayor of langvik", "Deputy Mayor ", {"langvik"})
+    assert not title_conflict("who is the deputy mayor of lakeshore", "Lakeshore's deputy mayor, ", {"lakeshore"})
+    assert not title_conflict("who is tavrin's ceo", "Chief executive ", {"tavrin"})
+    assert not title_conflict("who hosted the talks", "German Chancellor ")  # no role asked
+    assert not title_conflict("which countries sent delegations", "President ")

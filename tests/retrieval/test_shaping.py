@@ -1,9 +1,10 @@
-from newsdesk.retrieval.answering.shaping import LIST, SENTENCE, SPAN, question_kind, shaped_bounds, widen_to_list
+from newsdesk.retrieval.answering.shaping import LIST, SENTENCE, SPAN, question_kind, shaped_bounds, speaker, widen_to_list
 
 
 def test_questions_get_the_kind_of_answer_they_ask_for():
     said = ["what did the union demand", "What did Boris Pistorius say?", "And what did Russia say?",
-            "what has the minister promised", "why was the bridge closed", "how did the fire start"]
+            "what has the minister promised", "why was the bridge closed", "how did the fire start",
+            "what is the cabin crew union demanding", "what are the families group asking for"]
     lists = ["which countries sent delegations", "Which US envoys were in Berlin?", "who attended the summit"]
     spans = ["how many jobs will halvorsen cut", "who hosted the talks", "What exports did Erdogan say were at risk?",
              "when do the talks resume", "which company won the contract", "how long will the bridge stay shut"]
@@ -35,3 +36,15 @@ def test_a_sentence_answer_is_the_whole_sentence_holding_the_span():
     assert _widened(SPAN, text, "9% pay rise") == "9% pay rise"
     # a span of a clause's length answers as it is
     assert _widened(SENTENCE, text, "a 9% pay rise over two years") == "a 9% pay rise over two years"
+
+
+def test_what_someone_said_is_asked_of_a_speaker_whose_words_must_be_near_the_answer():
+    from newsdesk.retrieval.answering.constraints import speaker_missing
+
+    assert speaker("what did the culture minister announce") == "the culture minister"
+    assert speaker("what are the families group asking for") == "the families group"
+    assert speaker("why was the bridge closed") is None
+    assert speaker_missing("what did bly warn about", "The false recording of burglaries had to stop, police said.")
+    assert not speaker_missing("what did bly warn about", "Inspector Mara Bly spoke to reporters. \"The gas is worse,\" she said.")
+    assert not speaker_missing("what did the culture minister announce", "Culture Minister Ada Rist announced a review.")
+    assert not speaker_missing("what did they say", "Nobody is named here.")  # asks of nobody in particular

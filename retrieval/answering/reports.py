@@ -1,0 +1,111 @@
+"""Which report leads and which differ. News figures change from one day's report to the next:
+the newest dated report of a changed figure leads, and each other outlet's own answer either
+corroborates the lead or is shown as differing, with its outlet and date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from newsdesk.types import Chunk, Hit, Span
+
+from ..index.build import Index
+from ..index.chunk import sentence_around
+from .constraints import names_asked
+from .corroboration import AMBIGUOUS_RATIO, OutletAnswer, has_figure, split_by_agreement
+from .text import content_terms, mentions
+
+
+@dataclass(frozen=True)
+class OutletRules:
+    """How each outlet's own answer is weighed against the lead (chosen on the news benchmark's
+    validation split; docs/BENCHMARKS.md)."""
+
+    rival_ratio: float = 0.5  # a differing outlet weighed at least this share of the lead is shown
+    newer_lead_ratio: float = 0.5  # a newer report's differing answer this close to the lead's takes the lead
+    newer_read_ratio: float = 0.5  # ... or, for a report of the same story, this close before weighing by retrieval
+    newer_min_overlap: float = 0.5  # ... when its answer's sentence holds this share of the question's words
+    ambiguous_ratio: float = AMBIGUOUS_RATIO  # see ``corroboration.split_by_agreement``
+    older_read_ratio: float = 0.1  # an older report of the same story whose figure differs is shown this close
+
+
+DEFAULT_RULES = OutletRules()
+
+
+def sentence_overlap(asked: set[str], span: Span, chunks: dict[int, Chunk]) -> float:
+    """Share of the question's content words in the sentence around ``span`` (the span's own
+    words left out: they are the answer, not the context that ties it to the question)."""
+    if not asked:
+        return 1.0
+    chunk = chunks.get(span.chunk_id)
+    if chunk is None:
+        return 0.0
+    start, end = span.start - chunk.start, span.end - chunk.start
+    s, e = sentence_around(chunk.text, start, end)
+    context = chunk.text[s:start] + " " + chunk.text[end:e]
+    return len(asked & content_terms(context)) / len(asked)
+
+
+def same_story_figures(question: str, top: Span, answers: Sequence[OutletAnswer], hits: Sequence[Hit], index: Index,
+                       rules: OutletRules) -> list[OutletAnswer]:
+    """Those of ``answers`` that report the lead's figure from the same story: a figure where
+    ``top`` has one, in a sentence that speaks of the question (``rules.newer_min_overlap`` of
+    its words), in an article naming every name the question asks about."""
+    if not has_figure(top.text):
+        return []
+    asked, chunks = content_terms(question), {hit.chunk.id: hit.chunk for hit in hits}
+    names = names_asked(question, [hit.chunk.text for hit in hits])
+    return [a for a in answers if has_figure(a.span.text) and sentence_overlap(asked, a.span, chunks) >= rules.newer_min_overlap
+            and all(mentions(index.articles[a.span.article_id].text, name) for name in names)]
+
+
+def newest_lead(question: str, top: Span, lead_date: str, weighed: Sequence[OutletAnswer], read: Sequence[OutletAnswer],
+                 hits: Sequence[Hit], index: Index, rules: OutletRules) -> Span | None:
+    """Where the answer to lead with instead stands: news figures change from one day's report
+    to the next, so a strictly newer dated report whose own answer differs wins when the reader
+    is nearly as sure of it (``rules.newer_lead_ratio`` of the lead's), weighed by retrieval as
+    answers are chosen (``weighed``) or, for a report of the same story (its article names every
+    name the question asks about) whose answer's figure replaces the lead's figure and whose sentence speaks of the question
+    (``rules.newer_min_overlap`` of its words), as sure as the reader scored it
+    (``rules.newer_read_ratio``, ``read``): retrieval
+    ranks a later report that adds to a story below the first one that set it out (among two
+    articles, the second at zero). An undated lead keeps its place: nothing says it is the older
+    report."""
+    if not lead_date:
+        return None
+
+    source = index.articles[top.article_id].source_name
+
+    def differing(answers: Sequence[OutletAnswer], ratio: float) -> list[OutletAnswer]:
+        lead_score = max([a.support_for(top.text) for a in answers if a.source == source] or [0.0])
+        others = [a for a in answers if a.source != source]
+        return [a for a in split_by_agreement(top.text, others, 0.0, rules.ambiguous_ratio)[1]
+                if (a.date or "") > lead_date and a.confidence >= ratio * lead_score]
+
+    by_weight = differing(weighed, rules.newer_lead_ratio)
+    by_reading = same_story_figures(question, top, differing(read, rules.newer_read_ratio), hits, index, rules)
+    newer = max([*by_weight, *by_reading], key=lambda a: (a.date, a.confidence), default=None)
+    return newer.span if newer else None
+
+
+def split_outlets(top: Span, by_outlet: Sequence[OutletAnswer], index: Index, rules: OutletRules,
+           ) -> tuple[list[OutletAnswer], list[OutletAnswer]]:
+    """The other outlets that give ``top``'s answer and those that give another (see
+    ``split_by_agreement``); ``top``'s own outlet is neither: it is cited first."""
+    own = index.articles[top.article_id].source_name
+    others = [a for a in by_outlet if a.source != own]
+    return split_by_agreement(top.text, others, rules.rival_ratio * top.score, rules.ambiguous_ratio)
+
+
+def earlier_figures(question: str, top: Span, lead_date: str, read: Sequence[OutletAnswer], hits: Sequence[Hit],
+                    index: Index, rules: OutletRules) -> list[OutletAnswer]:
+    """Older reports of the same story (``same_story_figures``) whose own figure differs from the
+    lead's, read at least ``rules.older_read_ratio`` as surely as the lead: the figure a later
+    report changed is shown beside the newest even when the older passage ranks far below."""
+    if not lead_date:
+        return []
+    source = index.articles[top.article_id].source_name
+    lead_score = max([a.support_for(top.text) for a in read if a.source == source] or [0.0])
+    older = [a for a in split_by_agreement(top.text, [a for a in read if a.source != source], 0.0, rules.ambiguous_ratio)[1]
+             if a.date and a.date < lead_date and a.confidence >= rules.older_read_ratio * lead_score]
+    return same_story_figures(question, top, older, hits, index, rules)
