@@ -16,6 +16,7 @@ from .calibration import AnswerCalibration, AnswerEvidence
 from .constraints import attribute_missing, names_asked, role_conflict, role_missing, speaker_missing, title_conflict
 from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers
+from .people import describe
 from .reports import DEFAULT_RULES, OutletRules, earlier_figures, newest_lead, sentence_overlap, split_outlets
 from .shaping import SENTENCE, question_kind, widen_to_sentence
 from .text import content_terms, mentions, named_terms, normalize_answer
@@ -222,7 +223,7 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
     names = names_asked(question, [h.chunk.text for h in hits])
     return [s for s in quoted_only(question, spans, hits)
             if not role_conflict(question, sentence := _sentence_of(s, index)) and not attribute_missing(question, sentence, names)
-            and not role_missing(question, sentence, names) and not title_conflict(question, _before(s, index), names)
+            and not role_missing(question, sentence, names) and not title_conflict(question, _before(s, index), names, s.text)
             and not speaker_missing(question, _before(s, index, SPEAKER_CHARS, within_sentence=False) + sentence)]
 
 
@@ -289,6 +290,8 @@ def assemble_answer(
     """
     if missing_names(question, hits):
         return _abstain(question, index, hits)
+    if (person := describe(question, index, hits)) is not None and person.score >= min_score:
+        return person
     # Retrieval rank helps choose among candidates; whether to answer at all is judged on the
     # reader's confidence in that answer (calibrated, with the rest of the evidence).
     kind, ranked, confidence = candidates(question, spans, index, hits, power, calibration)

@@ -10,6 +10,7 @@ from newsdesk.types import Chunk, Citation, Hit
 from ..index.build import Index
 from ..index.chunk import sentence_around, split_sentences
 from .shaping import SENTENCE, SPAN, shaped_bounds
+from .constraints import names_asked
 from .text import content_terms
 
 RELATED_MIN_SHARE = 0.6  # a passage shown beside a refusal holds this share of the question's words
@@ -30,9 +31,11 @@ def citation_at(index: Index, article_id: str, start: int, end: int, kind: str =
 def related_passages(question: str, index: Index, hits: Sequence[Hit], limit: int = 2,
                      min_share: float = RELATED_MIN_SHARE) -> tuple[Citation, ...]:
     """When no answer is trustworthy: the best passages whose best sentence holds at least
-    ``min_share`` of the question's content words, each as a citation of that sentence."""
+    ``min_share`` of the question's content words, each as a citation of that sentence. A
+    question of one such word qualifies only when the word is a name ("what did the Kremlin
+    say"): one common word matches too much."""
     asked = content_terms(question)
-    if len(asked) < 2:
+    if not asked or (len(asked) < 2 and not asked & content_terms(" ".join(names_asked(question, [h.chunk.text for h in hits])))):
         return ()
     found, seen = [], set()
     for hit in hits:

@@ -7,6 +7,7 @@ of langvik" one whose article speaks of Langvik."""
 from __future__ import annotations
 
 import re
+from itertools import takewhile
 
 from .shaping import speaker
 from .text import STOPWORDS, content_terms, named_terms, words
@@ -132,21 +133,22 @@ def _role_of(word: str) -> str | None:
     return word if word in ROLES else word[:-1] if word.endswith("s") and word[:-1] in ROLES else None
 
 
-def title_conflict(question: str, before: str, names: set[str] = frozenset()) -> bool:
-    """Whether the title right before an answer is not the role asked for: "President" before
-    "Volodymyr Zelenskyy" for "which US envoys were in Berlin", "Deputy Mayor" for "who's the
-    mayor". ``before``: the text just before the answer, in its sentence."""
+def title_conflict(question: str, before: str, names: set[str] = frozenset(), answer: str = "") -> bool:
+    """Whether the title right before an answer, or opening it, is not the role asked for:
+    "President" before "Volodymyr Zelenskyy" for "which US envoys were in Berlin", "Deputy
+    Mayor" for "who's the mayor". ``before``: the text just before the answer, in its sentence."""
     phrase = _which_phrase(question)
     role = role_asked(question, names) or (_role_of(phrase[-1]) if phrase and phrase[-1] not in names else None)
-    said = _words(before)[-3:]
+    said = _words(before)[-3:] + list(takewhile(lambda w: _role_of(w) or w in QUALIFIERS, _words(answer)))
     titles = [i for i, word in enumerate(said) if _role_of(word)]
     if role is None or not titles:
         return False
-    if not _names_role(said, role):
+    nearest = titles[-1]  # the title the answer stands under ("chief executive" is two words)
+    if not _names_role(said[max(0, nearest - 1):nearest + 1], role):
         return True
     asked = _words(question)
     wanted = next((_qualifiers_before(asked, i) for i, w in enumerate(asked) if _role_of(w) == role), frozenset())
-    return _qualifiers_before(said, titles[-1]) != wanted
+    return _qualifiers_before(said, nearest) != wanted
 
 
 def attribute_missing(question: str, sentence: str, names: set[str] = frozenset()) -> bool:

@@ -73,6 +73,23 @@ def test_the_readme_and_bot_examples_answer_or_show_the_passage_that_does(seeds,
     assert offer["answer"] and "NATO" in offer["answer"] and offer["kind"] == "sentence"
 
 
+def test_who_someone_is_is_the_title_the_articles_give_the_name(seeds, capsys):
+    peskov = _ask(capsys, seeds, "who is peskov")
+    assert peskov["answer"] == "Kremlin spokesman Dmitry Peskov"
+    assert peskov["answer"] in peskov["citations"][0]["quote"]
+
+
+def test_a_refusal_about_a_name_still_shows_the_passages_that_name_it(seeds, capsys):
+    kremlin = _ask(capsys, seeds, "What did the Kremlin say?")
+    said = [kremlin["answer"] or ""] + [c["quote"] for c in kremlin["related"]]
+    assert any("Kremlin" in text and "cornerstone" in text for text in said)
+
+
+def test_an_answer_under_another_title_is_not_given_for_the_role_asked(seeds, capsys):
+    envoys = _ask(capsys, seeds, "Which US envoys were in Berlin?")
+    assert envoys["abstained"] or ("Witkoff" in envoys["answer"] and "Zelenskyy" not in envoys["answer"])
+
+
 def test_what_someone_said_is_given_as_a_clause_or_sentence(seeds, capsys):
     pistorius = _ask(capsys, seeds, "What did Boris Pistorius say?")
     assert pistorius["kind"] == "sentence" and pistorius["answer"]

@@ -117,6 +117,7 @@ def test_an_answer_under_another_title_is_not_the_role_asked_for():
     envoys = "Which US envoys were in Berlin?"
     assert title_conflict(envoys, "Before meetings with U.S. envoys in Berlin, President ")
     assert not title_conflict(envoys, "talks in Berlin with U.S. special envoy ")
+    assert title_conflict(envoys, "Before meetings with U.S. envoys in Berlin, ", answer="President Volodymyr Zelenskyy")
     assert title_conflict("who's the mayor of langvik", "Deputy Mayor ", {"langvik"})
     assert not title_conflict("who is the deputy mayor of lakeshore", "Lakeshore's deputy mayor, ", {"lakeshore"})
     assert not title_conflict("who is tavrin's ceo", "Chief executive ", {"tavrin"})
