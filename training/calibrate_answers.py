@@ -145,6 +145,8 @@ def main() -> None:
     parser.add_argument("--raw-threshold", type=float, default=0.3,
                         help="compare with abstaining below this reader confidence (the rule before calibration)")
     parser.add_argument("--write", type=Path, help="the reader_config.json to store the calibration and threshold in")
+    parser.add_argument("--threshold", type=float, help="store this abstain threshold instead of the best utility's "
+                                                        "(the report shows every threshold either way)")
     args = parser.parse_args()
     try:  # a file that cannot take the result is refused before the hour of judging, not after
         target = ReaderConfig.load(args.write) if args.write else None
@@ -176,10 +178,12 @@ def main() -> None:
     left_out = {s: probabilities(fit([r for o, rows in judged.items() if o != s for r in rows], args.l2), rows)
                 for s, rows in judged.items()}
     by_threshold = {t: {s: outcome(rows, left_out[s], t, args.wrong_cost) for s, rows in judged.items()} for t in THRESHOLDS}
-    threshold = max(THRESHOLDS, key=lambda t: mean_of(by_threshold[t], "utility"))
+    best = max(THRESHOLDS, key=lambda t: mean_of(by_threshold[t], "utility"))
+    threshold = best if args.threshold is None else args.threshold
     report = {
         "reader": args.reader,
         "left_one_source_out": {f"{t:g}": with_mean(table) for t, table in by_threshold.items()},
+        "best_utility_threshold": best,
         "threshold": threshold,
     }
     # The reader's own confidence at a fixed threshold (the rule before calibration), for comparison.
