@@ -75,7 +75,7 @@ def judge_questions(desk: Newsdesk, questions, k: int = 5, lenient: bool = False
         if not ranked:
             rows.append(Judged(None, 0.0, False, bool(golds)))
             continue
-        key = ranked[0][0]  # the best-weighed answer (no newer report leads: judged as first read)
+        key = ranked[0].key  # the best-weighed answer (no newer report leads: judged as first read)
         sentence = kind == SENTENCE
         evidence = answer_evidence(question, ranked[:2], confidence, hits, sentences=sentence, articles=desk.index.articles)[key]
         shown = [max(members, key=lambda s: s.score) for _, _, members in ranked]

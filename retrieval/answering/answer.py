@@ -6,7 +6,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import replace
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from newsdesk.types import Alternative, Answer, Article, Chunk, Hit, Span
 
@@ -33,6 +33,14 @@ DISAGREEMENT_RATIO = 0.8  # unread passages that could lift a rival this close t
 BOUNDARY_WORD_PENALTY = 0.1
 # How far before an answer's sentence its speaker may have been named ("…," she said).
 SPEAKER_CHARS = 300
+
+
+class RankedAnswer(NamedTuple):
+    """One candidate answer: its normalised text, its aggregated score and the spans that give it."""
+
+    key: str
+    score: float
+    spans: list[Span]
 
 
 def missing_names(question: str, hits: Sequence[Hit]) -> list[str]:
@@ -101,10 +109,10 @@ def weigh_by_retrieval(spans: Sequence[Span], hits: Sequence[Hit], power: float 
     return [replace(span, score=span.score * relative[span.chunk_id] ** power) for span in spans if span.chunk_id in relative]
 
 
-def rank_answers(spans: Sequence[Span]) -> list[tuple[str, float, list[Span]]]:
-    """Candidate answers (normalised text, aggregated score, their spans), best first."""
+def rank_answers(spans: Sequence[Span]) -> list[RankedAnswer]:
+    """Candidate answers, best first."""
     groups = _group(merge_overlapping(spans))
-    return sorted(((key, _group_score(members), members) for key, members in groups.items()), key=lambda g: -g[1])
+    return sorted((RankedAnswer(key, _group_score(members), members) for key, members in groups.items()), key=lambda g: -g.score)
 
 
 def _names_share(names: set[str], spans: Sequence[Span], articles: dict[str, Article] | None, chunks: dict[int, Chunk]) -> float:
@@ -121,7 +129,7 @@ def _names_share(names: set[str], spans: Sequence[Span], articles: dict[str, Art
     return max(sum(mentions(text(span), name) for name in names) / len(names) for span in spans)
 
 
-def answer_evidence(question: str, ranked: Sequence[tuple[str, float, list[Span]]], confidence: dict[str, float],
+def answer_evidence(question: str, ranked: Sequence[RankedAnswer], confidence: dict[str, float],
                     hits: Sequence[Hit], unread_adds: float = 0.0, sentences: bool = False,
                     articles: dict[str, Article] | None = None) -> dict[str, AnswerEvidence]:
     """What is known about each ranked answer (``rank_answers`` over weighed spans, with the
@@ -134,7 +142,7 @@ def answer_evidence(question: str, ranked: Sequence[tuple[str, float, list[Span]
     names = names_asked(question, [hit.chunk.text for hit in hits])
     evidence = {}
     for place, (key, weighted, members) in enumerate(ranked):
-        best_other = ranked[1][1] if place == 0 and len(ranked) > 1 else (ranked[0][1] if place else 0.0)
+        best_other = ranked[1].score if place == 0 and len(ranked) > 1 else (ranked[0].score if place else 0.0)
         evidence[key] = AnswerEvidence(
             confidence=confidence[key], weighted=weighted, runner_up=_noisy_or([best_other, unread_adds]),
             sentence_overlap=max(sentence_overlap(asked, span, chunks) for span in members),
@@ -145,7 +153,7 @@ def answer_evidence(question: str, ranked: Sequence[tuple[str, float, list[Span]
 
 def judge_answers(question: str, spans: Sequence[Span], hits: Sequence[Hit], power: float = RETRIEVAL_POWER,
                   calibration: AnswerCalibration | None = None, unread_adds: float = 0.0, sentences: bool = False,
-                  articles: dict[str, Article] | None = None) -> tuple[list[tuple[str, float, list[Span]]], dict[str, float]]:
+                  articles: dict[str, Article] | None = None) -> tuple[list[RankedAnswer], dict[str, float]]:
     """The candidate answers ranked by retrieval-weighed score, and how far each is to be trusted:
     the reader's own aggregated confidence, or with a ``calibration`` the probability that it is
     right (see ``answer_evidence`` for ``unread_adds``, ``sentences`` and ``articles``)."""
@@ -159,7 +167,7 @@ def judge_answers(question: str, spans: Sequence[Span], hits: Sequence[Hit], pow
 
 def candidates(question: str, spans: Sequence[Span], index: Index, hits: Sequence[Hit], power: float = RETRIEVAL_POWER,
                calibration: AnswerCalibration | None = None,
-               ) -> tuple[str, list[tuple[str, float, list[Span]]], dict[str, float]]:
+               ) -> tuple[str, list[RankedAnswer], dict[str, float]]:
     """The question's kind and its candidate answers judged (``judge_answers``): only spans in
     passages holding what the question quotes, and for a question answered by a sentence the
     sentences, every span the reader finds in one being evidence for that sentence."""
@@ -194,7 +202,7 @@ def rest_cannot_matter(question: str, spans: Sequence[Span], read: Sequence[Hit]
     if not ranked:
         return False
     best_key, best_weighted, _ = ranked[0]
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    runner_up = ranked[1].score if len(ranked) > 1 else 0.0
     confident = judged[best_key] >= min_score
     return confident and _noisy_or([runner_up, most_unread_adds]) < DISAGREEMENT_RATIO * best_weighted
 
@@ -262,7 +270,7 @@ def _abstain(question: str, index: Index, hits: Sequence[Hit], score: float = 0.
                   kind=question_kind(question))
 
 
-def _group_of(ranked: Sequence[tuple[str, float, list[Span]]], span: Span) -> str:
+def _group_of(ranked: Sequence[RankedAnswer], span: Span) -> str:
     """The key of the ranked answer ``span`` belongs to."""
     return next((key for key, _, members in ranked if span in members), normalize_answer(span.text))
 
