@@ -13,7 +13,8 @@ from newsdesk.types import Alternative, Answer, Article, Chunk, Hit, Span
 from ..index.build import Index
 from ..index.chunk import sentence_around
 from .calibration import AnswerCalibration, AnswerEvidence
-from .constraints import attribute_missing, names_asked, role_conflict, role_missing, speaker_missing, title_conflict
+from .constraints import (attribute_missing, names_asked, role_conflict, role_missing, role_owner_missing, speaker_missing,
+                          title_conflict)
 from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers
 from .people import describe
@@ -232,7 +233,8 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
     return [s for s in quoted_only(question, spans, hits)
             if not role_conflict(question, sentence := _sentence_of(s, index)) and not attribute_missing(question, sentence, names)
             and not role_missing(question, sentence, names) and not title_conflict(question, _before(s, index), names, s.text)
-            and not speaker_missing(question, _before(s, index, SPEAKER_CHARS, within_sentence=False) + sentence)]
+            and not speaker_missing(question, context := _before(s, index, SPEAKER_CHARS, within_sentence=False) + sentence)
+            and not role_owner_missing(question, context, index.articles[s.article_id].text, names)]
 
 
 def _sentence_of(span: Span, index: Index) -> str:

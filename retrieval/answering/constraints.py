@@ -108,6 +108,26 @@ def role_missing(question: str, sentence: str, names: set[str] = frozenset()) ->
     return role is not None and not _names_role(_words(sentence), role)
 
 
+# Words of a role question that name no owner of the role: "who is the current mayor now".
+_NOT_OWNERS = frozenset("current new now currently today still actually exactly".split())
+
+
+def role_owner_missing(question: str, context: str, article: str, names: set[str] = frozenset()) -> bool:
+    """Whether an answer leaves out whose role a "who is the X" question asks: a name of the
+    question its ``article`` never mentions ("orsvik" of "who is the mayor of orsvik"), or another
+    word of it missing from ``context``, the answer's sentence and the text just before it
+    ("roads" of "who is the roads minister": a transport minister is not)."""
+    role = role_asked(question, names)
+    if role is None:
+        return False
+    role_words = set(_words(" ".join(_role_forms(role)))) | {role}
+    asked = [w.split("'")[0].split("’")[0] for w in _words(question)
+             if w not in STOPWORDS and w not in QUALIFIERS and w not in _NOT_OWNERS and w not in ("who", "whos", "who's")
+             and not any(_same_word(w, r) for r in role_words)]
+    said, written = _words(context), _words(article)
+    return any(not any(_same_word(w, word) for word in (written if w in names else said)) for w in asked)
+
+
 def _which_phrase(question: str) -> list[str]:
     """The noun phrase a "which"/"what" question asks for: "french president" in "which French
     president joined"."""

@@ -123,3 +123,16 @@ def test_an_answer_under_another_title_is_not_the_role_asked_for():
     assert not title_conflict("who is tavrin's ceo", "Chief executive ", {"tavrin"})
     assert not title_conflict("who hosted the talks", "German Chancellor ")  # no role asked
     assert not title_conflict("which countries sent delegations", "President ")
+
+
+def test_a_role_answered_for_another_owner_is_no_answer():
+    from newsdesk.retrieval.answering.constraints import role_owner_missing
+
+    brenna = "Brenna lies below the volcano. The mayor of Brenna, Hanne Tolv, was among the last to leave."
+    sentence = "The mayor of Brenna, Hanne Tolv, was among the last to leave."
+    assert role_owner_missing("who is the mayor of orsvik", sentence, brenna, {"orsvik"})
+    assert not role_owner_missing("who's brenna's mayor", sentence, brenna, {"brenna"})
+    assert role_owner_missing("who is the roads minister", "Transport minister Helga Varnum said so.", "")
+    # a name the article gives elsewhere is enough: the sentence may say "the company"
+    tavrin = "Tavrin will cut 610 jobs. Chief executive Anton Pell said so."
+    assert not role_owner_missing("who is tavrin's ceo", "Chief executive Anton Pell said so.", tavrin, {"tavrin"})
