@@ -47,4 +47,5 @@ def test_what_someone_said_is_asked_of_a_speaker_whose_words_must_be_near_the_an
     assert speaker_missing("what did bly warn about", "The false recording of burglaries had to stop, police said.")
     assert not speaker_missing("what did bly warn about", "Inspector Mara Bly spoke to reporters. \"The gas is worse,\" she said.")
     assert not speaker_missing("what did the culture minister announce", "Culture Minister Ada Rist announced a review.")
+    assert speaker_missing("what did lsr's chief executive say", "LSR spokeswoman Ana Holm said it was an attack.")
     assert not speaker_missing("what did they say", "Nobody is named here.")  # asks of nobody in particular
