@@ -77,7 +77,7 @@ def judge_questions(desk: Newsdesk, questions, k: int = 5, lenient: bool = False
             continue
         key = ranked[0].key  # the best-weighed answer (no newer report leads: judged as first read)
         sentence = kind == SENTENCE
-        evidence = answer_evidence(question, ranked[:2], confidence, hits, sentences=sentence, articles=desk.index.articles)[key]
+        evidence = answer_evidence(question, ranked, confidence, hits, sentences=sentence, articles=desk.index.articles)[key]
         shown = [max(members, key=lambda s: s.score) for _, _, members in ranked]
         rights = [is_right(desk.index.articles[s.article_id].text[c.answer_start:c.answer_end], golds, sentence, lenient)
                   for s in shown for c in [citation_at(desk.index, s.article_id, s.start, s.end, kind)]]

@@ -16,7 +16,7 @@ from .calibration import AnswerCalibration, AnswerEvidence
 from .constraints import (attribute_missing, names_asked, role_conflict, role_missing, role_owner_missing, speaker_missing,
                           title_conflict)
 from .citations import citation_at, related_passages
-from .corroboration import group_disagreements, outlet_answers
+from .corroboration import group_disagreements, outlet_answers, same_answer
 from .people import describe
 from .reports import DEFAULT_RULES, OutletRules, earlier_figures, newest_lead, sentence_overlap, split_outlets
 from .shaping import SENTENCE, question_kind, widen_to_sentence
@@ -142,8 +142,9 @@ def answer_evidence(question: str, ranked: Sequence[RankedAnswer], confidence: d
     chunks = {hit.chunk.id: hit.chunk for hit in hits}
     names = names_asked(question, [hit.chunk.text for hit in hits])
     evidence = {}
-    for place, (key, weighted, members) in enumerate(ranked):
-        best_other = ranked[1].score if place == 0 and len(ranked) > 1 else (ranked[0].score if place else 0.0)
+    for key, weighted, members in ranked:
+        # An answer in other words ("Steve Witkoff and son-in-law Jared Kushner") is no rival.
+        best_other = max((r.score for r in ranked if r.key != key and not same_answer(r.key, key)), default=0.0)
         evidence[key] = AnswerEvidence(
             confidence=confidence[key], weighted=weighted, runner_up=_noisy_or([best_other, unread_adds]),
             sentence_overlap=max(sentence_overlap(asked, span, chunks) for span in members),

@@ -137,3 +137,16 @@ def test_an_answer_from_an_article_that_never_names_the_question_s_names_is_less
     assert evidence["jon berg"].names_in_article == 0.0 and evidence["ilse marrow"].names_in_article == 1.0
     calibration = AnswerCalibration((0.2, 1.0, 1.4, 0.2, -0.1, 0.0, 1.5), -1.0)
     assert calibration.probability(evidence["jon berg"]) < calibration.probability(evidence["ilse marrow"])
+
+
+def test_the_same_answer_in_other_words_is_no_rival():
+    from newsdesk.retrieval.answering.answer import RankedAnswer, answer_evidence
+
+    hits = [_hit(0, 1.0, "Steve Witkoff and Jared Kushner met him. Steve Witkoff and son-in-law Jared Kushner came.")]
+    ranked = [RankedAnswer("steve witkoff and jared kushner", 0.3, []), RankedAnswer("steve witkoff and soninlaw jared kushner", 0.25, []),
+              RankedAnswer("european allies", 0.1, [])]
+    for answer in ranked:
+        answer.spans.append(Span(answer.key, "article-0", 0, 0, 10, answer.score))
+    evidence = answer_evidence("Who did he meet?", ranked, {r.key: r.score for r in ranked}, hits)
+    assert evidence["steve witkoff and jared kushner"].runner_up == pytest.approx(0.1)  # not 0.25: the same people
+    assert evidence["european allies"].runner_up == pytest.approx(0.3)
