@@ -1,4 +1,4 @@
-"""Answers shaped for the question: a short span for a factoid, the clause or sentence for
+"""Answers shaped for the question: a short span for a factoid, the sentence for
 "what did X say / why / how", the whole list for "which countries". Pure functions over the
 question and the article text; every shaped answer is still copied verbatim from the article."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 SPAN, SENTENCE, LIST = "span", "sentence", "list"
-CLAUSE_WORDS = 5  # a span this long is a clause of its own: given as it is, not as its sentence
 
 # Verbs of speech and stance: "what did the union demand", "what has the minister promised".
 _SPEECH_VERBS = (
@@ -91,12 +90,11 @@ def widen_to_list(text: str, start: int, end: int, sentence: tuple[int, int]) ->
 
 
 def shaped_bounds(kind: str, text: str, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:
-    """Where the answer of ``kind`` lies in ``text``, given the reader's span and its sentence: a
-    span of a clause's length (``CLAUSE_WORDS``) answers "why" or "what did X say" as it is, a
-    shorter one ("8 percent", "NATO") is given with its sentence."""
+    """Where the answer of ``kind`` lies in ``text``, given the reader's span and its sentence:
+    "why", "how" and "what did X say" are answered by the whole sentence (a reader's clause is
+    often a part of what was said: "reopen the rail line" of "to reopen the rail line and to
+    freeze fees"), a list by the whole list, a factoid by the span."""
     if kind == SENTENCE:
-        if len(text[start:end].split()) >= CLAUSE_WORDS:
-            return start, end
         return widen_to_sentence(text, start, end, sentence)
     if kind == LIST:
         return widen_to_list(text, start, end, sentence)
