@@ -98,34 +98,27 @@ def _open_desk(args, reader: bool = True):
 # ------------------------------------------------------------------ argument types
 
 
+def _number(text: str, parse, fits, what: str):
+    """``text`` parsed by ``parse`` when ``fits`` accepts it; else an argparse error naming ``what``."""
+    try:
+        value = parse(text)
+    except ValueError:
+        value = None
+    if value is None or not fits(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+    return value
+
+
 def positive_int(text: str) -> int:
     """An argparse type: a whole number of 1 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return value
+    return _number(text, int, lambda value: value >= 1, "a positive whole number")
 
 
 def seconds_or_zero(text: str) -> float:
     """An argparse type: a number of seconds, 0 or more."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
-    return value
+    return _number(text, float, lambda value: value >= 0, "a number of seconds (0 or more)")
 
 
 def positive_seconds(text: str) -> float:
     """An argparse type: a number of seconds above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
-    return value
+    return _number(text, float, lambda value: value > 0, "a positive number of seconds")
