@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date as Day
 
-from .dates import byline_date, date_line, dateline_day, parse_date
+from .dates import byline_date, date_among_parts, date_line, dateline_day, parse_date
 from .lines import is_boilerplate, is_heading
 from .outlets import (
     HEAD_LINES,
@@ -75,7 +75,7 @@ def _read_head(lines: list[str], today: Day) -> _Head:
             outlet = outlet or credit[0]
             dates.append(credit[1])
             furniture.add(index)
-        elif found := byline_date(line) or dateline_day(line, today):
+        elif found := byline_date(line) or dateline_day(line, today) or date_among_parts(line):
             dates.append(found)
         elif (name := masthead_name(line)) and any(is_credit(n) for n in lines[max(index - 1, 0):index] + lines[index + 1:index + 2]):
             outlet = outlet or name  # "By Ana Velk | February 17, 2026" then "Fenwick Valley Times"

@@ -10,7 +10,7 @@ from datetime import date as Day
 from dateutil import parser as date_parser
 from dateutil.relativedelta import relativedelta
 
-from .lines import BYLINE, DATELINE, SEPARATOR
+from .lines import BYLINE, DATELINE, SEPARATOR, SPACED_SEPARATOR, TERMINAL
 
 _AGO = re.compile(r"^(?P<n>\d{1,5})\s*(?P<unit>d|days?|w|weeks?|m|months?|y|years?)(?:\s+ago)?$", re.IGNORECASE)
 _NAMED = {"today": 0, "yesterday": 1}
@@ -121,6 +121,22 @@ def split_date(text: str) -> tuple[str, str, bool] | None:
         if found := date_part(before):
             return after, *found
     return None
+
+
+# The other parts of a dated furniture line are short: a section, a byline, a slogan.
+_PART_WORDS = 6
+
+
+def date_among_parts(line: str) -> str | None:
+    """The date of a furniture line whose one part is a date and whose other parts are short
+    and no sentences: "**Thursday 20 November 2025** | Hannes Lübbe, Investigations",
+    "*Interview · 2 April 2025 · By Amira Kostova*", "**Published 16 October 2025**"."""
+    parts = [part.strip(" *_") for part in SPACED_SEPARATOR.split(line.strip(" *_"))]
+    found = [d for part in parts if (d := date_part(part))]
+    others = [part for part in parts if not date_part(part)]
+    if len(found) != 1 or any(len(part.split()) > _PART_WORDS or part.endswith(TERMINAL[:3]) for part in others):
+        return None
+    return found[0][0]
 
 
 def byline_date(line: str) -> str | None:

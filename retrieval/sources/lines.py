@@ -53,3 +53,5 @@ DATELINE = re.compile(
     r"\((?P<outlet>[^()]{2,40})\)\s*(?:[-—–]{1,2}|:)\s")
 BYLINE = re.compile(r"^by\s+(?P<who>.{2,120})$", re.I)
 SEPARATOR = re.compile(r"\s*(?:[,|•·—–]|\s-)\s*")
+# Between the parts of a furniture line: "Local news · Sunday 13 April 2025", "By X | 9 May 2025".
+SPACED_SEPARATOR = re.compile(r"\s+[|•·—–]\s+")

@@ -8,7 +8,7 @@ import re
 from urllib.parse import urlparse
 
 from .dates import date_line, date_part, split_date
-from .lines import BYLINE, DATELINE, TERMINAL, is_boilerplate, is_heading
+from .lines import BYLINE, DATELINE, SPACED_SEPARATOR, TERMINAL, is_boilerplate, is_heading
 
 _OUTLET_PATTERNS = [
     re.compile(r"^for more,? visit\s+(?P<outlet>[\w.\- ]{2,40}?)\.?$", re.IGNORECASE),
@@ -65,11 +65,11 @@ _MASTHEAD_WORDS = frozenset("""
     herald gazette post times tribune wire newswire daily news review journal star chronicle express observer
     telegraph standard mail mirror guardian independent record courier examiner sentinel bulletin dispatch press
     monitor ledger register inquirer today weekly magazine radio tv television agency reporter globe argus
-    advertiser mercury echo gazetteer packet enquirer recorder informer
+    advertiser mercury echo gazetteer packet enquirer recorder informer voice
 """.split())
 _MASTHEAD_MAX_WORDS = 4
-# Between a name and a date on one furniture line: "Lakeshore Herald, 2026-02-09", "By X | March 2, 2026".
-_SPACED_SEPARATOR = re.compile(r"\s+[|•·—–]\s+")
+# A masthead's section ("Arts", "City & Region") is a few words; a slogan beside a bold name a few more.
+_SECTION_WORDS, _SLOGAN_WORDS = 3, 8
 # A line or a part of one set apart in bold or italics: "**Sella Gazette**", "*Harbour Post*".
 _EMPHASIS_MARKS = r"(\*{1,3}|_{1,3})"
 _EMPHASISED = re.compile(_EMPHASIS_MARKS + r"[^*_]+\1")
@@ -244,13 +244,15 @@ def emphasised_masthead(line: str) -> str | None:
 def _masthead_with_parts(line: str) -> tuple[str, str | None] | None:
     """``(outlet, date or None)`` of a masthead that carries a section or a date:
     "LINSK EVENING STAR | Arts | Friday 19 September 2025", "EASTGATE REVIEW — World desk"."""
-    first, *rest = _SPACED_SEPARATOR.split(line.strip(" *_"))
+    first, *rest = SPACED_SEPARATOR.split(line.strip(" *_"))
     name = rest and masthead_name(first, any_name=first.isupper())
     if not name:
         return None
-    dates = [date_line(part) for part in rest]
+    dates = [(date_part(part) or (None,))[0] for part in rest]
     sections = [part for part, day in zip(rest, dates) if not day]
-    if any(len(part.split()) > 3 or part.rstrip().endswith(TERMINAL) for part in sections):
+    # A name set apart in bold may carry a slogan: "**ERLEN GAZETTE** · Your town, every day".
+    longest = _SLOGAN_WORDS if _EMPHASISED.match(line.strip()) else _SECTION_WORDS
+    if any(len(part.split()) > longest or part.rstrip().endswith(TERMINAL) for part in sections):
         return None
     return name, next((day for day in dates if day), None)
 
@@ -270,7 +272,15 @@ def masthead_of(lines: list[str]) -> tuple[str, str | None] | None:
         return name, None
     name = masthead_name(first)
     headline = is_heading(following) and len(following.split()) > len(first.split())
-    return (name, None) if name and (dated or headline) else None
+    # "THE ESTORIAN CHRONICLE" over "National news", "Commuter Radio News" over "Transport | Lestmark".
+    section = _is_section(following)
+    return (name, None) if name and (dated or headline or section) else None
+
+
+def _is_section(line: str) -> bool:
+    """Whether ``line`` reads as a page's section: "National news", "Transport | Lestmark"."""
+    parts = SPACED_SEPARATOR.split(line.strip(" *_"))
+    return all(0 < len(part.split()) <= _SECTION_WORDS and not part.endswith(TERMINAL) for part in parts)
 
 
 def is_credit(line: str) -> bool:

@@ -1,5 +1,7 @@
 from datetime import date
 
+import pytest
+
 from newsdesk.retrieval.sources.clean import clean_text
 from newsdesk.retrieval.sources.dates import date_line, parse_date
 from newsdesk.retrieval.sources.front_matter import FrontMatter, split_front_matter
@@ -214,6 +216,28 @@ def test_a_bylines_date_is_read_and_the_byline_kept():
     assert (cleaned.date, cleaned.outlet) == ("2026-03-02", None) and "By Ana Velk | March 2, 2026" in cleaned.text
     assert _read(f"By Jane Doe, Reuters, March 2, 2026\n{BODY}").date == "2026-03-02"
     assert _read(f"By Jane Doe, Staff Writer\n{BODY}").date is None
+
+
+@pytest.mark.parametrize("line", [
+    "**Thursday 20 November 2025** | Hannes Lübbe, Investigations", "*Interview · 20 November 2025 · By Amira Kostova*",
+    "**Local news · Thursday 20 November 2025**", "**By Jannik Stroh | 20 November 2025**", "**Published 20 November 2025**",
+    "City & Region | Thursday 20 November 2025", "**By Ottilie Varga, Political Correspondent** — 20 November 2025",
+])
+def test_a_date_among_a_furniture_lines_short_parts_is_read(line):
+    assert _read(f"Inquiry blames the gate order\n{line}\n{BODY}").date == "2025-11-20"
+
+
+def test_a_sentence_beside_a_date_is_no_furniture_line():
+    assert _read(f"Inquiry blames the gate order\nThe inquiry reported that the gate was opened too early. | 20 November 2025\n{BODY}").date is None
+    assert _read(f"Inquiry blames the gate order\n20 November 2025 | 21 November 2025\n{BODY}").date is None  # which one?
+
+
+def test_a_masthead_over_its_section_or_with_its_slogan():
+    assert _read(f"THE ESTORIAN CHRONICLE\nNational news\nInquiry ordered into the crush\n{BODY}").outlet == "The Estorian Chronicle"
+    assert _read(f"Commuter Radio News\nTransport | Lestmark\nRail workers accept the deal\n{BODY}").outlet == "Commuter Radio News"
+    slogan = _read(f"**ERLEN GAZETTE** · Your town, every day · Wednesday 9 April 2025\nDeath toll rises to four\n{BODY}")
+    assert (slogan.outlet, slogan.date) == ("Erlen Gazette", "2025-04-09")
+    assert _read(f"BERLIN — Talks resumed on the border today and went on late\n{BODY}").outlet is None  # a dateline's place
 
 
 def test_a_wire_dateline_gives_its_day_and_the_year_from_the_weekday_it_names():
