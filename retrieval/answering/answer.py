@@ -13,8 +13,8 @@ from newsdesk.types import Alternative, Answer, Article, Chunk, Hit, Span
 from ..index.build import Index
 from ..index.chunk import sentence_around
 from .calibration import AnswerCalibration, AnswerEvidence
-from .constraints import (attribute_missing, names_asked, role_conflict, role_missing, role_owner_missing, speaker_missing,
-                          title_conflict)
+from .constraints import (attribute_missing, names_asked, owner_conflict, role_conflict, role_missing, role_owner_missing,
+                          speaker_missing, title_conflict)
 from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers, same_answer
 from .people import describe
@@ -110,10 +110,35 @@ def weigh_by_retrieval(spans: Sequence[Span], hits: Sequence[Hit], power: float 
     return [replace(span, score=span.score * relative[span.chunk_id] ** power) for span in spans if span.chunk_id in relative]
 
 
+def _said_within(key: str, other: str) -> bool:
+    """Whether answer ``other`` is ``key`` with an aside inside it ("steve witkoff and soninlaw
+    jared kushner" of "steve witkoff and jared kushner"): the same first and last words, every
+    word of ``key`` in order, and few words more (a third at most). Words added at either end
+    change what is said ("an inherited disease", one more company in a list)."""
+    words_key, words_other = key.split(), other.split()
+    if len(words_key) < 2 or len(words_other) <= len(words_key) or 3 * len(words_key) < 2 * len(words_other):
+        return False
+    if (words_key[0], words_key[-1]) != (words_other[0], words_other[-1]):
+        return False
+    rest = iter(words_other)
+    return all(word in rest for word in words_key) and same_answer(key, other)
+
+
+def _pooled_score(key: str, groups: dict[str, list[Span]]) -> float:
+    """A group's score, the articles that say it with a few words more (``_said_within``) counted
+    as its support: another outlet's "Steve Witkoff and son-in-law Jared Kushner" corroborates
+    "Steve Witkoff and Jared Kushner". Within one article the group's own spans decide, so an
+    answer read from one passage is unchanged."""
+    own = {span.article_id for span in groups[key]}
+    support = [span for other, members in groups.items() if _said_within(key, other)
+               for span in members if span.article_id not in own]
+    return _group_score([*groups[key], *support])
+
+
 def rank_answers(spans: Sequence[Span]) -> list[RankedAnswer]:
     """Candidate answers, best first."""
     groups = _group(merge_overlapping(spans))
-    return sorted((RankedAnswer(key, _group_score(members), members) for key, members in groups.items()), key=lambda g: -g.score)
+    return sorted((RankedAnswer(key, _pooled_score(key, groups), members) for key, members in groups.items()), key=lambda g: -g.score)
 
 
 def _names_share(names: set[str], spans: Sequence[Span], articles: dict[str, Article] | None, chunks: dict[int, Chunk]) -> float:
@@ -233,7 +258,8 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
     names = names_asked(question, [h.chunk.text for h in hits])
     return [s for s in quoted_only(question, spans, hits)
             if not role_conflict(question, sentence := _sentence_of(s, index)) and not attribute_missing(question, sentence, names)
-            and not role_missing(question, sentence, names) and not title_conflict(question, _before(s, index), names, s.text)
+            and not role_missing(question, sentence, names) and not owner_conflict(question, sentence, names)
+            and not title_conflict(question, _before(s, index), names, s.text)
             and not speaker_missing(question, context := _before(s, index, SPEAKER_CHARS, within_sentence=False) + sentence)
             and not role_owner_missing(question, context, index.articles[s.article_id].text, names)]
 

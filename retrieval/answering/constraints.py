@@ -61,8 +61,9 @@ ROLES = frozenset("""administrator ambassador boss captain ceo chair chairman ch
     commander commissioner director editor envoy executive governor head inspector judge leader manager mayor mediator
     minister negotiator officer ombudsman premier president principal prosecutor rector secretary senator speaker
     spokesman spokesperson spokeswoman superintendent treasurer vet""".split())
-# Words of "what did X say" that name nobody in particular.
-_GENERIC_SPEAKERS = frozenset({"peopl", "everyon", "anyon", "other", "offici"})
+# Stems of speakers no sentence needs to name: everyone, officials, and the writer of a
+# first-person text ("what does the author think": a review says "I").
+_GENERIC_SPEAKERS = frozenset({"peopl", "everyon", "anyon", "other", "offici", "author", "writer", "review", "narrat", "poster"})
 # Roles the articles also write another way.
 ROLE_NAMES = (frozenset({"ceo", "chief executive"}), frozenset({"chair", "chairman", "chairwoman", "chairperson"}),
               frozenset({"spokesman", "spokeswoman", "spokesperson"}), frozenset({"boss", "chief", "head", "leader"}))
@@ -126,6 +127,27 @@ def role_owner_missing(question: str, context: str, article: str, names: set[str
              and not any(_same_word(w, r) for r in role_words)]
     said, written = _words(context), _words(article)
     return any(not any(_same_word(w, word) for word in (written if w in names else said)) for w in asked)
+
+
+def _owners_of(role: str, sentence: str) -> set[str]:
+    """The names ``sentence`` gives as the owner of ``role``: "Brenna" of "Brenna's mayor" or
+    "the mayor of Brenna" (a capitalised word: "its mayor" names nobody)."""
+    owners = set()
+    for form in _role_forms(role):
+        said = r"\s+".join(re.escape(part) for part in form.split())
+        owners.update(re.findall(rf"\b([A-Z][\w-]*)['’]s\s+(?:[\w-]+\s+){{0,2}}?{said}s?\b", sentence, re.IGNORECASE))
+        owners.update(re.findall(rf"\b{said}s?\s+of\s+(?:the\s+)?([A-Z][\w-]*)", sentence, re.IGNORECASE))
+    return {owner.casefold() for owner in owners if owner[:1].isupper()}
+
+
+def owner_conflict(question: str, sentence: str, names: set[str] = frozenset()) -> bool:
+    """Whether ``sentence`` gives the role a "who is the X of Y" question asks for to another
+    owner: "Brenna's mayor, Hanne Tolv" for "who is the mayor of orsvik"."""
+    role = role_asked(question, names)
+    if role is None or not names:
+        return False
+    owners = _owners_of(role, sentence)
+    return bool(owners) and not any(_same_word(owner, name) for owner in owners for name in names)
 
 
 def _which_phrase(question: str) -> list[str]:

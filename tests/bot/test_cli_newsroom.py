@@ -65,10 +65,9 @@ def newsroom(tmp_path_factory):
     return home
 
 
-def test_the_readme_and_bot_examples_answer_or_show_the_passage_that_does(seeds, capsys):
+def test_the_readme_and_bot_examples_answer(seeds, capsys):
     met = _ask(capsys, seeds, "Who did Zelenskyy meet on Sunday?")
-    said = [met["answer"] or ""] + [c["quote"] for c in met["related"]]
-    assert any("Witkoff" in text and "Kushner" in text for text in said)
+    assert "Witkoff" in met["answer"] and "Kushner" in met["answer"] and len(met["citations"]) >= 2
     offer = _ask(capsys, seeds, "What did Zelenskyy offer in exchange for security guarantees?")
     assert offer["answer"] and "NATO" in offer["answer"] and offer["kind"] == "sentence"
 

@@ -18,6 +18,23 @@ def test_same_answer_from_several_outlets_adds_up(seed_desk):
     assert ranked[0][0] == "witkoff" and abs(ranked[0][1] - 0.75) < 1e-9
 
 
+def test_another_outlets_answer_with_an_aside_supports_the_plain_one():
+    def span(text, article, score):
+        return Span(text, article, {"a": 0, "b": 1}[article], 0, len(text), score)
+
+    plain, aside = span("Steve Witkoff and Jared Kushner", "a", 0.3), span("Steve Witkoff and son-in-law Jared Kushner", "b", 0.25)
+    ranked = rank_answers([plain, aside])
+    assert ranked[0].key == "steve witkoff and jared kushner" and abs(ranked[0].score - (1 - 0.7 * 0.75)) < 1e-9
+    assert ranked[1].score == 0.25  # the fuller reading gains nothing from the plain one
+    # Words added at an end change the answer: one more company, or "an inherited" disease.
+    listed = rank_answers([span("Marlow Freight and Tessaly Lines", "a", 0.3),
+                           span("Kestrel Cranes, Marlow Freight and Tessaly Lines", "b", 0.25)])
+    assert [round(r.score, 6) for r in listed] == [0.3, 0.25]
+    # Within one article its own readings decide.
+    alone = rank_answers([plain, Span(aside.text, "a", 2, 100, 100 + len(aside.text), 0.25)])
+    assert [round(r.score, 6) for r in alone] == [0.3, 0.25]
+
+
 def test_overlapping_spans_merge_and_give_the_shorter_boundaries_when_close():
     text = "U.S. envoy Steve Witkoff met Zelenskyy in Berlin."
 

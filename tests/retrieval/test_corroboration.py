@@ -136,3 +136,12 @@ def test_a_role_answered_for_another_owner_is_no_answer():
     # a name the article gives elsewhere is enough: the sentence may say "the company"
     tavrin = "Tavrin will cut 610 jobs. Chief executive Anton Pell said so."
     assert not role_owner_missing("who is tavrin's ceo", "Chief executive Anton Pell said so.", tavrin, {"tavrin"})
+    # ... but not when the sentence gives the role to another owner by name
+    from newsdesk.retrieval.answering.constraints import owner_conflict
+
+    assert owner_conflict("who is the mayor of orsvik", "Brenna's mayor, Hanne Tolv, said most wanted to rebuild.", {"orsvik"})
+    assert owner_conflict("who is kallmark's fisheries minister", "Varsenia's fisheries minister, Gunnar Aasby, said so.", {"kallmark"})
+    assert owner_conflict("who is osterholm's ceo", "Kell's chief executive Ada Lund said so.", {"osterholm"})
+    assert not owner_conflict("who is the mayor of orsvik", "Orsvik's mayor, Ada Lund, said so.", {"orsvik"})
+    assert not owner_conflict("who is the mayor of orsvik", "Its mayor, Ada Lund, said so.", {"orsvik"})  # names nobody
+    assert not owner_conflict("who is the mayor", "The mayor of Brenna, Hanne Tolv, said so.")  # no owner asked

@@ -49,3 +49,5 @@ def test_what_someone_said_is_asked_of_a_speaker_whose_words_must_be_near_the_an
     assert not speaker_missing("what did the culture minister announce", "Culture Minister Ada Rist announced a review.")
     assert speaker_missing("what did lsr's chief executive say", "LSR spokeswoman Ana Holm said it was an attack.")
     assert not speaker_missing("what did they say", "Nobody is named here.")  # asks of nobody in particular
+    # The writer of a first-person text is never named in it: "I think hiring them is sensible."
+    assert not speaker_missing("what does the author think is sensible", "I think hiring them is sensible.")
