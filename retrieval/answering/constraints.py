@@ -57,10 +57,11 @@ def role_conflict(question: str, sentence: str) -> bool:
 
 
 # The offices and jobs news names people by; "who is the girl in …" asks for no role.
-ROLES = frozenset("""administrator ambassador boss captain ceo chair chairman chairperson chairwoman chancellor chief coach
-    commander commissioner director editor envoy executive governor head inspector judge leader manager mayor mediator
-    minister negotiator officer ombudsman premier president principal prosecutor rector secretary senator speaker
-    spokesman spokesperson spokeswoman superintendent treasurer vet""".split())
+ROLES = frozenset("""administrator ambassador analyst architect attorney auditor boss captain ceo chair chairman chairperson
+    chairwoman chancellor chief coach commander commissioner coroner curator director economist editor envoy executive
+    founder governor head inspector judge lawyer leader manager mayor mediator minister negotiator officer ombudsman
+    premier president principal prosecutor rector secretary senator speaker spokesman spokesperson spokeswoman
+    superintendent surgeon treasurer vet""".split())
 # Stems of speakers no sentence needs to name: everyone, officials, and the writer of a
 # first-person text ("what does the author think": a review says "I").
 _GENERIC_SPEAKERS = frozenset({"peopl", "everyon", "anyon", "other", "offici", "author", "writer", "review", "narrat", "poster"})

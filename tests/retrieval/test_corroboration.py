@@ -109,6 +109,7 @@ def test_who_is_the_role_asks_for_someone_the_sentence_calls_that():
     assert role_missing("who's the director of the plant", "Chief executive Anton Pell said so.")
     assert not role_missing("who are the administrators", "The administrator, Brightwater Restructuring, said so.")
     assert not role_missing("who is peskov", "Kremlin spokesman Dmitry Peskov said so.", {"peskov"})
+    assert role_missing("who is kestrel bank's chief economist", "The bank's chief operating officer, Dagny Ols, said so.", {"kestrel"})
 
 
 def test_an_answer_under_another_title_is_not_the_role_asked_for():
