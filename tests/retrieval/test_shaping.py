@@ -24,6 +24,8 @@ def _widened(kind, text, answer):
 def test_a_list_is_given_as_the_article_lists_it():
     text = "Delegations from Aldova, Brevia and the Free State of Corlan arrived on Monday. Later more came."
     assert _widened(LIST, text, "Brevia") == "Aldova, Brevia and the Free State of Corlan"
+    hotels = "Guests went to the Hotel Corallo, the Villa Serena and the Lido Palace. More came later."
+    assert _widened(LIST, hotels, "Corallo, the Villa Serena and the Lido Palace") == "the Hotel Corallo, the Villa Serena and the Lido Palace"
     # a comma after an opening phrase is no list
     intro = "Before meetings with U.S. envoys in Berlin, President Volodymyr Zelenskyy spoke. Then he left."
     start = intro.index("President")
