@@ -131,12 +131,12 @@ def date_among_parts(line: str) -> str | None:
     """The date of a furniture line whose one part is a date and whose other parts are short
     and no sentences: "**Thursday 20 November 2025** | Hannes Lübbe, Investigations",
     "*Interview · 2 April 2025 · By Amira Kostova*", "**Published 16 October 2025**"."""
-    parts = [part.strip(" *_") for part in SPACED_SEPARATOR.split(line.strip(" *_"))]
-    found = [d for part in parts if (d := date_part(part))]
-    others = [part for part in parts if not date_part(part)]
-    if len(found) != 1 or any(len(part.split()) > _PART_WORDS or part.endswith(TERMINAL[:3]) for part in others):
+    dated = [(part, date_part(part)) for part in (p.strip(" *_") for p in SPACED_SEPARATOR.split(line.strip(" *_")))]
+    days = [found[0] for _, found in dated if found]
+    others = [part for part, d in dated if not d]
+    if len(days) != 1 or any(len(part.split()) > _PART_WORDS or part.endswith(TERMINAL[:3]) for part in others):
         return None
-    return found[0][0]
+    return days[0]
 
 
 def byline_date(line: str) -> str | None:
