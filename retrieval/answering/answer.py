@@ -294,6 +294,13 @@ def _inside(span: Span, containers: Sequence[Span]) -> bool:
     return any(c.chunk_id == span.chunk_id and c.start <= span.start and span.end <= c.end for c in containers)
 
 
+def _as_given(top: Span, kind: str, index: Index) -> Span:
+    """The lead as the user is given it, which other outlets' answers are compared with: for a
+    sentence answer the sentence (an outlet agrees when it says what the sentence says, not
+    merely a word the reader chose in it)."""
+    return as_sentences([top], index)[0] if kind == SENTENCE else top
+
+
 def _abstain(question: str, index: Index, hits: Sequence[Hit], score: float = 0.0) -> Answer:
     return Answer(question, None, round(score, 4), passages=tuple(hits), related=related_passages(question, index, hits),
                   kind=question_kind(question))
@@ -342,13 +349,13 @@ def assemble_answer(
     by_outlet = outlet_answers(weighed, index.articles)
     top = max((s for s in weighed if normalize_answer(s.text) == best_key or _inside(s, best_spans)),
               key=lambda s: s.score, default=max(best_spans, key=lambda s: s.score))
-    agree, differ = split_outlets(top, by_outlet, index, rules)
+    agree, differ = split_outlets(_as_given(top, kind, index), by_outlet, index, rules)
     lead_date = max([index.articles[top.article_id].date or "", *(a.date or "" for a in agree)])
     read = outlet_answers(merge_overlapping(spans), index.articles)
     newer = newest_lead(question, top, lead_date, by_outlet, read, hits, index, rules)
     if newer is not None:
         top = next((s for s in weighed if (s.chunk_id, s.start, s.end) == (newer.chunk_id, newer.start, newer.end)), newer)
-        agree, differ = split_outlets(top, by_outlet, index, rules)
+        agree, differ = split_outlets(_as_given(top, kind, index), by_outlet, index, rules)
     shown = {a.source for a in differ}
     differ += [a for a in earlier_figures(question, top, max(lead_date, index.articles[top.article_id].date or ""),
                                           read, hits, index, rules) if a.source not in shown]

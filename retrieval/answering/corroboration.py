@@ -55,7 +55,8 @@ def has_figure(text: str) -> bool:
 def same_answer(a: str, b: str) -> bool:
     """Whether two answers say the same thing: equal numbers (when either has one), no
     different day or month, and the words of one inside the other ("Witkoff and Kushner"
-    holds "Kushner"; "600" is "600 jobs"; "Thursday" is not "Saturday")."""
+    holds "Kushner"; "600" is "600 jobs"; "Thursday" is not "Saturday") or a name of one list
+    the other's ("U.S. envoy Witkoff" is in "Steve Witkoff and Jared Kushner")."""
     numbers_a, numbers_b = _numbers(a), _numbers(b)
     if (numbers_a or numbers_b) and not (numbers_a <= numbers_b or numbers_b <= numbers_a) or bool(numbers_a) != bool(numbers_b):
         return False
@@ -65,7 +66,13 @@ def same_answer(a: str, b: str) -> bool:
     days_a, days_b = words_a & _WEEKDAYS_AND_MONTHS, words_b & _WEEKDAYS_AND_MONTHS
     if days_a and days_b and days_a.isdisjoint(days_b):
         return False
-    return words_a <= words_b or words_b <= words_a or _same_surname(a, b)
+    return words_a <= words_b or words_b <= words_a or any(
+        _same_surname(x, y) for x in _list_items(a) for y in _list_items(b))
+
+
+def _list_items(text: str) -> list[str]:
+    """A list answer's items ("Steve Witkoff and Jared Kushner": both names), else the text itself."""
+    return [item for item in re.split(r",\s*(?:and\s+)?|\s+(?:and|&)\s+", text) if item.strip()] or [text]
 
 
 def _same_surname(a: str, b: str) -> bool:
@@ -119,7 +126,7 @@ def each_outlets_best(hits: Sequence[Hit], articles: Mapping[str, Article]) -> l
 
 
 def other_outlets(hits: Sequence[Hit], deeper: Sequence[Hit], articles: Mapping[str, Article],
-                  limit: int = 3, min_relative: float = 0.6) -> list[Hit]:
+                  limit: int = 3, min_relative: float = 0.5) -> list[Hit]:
     """The best passage of up to ``limit`` outlets found only in the ``deeper`` retrieval list,
     scored at least ``min_relative`` of the top passage: read too, so that an outlet is never
     counted or left out on a guess."""

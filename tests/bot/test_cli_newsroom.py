@@ -68,6 +68,8 @@ def newsroom(tmp_path_factory):
 def test_the_readme_and_bot_examples_answer(seeds, capsys):
     met = _ask(capsys, seeds, "Who did Zelenskyy meet on Sunday?")
     assert "Witkoff" in met["answer"] and "Kushner" in met["answer"] and len(met["citations"]) >= 2
+    # an outlet naming one of the two ("U.S. envoy Witkoff") says the same, not something else
+    assert not any("Witkoff" in alternative["text"] for alternative in met["alternatives"])
     offer = _ask(capsys, seeds, "What did Zelenskyy offer in exchange for security guarantees?")
     assert offer["answer"] and "NATO" in offer["answer"] and offer["kind"] == "sentence"
 

@@ -10,6 +10,10 @@ def test_answers_are_compared_with_numbers_dates_and_names_normalised():
     assert not same_answer("600", "450") and not same_answer("600 jobs", "450 jobs")
     assert not same_answer("on Thursday", "on Saturday") and not same_answer("Friedrich Merz", "Emmanuel Macron")
     assert not same_answer("12", "Merz")
+    # a name given in a list is that list's: an outlet naming one envoy agrees with the pair
+    assert same_answer("Steve Witkoff and Jared Kushner", "U.S. envoy Witkoff")
+    assert same_answer("Anna Berg, Ole Lund and Jonas Berg", "Mr Lund")
+    assert not same_answer("Steve Witkoff and Jared Kushner", "Keir Starmer")
 
 
 HALVORSEN = [
@@ -70,6 +74,28 @@ def test_an_outlet_that_reads_both_ways_is_neither_counted_nor_shown_as_differin
     assert [c.outlet for c in unclear.citations] == ["Times"]
     differing = answer(novak_in_gazette=0.01)
     assert [(a.text, a.outlets) for a in differing.alternatives] == [("Jonas Berg", ("Gazette",))]
+
+
+def test_a_sentence_answer_is_corroborated_only_by_outlets_that_say_what_it_says(tmp_path, fake_encoder):
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
+    from newsdesk.retrieval.sources.article import make_article
+
+    desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
+    desk.add_articles([
+        make_article("Zelenskyy said Ukraine had always wanted to join NATO.", title="A", outlet="Times"),
+        make_article("Ukraine offered to drop its NATO bid for security guarantees.", title="B", outlet="Gazette"),
+        make_article("Ukraine had always wanted to join NATO, its president said.", title="C", outlet="Courier"),
+    ])
+    # The reader chose one word of the Times's sentence; the Gazette names that word too, but says
+    # something else, and must not be counted for it. The Courier says what the sentence says.
+    spans = [_reading(desk, "Times", "NATO", 0.9), _reading(desk, "Gazette", "drop its NATO bid", 0.6),
+             _reading(desk, "Courier", "join NATO", 0.5)]
+    hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in spans]
+    answer = assemble_answer("What did Ukraine offer?", spans, desk.index, hits)
+    assert answer.kind == "sentence" and answer.text == "Zelenskyy said Ukraine had always wanted to join NATO."
+    assert [c.outlet for c in answer.citations] == ["Times", "Courier"]
+    assert [(a.text, a.outlets) for a in answer.alternatives] == [("drop its NATO bid", ("Gazette",))]
 
 
 def test_a_role_named_with_another_qualifier_is_no_answer():
