@@ -107,7 +107,8 @@ def run_chat(args) -> int:
             except UsageError as error:  # e.g. an over-long question: say so, keep chatting
                 print(f"newsdesk: {error}", file=sys.stderr)
                 continue
-            earlier = (question, asked, answer.text)
+            if answer.text or answer.related:  # a question that found nothing is no context for the next
+                earlier = (question, asked, answer.text)
             log_question(args, desk, answer, question, "chat", filters, follow_up_of=follows[0] if follows else None)
             shown = replace(answer, question=question)
             if args.json:

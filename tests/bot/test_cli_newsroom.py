@@ -131,11 +131,13 @@ def test_a_deputy_is_not_the_one_asked_for(newsroom, capsys):
 
 
 def test_chat_follow_ups_keep_the_subject_and_a_new_topic_stands_alone(seeds, monkeypatch, capsys):
-    lines = ["Who is the Kremlin spokesman?", "And what did Russia say?", "nonsense qwerty", "quit"]
+    lines = ["Who is the Kremlin spokesman?", "And what did Russia say?", "nonsense qwerty", "and who is he?", "quit"]
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
     assert main(["chat", "--home", str(seeds), "--json", "--no-log"]) == 0
     answers = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
-    spokesman, russia, nonsense = answers
+    spokesman, russia, nonsense, again = answers
     assert "Peskov" in (spokesman["answer"] or "")
     assert russia["follow_up_of"] == lines[0] and russia["answer"] != spokesman["answer"]
     assert nonsense["follow_up_of"] is None and nonsense["abstained"]
+    # a question that found nothing is skipped: the next follow-up is read with the last real exchange
+    assert again["follow_up_of"] == lines[1]
