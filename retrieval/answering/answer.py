@@ -20,6 +20,7 @@ from .corroboration import group_disagreements, outlet_answers, same_answer
 from .people import describe
 from .reports import DEFAULT_RULES, OutletRules, earlier_figures, newest_lead, sentence_overlap, split_outlets
 from .shaping import SENTENCE, question_kind, widen_to_sentence
+from .stories import same_story
 from .text import content_terms, mentions, named_terms, normalize_answer
 
 # Chosen on the validation articles of SQuAD part A, open retrieval over all of part A:
@@ -141,18 +142,19 @@ def rank_answers(spans: Sequence[Span]) -> list[RankedAnswer]:
     return sorted((RankedAnswer(key, _pooled_score(key, groups), members) for key, members in groups.items()), key=lambda g: -g.score)
 
 
+def _article_text(span: Span, articles: dict[str, Article] | None, chunks: dict[int, Chunk]) -> str:
+    """The text of ``span``'s article (without ``articles``: of its passage)."""
+    if articles is not None and span.article_id in articles:
+        return articles[span.article_id].text
+    return chunks[span.chunk_id].text if span.chunk_id in chunks else ""
+
+
 def _names_share(names: set[str], spans: Sequence[Span], articles: dict[str, Article] | None, chunks: dict[int, Chunk]) -> float:
     """The largest share of ``names`` that the article of one of ``spans`` mentions (without
     ``articles``: its passage); 1 when the question names nothing."""
     if not names:
         return 1.0
-
-    def text(span: Span) -> str:
-        if articles is not None and span.article_id in articles:
-            return articles[span.article_id].text
-        return chunks[span.chunk_id].text if span.chunk_id in chunks else ""
-
-    return max(sum(mentions(text(span), name) for name in names) / len(names) for span in spans)
+    return max(sum(mentions(_article_text(span, articles, chunks), name) for name in names) / len(names) for span in spans)
 
 
 def answer_evidence(question: str, ranked: Sequence[RankedAnswer], confidence: dict[str, float],
@@ -162,18 +164,22 @@ def answer_evidence(question: str, ranked: Sequence[RankedAnswer], confidence: d
     reader's unweighed ``confidence`` by answer). ``unread_adds`` is the most that unread
     passages could still add to any rival (``rest_cannot_matter`` judges the worst case);
     ``articles`` (by id) tell whether an answer's article names the question's names (else its
-    passages do)."""
+    passages do) and which answers come from another story."""
     asked = content_terms(question)
     chunks = {hit.chunk.id: hit.chunk for hit in hits}
     names = names_asked(question, [hit.chunk.text for hit in hits])
+    story = {r.key: _article_text(max(r.spans, key=lambda s: s.score), articles, chunks) for r in ranked}
     evidence = {}
     for key, weighted, members in ranked:
         # An answer in other words ("Steve Witkoff and son-in-law Jared Kushner") is no rival.
-        best_other = max((r.score for r in ranked if r.key != key and not same_answer(r.key, key)), default=0.0)
+        rivals = [r for r in ranked if r.key != key and not same_answer(r.key, key)]
+        best_other = max((r.score for r in rivals), default=0.0)
+        other_story = max((r.score for r in rivals if not same_story(story[key], story[r.key])), default=0.0)
         evidence[key] = AnswerEvidence(
             confidence=confidence[key], weighted=weighted, runner_up=_noisy_or([best_other, unread_adds]),
             sentence_overlap=max(sentence_overlap(asked, span, chunks) for span in members),
             answer_words=len(key.split()), sentence_answer=sentences, names_in_article=_names_share(names, members, articles, chunks),
+            other_story=_noisy_or([other_story, unread_adds]),
         )
     return evidence
 

@@ -2,15 +2,16 @@
 
 A reader's span score says how sure it is *within the window it read*; a distractor passage
 can be read with confidence. Whether to answer at all is better judged on more evidence: the
-reader's confidence, the same weighed by retrieval, how far ahead of the next answer it is,
-whether the sentence it sits in speaks of the question's words, how long it is, and whether
-its article names what the question names (an answer from another story does not). A
+reader's confidence, the same weighed by retrieval, how far ahead of the next answer it is and
+of the best answer from another story (a question that fits two stories is a guess between
+them), whether the sentence it sits in speaks of the question's words, how long it is, and
+whether its article names what the question names (an answer from another story does not). A
 logistic model over these, fitted on held-out questions of every source
 (``training/calibrate_answers.py``), turns them into the probability that the answer is an
 exact match, which is then what newsdesk reports as the answer's score and abstains on.
 
-Weights on confidence, weighted score, sentence overlap, margin and the share of the question's
-names in the answer's article are never negative (the fit keeps them so): more support can then only raise the probability, which is what lets
+Weights on confidence, weighted score, sentence overlap, both margins and the share of the
+question's names in the answer's article are never negative (the fit keeps them so): more support can then only raise the probability, which is what lets
 answer assembly stop reading early (``answer.rest_cannot_matter``).
 """
 
@@ -24,8 +25,9 @@ import numpy as np
 
 FLOOR = 1e-4  # scores below this count as this (logs stay finite)
 FEATURES = ("log_confidence", "log_weighted", "sentence_overlap", "log_margin", "log_answer_words", "sentence_answer",
-            "names_in_article")
-NON_NEGATIVE = frozenset({"log_confidence", "log_weighted", "sentence_overlap", "log_margin", "names_in_article"})
+            "names_in_article", "log_story_margin")
+NON_NEGATIVE = frozenset({"log_confidence", "log_weighted", "sentence_overlap", "log_margin", "names_in_article",
+                          "log_story_margin"})
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class AnswerEvidence:
     answer_words: int
     sentence_answer: bool = False  # the answer is a whole sentence (what was said, why, how)
     names_in_article: float = 1.0  # share of the question's names its article mentions (another story's answer lacks them)
+    other_story: float = 0.0  # the best weighted score of an answer from another story (``stories.same_story``)
 
     def features(self) -> list[float]:
         """The model's inputs, in the order of ``FEATURES``."""
@@ -51,6 +54,7 @@ class AnswerEvidence:
             math.log(1 + self.answer_words),
             float(self.sentence_answer),
             self.names_in_article,
+            weighted - math.log(max(self.other_story, FLOOR)),
         ]
 
 

@@ -11,7 +11,7 @@ from newsdesk.types import Chunk, Hit, Span
 
 
 def test_probability_is_the_logistic_of_the_weighted_features():
-    calibration = AnswerCalibration((0.5, 1.0, 2.0, 0.25, -1.0, -0.7, 1.2), bias=0.3)
+    calibration = AnswerCalibration((0.5, 1.0, 2.0, 0.25, -1.0, -0.7, 1.2, 0.0), bias=0.3)
     evidence = AnswerEvidence(confidence=0.8, weighted=0.4, runner_up=0.1, sentence_overlap=0.5, answer_words=2)
     z = 0.3 + 0.5 * math.log(0.8) + 1.0 * math.log(0.4) + 2.0 * 0.5 + 0.25 * math.log(0.4 / 0.1) - math.log(3) + 1.2
     assert calibration.probability(evidence) == pytest.approx(1 / (1 + math.exp(-z)))
@@ -28,20 +28,20 @@ def test_probability_is_the_logistic_of_the_weighted_features():
                                names_in_article=0.5)
     assert odds(calibration.probability(elsewhere)) / odds(calibration.probability(evidence)) == pytest.approx(math.exp(-0.6))
     hopeless = AnswerEvidence(confidence=0.0, weighted=0.0, runner_up=1.0, sentence_overlap=0.0, answer_words=10**6)
-    assert 0.0 <= AnswerCalibration((0.0, 100.0, 0.0, 100.0, -100.0, 0.0, 0.0), -100.0).probability(hopeless) < 1e-6
+    assert 0.0 <= AnswerCalibration((0.0, 100.0, 0.0, 100.0, -100.0, 0.0, 0.0, 0.0), -100.0).probability(hopeless) < 1e-6
 
 
 def test_config_round_trip_and_what_it_refuses():
-    calibration = AnswerCalibration((0.1, 1.0, 1.4, 0.2, -0.8, 0.5, 0.7), 0.9)
+    calibration = AnswerCalibration((0.1, 1.0, 1.4, 0.2, -0.8, 0.5, 0.7, 0.3), 0.9)
     assert AnswerCalibration.from_config(calibration.to_config()) == calibration
-    # fitted before the last feature existed: that feature weighs nothing
+    # fitted before the last features existed: those features weigh nothing
     older = {"features": list(FEATURES[:6]), "weights": [0.1, 1.0, 1.4, 0.2, -0.8, 0.5], "bias": 0.9}
-    assert AnswerCalibration.from_config(older).weights == (0.1, 1.0, 1.4, 0.2, -0.8, 0.5, 0.0)
+    assert AnswerCalibration.from_config(older).weights == (0.1, 1.0, 1.4, 0.2, -0.8, 0.5, 0.0, 0.0)
     with pytest.raises(ValueError, match="features"):
         AnswerCalibration.from_config({**calibration.to_config(), "features": list(reversed(FEATURES))})
     with pytest.raises(ValueError, match="negative: sentence_overlap"):
-        AnswerCalibration((0.1, 1.0, -1.4, 0.2, -0.8, 0.5, 0.7), 0.9)
-    with pytest.raises(ValueError, match="7 weights"):
+        AnswerCalibration((0.1, 1.0, -1.4, 0.2, -0.8, 0.5, 0.7, 0.3), 0.9)
+    with pytest.raises(ValueError, match="8 weights"):
         AnswerCalibration((0.1, 1.0), 0.9)
 
 
@@ -85,7 +85,7 @@ def test_early_stopping_under_a_calibration_never_changes_the_answer():
     """Whenever the rest 'cannot matter', any spans the unread passages could yield leave the
     best answer first and above the threshold (random cases, fixed seed)."""
     rng = random.Random(11)
-    calibration = AnswerCalibration((0.2, 1.0, 1.4, 3.0, -0.8, 0.0, 0.5), -2.0)
+    calibration = AnswerCalibration((0.2, 1.0, 1.4, 3.0, -0.8, 0.0, 0.5, 0.4), -2.0)
     question = "Who hosted the Berlin talks on Sunday?"
     stopped = 0
     for _ in range(2000):
@@ -135,7 +135,7 @@ def test_an_answer_from_an_article_that_never_names_the_question_s_names_is_less
     evidence = answer_evidence("who is dalmoria's transport minister", ranked, dict.fromkeys(("jon berg", "ilse marrow"), 0.8),
                                hits, articles=articles)
     assert evidence["jon berg"].names_in_article == 0.0 and evidence["ilse marrow"].names_in_article == 1.0
-    calibration = AnswerCalibration((0.2, 1.0, 1.4, 0.2, -0.1, 0.0, 1.5), -1.0)
+    calibration = AnswerCalibration((0.2, 1.0, 1.4, 0.2, -0.1, 0.0, 1.5, 0.0), -1.0)
     assert calibration.probability(evidence["jon berg"]) < calibration.probability(evidence["ilse marrow"])
 
 

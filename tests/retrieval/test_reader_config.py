@@ -45,7 +45,7 @@ def test_absent_fields_stay_absent_and_unknown_keys_are_kept():
 
 def test_a_new_calibration_replaces_the_old_and_keeps_the_rest():
     config = ReaderConfig.load(SHIPPED)
-    fitted = AnswerCalibration((0.1, 0.2, 0.3, 0.4, -0.5, 0.6, 0.8), -0.7)
+    fitted = AnswerCalibration((0.1, 0.2, 0.3, 0.4, -0.5, 0.6, 0.8, 0.2), -0.7)
     updated = config.with_calibration(fitted, 0.4).to_dict()
     assert updated["answer_calibration"] == fitted.to_config() and updated["abstain_threshold"] == 0.4
     assert {k: v for k, v in updated.items() if k not in ("answer_calibration", "abstain_threshold")} == \
