@@ -11,6 +11,7 @@ from newsdesk.types import SHORT_ID, Answer, SourceRow
 
 NO_ANSWER = "I couldn't find that in the articles."
 RELATED_ONLY = "No answer I can vouch for, but these passages match your question closely:"
+SEVERAL_STORIES = "They are from different stories: name the one you mean (a place, a person or an outlet)."
 DEFAULT_WIDTH = 88  # when the output is not a terminal
 
 # Terminal control sequences an article's title or text may carry (a web page's `ESC ] 0;…BEL`
@@ -75,6 +76,7 @@ def answer_to_dict(answer: Answer) -> dict:
         "alternatives": [_alternative_dict(a) for a in answer.alternatives],
         "kind": answer.kind,
         "related": [asdict(c) for c in answer.related],
+        "several_stories": answer.several_stories,
         "timings_ms": answer.timings_ms,
     }
 
@@ -101,6 +103,8 @@ def answer_to_text(answer: Answer, width: int = DEFAULT_WIDTH, notes: Iterable[s
         for n, citation in enumerate(answer.related, 1):
             lines.append(_wrap(f"[{n}] “{one_line(citation.quote)}”", width, "  ", "      "))
             lines.append(_wrap(f"— {_source_label(citation)}", width, "      ", "      "))
+        if answer.several_stories:
+            lines.append(_wrap(SEVERAL_STORIES, width))
     elif answer.abstained:
         lines = [NO_ANSWER, "(Try `newsdesk sources` to see what is indexed.)"]
     else:

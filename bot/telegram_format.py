@@ -12,7 +12,7 @@ import html
 import re
 from typing import Mapping, Sequence
 
-from newsdesk.bot.render import RELATED_ONLY
+from newsdesk.bot.render import RELATED_ONLY, SEVERAL_STORIES
 
 from newsdesk.types import SHORT_ID, Answer, Article, Citation, SourceRow, source_name
 
@@ -87,6 +87,8 @@ def format_answer(answer: Answer, *, asked: str | None = None, follow_up_of: str
         lines = [RELATED_ONLY, f"<i>Question: {escape(asked)}</i>"]
         for n, citation in enumerate(answer.related, 1):
             lines += ["", f"<blockquote>{escape(citation.quote)}</blockquote>", format_citation(n, citation)]
+        if answer.several_stories:
+            lines += ["", f"<i>{escape(SEVERAL_STORIES)}</i>"]
     elif answer.abstained:
         lines = [NO_ANSWER, f"<i>Question: {escape(asked)}</i>", "", SEE_SOURCES]
     else:

@@ -137,6 +137,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     kind: str = "span"  # "span" (a factoid), "sentence" (what was said, why, how) or "list"
     related: tuple[Citation, ...] = ()  # with an abstention: passages that match the question closely
+    several_stories: bool = False  # ... and they come from different stories: the question fits more than one
 
     @property
     def abstained(self) -> bool:

@@ -308,8 +308,10 @@ def _as_given(top: Span, kind: str, index: Index) -> Span:
 
 
 def _abstain(question: str, index: Index, hits: Sequence[Hit], score: float = 0.0) -> Answer:
-    return Answer(question, None, round(score, 4), passages=tuple(hits), related=related_passages(question, index, hits),
-                  kind=question_kind(question))
+    related = related_passages(question, index, hits)
+    texts = [index.articles[c.article_id].text for c in related]
+    return Answer(question, None, round(score, 4), passages=tuple(hits), related=related, kind=question_kind(question),
+                  several_stories=any(not same_story(texts[0], other) for other in texts[1:]))
 
 
 def _group_of(ranked: Sequence[RankedAnswer], span: Span) -> str:

@@ -13,6 +13,7 @@ from ..index.build import Index
 from ..index.chunk import sentence_around
 from .constraints import names_asked
 from .corroboration import AMBIGUOUS_RATIO, OutletAnswer, has_figure, split_by_agreement
+from .stories import same_story
 from .text import content_terms, mentions
 
 
@@ -78,7 +79,7 @@ def newest_lead(question: str, top: Span, lead_date: str, weighed: Sequence[Outl
 
     def differing(answers: Sequence[OutletAnswer], ratio: float) -> list[OutletAnswer]:
         lead_score = max([a.support_for(top.text) for a in answers if a.source == source] or [0.0])
-        others = [a for a in answers if a.source != source]
+        others = of_the_story(top, [a for a in answers if a.source != source], index)
         return [a for a in split_by_agreement(top.text, others, 0.0, rules.ambiguous_ratio)[1]
                 if (a.date or "") > lead_date and a.confidence >= ratio * lead_score]
 
@@ -90,11 +91,18 @@ def newest_lead(question: str, top: Span, lead_date: str, weighed: Sequence[Outl
 
 def split_outlets(top: Span, by_outlet: Sequence[OutletAnswer], index: Index, rules: OutletRules,
            ) -> tuple[list[OutletAnswer], list[OutletAnswer]]:
-    """The other outlets that give ``top``'s answer and those that give another (see
+    """The other outlets of the story that give ``top``'s answer and those that give another (see
     ``split_by_agreement``); ``top``'s own outlet is neither: it is cited first."""
     own = index.articles[top.article_id].source_name
-    others = [a for a in by_outlet if a.source != own]
+    others = of_the_story(top, [a for a in by_outlet if a.source != own], index)
     return split_by_agreement(top.text, others, rules.rival_ratio * top.score, rules.ambiguous_ratio)
+
+
+def of_the_story(top: Span, answers: Sequence[OutletAnswer], index: Index) -> list[OutletAnswer]:
+    """Those of ``answers`` read in a report of ``top``'s story (``stories.same_story``): an
+    outlet whose answer comes from another story neither corroborates the lead nor differs from it."""
+    lead = index.articles[top.article_id].text
+    return [a for a in answers if same_story(lead, index.articles[a.span.article_id].text)]
 
 
 def earlier_figures(question: str, top: Span, lead_date: str, read: Sequence[OutletAnswer], hits: Sequence[Hit],

@@ -52,6 +52,21 @@ def test_an_outlet_counts_only_for_its_own_answer_and_the_newest_report_leads(tm
     assert (older.text, older.outlets, older.dates) == ("450", ("Business Ledger",), ("2026-03-02",))
 
 
+def test_an_outlet_answering_from_another_story_is_neither_counted_nor_shown_as_differing(tmp_path, fake_encoder):
+    from newsdesk.retrieval.sources.article import make_article
+
+    desk = _desk(tmp_path, fake_encoder)
+    desk.add_articles([make_article("Tavrin Microdevices will cut 420 jobs at its Velsk plant, the company said.",
+                                    title="Velsk", outlet="Velsk Gazette", date="2026-03-20")])
+    # The newest report read is another story's; it must neither lead nor be shown as a source that differs.
+    spans = [_reading(desk, "Business Ledger", "450", 0.9), _reading(desk, "Eastport Times", "600", 0.7),
+             _reading(desk, "Velsk Gazette", "420", 0.8)]
+    hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in spans]
+    answer = assemble_answer("How many jobs will be cut?", spans, desk.index, hits)
+    assert answer.text == "600" and [c.outlet for c in answer.citations] == ["Eastport Times"]
+    assert [(a.text, a.outlets) for a in answer.alternatives] == [("450", ("Business Ledger",))]
+
+
 def test_an_outlet_that_reads_both_ways_is_neither_counted_nor_shown_as_differing(tmp_path, fake_encoder):
     from newsdesk.retrieval.service import Newsdesk
     from newsdesk.retrieval.settings import Settings

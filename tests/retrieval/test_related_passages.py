@@ -1,4 +1,4 @@
-from newsdesk.bot.render import RELATED_ONLY, answer_to_dict, answer_to_text
+from newsdesk.bot.render import RELATED_ONLY, SEVERAL_STORIES, answer_to_dict, answer_to_text
 from newsdesk.bot.telegram_format import format_answer
 from newsdesk.retrieval.answering.answer import assemble_answer
 
@@ -17,6 +17,27 @@ def test_a_refusal_shows_the_passages_that_match_the_question_closely(seed_desk)
     as_json = answer_to_dict(refused)
     assert as_json["answer"] is None and as_json["abstained"] and as_json["related"][0]["quote"] == refused.related[0].quote
     assert RELATED_ONLY in format_answer(refused)
+    # the seed articles are one story
+    assert not refused.several_stories and SEVERAL_STORIES not in text and not as_json["several_stories"]
+
+
+def test_a_refusal_between_two_stories_says_so(tmp_path, fake_encoder):
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
+    from newsdesk.retrieval.sources.article import make_article
+
+    desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
+    desk.add_articles([
+        make_article("Bus drivers in Eastport walked out on Monday. Anna Vik is mediating the talks between "
+                     "the Eastport Drivers Union and Kestrel Buses.", title="Eastport strike", outlet="Eastport Times"),
+        make_article("The Orvane herring quota is still open. Ole Dahl is mediating the talks between Brunland "
+                     "and Varsenia in Haverby.", title="Herring talks", outlet="Northern Seas Wire"),
+    ])
+    question = "who is mediating the talks"
+    refused = assemble_answer(question, [], desk.index, desk.retrieve(question, k=5))
+    assert refused.abstained and len(refused.related) == 2 and refused.several_stories
+    assert SEVERAL_STORIES in answer_to_text(refused) and answer_to_dict(refused)["several_stories"]
+    assert SEVERAL_STORIES in format_answer(refused)
 
 
 def test_a_question_the_passages_do_not_match_is_a_plain_refusal(seed_desk):
