@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from ..sources.lines import DATELINE
+
 SPAN, SENTENCE, LIST = "span", "sentence", "list"
 
 # Verbs of speech and stance: "what did the union demand", "what has the minister promised".
@@ -62,8 +64,11 @@ def speaker(question: str) -> str | None:
 
 def widen_to_sentence(text: str, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:
     """The bounds of the whole sentence (``sentence``: its bounds in ``text``) holding the span,
-    without the spaces around it."""
+    without the spaces around it or a wire dateline before it."""
     s, e = sentence
+    # A wire dateline opening the article ("GRAVENPORT, Jan 15 (Coastline Press) - ") is not what was said.
+    if (dateline := DATELINE.match(text[s:e])) and s + dateline.end() <= start:
+        s += dateline.end()
     while s < start and text[s].isspace():
         s += 1
     while e > end and text[e - 1].isspace():

@@ -38,6 +38,10 @@ def test_a_sentence_answer_is_the_whole_sentence_holding_the_span():
     assert _widened(SPAN, text, "9% pay rise") == "9% pay rise"
     # a clause the reader found is given with the rest of its sentence
     assert _widened(SENTENCE, text, "a 9% pay rise over two years") == "The union demanded a 9% pay rise over two years."
+    # a wire dateline opening the article is not part of the sentence's answer
+    wire = "GRAVENPORT, Jan 15 (Coastline Press) - The fire started in the laundry. Crews left at noon."
+    assert _widened(SENTENCE, wire, "in the laundry") == "The fire started in the laundry."
+    assert _widened(SENTENCE, wire, "Coastline Press") == "GRAVENPORT, Jan 15 (Coastline Press) - The fire started in the laundry."
 
 
 def test_what_someone_said_is_asked_of_a_speaker_whose_words_must_be_near_the_answer():
