@@ -73,7 +73,7 @@ def line_editing(path: Path) -> Callable[[], None]:
 
 def run_chat(args) -> int:
     from newsdesk.bot.render import answer_to_dict, answer_to_text
-    from newsdesk.retrieval.answering.followup import follow_up_question, refers_back
+    from newsdesk.retrieval.answering.followup import follow_up_question, names_the_story, refers_back
 
     from newsdesk.errors import UsageError
 
@@ -87,6 +87,7 @@ def run_chat(args) -> int:
         print("Ask a question about the articles (Ctrl-D or 'quit' to leave). A question that refers back, "
               "like \"When was that?\", is read with the one before it.")
     earlier = None  # (typed, asked, answer text) of the last question
+    which_story = False  # the last question fitted several stories: a short reply names one
     try:
         while True:
             try:
@@ -100,7 +101,7 @@ def run_chat(args) -> int:
                 break
             if not question:
                 continue
-            follows = earlier if earlier and refers_back(question) else None
+            follows = earlier if earlier and (refers_back(question) or which_story and names_the_story(question)) else None
             asked = follow_up_question(question, follows[1], follows[2]) if follows else question
             try:
                 answer = desk.ask(asked, k=args.k, filters=filters)
@@ -109,6 +110,7 @@ def run_chat(args) -> int:
                 continue
             if answer.text or answer.related:  # a question that found nothing is no context for the next
                 earlier = (question, asked, answer.text)
+            which_story = answer.several_stories
             log_question(args, desk, answer, question, "chat", filters, follow_up_of=follows[0] if follows else None)
             shown = replace(answer, question=question)
             if args.json:

@@ -46,3 +46,10 @@ def refers_back(text: str) -> bool:
     words = re.findall(r"[\w']+", lowered)
     bare_question = len(words) <= 2 and words[:1] in (["who"], ["what"], ["when"], ["where"], ["why"], ["how"], ["which"])
     return bool(words) and (lowered.startswith(_OPENERS) or bare_question or any(w in _REFERRING for w in words))
+
+
+def names_the_story(text: str) -> bool:
+    """Whether a reply to "which story do you mean?" names one ("the eastport one", "in
+    Haverby"): a few words that ask nothing of their own."""
+    words = re.findall(r"[\w']+", text.casefold())
+    return 0 < len(words) <= 4 and words[0] not in ("who", "what", "when", "where", "why", "how", "which")

@@ -141,3 +141,28 @@ def test_chat_follow_ups_keep_the_subject_and_a_new_topic_stands_alone(seeds, mo
     assert nonsense["follow_up_of"] is None and nonsense["abstained"]
     # a question that found nothing is skipped: the next follow-up is read with the last real exchange
     assert again["follow_up_of"] == lines[1]
+
+
+def test_chat_reads_a_short_reply_to_which_story_with_the_question(seeds, monkeypatch, capsys):
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.types import Answer, Citation
+
+    asked = []
+    passages = tuple(Citation(f"a{n}", f"Talks {n}", outlet, None, None, None, quote, 0, len(quote), 0, len(quote))
+                     for n, (outlet, quote) in enumerate([("Eastport Times", "Anna Vik is mediating the bus talks."),
+                                                          ("Seas Wire", "Ole Dahl is mediating the herring talks.")]))
+
+    def ask(self, question, **kwargs):
+        asked.append(question)
+        # the first question fits two stories: the refusal asks which is meant
+        first = len(asked) == 1
+        return Answer(question, None, 0.1, related=passages if first else (), several_stories=first)
+
+    monkeypatch.setattr(Newsdesk, "ask", ask)
+    lines = ["who is mediating the talks", "in eastport", "nonsense qwerty zz", "quit"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    assert main(["chat", "--home", str(seeds), "--json", "--no-log"]) == 0
+    replies = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert replies[0]["several_stories"] and replies[1]["follow_up_of"] == lines[0]
+    assert asked[1] == "in eastport (who is mediating the talks)"
+    assert replies[2]["follow_up_of"] is None  # only the reply right after the refusal names a story
