@@ -14,6 +14,7 @@ MAX_FOLLOW_UP_CONTEXT = 600  # characters of the earlier question and answer car
 _REFERRING = frozenset(
     "that this it its it's he him his she her hers they them their theirs there then those these".split())
 _OPENERS = ("and ", "also ", "but ", "so ", "what about ", "how about ", "and?")
+_QUESTION_WORDS = frozenset("who what when where why how which".split())
 
 
 def follow_up_question(text: str, earlier_asked: str, earlier_answer: str | None,
@@ -44,7 +45,7 @@ def refers_back(text: str) -> bool:
     words of its own ("nonsense qwerty") stand alone."""
     lowered = " ".join(text.casefold().split())
     words = re.findall(r"[\w']+", lowered)
-    bare_question = len(words) <= 2 and words[:1] in (["who"], ["what"], ["when"], ["where"], ["why"], ["how"], ["which"])
+    bare_question = len(words) <= 2 and words[:1] and words[0] in _QUESTION_WORDS
     return bool(words) and (lowered.startswith(_OPENERS) or bare_question or any(w in _REFERRING for w in words))
 
 
@@ -52,4 +53,4 @@ def names_the_story(text: str) -> bool:
     """Whether a reply to "which story do you mean?" names one ("the eastport one", "in
     Haverby"): a few words that ask nothing of their own."""
     words = re.findall(r"[\w']+", text.casefold())
-    return 0 < len(words) <= 4 and words[0] not in ("who", "what", "when", "where", "why", "how", "which")
+    return 0 < len(words) <= 4 and words[0] not in _QUESTION_WORDS

@@ -10,7 +10,7 @@ from datetime import date as Day
 from dateutil import parser as date_parser
 from dateutil.relativedelta import relativedelta
 
-from .lines import BYLINE, DATELINE, SEPARATOR, SPACED_SEPARATOR, TERMINAL
+from .lines import BYLINE, DATELINE, SEPARATOR, SPACED_SEPARATOR
 
 _AGO = re.compile(r"^(?P<n>\d{1,5})\s*(?P<unit>d|days?|w|weeks?|m|months?|y|years?)(?:\s+ago)?$", re.IGNORECASE)
 _NAMED = {"today": 0, "yesterday": 1}
@@ -123,8 +123,9 @@ def split_date(text: str) -> tuple[str, str, bool] | None:
     return None
 
 
-# The other parts of a dated furniture line are short: a section, a byline, a slogan.
+# The other parts of a dated furniture line are short and no sentence: a section, a byline, a slogan.
 _PART_WORDS = 6
+_SENTENCE_END = (".", "!", "?")
 
 
 def date_among_parts(line: str) -> str | None:
@@ -134,7 +135,7 @@ def date_among_parts(line: str) -> str | None:
     dated = [(part, date_part(part)) for part in (p.strip(" *_") for p in SPACED_SEPARATOR.split(line.strip(" *_")))]
     days = [found[0] for _, found in dated if found]
     others = [part for part, d in dated if not d]
-    if len(days) != 1 or any(len(part.split()) > _PART_WORDS or part.endswith(TERMINAL[:3]) for part in others):
+    if len(days) != 1 or any(len(part.split()) > _PART_WORDS or part.endswith(_SENTENCE_END) for part in others):
         return None
     return days[0]
 
