@@ -18,23 +18,59 @@ _SPEECH_VERBS = (
     r"reply|replied|respond|responded|admit|admitted|deny|denied|insist|insisted|pledge|pledged|"
     r"suggest|suggested|describe|described|write|wrote|state|stated|threaten|threatened|accuse|accused|"
     r"agree to|agreed to|agree on|agreed on|confirm|confirmed|reveal|revealed|report|reported|"
-    r"think|thought|believe|believed|plan|planned|plans|saying|offering|demanding|announcing|warning|"
-    r"proposing|promising|claiming|arguing|asking|wanting|calling for|threatening|planning|suggesting|"
-    r"pledging|insisting|accusing"
+    r"think|thought|believe|believed|plan|planned|plans"
 )
-# "what did X say", not "what exports did X say" (a factoid: the thing named).
-_SAID = re.compile(rf"^(?:and\s+|so\s+|but\s+)?what\s+(?:did|does|do|has|have|had|is|are|was|were|will|would|'s)\b"
-                   rf".*\b(?:{_SPEECH_VERBS})\b", re.I)
-# Who spoke, in "what did the culture minister announce": the words between the auxiliary and the verb.
-_SPEAKER = re.compile(rf"^(?:and\s+|so\s+|but\s+)?what\s+(?:did|does|do|has|have|had|is|are|was|were|will|would)\s+"
-                      rf"(?P<who>.+?)\s+(?:{_SPEECH_VERBS})\b", re.I)
+# After "is / are / was / were" only the -ing form speaks: "what are retailers warning", not
+# "what was media day called for" or "what was the council vote on the new plans".
+_SPEECH_ING = (
+    r"saying|telling|offering|demanding|announcing|warning|proposing|promising|claiming|arguing|"
+    r"asking|wanting|calling for|threatening|planning|suggesting|pledging|insisting|accusing"
+)
+_LEAD = r"^(?:and\s+|so\s+|but\s+)?what\s+"
+_STATEMENT = re.compile(
+    rf"{_LEAD}(?:(?:did|does|do|has|have|had|will|would)\s+(?P<who>.+?)\s+(?P<verb>{_SPEECH_VERBS})"
+    rf"|(?:is|are|was|were|'s)\s+(?P<who_ing>.+?)\s+(?:{_SPEECH_ING}|(?P<passive>told|asked|offered|promised|warned|advised)))"
+    rf"\b(?P<rest>.*)$", re.I)
+# Verbs that take a clause: after them "what" may be the clause's object, a factoid ("what did the
+# ministry say its forces struck", "what did teachers believe he was doing").
+_CLAUSE_VERB = re.compile(r"(?:say|said|says|claim|claimed|claims|believe|believed|think|thought|state|stated|"
+                          r"report|reported|reveal|revealed|confirm|confirmed|admit|admitted|insist|insisted|"
+                          r"argue|argued|suggest|suggested|write|wrote|deny|denied|announce|announced)$", re.I)
+# What may follow a statement's verb and leave "what" its object: a time, a place, a topic, a listener.
+_STATEMENT_TAIL = re.compile(
+    r"^\s*(?:$|about|on|at|in|after|before|when|while|during|for|from|as|over|regarding|following|since|"
+    r"until|upon|with|without|against|into|through|amid|ahead|outside|inside|once|if|whether|where|why|how|"
+    r"yesterday|today|tonight|earlier|later|afterwards|then|first|again|last|next|this|recently|now|"
+    r"publicly|privately|also|originally|(?:the\s+)?(?:morning|day|night|evening|afternoon|week|weekend)\b|"
+    r"to\s+(?:do|the|a|an|his|her|its|their|our|my|your|this|that|these|those|them|him|us|me|reporters)\b)", re.I)
+# "what did X accuse Russia of dragging out", "what does X want to install": "what" is the object of
+# the last verb, a factoid.
+_INNER_VERB = re.compile(r"\bof\s+\w+ing\b|^\s*to\s+\w+", re.I)
+
+
+def _asks_a_statement(asked: str) -> bool:
+    """Whether "what did X say / offer / demand ..." asks for what was said, offered or demanded
+    (a sentence), not for a thing inside it ("what did X say its forces struck": a factoid)."""
+    found = _STATEMENT.match(asked)
+    if not found:
+        return False
+    rest = found["rest"].rstrip(" ?!.")
+    if _STATEMENT_TAIL.match(rest):
+        return True
+    if re.search(rf"\b(?:{_SPEECH_VERBS})\b", rest, re.I):  # "what does X say she was told"
+        return True
+    # Anything else after "say" is a clause ("say its forces struck"); after "tell" or "offer", a listener.
+    return not _INNER_VERB.search(rest) and not (found["verb"] and _CLAUSE_VERB.match(found["verb"]))
+
+
 _WHY = re.compile(r"^(?:and\s+|so\s+|but\s+)?(?:why\b|for what reason\b|what (?:was|is) the reason\b|what caused\b|"
                   r"what led to\b|how come\b)", re.I)
-_HOW = re.compile(r"^(?:and\s+|so\s+|but\s+)?how\b(?!\s+(?:many|much|long|old|far|often|big|large|high|tall|"
-                  r"deep|wide|soon|fast|early|late|severe|serious)\b)", re.I)
+# "how did the fire start", "how else were the figures made to look better"; "how hot was it" asks a degree.
+_HOW = re.compile(r"^(?:and\s+|so\s+|but\s+)?how\s+(?:else\s+|exactly\s+)?(?:did|does|do|is|are|was|were|will|would|"
+                  r"can|could|should|has|have|had|may|might|must|'s)\b", re.I)
 # "which countries", "what companies", "who attended", "name the delegations", "list the ..."
 _LIST = re.compile(
-    r"^(?:and\s+)?(?:(?:which|what)\s+(?:\w+\s+)?\w{3,}(?<!ss)(?<!us)(?<!is)s\b(?!\s+(?:is|was|has|does|did)\b)"
+    r"^(?:and\s+)?(?:(?:which|what)\s+(?!(?:do|does|did|is|are|was|were|has|have|had)\b)(?:\w+\s+)?(?!(?:does|was|has|is)\b)\w{3,}(?<!ss)(?<!us)(?<!is)s\b(?!\s+(?:is|was|has)\b)"
     r"|who\s+(?:attended|were|are|joined|took part|signed|participated)\b"
     r"|(?:name|list)\s+(?:the\s+)?\w+s\b)", re.I)
 # A list item: a capitalised name of a word or a few ("Port Miran", "the Kestrel Bay Herald").
@@ -48,7 +84,7 @@ def question_kind(question: str) -> str:
     """The shape of answer the question wants: ``SENTENCE`` for what someone said, offered or
     demanded and for why and how; ``LIST`` for "which countries" and "who attended"; else ``SPAN``."""
     asked = " ".join(question.strip().split())
-    if _WHY.match(asked) or _HOW.match(asked) or _SAID.match(asked):
+    if _WHY.match(asked) or _HOW.match(asked) or _asks_a_statement(asked):
         return SENTENCE
     if _LIST.match(asked):
         return LIST
@@ -58,8 +94,8 @@ def question_kind(question: str) -> str:
 def speaker(question: str) -> str | None:
     """Who "what did X say / demand / warn" asks about ("the culture minister"); None for
     another kind of question."""
-    found = _SPEAKER.match(" ".join(question.strip().split()))
-    return found["who"] if found else None
+    found = _STATEMENT.match(" ".join(question.strip().split()))
+    return (found["who"] or found["who_ing"]) if found else None
 
 
 def widen_to_sentence(text: str, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:

@@ -5,12 +5,31 @@ def test_questions_get_the_kind_of_answer_they_ask_for():
     said = ["what did the union demand", "What did Boris Pistorius say?", "And what did Russia say?",
             "what has the minister promised", "why was the bridge closed", "how did the fire start",
             "what is the cabin crew union demanding", "what are the families group asking for"]
-    lists = ["which countries sent delegations", "Which US envoys were in Berlin?", "who attended the summit"]
-    spans = ["how many jobs will halvorsen cut", "who hosted the talks", "What exports did Erdogan say were at risk?",
+    lists = ["which countries sent delegations", "Which US envoys were in Berlin?", "who attended the summit",
+             "What exports did Erdogan say were at risk?"]
+    spans = ["how many jobs will halvorsen cut", "who hosted the talks",
              "when do the talks resume", "which company won the contract", "how long will the bridge stay shut"]
     assert [question_kind(q) for q in said] == [SENTENCE] * len(said)
     assert [question_kind(q) for q in lists] == [LIST] * len(lists)
     assert [question_kind(q) for q in spans] == [SPAN] * len(spans)
+
+
+def test_a_thing_inside_what_was_said_is_a_factoid():
+    statements = ["what did farrant warn osterholm", "what did dorsz say on the picket line", "what did arke tell staff",
+                  "what did rell say the morning after the theft", "what did the pm promise to do about expenses",
+                  "what are parents of unvaccinated contacts told to do", "What did Boris Pistorius say?",
+                  "what does sorrell say she was told when she first warned managers"]
+    factoids = ["What did Russia's Defense Ministry say its forces struck?", "what does kct want to install",
+                "What did Zelenskyy accuse Russia of dragging out?", "what did teachers believe he was doing",
+                "What was media day called for Super Bowl 50", "what was the council vote on the new plans"]
+    assert [question_kind(q) for q in statements] == [SENTENCE] * len(statements)
+    assert [question_kind(q) for q in factoids] == [SPAN] * len(factoids)
+    # "how" asks a manner when a verb follows it, a degree when an adjective does
+    assert question_kind("how else were the waiting times made to look better") == SENTENCE
+    assert question_kind("how hot was it during the marathon") == SPAN
+    # a plural after "what does" is no list
+    assert question_kind("what does the union say caused the collapse") == SPAN
+    assert question_kind("which towns does the trust cover") == LIST
 
 
 def _widened(kind, text, answer):
