@@ -258,12 +258,12 @@ def quoted_only(question: str, spans: Sequence[Span], hits: Sequence[Hit]) -> li
 def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequence[Hit]) -> list[Span]:
     """The spans that can answer the question: in a passage holding what it quotes, in a
     sentence that names its roles as it does and holds the names that qualify what it asks for,
-    under no title other than the role asked for (``constraints``). Requiring the answer's article to name every name of the question was
-    tried and dropped: a Wikipedia paragraph indexed alone often says "the city" for "Warsaw"
-    (part A's open EM fell 3 points for two fewer confident wrong answers on news)."""
+    under no title other than the role asked for (``constraints``). The article need not name every
+    name of the question: a Wikipedia paragraph indexed alone says "the city" for "Warsaw"."""
     names = names_asked(question, [h.chunk.text for h in hits])
     return [s for s in quoted_only(question, spans, hits)
-            if not role_conflict(question, sentence := _sentence_of(s, index)) and not attribute_missing(question, sentence, names)
+            if not role_conflict(question, sentence := _sentence_of(s, index), _within_sentence(s, index))
+            and not attribute_missing(question, sentence, names)
             and not role_missing(question, sentence, names) and not owner_conflict(question, sentence, names)
             and not title_conflict(question, _before(s, index), names, s.text)
             and not speaker_missing(question, context := _before(s, index, SPEAKER_CHARS, within_sentence=False) + sentence)
@@ -274,6 +274,12 @@ def _sentence_of(span: Span, index: Index) -> str:
     text = index.articles[span.article_id].text
     s, e = sentence_around(text, span.start, span.end)
     return text[s:e]
+
+
+def _within_sentence(span: Span, index: Index) -> tuple[int, int]:
+    """Where ``span`` stands within its sentence (``_sentence_of``)."""
+    s, _ = sentence_around(index.articles[span.article_id].text, span.start, span.end)
+    return span.start - s, span.end - s
 
 
 def _before(span: Span, index: Index, chars: int = 60, within_sentence: bool = True) -> str:

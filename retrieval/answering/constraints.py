@@ -42,18 +42,45 @@ def _qualifiers_before(words: list[str], at: int) -> frozenset[str]:
     return frozenset(found)
 
 
-def role_conflict(question: str, sentence: str) -> bool:
+def role_conflict(question: str, sentence: str, answer_at: tuple[int, int] | None = None) -> bool:
     """Whether ``sentence`` names a role of the question only with other qualifiers: asked for
-    the mayor, it speaks only of a deputy mayor; asked for the deputy leader, only of the leader."""
-    asked, said = _words(question), _words(sentence)
+    the mayor, it speaks only of a deputy mayor; asked for the deputy leader, only of the leader.
+    Given where the answer stands in it (``answer_at``), a role the sentence names more than once
+    is judged where it is named nearest the answer: "the mayor of Orrestad, Jonas Frell, and the
+    deputy mayor of Vinterby, Elsa Norrby" gives Elsa Norrby as a deputy mayor."""
+    asked = _words(question)
+    # Words with their offsets ("-" as a space keeps the offsets): the role nearest the answer is its own.
+    found = [(m.start(), m.group()) for m in _WORD.finditer(sentence.casefold().replace("-", " "))]
+    said = [word for _, word in found]
     for place, word in enumerate(asked):
         if word in QUALIFIERS or word in STOPWORDS or len(word) < 3:
             continue
         wanted = _qualifiers_before(asked, place)
-        stated = [_qualifiers_before(said, i) for i, w in enumerate(said) if _same_word(w, word)]
+        named = [i for i, w in enumerate(said) if _same_word(w, word)]
+        if answer_at is not None and len(named) > 1:
+            named = _naming_the_answer(named, [offset for offset, _ in found], answer_at) or named
+        stated = [_qualifiers_before(said, i) for i in named]
         if stated and all(q != wanted for q in stated) and (wanted or all(stated)):
             return True
     return False
+
+
+# How many words may stand between an answer and the role that names it ("the mayor of Orrestad, Jonas Frell").
+_ROLE_GAP = 4
+
+
+def _naming_the_answer(named: list[int], offsets: list[int], answer_at: tuple[int, int]) -> list[int]:
+    """Of the words at ``named`` (word indices; ``offsets``: each word's offset), the one that
+    names the answer at ``answer_at``: inside it, else the nearest before it ("the deputy mayor of
+    Vinterby, Elsa Norrby"), else the nearest after it ("Elsa Norrby, the deputy mayor"), each
+    within ``_ROLE_GAP`` words; none when the role stands farther away."""
+    start, end = answer_at
+    first = next((i for i, offset in enumerate(offsets) if offset >= start), len(offsets))
+    last = next((i for i in range(len(offsets) - 1, -1, -1) if offsets[i] < end), -1)
+    inside = [i for i in named if first <= i <= last]
+    before = [i for i in named if i < first and first - i - 1 <= _ROLE_GAP]
+    after = [i for i in named if i > last and i - last - 1 <= _ROLE_GAP]
+    return inside[:1] or before[-1:] or after[:1]
 
 
 # The offices and jobs news names people by; "who is the girl in …" asks for no role.

@@ -124,6 +124,22 @@ def test_a_role_named_with_another_qualifier_is_no_answer():
     assert not role_conflict("who hosted the talks", "German Chancellor Friedrich Merz hosted the talks.")
 
 
+def test_a_role_named_twice_is_judged_where_it_names_the_answer():
+    from newsdesk.retrieval.answering.constraints import role_conflict
+
+    def at(sentence, answer):
+        return sentence.index(answer), sentence.index(answer) + len(answer)
+
+    guests = "Guests included the mayor of Orrestad, Jonas Frell, and the deputy mayor of Vinterby, Elsa Norrby."
+    assert role_conflict("who is the mayor of vinterby", guests, at(guests, "Elsa Norrby"))
+    assert not role_conflict("who is the mayor of vinterby", guests, at(guests, "Jonas Frell"))
+    after = "Elsa Norrby, the deputy mayor, met the mayor on Monday."
+    assert role_conflict("who is the mayor", after, at(after, "Elsa Norrby"))
+    # where no mention stands beside the answer, every mention counts: one of them names the mayor
+    far = "The mayor and the deputy mayor met at the harbour office, and later in the afternoon Ana Berg spoke."
+    assert not role_conflict("who is the mayor", far, at(far, "Ana Berg"))
+
+
 def test_an_answer_must_stand_in_a_sentence_with_what_qualifies_the_question():
     from newsdesk.retrieval.answering.constraints import attribute_missing, attributes
 
