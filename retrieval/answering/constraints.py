@@ -86,7 +86,7 @@ def _naming_the_answer(named: list[int], offsets: list[int], answer_at: tuple[in
 # The offices and jobs news names people by; "who is the girl in …" asks for no role.
 ROLES = frozenset("""administrator ambassador analyst architect attorney auditor boss captain ceo chair chairman chairperson
     chairwoman chancellor chief coach commander commissioner coroner curator director economist editor envoy executive
-    founder governor head inspector judge lawyer leader manager mayor mediator minister negotiator officer ombudsman
+    founder general governor head inspector judge lawyer leader manager mayor mediator minister negotiator officer ombudsman
     premier president principal prosecutor rector secretary senator speaker spokesman spokesperson spokeswoman
     superintendent surgeon treasurer vet""".split())
 # Stems of speakers no sentence needs to name: everyone, officials, and the writer of a
