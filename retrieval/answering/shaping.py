@@ -109,7 +109,32 @@ def widen_to_sentence(text: str, start: int, end: int, sentence: tuple[int, int]
         s += 1
     while e > end and text[e - 1].isspace():
         e -= 1
-    return s, e
+    return s, through_quote(text, s, e)
+
+
+# How far a quotation opened in an answer's sentence is followed to its close.
+_QUOTE_CHARS = 600
+_ATTRIBUTION = re.compile(r"[^.!?\n\"“”]*[.!?]")
+
+
+def through_quote(text: str, start: int, end: int) -> int:
+    """The end of ``text[start:end]`` (a sentence), or where the quotation it opens closes: '"We
+    lost, and we lost fairly. But we will hold them to every promise," he said.' is what he said,
+    not its first sentence. The close is looked for in the same paragraph, ``_QUOTE_CHARS`` at most."""
+    sentence = text[start:end]
+    if sentence.count("“") > sentence.count("”"):
+        close = "”"
+    elif sentence.count('"') % 2 and ((opened := start + sentence.rfind('"')) == start or text[opened - 1] in " (\n"):
+        close = '"'
+    else:
+        return end
+    found = text.find(close, end, min(len(text), end + _QUOTE_CHARS))
+    if found < 0 or "\n" in text[end:found]:
+        return end
+    if text[found - 1] in ".!?":  # the quotation ends its sentence
+        return found + 1
+    attribution = _ATTRIBUTION.match(text, found + 1)  # ...," he said.
+    return attribution.end() if attribution else found + 1
 
 
 def widen_to_list(text: str, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:

@@ -76,3 +76,23 @@ def test_what_someone_said_is_asked_of_a_speaker_whose_words_must_be_near_the_an
     assert not speaker_missing("what did they say", "Nobody is named here.")  # asks of nobody in particular
     # The writer of a first-person text is never named in it: "I think hiring them is sensible."
     assert not speaker_missing("what does the author think is sensible", "I think hiring them is sensible.")
+
+
+def test_a_quotation_is_given_to_its_close():
+    from newsdesk.retrieval.answering.shaping import through_quote
+
+    def said(text, first):
+        start = text.index(first)
+        return text[start:through_quote(text, start, start + len(first))]
+
+    lost = 'Turnout was high. "We lost, and we lost fairly. But we will hold them to every promise," he said. Then he left.'
+    assert said(lost, '"We lost, and we lost fairly.') == ('"We lost, and we lost fairly. But we will hold them '
+                                                            'to every promise," he said.')
+    curly = "He spoke. “It is not how anyone wants to win. But I am glad.” Then more."
+    assert said(curly, "“It is not how anyone wants to win.") == "“It is not how anyone wants to win. But I am glad.”"
+    # a quotation closed within its sentence, or not closed in its paragraph, leaves the sentence as it is
+    assert said('She said "no" twice. Then more.', 'She said "no" twice.') == 'She said "no" twice.'
+    assert said('"We will fight.\nNext paragraph." More.', '"We will fight.') == '"We will fight.'
+    # the whole quotation is the sentence answer of "what did X say"
+    text = '"I am sorry. We let you down," Ms Coyle said. Later she left.'
+    assert _widened(SENTENCE, text, "sorry") == '"I am sorry. We let you down," Ms Coyle said.'
