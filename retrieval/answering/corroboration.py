@@ -60,7 +60,7 @@ def same_answer(a: str, b: str) -> bool:
     numbers_a, numbers_b = _numbers(a), _numbers(b)
     if (numbers_a or numbers_b) and not (numbers_a <= numbers_b or numbers_b <= numbers_a) or bool(numbers_a) != bool(numbers_b):
         return False
-    words_a, words_b = set(normalize_answer(a).split()), set(normalize_answer(b).split())
+    words_a, words_b = _answer_words(a), _answer_words(b)
     if not words_a or not words_b:
         return False
     days_a, days_b = words_a & _WEEKDAYS_AND_MONTHS, words_b & _WEEKDAYS_AND_MONTHS
@@ -68,6 +68,23 @@ def same_answer(a: str, b: str) -> bool:
         return False
     return words_a <= words_b or words_b <= words_a or any(
         _same_surname(x, y) for x in _list_items(a) for y in _list_items(b))
+
+
+# Outlets write one figure in several ways: "two" and "2", "1.2bn" and "1.2 billion", "per cent" and "percent".
+_SCALES = {"bn": "billion", "m": "million", "k": "thousand"}
+_SCALED = re.compile(r"^(\d+)(bn|m|k)$")
+
+
+def _answer_words(text: str) -> set[str]:
+    """The words of an answer (``normalize_answer``), each figure written one way."""
+    found = []
+    for word in normalize_answer(text).replace("per cent", "percent").split():
+        word = word.lstrip("£€¥")
+        if scaled := _SCALED.match(word):
+            found += [scaled[1], _SCALES[scaled[2]]]
+        else:
+            found.append(_NUMBER_WORDS.get(word, word))
+    return set(found)
 
 
 def _list_items(text: str) -> list[str]:

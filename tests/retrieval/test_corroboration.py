@@ -10,6 +10,10 @@ def test_answers_are_compared_with_numbers_dates_and_names_normalised():
     assert not same_answer("600", "450") and not same_answer("600 jobs", "450 jobs")
     assert not same_answer("on Thursday", "on Saturday") and not same_answer("Friedrich Merz", "Emmanuel Macron")
     assert not same_answer("12", "Merz")
+    # one figure written the ways outlets write it
+    assert same_answer("two", "2 men") and same_answer("3.9 per cent", "3.9%") and same_answer("£1.2bn", "1.2 billion pounds")
+    assert same_answer("450m", "450 million") and not same_answer("1.2 million", "1.2 billion")
+    assert not same_answer("£450m", "£460m")
     # a name given in a list is that list's: an outlet naming one envoy agrees with the pair
     assert same_answer("Steve Witkoff and Jared Kushner", "U.S. envoy Witkoff")
     assert same_answer("Anna Berg, Ole Lund and Jonas Berg", "Mr Lund")
