@@ -70,9 +70,13 @@ def same_answer(a: str, b: str) -> bool:
         _same_surname(x, y) for x in _list_items(a) for y in _list_items(b))
 
 
-# Outlets write one figure in several ways: "two" and "2", "1.2bn" and "1.2 billion", "per cent" and "percent".
+# Outlets write one figure or date in several ways: "two" and "2", "1.2bn" and "1.2 billion", "per cent"
+# and "percent", "Dec 14th" and "December 14".
 _SCALES = {"bn": "billion", "m": "million", "k": "thousand"}
 _SCALED = re.compile(r"^(\d+)(bn|m|k)$")
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+_MONTHS = {month[:3]: month for month in "january february march april may june july august september october "
+           "november december".split()} | {"sept": "september"}
 
 
 def _answer_words(text: str) -> set[str]:
@@ -82,8 +86,10 @@ def _answer_words(text: str) -> set[str]:
         word = word.lstrip("£€¥")
         if scaled := _SCALED.match(word):
             found += [scaled[1], _SCALES[scaled[2]]]
+        elif ordinal := _ORDINAL.match(word):
+            found.append(ordinal[1])
         else:
-            found.append(_NUMBER_WORDS.get(word, word))
+            found.append(_NUMBER_WORDS.get(word) or _MONTHS.get(word, word))
     return set(found)
 
 

@@ -14,6 +14,7 @@ def test_answers_are_compared_with_numbers_dates_and_names_normalised():
     assert same_answer("two", "2 men") and same_answer("3.9 per cent", "3.9%") and same_answer("£1.2bn", "1.2 billion pounds")
     assert same_answer("450m", "450 million") and not same_answer("1.2 million", "1.2 billion")
     assert not same_answer("£450m", "£460m")
+    assert same_answer("Dec. 14th", "14 December") and not same_answer("Dec 14", "Nov 14")
     # a name given in a list is that list's: an outlet naming one envoy agrees with the pair
     assert same_answer("Steve Witkoff and Jared Kushner", "U.S. envoy Witkoff")
     assert same_answer("Anna Berg, Ole Lund and Jonas Berg", "Mr Lund")
