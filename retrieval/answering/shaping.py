@@ -26,11 +26,11 @@ _SPEECH_ING = (
     r"saying|telling|offering|demanding|announcing|warning|proposing|promising|claiming|arguing|"
     r"asking|wanting|calling for|threatening|planning|suggesting|pledging|insisting|accusing"
 )
-_LEAD = r"^(?:and\s+|so\s+|but\s+)?what\s+"
 _STATEMENT = re.compile(
-    rf"{_LEAD}(?:(?:did|does|do|has|have|had|will|would)\s+(?P<who>.+?)\s+(?P<verb>{_SPEECH_VERBS})"
-    rf"|(?:is|are|was|were|'s)\s+(?P<who_ing>.+?)\s+(?:{_SPEECH_ING}|(?P<passive>told|asked|offered|promised|warned|advised)))"
+    rf"^(?:and\s+|so\s+|but\s+)?what\s+(?:(?:did|does|do|has|have|had|will|would)\s+(?P<who>.+?)\s+(?P<verb>{_SPEECH_VERBS})"
+    rf"|(?:is|are|was|were|'s)\s+(?P<who_ing>.+?)\s+(?:{_SPEECH_ING}|told|asked|offered|promised|warned|advised))"
     rf"\b(?P<rest>.*)$", re.I)
+_SPEECH_VERB = re.compile(rf"\b(?:{_SPEECH_VERBS})\b", re.I)
 # Verbs that take a clause: after them "what" may be the clause's object, a factoid ("what did the
 # ministry say its forces struck", "what did teachers believe he was doing").
 _CLAUSE_VERB = re.compile(r"(?:say|said|says|claim|claimed|claims|believe|believed|think|thought|state|stated|"
@@ -57,7 +57,7 @@ def _asks_a_statement(asked: str) -> bool:
     rest = found["rest"].rstrip(" ?!.")
     if _STATEMENT_TAIL.match(rest):
         return True
-    if re.search(rf"\b(?:{_SPEECH_VERBS})\b", rest, re.I):  # "what does X say she was told"
+    if _SPEECH_VERB.search(rest):  # "what does X say she was told"
         return True
     # Anything else after "say" is a clause ("say its forces struck"); after "tell" or "offer", a listener.
     return not _INNER_VERB.search(rest) and not (found["verb"] and _CLAUSE_VERB.match(found["verb"]))
@@ -68,9 +68,11 @@ _WHY = re.compile(r"^(?:and\s+|so\s+|but\s+)?(?:why\b|for what reason\b|what (?:
 # "how did the fire start", "how else were the figures made to look better"; "how hot was it" asks a degree.
 _HOW = re.compile(r"^(?:and\s+|so\s+|but\s+)?how\s+(?:else\s+|exactly\s+)?(?:did|does|do|is|are|was|were|will|would|"
                   r"can|could|should|has|have|had|may|might|must|'s)\b", re.I)
-# "which countries", "what companies", "who attended", "name the delegations", "list the ..."
+# "which countries", "what companies", "who attended", "name the delegations", "list the ...";
+# not "what does the union say" (an auxiliary is no plural) nor "which status is" (a singular).
 _LIST = re.compile(
-    r"^(?:and\s+)?(?:(?:which|what)\s+(?!(?:do|does|did|is|are|was|were|has|have|had)\b)(?:\w+\s+)?(?!(?:does|was|has|is)\b)\w{3,}(?<!ss)(?<!us)(?<!is)s\b(?!\s+(?:is|was|has)\b)"
+    r"^(?:and\s+)?(?:(?:which|what)\s+(?!(?:do|does|did|is|are|was|were|has|have|had)\b)(?:\w+\s+)?"
+    r"(?!(?:does|was|has|is)\b)\w{3,}(?<!ss)(?<!us)(?<!is)s\b(?!\s+(?:is|was|has)\b)"
     r"|who\s+(?:attended|were|are|joined|took part|signed|participated)\b"
     r"|(?:name|list)\s+(?:the\s+)?\w+s\b)", re.I)
 # A list item: a capitalised name of a word or a few ("Port Miran", "the Kestrel Bay Herald").
