@@ -30,7 +30,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 from answer_selection import SUPPORT_DEPTH  # noqa: E402
 
 RAW_THRESHOLD = 0.3
-from newsdesk.retrieval.answering.answer import assemble_answer, missing_names, rank_answers  # noqa: E402
+from newsdesk.retrieval.answering.answer import assemble_answer, missing_names  # noqa: E402
+from newsdesk.retrieval.answering.ranking import rank_answers  # noqa: E402
 from newsdesk.retrieval.answering.readers.windows import cut_windows  # noqa: E402
 from newsdesk.retrieval.answering.search import retrieve  # noqa: E402
 from newsdesk.retrieval.answering.text import normalize_answer  # noqa: E402

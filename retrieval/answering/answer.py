@@ -1,12 +1,11 @@
-"""Turning a reader's candidate spans into one ``Answer``: aggregation, citations, abstention."""
+"""Turning a reader's candidate spans into one ``Answer``: the candidates ranked (``ranking``) and
+judged, then cited, corroborated per outlet, or abstained on."""
 
 from __future__ import annotations
 
-import math
 import re
-from collections import defaultdict
 from dataclasses import replace
-from typing import NamedTuple, Sequence
+from typing import Sequence
 
 from newsdesk.types import Alternative, Answer, Article, Chunk, Hit, Span
 
@@ -19,127 +18,19 @@ from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers, same_answer
 from .people import describe
 from .reports import DEFAULT_RULES, OutletRules, earlier_figures, newest_lead, sentence_overlap, split_outlets
-from .shaping import SENTENCE, question_kind, widen_to_sentence
+from .ranking import RETRIEVAL_POWER, RankedAnswer, merge_overlapping, noisy_or, rank_answers, weigh_by_retrieval
+from .shaping import LIST, SENTENCE, question_kind, widen_to_sentence
 from .stories import same_story
 from .text import content_terms, mentions, named_terms, normalize_answer
 
-# Chosen on the validation articles of SQuAD part A, open retrieval over all of part A:
-# choosing answers by reader score x relative retrieval score^2 lifts EM from 42.9 to 50.5
-# without abstaining, 39.6 to 45.1 with it (docs/benchmark-history.md, "Reader: SQuAD validation articles").
-RETRIEVAL_POWER = 2.0
-DISAGREEMENT_RATIO = 0.8  # unread passages that could lift a rival this close to the best must be read
-# Among overlapping spans (one answer, several boundaries) each word more costs a factor
-# exp(-0.1) when choosing which boundaries to give. The reader leans to long spans: on part A's
-# unseen validation articles it reads EM 69.9 -> 72.1 with the gold paragraph (docs/benchmark-history.md,
-# "Choosing an answer's boundaries").
-BOUNDARY_WORD_PENALTY = 0.1
 # How far before an answer's sentence its speaker may have been named ("…," she said).
 SPEAKER_CHARS = 300
-
-
-class RankedAnswer(NamedTuple):
-    """One candidate answer: its normalised text, its aggregated score and the spans that give it."""
-
-    key: str
-    score: float
-    spans: list[Span]
+DISAGREEMENT_RATIO = 0.8  # unread passages that could lift a rival this close to the best must be read
 
 
 def missing_names(question: str, hits: Sequence[Hit]) -> list[str]:
     """Names in the question that no retrieved passage mentions (then the articles cannot say)."""
     return [term for term in sorted(named_terms(question)) if not any(mentions(h.chunk.text, term) for h in hits)]
-
-
-def _noisy_or(scores) -> float:
-    """Evidence from independent sources adds up but stays a probability."""
-    remaining = 1.0
-    for score in scores:
-        remaining *= 1.0 - min(max(score, 0.0), 1.0)
-    return 1.0 - remaining
-
-
-def _group(spans: Sequence[Span]) -> dict[str, list[Span]]:
-    groups: dict[str, list[Span]] = defaultdict(list)
-    for span in spans:
-        key = normalize_answer(span.text)
-        if key:
-            groups[key].append(span)
-    return groups
-
-
-def _group_score(spans: Sequence[Span]) -> float:
-    best_per_article: dict[str, float] = {}
-    for span in spans:
-        best_per_article[span.article_id] = max(best_per_article.get(span.article_id, 0.0), span.score)
-    return _noisy_or(best_per_article.values())
-
-
-def merge_overlapping(spans: Sequence[Span], word_penalty: float = BOUNDARY_WORD_PENALTY) -> list[Span]:
-    """Within one chunk, spans that overlap a better one are that answer with other
-    boundaries ("Steve Witkoff" / "U.S. envoy Steve Witkoff"): a reader's start/end choices
-    are exclusive events, so their probabilities add up. The boundaries given are the
-    group's best span by score x exp(-word_penalty x its words)."""
-    by_chunk: dict[int, list[Span]] = defaultdict(list)
-    for span in spans:
-        by_chunk[span.chunk_id].append(span)
-    merged = []
-    for candidates in by_chunk.values():
-        remaining = sorted(candidates, key=lambda s: -s.score)
-        while remaining:
-            best, rest = remaining[0], remaining[1:]
-            overlapping = [s for s in rest if s.start < best.end and best.start < s.end]
-            remaining = [s for s in rest if not (s.start < best.end and best.start < s.end)]
-            shown = max([best, *overlapping], key=lambda s: s.score * math.exp(-word_penalty * len(s.text.split())))
-            merged.append(replace(shown, score=min(1.0, best.score + sum(s.score for s in overlapping))))
-    return merged
-
-
-def relative_relevance(hits: Sequence[Hit]) -> dict[int, float]:
-    """Each hit's retrieval score as a share of the best one's, by chunk id."""
-    top = max((hit.score for hit in hits), default=0.0) or 1.0
-    return {hit.chunk.id: hit.score / top for hit in hits}
-
-
-def weigh_by_retrieval(spans: Sequence[Span], hits: Sequence[Hit], power: float = RETRIEVAL_POWER) -> list[Span]:
-    """A span's score times ``(its chunk's retrieval score / the best one's) ** power``.
-
-    The reader alone cannot tell a fitting span in a passage about something else from one
-    in the right passage; retrieval can. Where all passages are about the question (one
-    story from five outlets) their scores are close and the weights stay near 1.
-    """
-    relative = relative_relevance(hits)
-    return [replace(span, score=span.score * relative[span.chunk_id] ** power) for span in spans if span.chunk_id in relative]
-
-
-def _said_within(key: str, other: str) -> bool:
-    """Whether answer ``other`` is ``key`` with an aside inside it ("steve witkoff and soninlaw
-    jared kushner" of "steve witkoff and jared kushner"): the same first and last words, every
-    word of ``key`` in order, and few words more (a third at most). Words added at either end
-    change what is said ("an inherited disease", one more company in a list)."""
-    words_key, words_other = key.split(), other.split()
-    if len(words_key) < 2 or len(words_other) <= len(words_key) or 3 * len(words_key) < 2 * len(words_other):
-        return False
-    if (words_key[0], words_key[-1]) != (words_other[0], words_other[-1]):
-        return False
-    rest = iter(words_other)
-    return all(word in rest for word in words_key) and same_answer(key, other)
-
-
-def _pooled_score(key: str, groups: dict[str, list[Span]]) -> float:
-    """A group's score, the articles that say it with a few words more (``_said_within``) counted
-    as its support: another outlet's "Steve Witkoff and son-in-law Jared Kushner" corroborates
-    "Steve Witkoff and Jared Kushner". Within one article the group's own spans decide, so an
-    answer read from one passage is unchanged."""
-    own = {span.article_id for span in groups[key]}
-    support = [span for other, members in groups.items() if _said_within(key, other)
-               for span in members if span.article_id not in own]
-    return _group_score([*groups[key], *support])
-
-
-def rank_answers(spans: Sequence[Span]) -> list[RankedAnswer]:
-    """Candidate answers, best first."""
-    groups = _group(merge_overlapping(spans))
-    return sorted((RankedAnswer(key, _pooled_score(key, groups), members) for key, members in groups.items()), key=lambda g: -g.score)
 
 
 def _article_text(span: Span, articles: dict[str, Article] | None, chunks: dict[int, Chunk]) -> str:
@@ -176,22 +67,22 @@ def answer_evidence(question: str, ranked: Sequence[RankedAnswer], confidence: d
         best_other = max((r.score for r in rivals), default=0.0)
         other_story = max((r.score for r in rivals if not same_story(story[key], story[r.key])), default=0.0)
         evidence[key] = AnswerEvidence(
-            confidence=confidence[key], weighted=weighted, runner_up=_noisy_or([best_other, unread_adds]),
+            confidence=confidence[key], weighted=weighted, runner_up=noisy_or([best_other, unread_adds]),
             sentence_overlap=max(sentence_overlap(asked, span, chunks) for span in members),
             answer_words=len(key.split()), sentence_answer=sentences, names_in_article=_names_share(names, members, articles, chunks),
-            other_story=_noisy_or([other_story, unread_adds]),
+            other_story=noisy_or([other_story, unread_adds]),
         )
     return evidence
 
 
 def judge_answers(question: str, spans: Sequence[Span], hits: Sequence[Hit], power: float = RETRIEVAL_POWER,
                   calibration: AnswerCalibration | None = None, unread_adds: float = 0.0, sentences: bool = False,
-                  articles: dict[str, Article] | None = None) -> tuple[list[RankedAnswer], dict[str, float]]:
+                  articles: dict[str, Article] | None = None, lists: bool = False) -> tuple[list[RankedAnswer], dict[str, float]]:
     """The candidate answers ranked by retrieval-weighed score, and how far each is to be trusted:
     the reader's own aggregated confidence, or with a ``calibration`` the probability that it is
-    right (see ``answer_evidence`` for ``unread_adds``, ``sentences`` and ``articles``)."""
-    ranked = rank_answers(weigh_by_retrieval(spans, hits, power))
-    confidence = {key: score for key, score, _ in rank_answers(spans)}
+    right (see ``answer_evidence`` for ``unread_adds``, ``sentences`` and ``articles``; ``rank_answers`` for ``lists``)."""
+    ranked = rank_answers(weigh_by_retrieval(spans, hits, power), lists)
+    confidence = {key: score for key, score, _ in rank_answers(spans, lists)}
     if calibration is None or not ranked:
         return ranked, confidence
     evidence = answer_evidence(question, ranked, confidence, hits, unread_adds, sentences, articles)
@@ -209,7 +100,7 @@ def candidates(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
     if kind == SENTENCE:
         spans = as_sentences(spans, index)
     ranked, confidence = judge_answers(question, spans, hits, power, calibration, sentences=kind == SENTENCE,
-                                       articles=index.articles)
+                                       articles=index.articles, lists=kind == LIST)
     return kind, ranked, confidence
 
 
@@ -230,14 +121,14 @@ def rest_cannot_matter(question: str, spans: Sequence[Span], read: Sequence[Hit]
         return not unread
     hits = list(read) + list(unread)
     top = max(hit.score for hit in hits) or 1.0
-    most_unread_adds = _noisy_or((hit.score / top) ** power for hit in unread)
+    most_unread_adds = noisy_or((hit.score / top) ** power for hit in unread)
     ranked, judged = judge_answers(question, spans, hits, power, calibration, unread_adds=most_unread_adds, articles=articles)
     if not ranked:
         return False
     best_key, best_weighted, _ = ranked[0]
     runner_up = ranked[1].score if len(ranked) > 1 else 0.0
     confident = judged[best_key] >= min_score
-    return confident and _noisy_or([runner_up, most_unread_adds]) < DISAGREEMENT_RATIO * best_weighted
+    return confident and noisy_or([runner_up, most_unread_adds]) < DISAGREEMENT_RATIO * best_weighted
 
 
 def quoted_phrases(question: str) -> list[str]:

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from newsdesk.types import Article, Chunk
 
-from ..answering.answer import rank_answers
+from ..answering.ranking import rank_answers
 from ..answering.search import MODES
 from ..index.chunk import chunk_text
 from ..sources.article import article_id

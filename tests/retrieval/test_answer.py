@@ -1,4 +1,5 @@
-from newsdesk.retrieval.answering.answer import assemble_answer, merge_overlapping, missing_names, rank_answers
+from newsdesk.retrieval.answering.answer import assemble_answer, missing_names
+from newsdesk.retrieval.answering.ranking import merge_overlapping, rank_answers
 from newsdesk.retrieval.answering.text import normalize_answer
 from newsdesk.retrieval.evaluation.squad import exact_match, f1_score
 
@@ -33,6 +34,17 @@ def test_another_outlets_answer_with_an_aside_supports_the_plain_one():
     # Within one article its own readings decide.
     alone = rank_answers([plain, Span(aside.text, "a", 2, 100, 100 + len(aside.text), 0.25)])
     assert [round(r.score, 6) for r in alone] == [0.3, 0.25]
+
+
+def test_a_list_question_counts_each_item_read_alone_for_the_list():
+    item = Span("Arvana Rail", "a", 0, 0, 11, 0.7)
+    listed = Span("Arvana Rail, Strahl Mobility and Nordia Transit", "b", 1, 0, 47, 0.1)
+    assert rank_answers([item, listed])[0].key == "arvana rail"
+    ranked = rank_answers([item, listed], lists=True)
+    assert ranked[0].key == "arvana rail strahl mobility and nordia transit" and abs(ranked[0].score - (1 - 0.3 * 0.9)) < 1e-9
+    # an answer that is no part of the list lends it nothing
+    other = rank_answers([Span("Kelby Trams", "a", 0, 0, 11, 0.7), listed], lists=True)
+    assert [r.key for r in other] == ["kelby trams", "arvana rail strahl mobility and nordia transit"]
 
 
 def test_overlapping_spans_merge_and_give_the_shorter_boundaries_when_close():

@@ -121,7 +121,8 @@ def test_early_stopping_under_a_calibration_never_changes_the_answer():
 
 
 def test_an_answer_from_an_article_that_never_names_the_question_s_names_is_less_sure():
-    from newsdesk.retrieval.answering.answer import answer_evidence, rank_answers
+    from newsdesk.retrieval.answering.answer import answer_evidence
+    from newsdesk.retrieval.answering.ranking import rank_answers
 
     from newsdesk.types import Article
 
@@ -140,7 +141,8 @@ def test_an_answer_from_an_article_that_never_names_the_question_s_names_is_less
 
 
 def test_the_same_answer_in_other_words_is_no_rival():
-    from newsdesk.retrieval.answering.answer import RankedAnswer, answer_evidence
+    from newsdesk.retrieval.answering.answer import answer_evidence
+    from newsdesk.retrieval.answering.ranking import RankedAnswer
 
     hits = [_hit(0, 1.0, "Steve Witkoff and Jared Kushner met him. Steve Witkoff and son-in-law Jared Kushner came.")]
     ranked = [RankedAnswer("steve witkoff and jared kushner", 0.3, []), RankedAnswer("steve witkoff and soninlaw jared kushner", 0.25, []),

@@ -1,4 +1,5 @@
-from newsdesk.retrieval.answering.answer import answer_evidence, rank_answers
+from newsdesk.retrieval.answering.answer import answer_evidence
+from newsdesk.retrieval.answering.ranking import rank_answers
 from newsdesk.retrieval.answering.calibration import AnswerCalibration
 from newsdesk.retrieval.answering.stories import same_story, story_names
 from newsdesk.types import Chunk, Hit, Span
