@@ -95,6 +95,15 @@ _GENERIC_SPEAKERS = frozenset({"peopl", "everyon", "anyon", "other", "offici", "
 # Roles the articles also write another way.
 ROLE_NAMES = (frozenset({"ceo", "chief executive"}), frozenset({"chair", "chairman", "chairwoman", "chairperson"}),
               frozenset({"spokesman", "spokeswoman", "spokesperson"}), frozenset({"boss", "chief", "head", "leader"}))
+# Whoever "runs" a company, an agency or a school, as news titles them.
+_RUNS = frozenset({"runs", "run", "running", "ceo", "chief executive", "head", "chief", "boss", "director", "manager",
+                   "chair", "chairman", "chairwoman", "owner", "owns", "president", "leader", "leads", "governor",
+                   "principal", "founder", "commissioner", "general", "managing"})
+# "who chairs the commission", "who is running the trust": the role as a verb.
+_WHO_DOES = re.compile(r"^\s*(?:and\s+)?who(?:'s|’s|\s+is)?\s+(chairs|chairing|heads|heading|runs|running|manages|managing)\b",
+                       re.IGNORECASE)
+_ROLE_OF_VERB = {"chairs": "chair", "chairing": "chair", "heads": "runs", "heading": "runs", "runs": "runs",
+                 "running": "runs", "manages": "runs", "managing": "runs"}
 _WHO_IS = re.compile(r"^\s*who(?:'s|’s|\s+is|\s+was|\s+are|\s+were|\s+will\s+be)\s+(.+?)[\s?.!]*$", re.IGNORECASE)
 _PHRASE_ENDS = frozenset("of at in for on to from with who that which now after before".split())
 
@@ -102,7 +111,10 @@ _PHRASE_ENDS = frozenset("of at in for on to from with who that which now after 
 def role_asked(question: str, names: set[str] = frozenset()) -> str | None:
     """The role a "who is the X" question asks for: "ceo" in "who is osterholm's ceo", "mayor"
     in "who's the mayor of langvik"; None for "who is peskov" (``names``: the question's names),
-    "who is mediating" or "who is the girl in the video" (no role of ``ROLES``)."""
+    "who is mediating" or "who is the girl in the video" (no role of ``ROLES``). "who chairs X",
+    "who is running X" ask for the role of the verb ("chair", "runs": whoever heads X)."""
+    if doing := _WHO_DOES.match(question):
+        return _ROLE_OF_VERB[doing[1].lower()]
     found = _WHO_IS.match(question)
     if not found:
         return None
@@ -120,6 +132,8 @@ def role_asked(question: str, names: set[str] = frozenset()) -> str | None:
 
 
 def _role_forms(role: str) -> frozenset[str]:
+    if role == "runs":
+        return _RUNS
     return next((group for group in ROLE_NAMES if role in group), frozenset({role}))
 
 

@@ -174,6 +174,20 @@ def test_who_is_the_role_asks_for_someone_the_sentence_calls_that():
     assert role_missing("who is kestrel bank's chief economist", "The bank's chief operating officer, Dagny Ols, said so.", {"kestrel"})
 
 
+def test_who_runs_or_chairs_asks_for_the_role_of_the_verb():
+    from newsdesk.retrieval.answering.constraints import role_asked, role_missing, role_owner_missing
+
+    assert role_asked("who chairs norvance's board", {"norvance"}) == "chair"
+    assert role_asked("who is running the trust now") == role_asked("who heads the port authority") == "runs"
+    assert role_asked("who leads the inquiry") is None  # a judge or an archaeologist may lead one
+    # whoever runs a company is its chief executive, director or owner, not its spokesperson
+    assert role_missing("who runs vestvei services", "A Vestvei spokesperson, Hanne Morck, said drivers were off sick.", {"vestvei"})
+    assert not role_missing("who runs lumaris", "Lumaris chief executive Marcus Vell said the deal was fair.", {"lumaris"})
+    # chairing a committee is not chairing the board asked about
+    committee = "Annika Roos, who chairs the parliamentary health committee, said she would call Norvance in."
+    assert role_owner_missing("who chairs norvance's board", committee, committee, {"norvance"})
+
+
 def test_an_answer_under_another_title_is_not_the_role_asked_for():
     from newsdesk.retrieval.answering.constraints import title_conflict
 
