@@ -99,6 +99,7 @@ ROLE_NAMES = (frozenset({"ceo", "chief executive"}), frozenset({"chair", "chairm
 _RUNS = frozenset({"runs", "run", "running", "ceo", "chief executive", "head", "chief", "boss", "director", "manager",
                    "chair", "chairman", "chairwoman", "owner", "owns", "president", "leader", "leads", "governor",
                    "principal", "founder", "commissioner", "general", "managing"})
+_ROLE_VERBS = frozenset({"runs", "run", "running", "owns", "leads", "managing"})
 # "who chairs the commission", "who is running the trust": the role as a verb.
 _WHO_DOES = re.compile(r"^\s*(?:and\s+)?who(?:'s|’s|\s+is)?\s+(chairs|chairing|heads|heading|runs|running|manages|managing)\b",
                        re.IGNORECASE)
@@ -171,24 +172,44 @@ def role_owner_missing(question: str, context: str, article: str, names: set[str
     return any(not any(_same_word(w, word) for word in (written if w in names else said)) for w in asked)
 
 
-def _owners_of(role: str, sentence: str) -> set[str]:
+def _owners_of(role: str, sentence: str, proper: set[str] = frozenset()) -> set[str]:
     """The names ``sentence`` gives as the owner of ``role``: "Brenna" of "Brenna's mayor" or
-    "the mayor of Brenna" (a capitalised word: "its mayor" names nobody)."""
-    owners = set()
+    "the mayor of Brenna" (a capitalised word: "its mayor" names nobody), and of ``proper`` (words
+    the articles only ever capitalise) one standing before the role: "Castelvero" of "Castelvero
+    mayor Fabio Merli" ("Transport minister" names a portfolio, not an owner)."""
+    owners, before = set(), set()
     for form in _role_forms(role):
         said = r"\s+".join(re.escape(part) for part in form.split())
         owners.update(re.findall(rf"\b([A-Z][\w-]*)['’]s\s+(?:[\w-]+\s+){{0,2}}?{said}s?\b", sentence, re.IGNORECASE))
         owners.update(re.findall(rf"\b{said}s?\s+of\s+(?:the\s+)?([A-Z][\w-]*)", sentence, re.IGNORECASE))
+        if form not in _ROLE_VERBS:
+            before.update(re.findall(rf"\b([A-Z][\w-]*)\s+(?:[\w-]+\s+)?{said}s?\b", sentence, re.IGNORECASE))
+    owners |= {owner for owner in before if owner.casefold() in proper}
     return {owner.casefold() for owner in owners if owner[:1].isupper()}
 
 
-def owner_conflict(question: str, sentence: str, names: set[str] = frozenset()) -> bool:
+def proper_names(texts: list[str]) -> set[str]:
+    """The words (lower-cased) that ``texts`` write capitalised inside sentences and never in lower
+    case: names ("Castellane"), not a portfolio that only opens sentences ("Finance director")."""
+    cases: dict[str, set[bool]] = {}
+    for text in texts:
+        for found in re.finditer(r"(?<![\w'’-])[A-Za-z][\w'’-]*", text):
+            word, before = found.group(), text[:found.start()].rstrip()
+            if word[:1].isupper() and (not before or before[-1] in ".!?\"“”:"):
+                continue  # a capital that opens a sentence says nothing
+            cases.setdefault(word.lower(), set()).add(word[:1].isupper())
+    return {word for word, seen in cases.items() if seen == {True}}
+
+
+def owner_conflict(question: str, sentence: str, names: set[str] = frozenset(), proper: set[str] = frozenset()) -> bool:
     """Whether ``sentence`` gives the role a "who is the X of Y" question asks for to another
-    owner: "Brenna's mayor, Hanne Tolv" for "who is the mayor of orsvik"."""
+    owner: "Brenna's mayor, Hanne Tolv" for "who is the mayor of orsvik" (``proper``: see ``_owners_of``)."""
     role = role_asked(question, names)
     if role is None or not names:
         return False
-    owners = _owners_of(role, sentence)
+    asked = _words(question)
+    owners = {o for o in _owners_of(role, sentence, proper) if not any(_same_word(o, w) for w in asked)
+              and o not in QUALIFIERS and _role_of(o) is None}
     return bool(owners) and not any(_same_word(owner, name) for owner in owners for name in names)
 
 

@@ -221,6 +221,22 @@ def test_a_role_answered_for_another_owner_is_no_answer():
     from newsdesk.retrieval.answering.constraints import owner_conflict
 
     assert owner_conflict("who is the mayor of orsvik", "Brenna's mayor, Hanne Tolv, said most wanted to rebuild.", {"orsvik"})
+
+
+def test_a_name_standing_before_the_role_owns_it():
+    from newsdesk.retrieval.answering.constraints import owner_conflict, proper_names
+
+    texts = ["Ekberg left Dorvik for Castellane FC. Castellane head coach Renata Vos called him a striker.",
+             "Finance director Rutger Blom will run the company, the board of Norvance said. The minister of transport spoke."]
+    proper = proper_names(texts)
+    assert {"castellane", "dorvik", "norvance"} <= proper and "finance" not in proper  # "Finance" only opens a sentence
+    coach = "Castellane head coach Renata Vos called him a striker."
+    assert owner_conflict("who is dorvik's head coach", coach, {"dorvik"}, proper)
+    assert not owner_conflict("who is castellane's head coach", coach, {"castellane"}, proper)
+    # a portfolio or a word of the question before the role is no other owner
+    assert not owner_conflict("who's running norvance now", "Finance director Rutger Blom will run the company.", {"norvance"}, proper)
+    assert not owner_conflict("who is brunland's transport minister", "Transport Minister Ana Holm said so.", {"brunland"},
+                              proper | {"transport"})
     assert owner_conflict("who is kallmark's fisheries minister", "Varsenia's fisheries minister, Gunnar Aasby, said so.", {"kallmark"})
     assert owner_conflict("who is osterholm's ceo", "Kell's chief executive Ada Lund said so.", {"osterholm"})
     assert not owner_conflict("who is the mayor of orsvik", "Orsvik's mayor, Ada Lund, said so.", {"orsvik"})
