@@ -88,7 +88,7 @@ ROLES = frozenset("""administrator ambassador analyst architect attorney auditor
     chairwoman chancellor chief coach commander commissioner coroner curator director economist editor envoy executive
     founder general governor head inspector judge lawyer leader manager mayor mediator minister negotiator officer ombudsman
     premier president principal prosecutor rector secretary senator speaker spokesman spokesperson spokeswoman
-    superintendent surgeon treasurer vet""".split())
+    superintendent surgeon treasurer vet bishop conductor dean driver pilot referee warden keeper trustee""".split())
 # Stems of speakers no sentence needs to name: everyone, officials, and the writer of a
 # first-person text ("what does the author think": a review says "I").
 _GENERIC_SPEAKERS = frozenset({"peopl", "everyon", "anyon", "other", "offici", "author", "writer", "review", "narrat", "poster"})

@@ -169,6 +169,8 @@ def test_who_is_the_role_asks_for_someone_the_sentence_calls_that():
     assert role_missing("who is osterholm's ceo", "said Petra Dahlgren, an analyst at the brokerage Kessel & Rowe.", {"osterholm"})
     assert not role_missing("who is tavrin's ceo", "Chief executive Anton Pell said the plant would close.", {"tavrin"})
     assert role_missing("who's the director of the plant", "Chief executive Anton Pell said so.")
+    assert role_missing("who is the orchestra's chief conductor", "Chief executive Bernard Lisle said so.")
+    assert role_missing("who is the bishop of brackmoor", "The cathedral appointed Dr Ruth Penhale as its architect.")
     assert not role_missing("who are the administrators", "The administrator, Brightwater Restructuring, said so.")
     assert not role_missing("who is peskov", "Kremlin spokesman Dmitry Peskov said so.", {"peskov"})
     assert role_missing("who is kestrel bank's chief economist", "The bank's chief operating officer, Dagny Ols, said so.", {"kestrel"})
