@@ -88,7 +88,7 @@ ROLES = frozenset("""administrator ambassador analyst architect attorney auditor
     chairwoman chancellor chief coach commander commissioner coroner curator director economist editor envoy executive
     founder general governor head inspector judge lawyer leader manager mayor mediator minister negotiator officer ombudsman
     premier president principal prosecutor rector secretary senator speaker spokesman spokesperson spokeswoman
-    superintendent surgeon treasurer vet bishop conductor dean driver pilot referee warden keeper trustee""".split())
+    superintendent surgeon treasurer vet bishop conductor dean driver pilot referee warden keeper trustee guard""".split())
 # Stems of speakers no sentence needs to name: everyone, officials, and the writer of a
 # first-person text ("what does the author think": a review says "I").
 _GENERIC_SPEAKERS = frozenset({"peopl", "everyon", "anyon", "other", "offici", "author", "writer", "review", "narrat", "poster"})
@@ -105,6 +105,7 @@ _WHO_DOES = re.compile(r"^\s*(?:and\s+)?who(?:'s|’s|\s+is)?\s+(chairs|chairing
                        re.IGNORECASE)
 _ROLE_OF_VERB = {"chairs": "chair", "chairing": "chair", "heads": "runs", "heading": "runs", "runs": "runs",
                  "running": "runs", "manages": "runs", "managing": "runs"}
+_NAME_OF = re.compile(r"^\s*(?:and\s+)?what(?:'s|’s|\s+is|\s+was)\s+the\s+name\s+of\s+(.+)$", re.IGNORECASE)
 _WHO_IS = re.compile(r"^\s*who(?:'s|’s|\s+is|\s+was|\s+are|\s+were|\s+will\s+be)\s+(.+?)[\s?.!]*$", re.IGNORECASE)
 _PHRASE_ENDS = frozenset("of at in for on to from with who that which now after before".split())
 
@@ -116,6 +117,8 @@ def role_asked(question: str, names: set[str] = frozenset()) -> str | None:
     "who is running X" ask for the role of the verb ("chair", "runs": whoever heads X)."""
     if doing := _WHO_DOES.match(question):
         return _ROLE_OF_VERB[doing[1].lower()]
+    if named := _NAME_OF.match(question):  # "what's the name of the guard": who is the guard
+        question = f"who is {named[1]}"
     found = _WHO_IS.match(question)
     if not found:
         return None

@@ -166,6 +166,9 @@ def test_who_is_the_role_asks_for_someone_the_sentence_calls_that():
     assert role_asked("who's the mayor of langvik") == "mayor"
     assert role_asked("who is peskov", {"peskov"}) is None  # a name, not a role
     assert role_asked("who is mediating") is None and role_asked("who hosted the talks") is None
+    # "what's the name of the X" asks who the X is
+    assert role_asked("what's the name of the guard who was on duty") == "guard"
+    assert role_asked("what was the name of the stadium") is None
     assert role_missing("who is osterholm's ceo", "said Petra Dahlgren, an analyst at the brokerage Kessel & Rowe.", {"osterholm"})
     assert not role_missing("who is tavrin's ceo", "Chief executive Anton Pell said the plant would close.", {"tavrin"})
     assert role_missing("who's the director of the plant", "Chief executive Anton Pell said so.")
