@@ -197,8 +197,10 @@ def proper_names(texts: list[str]) -> set[str]:
     cases: dict[str, set[bool]] = {}
     for text in texts:
         for found in re.finditer(r"(?<![\w'’-])[A-Za-z][\w'’-]*", text):
-            word, before = found.group(), text[:found.start()].rstrip()
-            if word[:1].isupper() and (not before or before[-1] in ".!?\"“”:"):
+            word, at = found.group(), found.start() - 1
+            while at >= 0 and text[at].isspace():
+                at -= 1
+            if word[:1].isupper() and (at < 0 or text[at] in ".!?\"“”:"):
                 continue  # a capital that opens a sentence says nothing
             cases.setdefault(word.lower(), set()).add(word[:1].isupper())
     return {word for word, seen in cases.items() if seen == {True}}
