@@ -12,8 +12,8 @@ from newsdesk.types import Alternative, Answer, Article, Chunk, Hit, Span
 from ..index.build import Index
 from ..index.chunk import sentence_around
 from .calibration import AnswerCalibration, AnswerEvidence
-from .constraints import (attribute_missing, names_asked, owner_conflict, proper_names, role_conflict, role_missing,
-                          role_owner_missing, speaker_missing, title_conflict)
+from .constraints import (attribute_missing, names_asked, owner_conflict, proper_names, role_asked, role_conflict,
+                          role_missing, role_owner_missing, speaker_missing, title_conflict)
 from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers, same_answer
 from .people import describe
@@ -151,7 +151,10 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
     sentence that names its roles as it does and holds the names that qualify what it asks for,
     under no title other than the role asked for (``constraints``). The article need not name every
     name of the question: a Wikipedia paragraph indexed alone says "the city" for "Warsaw"."""
-    names, proper = names_asked(question, [h.chunk.text for h in hits]), proper_names([h.chunk.text for h in hits])
+    texts = [h.chunk.text for h in hits]
+    names = names_asked(question, texts)
+    # Whose role it is matters only for a question asking for a role.
+    proper = proper_names(texts) if role_asked(question, names) else frozenset()
     return [s for s in quoted_only(question, spans, hits)
             if not role_conflict(question, sentence := _sentence_of(s, index), _within_sentence(s, index))
             and not attribute_missing(question, sentence, names)
