@@ -67,7 +67,7 @@ def same_answer(a: str, b: str) -> bool:
     if days_a and days_b and days_a.isdisjoint(days_b):
         return False
     return words_a <= words_b or words_b <= words_a or any(
-        _same_surname(x, y) for x in _list_items(a) for y in _list_items(b))
+        _same_surname(x, y) for x in list_items(a) for y in list_items(b))
 
 
 # Outlets write one figure or date in several ways: "two" and "2", "1.2bn" and "1.2 billion", "per cent"
@@ -93,7 +93,7 @@ def _answer_words(text: str) -> set[str]:
     return set(found)
 
 
-def _list_items(text: str) -> list[str]:
+def list_items(text: str) -> list[str]:
     """A list answer's items ("Steve Witkoff and Jared Kushner": both names), else the text itself."""
     return [item for item in re.split(r",\s*(?:and\s+)?|\s+(?:and|&)\s+", text) if item.strip()] or [text]
 

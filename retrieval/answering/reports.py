@@ -4,6 +4,7 @@ corroborates the lead or is shown as differing, with its outlet and date."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -12,7 +13,8 @@ from newsdesk.types import Chunk, Hit, Span
 from ..index.build import Index
 from ..index.chunk import sentence_around
 from .constraints import names_asked
-from .corroboration import AMBIGUOUS_RATIO, OutletAnswer, has_figure, split_by_agreement
+from .corroboration import AMBIGUOUS_RATIO, OutletAnswer, has_figure, list_items, split_by_agreement
+from .shaping import SENTENCE, question_kind
 from .stories import same_story
 from .text import content_terms, mentions
 
@@ -28,6 +30,16 @@ class OutletRules:
     newer_min_overlap: float = 0.5  # ... when its answer's sentence holds this share of the question's words
     ambiguous_ratio: float = AMBIGUOUS_RATIO  # see ``corroboration.split_by_agreement``
     older_read_ratio: float = 0.1  # an older report of the same story whose figure differs is shown this close
+    change_read_ratio: float = 0.15  # a newer report saying the answer changed ("raised to", "now") leads this close
+    change_min_overlap: float = 0.3  # ... when its answer's sentence holds this share of the question's words
+
+
+# How a later report says that what an earlier one gave has changed: "raised to seven years",
+# "brought forward to 8 January", "will now open offices only in …", "after a full recount".
+_CHANGED = re.compile(
+    r"\b(?:now|new|revised|raised?|raises|rose|rises?|risen|increased?|lowered|reduced|brought forward|pushed back|"
+    r"postponed|delayed|rescheduled|corrected|updated|latest|final|again|instead|rather than|no longer|up from|"
+    r"down from|bringing|replaced?|replacing|succeeded|stripped|overturned|recount)\b", re.IGNORECASE)
 
 
 DEFAULT_RULES = OutletRules()
@@ -48,16 +60,25 @@ def sentence_overlap(asked: set[str], span: Span, chunks: dict[int, Chunk]) -> f
 
 
 def same_story_figures(question: str, top: Span, answers: Sequence[OutletAnswer], hits: Sequence[Hit], index: Index,
-                       rules: OutletRules) -> list[OutletAnswer]:
+                       rules: OutletRules, figures_only: bool = True, min_overlap: float | None = None) -> list[OutletAnswer]:
     """Those of ``answers`` that report the lead's figure from the same story: a figure where
-    ``top`` has one, in a sentence that speaks of the question (``rules.newer_min_overlap`` of
-    its words), in an article naming every name the question asks about."""
-    if not has_figure(top.text):
+    ``top`` has one (and, unless ``figures_only``, no figure where it has none), in a sentence
+    that speaks of the question (``min_overlap`` of its words, by default ``rules.newer_min_overlap``), in an article naming
+    every name the question asks about."""
+    if figures_only and not has_figure(top.text):
         return []
     asked, chunks = content_terms(question), {hit.chunk.id: hit.chunk for hit in hits}
     names = names_asked(question, [hit.chunk.text for hit in hits])
-    return [a for a in answers if has_figure(a.span.text) and sentence_overlap(asked, a.span, chunks) >= rules.newer_min_overlap
+    return [a for a in answers if has_figure(a.span.text) == has_figure(top.text)
+            and sentence_overlap(asked, a.span, chunks) >= (rules.newer_min_overlap if min_overlap is None else min_overlap)
             and all(mentions(index.articles[a.span.article_id].text, name) for name in names)]
+
+
+def says_changed(span: Span, index: Index) -> bool:
+    """Whether the sentence holding ``span`` says that something changed (``_CHANGED``)."""
+    text = index.articles[span.article_id].text
+    s, e = sentence_around(text, span.start, span.end)
+    return bool(_CHANGED.search(text[s:e]))
 
 
 def newest_lead(question: str, top: Span, lead_date: str, weighed: Sequence[OutletAnswer], read: Sequence[OutletAnswer],
@@ -85,7 +106,12 @@ def newest_lead(question: str, top: Span, lead_date: str, weighed: Sequence[Outl
 
     by_weight = differing(weighed, rules.newer_lead_ratio)
     by_reading = same_story_figures(question, top, differing(read, rules.newer_read_ratio), hits, index, rules)
-    newer = max([*by_weight, *by_reading], key=lambda a: (a.date, a.confidence), default=None)
+    # A sentence answer is a statement: a later report's other statement is no change of it.
+    changed = [] if question_kind(question) == SENTENCE else [
+        a for a in same_story_figures(question, top, differing(read, rules.change_read_ratio), hits, index, rules, figures_only=False,
+                                  min_overlap=rules.change_min_overlap)
+        if says_changed(a.span, index) and (len(list_items(a.span.text)) > 1) == (len(list_items(top.text)) > 1)]
+    newer = max([*by_weight, *by_reading, *changed], key=lambda a: (a.date, a.confidence), default=None)
     return newer.span if newer else None
 
 

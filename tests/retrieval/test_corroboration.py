@@ -57,6 +57,29 @@ def test_an_outlet_counts_only_for_its_own_answer_and_the_newest_report_leads(tm
     assert (older.text, older.outlets, older.dates) == ("450", ("Business Ledger",), ("2026-03-02",))
 
 
+def test_a_newer_report_read_far_less_surely_leads_only_when_it_says_the_answer_changed(tmp_path, fake_encoder):
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
+    from newsdesk.retrieval.sources.article import make_article
+
+    def answer(later):
+        desk = Newsdesk(Settings(home=tmp_path / str(len(later)), reader="baseline"), encoder=fake_encoder)
+        desk.add_articles([
+            make_article("The Vireo-3 satellite will launch on 19 March from Skarra Point.", title="A",
+                         outlet="Solvania Times", date="2026-03-11"),
+            make_article(later, title="B", outlet="Orbit Desk", date="2026-03-18"),
+        ])
+        spans = [_reading(desk, "Solvania Times", "19 March", 0.8), _reading(desk, "Orbit Desk", "2 April", 0.2)]
+        hits = [Hit(desk.index.chunk(s.chunk_id), 1.0 - n / 2) for n, s in enumerate(spans)]
+        return assemble_answer("When will Vireo-3 launch?", spans, desk.index, hits, min_score=0.1)
+
+    changed = answer("Vireo-3 launch pushed back: the satellite will launch on 2 April from Skarra Point.")
+    assert changed.text == "2 April" and [c.outlet for c in changed.citations] == ["Orbit Desk"]
+    assert [(a.text, a.outlets, a.dates) for a in changed.alternatives] == [("19 March", ("Solvania Times",), ("2026-03-11",))]
+    unchanged = answer("Vireo-3 is the satellite that will launch on 2 April from Skarra Point.")
+    assert unchanged.text == "19 March" and [c.outlet for c in unchanged.citations] == ["Solvania Times"]
+
+
 def test_an_outlet_answering_from_another_story_is_neither_counted_nor_shown_as_differing(tmp_path, fake_encoder):
     from newsdesk.retrieval.sources.article import make_article
 
