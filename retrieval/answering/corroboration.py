@@ -11,12 +11,15 @@ from typing import Mapping, Sequence
 
 from newsdesk.types import Article, Hit, Span
 
-from .text import normalize_answer
+from .text import STOPWORDS, normalize_answer
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
-    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20", "hundred": "100", "dozen": "12",
+    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14", "fifteen": "15",
+    "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19", "twenty": "20", "thirty": "30",
+    "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90", "hundred": "100",
+    "dozen": "12",
 }
 # An outlet whose passages give the lead answer this share of its own answer's score is unclear.
 AMBIGUOUS_RATIO = 0.25
@@ -50,6 +53,29 @@ def _numbers(text: str) -> frozenset[str]:
 def has_figure(text: str) -> bool:
     """Whether ``text`` states a number ("600", "9,800", "nine")."""
     return bool(_numbers(text))
+
+
+_SCALE_WORDS = frozenset({"hundred", "thousand", "million", "billion", "trillion", "bn", "m", "k"})
+_SCALED_FIGURE = re.compile(r"\d+(?:[.,]\d+)*(?:bn|m|k)?")
+
+
+def _unit(text: str) -> str | None:
+    """What an answer's first figure counts: the word after it, past any scale ("crown" of
+    "4.6 million crowns", "percent" of "6.5 percent over two years"); None without one or for a
+    date ("8 January")."""
+    words = [word.lstrip("£€¥$") for word in normalize_answer(text).replace("per cent", "percent").split()]
+    figures = [i for i, word in enumerate(words) if _SCALED_FIGURE.fullmatch(word) or word in _NUMBER_WORDS]
+    after = [word for word in words[figures[0] + 1:] if word not in _SCALE_WORDS] if figures else []
+    # A month or a day after a number makes a date, which counts nothing; "17 to 9" counts nothing said.
+    unit = after[0] if after else None
+    return unit.rstrip("s") if unit and unit not in STOPWORDS and _MONTHS.get(unit, unit) not in _WEEKDAYS_AND_MONTHS else None
+
+
+def same_unit(a: str, b: str) -> bool:
+    """Whether two figures count the same thing, as far as both say ("310 square metres" and
+    "4.6 million crowns" do not; "600" and "450 jobs" may)."""
+    unit_a, unit_b = _unit(a), _unit(b)
+    return unit_a is None or unit_b is None or unit_a == unit_b
 
 
 def same_answer(a: str, b: str) -> bool:

@@ -13,7 +13,7 @@ from newsdesk.types import Chunk, Hit, Span
 from ..index.build import Index
 from ..index.chunk import sentence_around
 from .constraints import names_asked
-from .corroboration import AMBIGUOUS_RATIO, OutletAnswer, has_figure, list_items, split_by_agreement
+from .corroboration import AMBIGUOUS_RATIO, OutletAnswer, has_figure, list_items, same_unit, split_by_agreement
 from .shaping import SENTENCE, question_kind
 from .stories import same_story
 from .text import content_terms, mentions
@@ -62,14 +62,15 @@ def sentence_overlap(asked: set[str], span: Span, chunks: dict[int, Chunk]) -> f
 def same_story_figures(question: str, top: Span, answers: Sequence[OutletAnswer], hits: Sequence[Hit], index: Index,
                        rules: OutletRules, figures_only: bool = True, min_overlap: float | None = None) -> list[OutletAnswer]:
     """Those of ``answers`` that report the lead's figure from the same story: a figure where
-    ``top`` has one (and, unless ``figures_only``, no figure where it has none), in a sentence
+    ``top`` has one, of the same thing as far as both say (and, unless ``figures_only``, no figure
+    where it has none), in a sentence
     that speaks of the question (``min_overlap`` of its words, by default ``rules.newer_min_overlap``), in an article naming
     every name the question asks about."""
     if figures_only and not has_figure(top.text):
         return []
     asked, chunks = content_terms(question), {hit.chunk.id: hit.chunk for hit in hits}
     names = names_asked(question, [hit.chunk.text for hit in hits])
-    return [a for a in answers if has_figure(a.span.text) == has_figure(top.text)
+    return [a for a in answers if has_figure(a.span.text) == has_figure(top.text) and same_unit(a.span.text, top.text)
             and sentence_overlap(asked, a.span, chunks) >= (rules.newer_min_overlap if min_overlap is None else min_overlap)
             and all(mentions(index.articles[a.span.article_id].text, name) for name in names)]
 
@@ -98,17 +99,19 @@ def newest_lead(question: str, top: Span, lead_date: str, weighed: Sequence[Outl
 
     source = index.articles[top.article_id].source_name
 
-    def differing(answers: Sequence[OutletAnswer], ratio: float) -> list[OutletAnswer]:
+    def differing(answers: Sequence[OutletAnswer], ratio: float, ambiguous_ratio: float = rules.ambiguous_ratio) -> list[OutletAnswer]:
         lead_score = max([a.support_for(top.text) for a in answers if a.source == source] or [0.0])
         others = of_the_story(top, [a for a in answers if a.source != source], index)
-        return [a for a in split_by_agreement(top.text, others, 0.0, rules.ambiguous_ratio)[1]
+        return [a for a in split_by_agreement(top.text, others, 0.0, ambiguous_ratio)[1]
                 if (a.date or "") > lead_date and a.confidence >= ratio * lead_score]
 
     by_weight = differing(weighed, rules.newer_lead_ratio)
     by_reading = same_story_figures(question, top, differing(read, rules.newer_read_ratio), hits, index, rules)
-    # A sentence answer is a statement: a later report's other statement is no change of it.
+    # A sentence answer is a statement: a later report's other statement is no change of it. A
+    # report saying what changed may name the figure it replaced ("to 8 January from 15 January"):
+    # reading that too is no doubt about which one it gives.
     changed = [] if question_kind(question) == SENTENCE else [
-        a for a in same_story_figures(question, top, differing(read, rules.change_read_ratio), hits, index, rules, figures_only=False,
+        a for a in same_story_figures(question, top, differing(read, rules.change_read_ratio, 1.0), hits, index, rules, figures_only=False,
                                   min_overlap=rules.change_min_overlap)
         if says_changed(a.span, index) and (len(list_items(a.span.text)) > 1) == (len(list_items(top.text)) > 1)]
     newer = max([*by_weight, *by_reading, *changed], key=lambda a: (a.date, a.confidence), default=None)

@@ -1,5 +1,5 @@
 from newsdesk.retrieval.answering.answer import assemble_answer
-from newsdesk.retrieval.answering.corroboration import same_answer
+from newsdesk.retrieval.answering.corroboration import same_answer, same_unit
 
 from newsdesk.types import Hit, Span
 
@@ -19,6 +19,15 @@ def test_answers_are_compared_with_numbers_dates_and_names_normalised():
     assert same_answer("Steve Witkoff and Jared Kushner", "U.S. envoy Witkoff")
     assert same_answer("Anna Berg, Ole Lund and Jonas Berg", "Mr Lund")
     assert not same_answer("Steve Witkoff and Jared Kushner", "Keir Starmer")
+    assert same_answer("Seventeen", "17") and same_answer("forty", "40 tugs")
+
+
+def test_figures_count_the_same_thing_only_in_the_same_unit():
+    assert same_unit("600", "450 jobs") and same_unit("6.5 percent over two years", "7 per cent")
+    assert same_unit("£1.2bn", "1.5 billion pounds") and same_unit("8 January", "15 January 2026")
+    assert same_unit("17 to 9", "31 votes to 14")  # "to" counts nothing
+    assert not same_unit("about 310 square metres", "about 4.6 million crowns")
+    assert not same_unit("3,412 votes", "212,980 ballots")
 
 
 HALVORSEN = [
@@ -62,7 +71,7 @@ def test_a_newer_report_read_far_less_surely_leads_only_when_it_says_the_answer_
     from newsdesk.retrieval.settings import Settings
     from newsdesk.retrieval.sources.article import make_article
 
-    def answer(later):
+    def answer(later, old_read_in_later=0.0):
         desk = Newsdesk(Settings(home=tmp_path / str(len(later)), reader="baseline"), encoder=fake_encoder)
         desk.add_articles([
             make_article("The Vireo-3 satellite will launch on 19 March from Skarra Point.", title="A",
@@ -71,6 +80,8 @@ def test_a_newer_report_read_far_less_surely_leads_only_when_it_says_the_answer_
         ])
         spans = [_reading(desk, "Solvania Times", "19 March", 0.8), _reading(desk, "Orbit Desk", "2 April", 0.2)]
         hits = [Hit(desk.index.chunk(s.chunk_id), 1.0 - n / 2) for n, s in enumerate(spans)]
+        if old_read_in_later:
+            spans.append(_reading(desk, "Orbit Desk", "19 March", old_read_in_later))
         return assemble_answer("When will Vireo-3 launch?", spans, desk.index, hits, min_score=0.1)
 
     changed = answer("Vireo-3 launch pushed back: the satellite will launch on 2 April from Skarra Point.")
@@ -78,6 +89,9 @@ def test_a_newer_report_read_far_less_surely_leads_only_when_it_says_the_answer_
     assert [(a.text, a.outlets, a.dates) for a in changed.alternatives] == [("19 March", ("Solvania Times",), ("2026-03-11",))]
     unchanged = answer("Vireo-3 is the satellite that will launch on 2 April from Skarra Point.")
     assert unchanged.text == "19 March" and [c.outlet for c in unchanged.citations] == ["Solvania Times"]
+    # Naming the date it replaced is no doubt about which one the later report gives.
+    moved = answer("Vireo-3 launch moved: it was pushed back to 2 April from 19 March.", old_read_in_later=0.1)
+    assert moved.text == "2 April" and [c.outlet for c in moved.citations] == ["Orbit Desk"]
 
 
 def test_an_outlet_answering_from_another_story_is_neither_counted_nor_shown_as_differing(tmp_path, fake_encoder):
