@@ -90,10 +90,11 @@ def newest_lead(question: str, top: Span, lead_date: str, weighed: Sequence[Outl
     answers are chosen (``weighed``) or, for a report of the same story (its article names every
     name the question asks about) whose answer's figure replaces the lead's figure and whose sentence speaks of the question
     (``rules.newer_min_overlap`` of its words), as sure as the reader scored it
-    (``rules.newer_read_ratio``, ``read``): retrieval
+    (``rules.newer_read_ratio``, ``read``), or from ``rules.change_read_ratio`` when it says the
+    answer changed (``reports_of_change``): retrieval
     ranks a later report that adds to a story below the first one that set it out (among two
-    articles, the second at zero). An undated lead keeps its place: nothing says it is the older
-    report."""
+    articles, the second at zero), and the reader reads an update less surely than the report
+    it revises. An undated lead keeps its place: nothing says it is the older report."""
     if not lead_date:
         return None
 
@@ -107,15 +108,25 @@ def newest_lead(question: str, top: Span, lead_date: str, weighed: Sequence[Outl
 
     by_weight = differing(weighed, rules.newer_lead_ratio)
     by_reading = same_story_figures(question, top, differing(read, rules.newer_read_ratio), hits, index, rules)
-    # A sentence answer is a statement: a later report's other statement is no change of it. A
-    # report saying what changed may name the figure it replaced ("to 8 January from 15 January"):
-    # reading that too is no doubt about which one it gives.
-    changed = [] if question_kind(question) == SENTENCE else [
-        a for a in same_story_figures(question, top, differing(read, rules.change_read_ratio, 1.0), hits, index, rules, figures_only=False,
-                                  min_overlap=rules.change_min_overlap)
-        if says_changed(a.span, index) and (len(list_items(a.span.text)) > 1) == (len(list_items(top.text)) > 1)]
+    # A report saying what changed may name the figure it replaced ("to 8 January from 15 January"):
+    # that it reads that one too leaves no doubt which one it gives.
+    changed = reports_of_change(question, top, differing(read, rules.change_read_ratio, ambiguous_ratio=1.0), hits, index, rules)
     newer = max([*by_weight, *by_reading, *changed], key=lambda a: (a.date, a.confidence), default=None)
     return newer.span if newer else None
+
+
+def reports_of_change(question: str, top: Span, answers: Sequence[OutletAnswer], hits: Sequence[Hit], index: Index,
+                      rules: OutletRules) -> list[OutletAnswer]:
+    """Those of ``answers`` whose sentence says the answer changed (``says_changed``), from a
+    report of the same story (``same_story_figures``, ``rules.change_min_overlap`` of the
+    question's words), of the lead's shape: a figure for a figure, a list for a list. None for a
+    sentence answer: a later report's other statement is no change of it."""
+    if question_kind(question) == SENTENCE:
+        return []
+    is_list = len(list_items(top.text)) > 1
+    return [a for a in same_story_figures(question, top, answers, hits, index, rules, figures_only=False,
+                                          min_overlap=rules.change_min_overlap)
+            if says_changed(a.span, index) and (len(list_items(a.span.text)) > 1) == is_list]
 
 
 def split_outlets(top: Span, by_outlet: Sequence[OutletAnswer], index: Index, rules: OutletRules,
