@@ -94,12 +94,15 @@ ROLES = frozenset("""administrator ambassador analyst architect attorney auditor
 _GENERIC_SPEAKERS = frozenset({"peopl", "everyon", "anyon", "other", "offici", "author", "writer", "review", "narrat", "poster"})
 # Roles the articles also write another way.
 ROLE_NAMES = (frozenset({"ceo", "chief executive"}), frozenset({"chair", "chairman", "chairwoman", "chairperson"}),
-              frozenset({"spokesman", "spokeswoman", "spokesperson"}), frozenset({"boss", "chief", "head", "leader"}))
+              frozenset({"spokesman", "spokeswoman", "spokesperson"}), frozenset({"boss", "chief", "head", "leader"}),
+              frozenset({"vet", "veterinary officer", "veterinarian"}))
 # Whoever "runs" a company, an agency or a school, as news titles them.
 _RUNS = frozenset({"runs", "run", "running", "ceo", "chief executive", "head", "chief", "boss", "director", "manager",
                    "chair", "chairman", "chairwoman", "owner", "owns", "president", "leader", "leads", "governor",
                    "principal", "founder", "commissioner", "general", "managing"})
 _ROLE_VERBS = frozenset({"runs", "run", "running", "owns", "leads", "managing"})
+# "the head of the observatory" is whoever runs it, whatever the title ("director of the … Observatory").
+_HEADS = frozenset({"head", "boss", "chief"})
 # "who chairs the commission", "who is running the trust": the role as a verb.
 _WHO_DOES = re.compile(r"^\s*(?:and\s+)?who(?:'s|’s|\s+is)?\s+(chairs|chairing|heads|heading|runs|running|manages|managing)\b",
                        re.IGNORECASE)
@@ -136,7 +139,7 @@ def role_asked(question: str, names: set[str] = frozenset()) -> str | None:
 
 
 def _role_forms(role: str) -> frozenset[str]:
-    if role == "runs":
+    if role == "runs" or role in _HEADS:
         return _RUNS
     return next((group for group in ROLE_NAMES if role in group), frozenset({role}))
 

@@ -214,6 +214,10 @@ def test_who_is_the_role_asks_for_someone_the_sentence_calls_that():
     assert not role_missing("who are the administrators", "The administrator, Brightwater Restructuring, said so.")
     assert not role_missing("who is peskov", "Kremlin spokesman Dmitry Peskov said so.", {"peskov"})
     assert role_missing("who is kestrel bank's chief economist", "The bank's chief operating officer, Dagny Ols, said so.", {"kestrel"})
+    # the head of X is whoever runs it, whatever the title; a vet is a veterinary officer
+    assert not role_missing("who is the head of the volcano observatory", "Dr Ingrid Saelen, director of the Aldera Volcano Observatory, said so.")
+    assert role_missing("who is the head of the volcano observatory", "Dr Ingrid Saelen, a geologist at the Aldera Volcano Observatory, said so.")
+    assert not role_missing("who's the chief vet in ostervald", "Dr Sigrun Aalto, Ostervald's chief veterinary officer, said so.", {"ostervald"})
 
 
 def test_who_runs_or_chairs_asks_for_the_role_of_the_verb():
