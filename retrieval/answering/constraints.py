@@ -180,18 +180,25 @@ def role_owner_missing(question: str, context: str, article: str, names: set[str
 
 def _owners_of(role: str, sentence: str, proper: set[str] = frozenset()) -> set[str]:
     """The names ``sentence`` gives as the owner of ``role``: "Brenna" of "Brenna's mayor" or
-    "the mayor of Brenna" (a capitalised word: "its mayor" names nobody), and of ``proper`` (words
+    "the mayor of Brenna", "Athletics Integrity Office" of "head of the Athletics Integrity Office"
+    (capitalised words: "its mayor" names nobody), and of ``proper`` (words
     the articles only ever capitalise) one standing before the role: "Castelvero" of "Castelvero
     mayor Fabio Merli" ("Transport minister" names a portfolio, not an owner)."""
     owners, before = set(), set()
     for form in _role_forms(role):
         said = r"\s+".join(re.escape(part) for part in form.split())
         owners.update(re.findall(rf"\b([A-Z][\w-]*)['’]s\s+(?:[\w-]+\s+){{0,2}}?{said}s?\b", sentence, re.IGNORECASE))
-        owners.update(re.findall(rf"\b{said}s?\s+of\s+(?:the\s+)?([A-Z][\w-]*)", sentence, re.IGNORECASE))
+        owners.update(re.findall(rf"\b{said}s?\s+of\s+(?:the\s+)?([A-Z][\w-]*(?-i:(?:\s+[A-Z][\w-]*)*))", sentence, re.IGNORECASE))
         if form not in _ROLE_VERBS:
             before.update(re.findall(rf"\b([A-Z][\w-]*)\s+(?:[\w-]+\s+)?{said}s?\b", sentence, re.IGNORECASE))
     owners |= {owner for owner in before if owner.casefold() in proper}
     return {owner.casefold() for owner in owners if owner[:1].isupper()}
+
+
+def _same_owner(a: str, b: str) -> bool:
+    """One owner, however named: one word (``_same_word``) or a name and its adjective, which
+    share their first six letters ("Estrany" and "estranian")."""
+    return _same_word(a, b) or (len(a) >= 6 and len(b) >= 6 and a[:6] == b[:6])
 
 
 def proper_names(texts: list[str]) -> set[str]:
@@ -216,9 +223,10 @@ def owner_conflict(question: str, sentence: str, names: set[str] = frozenset(), 
     if role is None or not names:
         return False
     asked = _words(question)
-    owners = {o for o in _owners_of(role, sentence, proper) if not any(_same_word(o, w) for w in asked)
-              and o not in QUALIFIERS and _role_of(o) is None}
-    return bool(owners) and not any(_same_word(owner, name) for owner in owners for name in names)
+    owners = [o.split() for o in _owners_of(role, sentence, proper)]
+    if any(_same_owner(word, w) for owner in owners for word in owner for w in asked):
+        return False  # the sentence gives the role to the owner asked about (too)
+    return any(owner[0] not in QUALIFIERS and _role_of(owner[0]) is None for owner in owners)
 
 
 def _which_phrase(question: str) -> list[str]:

@@ -267,6 +267,16 @@ def test_a_role_answered_for_another_owner_is_no_answer():
     from newsdesk.retrieval.answering.constraints import owner_conflict
 
     assert owner_conflict("who is the mayor of orsvik", "Brenna's mayor, Hanne Tolv, said most wanted to rebuild.", {"orsvik"})
+    # an owner of several words is asked by any of them; a country by its adjective
+    assert not owner_conflict("who heads the integrity office", "said Dr Camille Rousset, head of the Athletics Integrity Office.",
+                              {"integrity"})
+    assert owner_conflict("who heads the integrity office", "said Dr Camille Rousset, head of the Athletics Federation.",
+                          {"integrity"})
+    assert not owner_conflict("who's the estranian transport minister", "Estrany's transport minister, Pavel Kordan, said so.",
+                              {"estranian"})
+    # a sentence naming the role twice gives it to the owner asked about too
+    assert not owner_conflict("who runs halloway", "The board named Rosalind Achterberg, chief executive of Kilbride "
+                              "Infirmary, as interim chief executive of Halloway.", {"halloway"})
 
 
 def test_a_name_standing_before_the_role_owns_it():
