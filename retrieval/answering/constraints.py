@@ -14,6 +14,9 @@ from .text import STOPWORDS, content_terms, named_terms, words
 
 # Words that make a role another role: the deputy mayor, a vice-chancellor, the former coach.
 QUALIFIERS = frozenset("deputy vice assistant acting interim former ex associate junior shadow".split())
+# ... except for who holds a role now ("who is the finance director now"): whoever stands in.
+_STANDING_IN = frozenset({"acting", "interim"})
+_NOW = frozenset({"now", "currently", "today"})
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
 
@@ -49,6 +52,7 @@ def role_conflict(question: str, sentence: str, answer_at: tuple[int, int] | Non
     is judged where it is named nearest the answer: "the mayor of Orrestad, Jonas Frell, and the
     deputy mayor of Vinterby, Elsa Norrby" gives Elsa Norrby as a deputy mayor."""
     asked = _words(question)
+    now_asked = any(word in _NOW for word in asked)
     # Words with their offsets ("-" as a space keeps the offsets): the role nearest the answer is its own.
     found = [(m.start(), m.group()) for m in _WORD.finditer(sentence.casefold().replace("-", " "))]
     said = [word for _, word in found]
@@ -60,6 +64,8 @@ def role_conflict(question: str, sentence: str, answer_at: tuple[int, int] | Non
         if answer_at is not None and len(named) > 1:
             named = _naming_the_answer(named, [offset for offset, _ in found], answer_at) or named
         stated = [_qualifiers_before(said, i) for i in named]
+        if now_asked:  # whoever holds the role now: an interim or acting holder does
+            stated = [q - _STANDING_IN for q in stated]
         if stated and all(q != wanted for q in stated) and (wanted or all(stated)):
             return True
     return False

@@ -164,6 +164,11 @@ def test_a_role_named_with_another_qualifier_is_no_answer():
     assert not role_conflict("who is the deputy leader", "Deputy leader Alan Brisco said no.")
     assert role_conflict("who is the chancellor", "Vice-chancellor Anna Berg spoke.")
     assert not role_conflict("who hosted the talks", "German Chancellor Friedrich Merz hosted the talks.")
+    # who holds a role now: whoever stands in does, a deputy does not
+    interim = "Maria Eklund has been named interim finance director."
+    assert role_conflict("who is the finance director", interim)
+    assert not role_conflict("who is the finance director now", interim)
+    assert role_conflict("who is the mayor now", "Deputy mayor Rosa Ekdahl said the bridge would stay shut.")
 
 
 def test_a_role_named_twice_is_judged_where_it_names_the_answer():
