@@ -157,10 +157,10 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
     proper = proper_names(texts) if role_asked(question, names) else frozenset()
     return [s for s in quoted_only(question, spans, hits)
             if not role_conflict(question, sentence := _sentence_of(s, index), _within_sentence(s, index))
-            and not attribute_missing(question, sentence, names)
+            and not attribute_missing(question, context := _before(s, index, SPEAKER_CHARS, within_sentence=False) + sentence, names)
             and not role_missing(question, sentence, names) and not owner_conflict(question, sentence, names, proper)
             and not title_conflict(question, _before(s, index), names, s.text)
-            and not speaker_missing(question, context := _before(s, index, SPEAKER_CHARS, within_sentence=False) + sentence)
+            and not speaker_missing(question, context)
             and not role_owner_missing(question, context, index.articles[s.article_id].text, names)]
 
 

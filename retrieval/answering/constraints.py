@@ -278,10 +278,12 @@ def title_conflict(question: str, before: str, names: set[str] = frozenset(), an
     return _qualifiers_before(said, nearest) != wanted
 
 
-def attribute_missing(question: str, sentence: str, names: set[str] = frozenset()) -> bool:
-    """Whether ``sentence`` lacks a name that qualifies what the question asks for ("French" in
-    "which French president"; ``names``: the question's names, see ``names_asked``)."""
-    said = _words(sentence)
+def attribute_missing(question: str, context: str, names: set[str] = frozenset()) -> bool:
+    """Whether ``context`` (an answer's sentence and the text just before it) lacks a name that
+    qualifies what the question asks for ("French" in "which French president", "Nimbrel" in
+    "which nimbrel customers" where the sentence before names the company; ``names``: the
+    question's names, see ``names_asked``)."""
+    said = _words(context)
     return any(not any(_same_word(word, w) for w in said) for word in attributes(question) if word in names)
 
 

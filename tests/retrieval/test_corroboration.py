@@ -201,6 +201,25 @@ def test_an_answer_must_stand_in_a_sentence_with_what_qualifies_the_question():
     assert not attribute_missing("which US envoys were in Berlin", "U.S. envoys Steve Witkoff and Jared Kushner flew in.", {"us"})
 
 
+def test_what_qualifies_the_question_may_stand_just_before_the_answers_sentence(tmp_path, fake_encoder):
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
+    from newsdesk.retrieval.sources.article import make_article
+
+    desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
+    desk.add_articles([
+        make_article("Hackers stole the records of 40,000 Nimbrel customers last week. Among the customers affected were "
+                     "Torvik Logistics and the Saldhem district council.", title="A", outlet="Ledgerline"),
+        make_article("Rival Talgo said none of the customers affected by the outage would pay. Among the customers "
+                     "affected were Brisa Dental and Okra Foods.", title="B", outlet="Courier"),
+    ])
+    spans = [_reading(desk, "Courier", "Brisa Dental and Okra Foods", 0.9),
+             _reading(desk, "Ledgerline", "Torvik Logistics and the Saldhem district council", 0.6)]
+    hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in spans]
+    answer = assemble_answer("which nimbrel customers were hit", spans, desk.index, hits, min_score=0.1)
+    assert answer.text == "Torvik Logistics and the Saldhem district council"
+
+
 def test_who_is_the_role_asks_for_someone_the_sentence_calls_that():
     from newsdesk.retrieval.answering.constraints import role_asked, role_missing
 
