@@ -65,7 +65,7 @@ def role_conflict(question: str, sentence: str, answer_at: tuple[int, int] | Non
             named = _naming_the_answer(named, [offset for offset, _ in found], answer_at) or named
         stated = [_qualifiers_before(said, i) for i in named]
         if now_asked:  # whoever holds the role now: an interim or acting holder does
-            stated = [q - _STANDING_IN for q in stated]
+            stated = [q - (_STANDING_IN - wanted) for q in stated]
         if stated and all(q != wanted for q in stated) and (wanted or all(stated)):
             return True
     return False
@@ -266,8 +266,11 @@ def title_conflict(question: str, before: str, names: set[str] = frozenset(), an
     Mayor" for "who's the mayor". ``before``: the text just before the answer, in its sentence."""
     phrase = _which_phrase(question)
     role = role_asked(question, names) or (_role_of(phrase[-1]) if phrase and phrase[-1] not in names else None)
-    said = _words(before)[-3:] + list(takewhile(lambda w: _role_of(w) or w in QUALIFIERS, _words(answer)))
-    titles = [i for i, word in enumerate(said) if _role_of(word)]
+    # The title stands in the last three words before the answer; its qualifiers may go further back
+    # ("the acting vice-rector for research, Dr Sunniva Brandt").
+    preceding = _words(before)
+    said = preceding + list(takewhile(lambda w: _role_of(w) or w in QUALIFIERS, _words(answer)))
+    titles = [i for i in range(max(0, len(preceding) - 3), len(said)) if _role_of(said[i])]
     if role is None or not titles:
         return False
     nearest = titles[-1]  # the title the answer stands under ("chief executive" is two words)

@@ -169,6 +169,7 @@ def test_a_role_named_with_another_qualifier_is_no_answer():
     assert role_conflict("who is the finance director", interim)
     assert not role_conflict("who is the finance director now", interim)
     assert role_conflict("who is the mayor now", "Deputy mayor Rosa Ekdahl said the bridge would stay shut.")
+    assert not role_conflict("who's acting vice-rector now", "The acting vice-rector, Dr Sunniva Brandt, spoke.")
 
 
 def test_a_role_named_twice_is_judged_where_it_names_the_answer():
@@ -270,6 +271,9 @@ def test_an_answer_under_another_title_is_not_the_role_asked_for():
     assert not title_conflict("who is tavrin's ceo", "Chief executive ", {"tavrin"})
     assert not title_conflict("who hosted the talks", "German Chancellor ")  # no role asked
     assert not title_conflict("which countries sent delegations", "President ")
+    # a title's qualifiers may stand further back than the title's last words
+    assert not title_conflict("who's acting vice-rector for research", "The acting vice-rector for research, ")
+    assert title_conflict("who's the vice-rector for research", "The acting vice-rector for research, ")
 
 
 def test_a_role_answered_for_another_owner_is_no_answer():
