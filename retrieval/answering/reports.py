@@ -94,8 +94,9 @@ def newest_lead(question: str, top: Span, lead_date: str, weighed: Sequence[Outl
     answer changed (``reports_of_change``): retrieval
     ranks a later report that adds to a story below the first one that set it out (among two
     articles, the second at zero), and the reader reads an update less surely than the report
-    it revises. An undated lead keeps its place: nothing says it is the older report."""
-    if not lead_date:
+    it revises. An undated lead keeps its place: nothing says it is the older report; nor does a
+    sentence answer (what was said, why, how): a later report's other statement does not replace it."""
+    if not lead_date or question_kind(question) == SENTENCE:
         return None
 
     source = index.articles[top.article_id].source_name
@@ -119,10 +120,7 @@ def reports_of_change(question: str, top: Span, answers: Sequence[OutletAnswer],
                       rules: OutletRules) -> list[OutletAnswer]:
     """Those of ``answers`` whose sentence says the answer changed (``says_changed``), from a
     report of the same story (``same_story_figures``, ``rules.change_min_overlap`` of the
-    question's words), of the lead's shape: a figure for a figure, a list for a list. None for a
-    sentence answer: a later report's other statement is no change of it."""
-    if question_kind(question) == SENTENCE:
-        return []
+    question's words), of the lead's shape: a figure for a figure, a list for a list."""
     is_list = len(list_items(top.text)) > 1
     return [a for a in same_story_figures(question, top, answers, hits, index, rules, figures_only=False,
                                           min_overlap=rules.change_min_overlap)

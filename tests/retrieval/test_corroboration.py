@@ -94,6 +94,26 @@ def test_a_newer_report_read_far_less_surely_leads_only_when_it_says_the_answer_
     assert moved.text == "2 April" and [c.outlet for c in moved.citations] == ["Orbit Desk"]
 
 
+def test_a_later_reports_other_statement_does_not_replace_a_sentence_answer(tmp_path, fake_encoder):
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
+    from newsdesk.retrieval.sources.article import make_article
+
+    desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
+    desk.add_articles([
+        make_article("The union demanded a full 90-day consultation before any job cuts at Norvale.", title="A",
+                     outlet="Norvale Courier", date="2026-02-09"),
+        make_article("The union said it would ballot its Norvale members on strike action next week.", title="B",
+                     outlet="Industry Ledger", date="2026-03-03"),
+    ])
+    spans = [_reading(desk, "Norvale Courier", "a full 90-day consultation", 0.9),
+             _reading(desk, "Industry Ledger", "ballot its Norvale members", 0.8)]
+    hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in spans]
+    answer = assemble_answer("What did the union demand at Norvale?", spans, desk.index, hits, min_score=0.1)
+    assert answer.kind == "sentence" and [c.outlet for c in answer.citations] == ["Norvale Courier"]
+    assert answer.text.startswith("The union demanded a full 90-day consultation")
+
+
 def test_an_outlet_answering_from_another_story_is_neither_counted_nor_shown_as_differing(tmp_path, fake_encoder):
     from newsdesk.retrieval.sources.article import make_article
 
