@@ -54,6 +54,18 @@ def _reading(desk, outlet, text, score):
     return Span(text, article.id, chunk.id, start, start + len(text), score)
 
 
+def _desk_of(home, fake_encoder, articles):
+    """A desk over ``articles``: (text, outlet, date) each."""
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
+    from newsdesk.retrieval.sources.article import make_article
+
+    desk = Newsdesk(Settings(home=home, reader="baseline"), encoder=fake_encoder)
+    desk.add_articles([make_article(text, title=f"Report {n}", outlet=outlet, date=date)
+                       for n, (text, outlet, date) in enumerate(articles)])
+    return desk
+
+
 def test_an_outlet_counts_only_for_its_own_answer_and_the_newest_report_leads(tmp_path, fake_encoder):
     desk = _desk(tmp_path, fake_encoder)
     # The older report reads best; the newer one gives 600 and names the old 450 only in passing.
@@ -67,17 +79,10 @@ def test_an_outlet_counts_only_for_its_own_answer_and_the_newest_report_leads(tm
 
 
 def test_a_newer_report_read_far_less_surely_leads_only_when_it_says_the_answer_changed(tmp_path, fake_encoder):
-    from newsdesk.retrieval.service import Newsdesk
-    from newsdesk.retrieval.settings import Settings
-    from newsdesk.retrieval.sources.article import make_article
-
     def answer(later, old_read_in_later=0.0):
-        desk = Newsdesk(Settings(home=tmp_path / str(len(later)), reader="baseline"), encoder=fake_encoder)
-        desk.add_articles([
-            make_article("The Vireo-3 satellite will launch on 19 March from Skarra Point.", title="A",
-                         outlet="Solvania Times", date="2026-03-11"),
-            make_article(later, title="B", outlet="Orbit Desk", date="2026-03-18"),
-        ])
+        desk = _desk_of(tmp_path / str(len(later)), fake_encoder, [
+            ("The Vireo-3 satellite will launch on 19 March from Skarra Point.", "Solvania Times", "2026-03-11"),
+            (later, "Orbit Desk", "2026-03-18")])
         spans = [_reading(desk, "Solvania Times", "19 March", 0.8), _reading(desk, "Orbit Desk", "2 April", 0.2)]
         hits = [Hit(desk.index.chunk(s.chunk_id), 1.0 - n / 2) for n, s in enumerate(spans)]
         if old_read_in_later:
@@ -95,17 +100,9 @@ def test_a_newer_report_read_far_less_surely_leads_only_when_it_says_the_answer_
 
 
 def test_a_later_reports_other_statement_does_not_replace_a_sentence_answer(tmp_path, fake_encoder):
-    from newsdesk.retrieval.service import Newsdesk
-    from newsdesk.retrieval.settings import Settings
-    from newsdesk.retrieval.sources.article import make_article
-
-    desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
-    desk.add_articles([
-        make_article("The union demanded a full 90-day consultation before any job cuts at Norvale.", title="A",
-                     outlet="Norvale Courier", date="2026-02-09"),
-        make_article("The union said it would ballot its Norvale members on strike action next week.", title="B",
-                     outlet="Industry Ledger", date="2026-03-03"),
-    ])
+    desk = _desk_of(tmp_path / "home", fake_encoder, [
+        ("The union demanded a full 90-day consultation before any job cuts at Norvale.", "Norvale Courier", "2026-02-09"),
+        ("The union said it would ballot its Norvale members on strike action next week.", "Industry Ledger", "2026-03-03")])
     spans = [_reading(desk, "Norvale Courier", "a full 90-day consultation", 0.9),
              _reading(desk, "Industry Ledger", "ballot its Norvale members", 0.8)]
     hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in spans]
@@ -223,17 +220,11 @@ def test_an_answer_must_stand_in_a_sentence_with_what_qualifies_the_question():
 
 
 def test_what_qualifies_the_question_may_stand_just_before_the_answers_sentence(tmp_path, fake_encoder):
-    from newsdesk.retrieval.service import Newsdesk
-    from newsdesk.retrieval.settings import Settings
-    from newsdesk.retrieval.sources.article import make_article
-
-    desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
-    desk.add_articles([
-        make_article("Hackers stole the records of 40,000 Nimbrel customers last week. Among the customers affected were "
-                     "Torvik Logistics and the Saldhem district council.", title="A", outlet="Ledgerline"),
-        make_article("Rival Talgo said none of the customers affected by the outage would pay. Among the customers "
-                     "affected were Brisa Dental and Okra Foods.", title="B", outlet="Courier"),
-    ])
+    desk = _desk_of(tmp_path / "home", fake_encoder, [
+        ("Hackers stole the records of 40,000 Nimbrel customers last week. Among the customers affected were "
+         "Torvik Logistics and the Saldhem district council.", "Ledgerline", None),
+        ("Rival Talgo said none of the customers affected by the outage would pay. Among the customers "
+         "affected were Brisa Dental and Okra Foods.", "Courier", None)])
     spans = [_reading(desk, "Courier", "Brisa Dental and Okra Foods", 0.9),
              _reading(desk, "Ledgerline", "Torvik Logistics and the Saldhem district council", 0.6)]
     hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in spans]
