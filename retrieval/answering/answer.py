@@ -11,6 +11,8 @@ from newsdesk.types import Alternative, Answer, Article, Chunk, Hit, Span
 
 from ..index.build import Index
 from ..index.chunk import sentence_around
+from ..sources.lines import BYLINE
+from ..sources.outlets import is_credit
 from .calibration import AnswerCalibration, AnswerEvidence
 from .constraints import (attribute_missing, names_asked, owner_conflict, proper_names, role_asked, role_conflict,
                           role_missing, role_owner_missing, speaker_missing, title_conflict)
@@ -156,12 +158,30 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
     # Whose role it is matters only for a question asking for a role.
     proper = proper_names(texts) if role_asked(question, names) else frozenset()
     return [s for s in quoted_only(question, spans, hits)
-            if not role_conflict(question, sentence := _sentence_of(s, index), _within_sentence(s, index))
+            if not in_page_furniture(s, index) and not role_conflict(question, sentence := _sentence_of(s, index), _within_sentence(s, index))
             and not attribute_missing(question, context := _before(s, index, SPEAKER_CHARS, within_sentence=False) + sentence, names)
             and not role_missing(question, sentence, names) and not owner_conflict(question, sentence, names, proper)
             and not title_conflict(question, _before(s, index), names, s.text)
             and not speaker_missing(question, context)
             and not role_owner_missing(question, context, index.articles[s.article_id].text, names)]
+
+
+# A line of links to other stories: "Related: Panda-mania - why Kelbridge fell in love | …".
+_LINKS = re.compile(r"^(?:related|read more|see also|more on this)\b[^:]{0,30}:", re.IGNORECASE)
+
+
+def in_page_furniture(span: Span, index: Index) -> bool:
+    """Whether ``span`` stands in a line of page furniture: a byline ("By Karl Westerberg and
+    Annika Bjerke"), a date line or a line of links, which say nothing the story says."""
+    text = index.articles[span.article_id].text
+    start, end = text.rfind("\n", 0, span.start) + 1, text.find("\n", span.end)
+    line = text[start:len(text) if end < 0 else end].strip(" *_#>")
+    # "By Friday, 300 people had left." and "By 1900 the town had grown" are news: a credit line is
+    # short, no sentence, and a byline's first word a name.
+    byline = BYLINE.match(line)
+    credit = is_credit(line) and len(line.split()) <= 16 and not line.endswith((".", "!", "?"))
+    return (credit and (byline is None or byline["who"][:1].isalpha() and byline["who"][:1].isupper())
+            or _LINKS.match(line) is not None)
 
 
 def _sentence_of(span: Span, index: Index) -> str:
