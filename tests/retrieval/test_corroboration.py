@@ -331,6 +331,9 @@ def test_a_role_answered_for_another_owner_is_no_answer():
                           {"integrity"})
     assert not owner_conflict("who's the estranian transport minister", "Estrany's transport minister, Pavel Kordan, said so.",
                               {"estranian"})
+    # the place a sentence opens with owns the role it names next
+    assert owner_conflict("who is the mayor of hochvale", "In Sannow, mayor Pavel Dusek said so.", {"hochvale"})
+    assert not owner_conflict("who is the mayor of sannow", "In Sannow, mayor Pavel Dusek said so.", {"sannow"})
     # a sentence naming the role twice gives it to the owner asked about too
     assert not owner_conflict("who runs halloway", "The board named Rosalind Achterberg, chief executive of Kilbride "
                               "Infirmary, as interim chief executive of Halloway.", {"halloway"})
