@@ -158,8 +158,11 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
     # Whose role it is matters only for a question asking for a role.
     proper = proper_names(texts) if role_asked(question, names) else frozenset()
     return [s for s in quoted_only(question, spans, hits)
-            if not in_page_furniture(s, index) and not role_conflict(question, sentence := _sentence_of(s, index), _within_sentence(s, index))
-            and not attribute_missing(question, context := _before(s, index, SPEAKER_CHARS, within_sentence=False) + sentence, names)
+            if not in_page_furniture(s, index)
+            and not role_conflict(question, sentence := _sentence_of(s, index), _within_sentence(s, index))
+            # the sentence and the text just before it, where "…, she said" names a speaker
+            and not attribute_missing(question, context := _before(s, index, SPEAKER_CHARS, within_sentence=False) + sentence,
+                                      names)
             and not role_missing(question, sentence, names) and not owner_conflict(question, sentence, names, proper)
             and not title_conflict(question, _before(s, index), names, s.text)
             and not speaker_missing(question, context)

@@ -194,7 +194,8 @@ def _owners_of(role: str, sentence: str, proper: set[str] = frozenset()) -> set[
     for form in _role_forms(role):
         said = r"\s+".join(re.escape(part) for part in form.split())
         owners.update(re.findall(rf"\b([A-Z][\w-]*)['’]s\s+(?:[\w-]+\s+){{0,2}}?{said}s?\b", sentence, re.IGNORECASE))
-        owners.update(re.findall(rf"\b{said}s?\s+of\s+(?:the\s+)?([A-Z][\w-]*(?-i:(?:\s+[A-Z][\w-]*)*))", sentence, re.IGNORECASE))
+        owners.update(re.findall(rf"\b{said}s?\s+of\s+(?:the\s+)?([A-Z][\w-]*(?-i:(?:\s+[A-Z][\w-]*)*))", sentence,
+                                 re.IGNORECASE))
         # "In Sannow, mayor Pavel Dusek said": the place a sentence opens with owns the role it names next.
         owners.update(re.findall(rf"^\s*in\s+([A-Z][\w-]*),\s+(?:the\s+)?{said}s?\b", sentence, re.IGNORECASE))
         if form not in _ROLE_VERBS:

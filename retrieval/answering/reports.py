@@ -101,7 +101,8 @@ def newest_lead(question: str, top: Span, lead_date: str, weighed: Sequence[Outl
 
     source = index.articles[top.article_id].source_name
 
-    def differing(answers: Sequence[OutletAnswer], ratio: float, ambiguous_ratio: float = rules.ambiguous_ratio) -> list[OutletAnswer]:
+    def differing(answers: Sequence[OutletAnswer], ratio: float,
+                  ambiguous_ratio: float = rules.ambiguous_ratio) -> list[OutletAnswer]:
         lead_score = max([a.support_for(top.text) for a in answers if a.source == source] or [0.0])
         others = of_the_story(top, [a for a in answers if a.source != source], index)
         return [a for a in split_by_agreement(top.text, others, 0.0, ambiguous_ratio)[1]
