@@ -63,9 +63,8 @@ def same_story_figures(question: str, top: Span, answers: Sequence[OutletAnswer]
                        rules: OutletRules, figures_only: bool = True, min_overlap: float | None = None) -> list[OutletAnswer]:
     """Those of ``answers`` that report the lead's figure from the same story: a figure where
     ``top`` has one, of the same thing as far as both say (and, unless ``figures_only``, no figure
-    where it has none), in a sentence
-    that speaks of the question (``min_overlap`` of its words, by default ``rules.newer_min_overlap``), in an article naming
-    every name the question asks about."""
+    where it has none), in a sentence that speaks of the question (``min_overlap`` of its words,
+    by default ``rules.newer_min_overlap``), in an article naming every name the question asks about."""
     if figures_only and not has_figure(top.text):
         return []
     asked, chunks = content_terms(question), {hit.chunk.id: hit.chunk for hit in hits}
