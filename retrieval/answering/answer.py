@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 from typing import Sequence
 
 from newsdesk.types import Alternative, Answer, Article, Chunk, Hit, Span
@@ -20,7 +21,8 @@ from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers, same_answer
 from .people import describe
 from .reports import DEFAULT_RULES, OutletRules, earlier_figures, newest_lead, sentence_overlap, split_outlets
-from .ranking import RETRIEVAL_POWER, RankedAnswer, merge_overlapping, noisy_or, rank_answers, weigh_by_retrieval
+from .ranking import (RETRIEVAL_POWER, RankedAnswer, merge_overlapping, most_focus, noisy_or, rank_answers, weigh_by_focus,
+                      weigh_by_retrieval)
 from .shaping import LIST, SENTENCE, question_kind, widen_to_sentence
 from .stories import same_story
 from .text import content_terms, mentions, named_terms, normalize_answer
@@ -80,10 +82,11 @@ def answer_evidence(question: str, ranked: Sequence[RankedAnswer], confidence: d
 def judge_answers(question: str, spans: Sequence[Span], hits: Sequence[Hit], power: float = RETRIEVAL_POWER,
                   calibration: AnswerCalibration | None = None, unread_adds: float = 0.0, sentences: bool = False,
                   articles: dict[str, Article] | None = None, lists: bool = False) -> tuple[list[RankedAnswer], dict[str, float]]:
-    """The candidate answers ranked by retrieval-weighed score, and how far each is to be trusted:
-    the reader's own aggregated confidence, or with a ``calibration`` the probability that it is
-    right (see ``answer_evidence`` for ``unread_adds``, ``sentences`` and ``articles``; ``rank_answers`` for ``lists``)."""
-    ranked = rank_answers(weigh_by_retrieval(spans, hits, power), lists)
+    """The candidate answers ranked by their score weighed by retrieval and by how much of the
+    question their context holds (``weigh_by_focus``), and how far each is to be trusted: the
+    reader's own aggregated confidence, or with a ``calibration`` the probability that it is right
+    (see ``answer_evidence`` for ``unread_adds``, ``sentences`` and ``articles``; ``rank_answers`` for ``lists``)."""
+    ranked = rank_answers(weigh_by_retrieval(spans, hits, power), lists, partial(weigh_by_focus, question=question, hits=hits))
     confidence = {key: score for key, score, _ in rank_answers(spans, lists)}
     if calibration is None or not ranked:
         return ranked, confidence
@@ -112,7 +115,7 @@ def rest_cannot_matter(question: str, spans: Sequence[Span], read: Sequence[Hit]
     """Whether reading the ``unread`` hits too could not change the answer to be given.
 
     A span from an unread chunk weighs at most its chunk's relative retrieval score ** power
-    (a reader score is at most 1), so all of them together add at most the noisy-OR ``W`` of
+    times the most its focus could give (``most_focus``; a reader score is at most 1), so all of them together add at most the noisy-OR ``W`` of
     those weights to any answer. If even the runner-up plus ``W`` stays below the rival
     threshold (DISAGREEMENT_RATIO of the best), no unread chunk can displace the best answer or
     show a disagreement; and the answer is already confident enough not to abstain (with a
@@ -123,7 +126,7 @@ def rest_cannot_matter(question: str, spans: Sequence[Span], read: Sequence[Hit]
         return not unread
     hits = list(read) + list(unread)
     top = max(hit.score for hit in hits) or 1.0
-    most_unread_adds = noisy_or((hit.score / top) ** power for hit in unread)
+    most_unread_adds = noisy_or((hit.score / top) ** power * most_focus(question, hit.chunk) for hit in unread)
     ranked, judged = judge_answers(question, spans, hits, power, calibration, unread_adds=most_unread_adds, articles=articles)
     if not ranked:
         return False

@@ -6,12 +6,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import replace
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 
-from newsdesk.types import Hit, Span
+from newsdesk.types import Chunk, Hit, Span
 
+from ..index.chunk import sentence_around
 from .corroboration import same_answer
-from .text import normalize_answer
+from .text import content_terms, normalize_answer
 
 # Chosen on the validation articles of SQuAD part A, open retrieval over all of part A:
 # choosing answers by reader score x relative retrieval score^2 lifts EM from 42.9 to 50.5
@@ -22,6 +23,12 @@ RETRIEVAL_POWER = 2.0
 # unseen validation articles it reads EM 69.9 -> 72.1 with the gold paragraph (docs/benchmark-history.md,
 # "Choosing an answer's boundaries").
 BOUNDARY_WORD_PENALTY = 0.1
+# A span whose sentence and the one before it hold none of the question's words weighs exp(-1.5)
+# of one whose context holds them all. The reader reads a fitting span in a passage about
+# something else nearly as surely as the right one; the question's words say which passage is
+# about it. Chosen on the news benchmark's train stories and checked on its validation and the
+# per-source validation (docs/benchmark-history.md, "Which passage is about the question").
+FOCUS_STRENGTH = 1.5
 
 
 class RankedAnswer(NamedTuple):
@@ -93,6 +100,38 @@ def weigh_by_retrieval(spans: Sequence[Span], hits: Sequence[Hit], power: float 
     return [replace(span, score=span.score * relative[span.chunk_id] ** power) for span in spans if span.chunk_id in relative]
 
 
+def context_overlap(asked: set[str], span: Span, chunk: Chunk) -> float:
+    """Share of the question's content words ``asked`` in ``span``'s sentence and the sentence
+    before it (within its chunk; the span's own words count: "who mediated" is answered by "the
+    mediator X")."""
+    if not asked:
+        return 1.0
+    start, end = span.start - chunk.start, span.end - chunk.start
+    first, last = sentence_around(chunk.text, start, end)
+    if first > 0:
+        first = sentence_around(chunk.text, first - 1, first - 1)[0]
+    return len(asked & content_terms(chunk.text[first:last])) / len(asked)
+
+
+def weigh_by_focus(spans: Sequence[Span], question: str, hits: Sequence[Hit], strength: float = FOCUS_STRENGTH) -> list[Span]:
+    """A span's score times ``exp(-strength x (1 - context_overlap))``: the share of the question's
+    words around it tells a span in a passage about the question from one in a passage about
+    something else, which the reader and retrieval both read nearly as well."""
+    asked = content_terms(question)
+    chunks = {hit.chunk.id: hit.chunk for hit in hits}
+    return [replace(span, score=span.score * math.exp(-strength * (1.0 - context_overlap(asked, span, chunks[span.chunk_id]))))
+            for span in spans if span.chunk_id in chunks]
+
+
+def most_focus(question: str, chunk: Chunk, strength: float = FOCUS_STRENGTH) -> float:
+    """The largest factor ``weigh_by_focus`` could give a span of ``chunk`` not yet read: no
+    sentence holds more of the question's words than the whole chunk does."""
+    asked = content_terms(question)
+    if not asked:
+        return 1.0
+    return math.exp(-strength * (1.0 - len(asked & content_terms(chunk.text)) / len(asked)))
+
+
 def _said_within(key: str, other: str) -> bool:
     """Whether answer ``other`` is ``key`` with an aside inside it ("steve witkoff and soninlaw
     jared kushner" of "steve witkoff and jared kushner"): the same first and last words, every
@@ -126,8 +165,11 @@ def _item_of(item: str, listed: str) -> bool:
     return item != listed and f" {item} " in f" {listed} " and bool({"and", "or"} & set(listed.split()))
 
 
-def rank_answers(spans: Sequence[Span], lists: bool = False) -> list[RankedAnswer]:
-    """Candidate answers, best first (``lists``: see ``_pooled_score``)."""
-    groups = _group(merge_overlapping(spans))
+def rank_answers(spans: Sequence[Span], lists: bool = False,
+                 reweigh: Callable[[list[Span]], list[Span]] | None = None) -> list[RankedAnswer]:
+    """Candidate answers, best first (``lists``: see ``_pooled_score``); ``reweigh`` rescores the
+    spans once one answer's overlapping spans are merged (so its boundaries stay the reader's)."""
+    merged = merge_overlapping(spans)
+    groups = _group(reweigh(merged) if reweigh else merged)
     return sorted((RankedAnswer(key, _pooled_score(key, groups, lists), members) for key, members in groups.items()),
                   key=lambda g: -g.score)

@@ -184,7 +184,7 @@ def test_a_sentence_answer_is_corroborated_only_by_outlets_that_say_what_it_says
     spans = [_reading(desk, "Times", "NATO", 0.9), _reading(desk, "Gazette", "drop its NATO bid", 0.6),
              _reading(desk, "Courier", "join NATO", 0.5)]
     hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in spans]
-    answer = assemble_answer("What did Ukraine offer?", spans, desk.index, hits)
+    answer = assemble_answer("What did Ukraine want?", spans, desk.index, hits)
     assert answer.kind == "sentence" and answer.text == "Zelenskyy said Ukraine had always wanted to join NATO."
     assert [c.outlet for c in answer.citations] == ["Times", "Courier"]
     assert [(a.text, a.outlets) for a in answer.alternatives] == [("drop its NATO bid", ("Gazette",))]
