@@ -115,8 +115,8 @@ def rest_cannot_matter(question: str, spans: Sequence[Span], read: Sequence[Hit]
     """Whether reading the ``unread`` hits too could not change the answer to be given.
 
     A span from an unread chunk weighs at most its chunk's relative retrieval score ** power
-    times the most its focus could give (``most_focus``; a reader score is at most 1), so all of them together add at most the noisy-OR ``W`` of
-    those weights to any answer. If even the runner-up plus ``W`` stays below the rival
+    times the most its focus could give (``most_focus``; a reader score is at most 1), so all of
+    them together add at most the noisy-OR ``W`` of those weights to any answer. If even the runner-up plus ``W`` stays below the rival
     threshold (DISAGREEMENT_RATIO of the best), no unread chunk can displace the best answer or
     show a disagreement; and the answer is already confident enough not to abstain (with a
     calibration: even if a rival got all of ``W``; its weights never let more support lower the
