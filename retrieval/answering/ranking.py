@@ -3,6 +3,7 @@ merged, the same answer from several articles pooled."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from dataclasses import replace
@@ -100,7 +101,13 @@ def weigh_by_retrieval(spans: Sequence[Span], hits: Sequence[Hit], power: float 
     return [replace(span, score=span.score * relative[span.chunk_id] ** power) for span in spans if span.chunk_id in relative]
 
 
-def context_overlap(asked: set[str], span: Span, chunk: Chunk) -> float:
+@functools.lru_cache(maxsize=4096)
+def _terms(text: str) -> frozenset[str]:
+    """``content_terms``, kept: the same sentences are weighed at every step of reading a question's passages."""
+    return frozenset(content_terms(text))
+
+
+def context_overlap(asked: frozenset[str] | set[str], span: Span, chunk: Chunk) -> float:
     """Share of the question's content words ``asked`` in ``span``'s sentence and the sentence
     before it (within its chunk; the span's own words count: "who mediated" is answered by "the
     mediator X")."""
@@ -110,14 +117,14 @@ def context_overlap(asked: set[str], span: Span, chunk: Chunk) -> float:
     first, last = sentence_around(chunk.text, start, end)
     if first > 0:
         first = sentence_around(chunk.text, first - 1, first - 1)[0]
-    return len(asked & content_terms(chunk.text[first:last])) / len(asked)
+    return len(asked & _terms(chunk.text[first:last])) / len(asked)
 
 
 def weigh_by_focus(spans: Sequence[Span], question: str, hits: Sequence[Hit], strength: float = FOCUS_STRENGTH) -> list[Span]:
     """A span's score times ``exp(-strength x (1 - context_overlap))``: the share of the question's
     words around it tells a span in a passage about the question from one in a passage about
     something else, which the reader and retrieval both read nearly as well."""
-    asked = content_terms(question)
+    asked = _terms(question)
     chunks = {hit.chunk.id: hit.chunk for hit in hits}
     return [replace(span, score=span.score * math.exp(-strength * (1.0 - context_overlap(asked, span, chunks[span.chunk_id]))))
             for span in spans if span.chunk_id in chunks]
@@ -126,10 +133,10 @@ def weigh_by_focus(spans: Sequence[Span], question: str, hits: Sequence[Hit], st
 def most_focus(question: str, chunk: Chunk, strength: float = FOCUS_STRENGTH) -> float:
     """The largest factor ``weigh_by_focus`` could give a span of ``chunk`` not yet read: no
     sentence holds more of the question's words than the whole chunk does."""
-    asked = content_terms(question)
+    asked = _terms(question)
     if not asked:
         return 1.0
-    return math.exp(-strength * (1.0 - len(asked & content_terms(chunk.text)) / len(asked)))
+    return math.exp(-strength * (1.0 - len(asked & _terms(chunk.text)) / len(asked)))
 
 
 def _said_within(key: str, other: str) -> bool:
