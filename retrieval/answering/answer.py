@@ -166,7 +166,8 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
             # the sentence and the text just before it, where "…, she said" names a speaker
             and not attribute_missing(question, context := _before(s, index, SPEAKER_CHARS, within_sentence=False) + sentence,
                                       names)
-            and not role_missing(question, sentence, names) and not owner_conflict(question, sentence, names, proper)
+            and not role_missing(question, sentence, names)
+            and not owner_conflict(question, sentence, names, proper, _previous_sentence(s, index))
             and not title_conflict(question, _before(s, index), names, s.text)
             and not speaker_missing(question, context)
             and not role_owner_missing(question, context, index.articles[s.article_id].text, names)]
@@ -194,6 +195,17 @@ def _sentence_of(span: Span, index: Index) -> str:
     text = index.articles[span.article_id].text
     s, e = sentence_around(text, span.start, span.end)
     return text[s:e]
+
+
+def _previous_sentence(span: Span, index: Index) -> str:
+    """The sentence before the one holding ``span`` ("" for an article's first)."""
+    text = index.articles[span.article_id].text
+    s, _ = sentence_around(text, span.start, span.end)
+    before = text[:s].rstrip()
+    if not before:
+        return ""
+    start, end = sentence_around(text, len(before) - 1, len(before))
+    return text[start:end]
 
 
 def _within_sentence(span: Span, index: Index) -> tuple[int, int]:

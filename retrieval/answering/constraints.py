@@ -199,9 +199,22 @@ def _owners_of(role: str, sentence: str, proper: set[str] = frozenset()) -> set[
         # "In Sannow, mayor Pavel Dusek said": the place a sentence opens with owns the role it names next.
         owners.update(re.findall(rf"^\s*in\s+([A-Z][\w-]*),\s+(?:the\s+)?{said}s?\b", sentence, re.IGNORECASE))
         if form not in _ROLE_VERBS:
-            before.update(re.findall(rf"\b([A-Z][\w-]*)\s+(?:[\w-]+\s+)?{said}s?\b", sentence, re.IGNORECASE))
+            # The name must be capitalised as written: "to Castelvero mayor" is Castelvero's, not "to"'s.
+            before.update(re.findall(rf"\b((?-i:[A-Z])[\w-]*)\s+(?:[\w-]+\s+)?{said}s?\b", sentence, re.IGNORECASE))
     owners |= {owner for owner in before if owner.casefold() in proper}
     return {owner.casefold() for owner in owners if owner[:1].isupper()}
+
+
+def _pronoun_owner(role: str, sentence: str, previous: str, proper: set[str]) -> set[str]:
+    """The owner "its" or "their" gives ``role`` in ``sentence``: the name that opens the
+    ``previous`` sentence ("Varsenia, which has the largest fleet, will resist. Its fisheries
+    minister, …"), if it is one of ``proper``. News writes a pronoun for the subject just named."""
+    forms = "|".join(r"\s+".join(re.escape(part) for part in form.split()) for form in _role_forms(role)
+                     if form not in _ROLE_VERBS)
+    if not forms or not re.search(rf"\b(?:its|their)\s+(?:[\w-]+\s+){{0,2}}?(?:{forms})s?\b", sentence, re.IGNORECASE):
+        return set()
+    subject = re.match(r"\s*[\"“'‘]?([A-Z][\w-]*)", previous)
+    return {subject[1].casefold()} if subject and subject[1].casefold() in proper else set()
 
 
 def _same_owner(a: str, b: str) -> bool:
@@ -225,14 +238,16 @@ def proper_names(texts: list[str]) -> set[str]:
     return {word for word, seen in cases.items() if seen == {True}}
 
 
-def owner_conflict(question: str, sentence: str, names: set[str] = frozenset(), proper: set[str] = frozenset()) -> bool:
+def owner_conflict(question: str, sentence: str, names: set[str] = frozenset(), proper: set[str] = frozenset(),
+                   previous: str = "") -> bool:
     """Whether ``sentence`` gives the role a "who is the X of Y" question asks for to another
-    owner: "Brenna's mayor, Hanne Tolv" for "who is the mayor of orsvik" (``proper``: see ``_owners_of``)."""
+    owner: "Brenna's mayor, Hanne Tolv" for "who is the mayor of orsvik" (``proper``: see
+    ``_owners_of``), or "Its mayor, Hanne Tolv" after a ``previous`` sentence about Brenna."""
     role = role_asked(question, names)
     if role is None or not names:
         return False
     asked = _words(question)
-    owners = [o.split() for o in _owners_of(role, sentence, proper)]
+    owners = [o.split() for o in _owners_of(role, sentence, proper) | _pronoun_owner(role, sentence, previous, proper)]
     if any(_same_owner(word, w) for owner in owners for word in owner for w in asked):
         return False  # the sentence gives the role to the owner asked about (too)
     return any(owner[0] not in QUALIFIERS and _role_of(owner[0]) is None for owner in owners)

@@ -358,3 +358,25 @@ def test_a_name_standing_before_the_role_owns_it():
     assert not owner_conflict("who is the mayor of orsvik", "Orsvik's mayor, Ada Lund, said so.", {"orsvik"})
     assert not owner_conflict("who is the mayor of orsvik", "Its mayor, Ada Lund, said so.", {"orsvik"})  # names nobody
     assert not owner_conflict("who is the mayor", "The mayor of Brenna, Hanne Tolv, said so.")  # no owner asked
+
+
+def test_a_name_inside_a_sentence_owns_the_role_after_it():
+    from newsdesk.retrieval.answering.constraints import owner_conflict
+
+    demand = "The government has agreed to Castelvero mayor Fabio Merli's demand."
+    assert owner_conflict("who is the mayor of monte asso", demand, {"monte", "asso"}, {"castelvero"})
+    assert not owner_conflict("who is the mayor of castelvero", demand, {"castelvero"}, {"castelvero"})
+
+
+def test_its_role_belongs_to_the_name_the_sentence_before_opens_with():
+    from newsdesk.retrieval.answering.constraints import owner_conflict
+
+    previous = "Varsenia, which has the largest fleet, has signalled it will resist."
+    minister = "Its fisheries minister, Gunnar Aasby, said a cut would bankrupt half the boats."
+    proper = {"varsenia", "kallmark"}
+    assert owner_conflict("who is kallmark's fisheries minister", minister, {"kallmark"}, proper, previous)
+    assert not owner_conflict("who is varsenia's fisheries minister", minister, {"varsenia"}, proper, previous)
+    # a sentence before that opens with no name, or a word that is no name, gives "its" no owner
+    assert not owner_conflict("who is kallmark's fisheries minister", minister, {"kallmark"}, proper,
+                              "The talks ran late.")
+    assert not owner_conflict("who is kallmark's fisheries minister", minister, {"kallmark"}, {"kallmark"}, previous)
