@@ -316,7 +316,19 @@ def speaker_missing(question: str, context: str) -> bool:
     if who is None:
         return False
     wanted = content_terms(who) - _GENERIC_SPEAKERS
-    return bool(wanted) and not wanted <= content_terms(context)
+    return bool(wanted) and not wanted <= content_terms(context) | _titles_said(who, context)
+
+
+def _titles_said(who: str, context: str) -> set[str]:
+    """The stems of the titles in ``who`` that ``context`` names in another of their forms
+    ("ceo" when it says "chief executive": one speaker)."""
+    asked, said = f" {' '.join(_words(who))} ", _words(context)
+    found = set()
+    for group in ROLE_NAMES:
+        named = [form for form in group if f" {form} " in asked]
+        if named and _names_role(said, named[0]):
+            found |= content_terms(" ".join(named))
+    return found
 
 
 def names_asked(question: str, texts: list[str]) -> set[str]:
