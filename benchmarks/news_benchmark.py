@@ -22,6 +22,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +35,20 @@ K = 5  # `newsdesk ask`'s default
 
 
 # ------------------------------------------------------------------ running
+
+INDEX_SCOPES = {"all": "every story of every split (the others are distractors, as in a newsroom's archive)",
+                "asked": "the asked split's stories only", "each": "each asked story alone, in a home of its own"}
+
+
+def index_groups(stories: list[Story], splits: list[str], scope: str) -> list[tuple[str | None, list[Story]]]:
+    """The stories indexed together, each group with the name of its home under the benchmark's
+    (None: the home itself): all of them, those of the asked splits, or each asked story alone."""
+    asked = [s for s in stories if s.split in splits and s.questions]
+    if scope == "all":
+        return [(None, stories)]
+    if scope == "asked":
+        return [("asked-" + "-".join(splits), [s for s in stories if s.split in splits])]
+    return [(f"story-{s.id}", [s]) for s in asked]
 
 
 def _progress() -> bool:
@@ -66,6 +81,11 @@ def ingest_stories(desk, stories: list[Story]) -> dict:
             "rejected": [{"path": r.path, "reason": r.reason} for r in report.rejected],
             "chunks_embedded": report.chunks_embedded, "seconds": round(report.seconds, 2),
             "articles_indexed": len(desk.articles())}
+
+
+def _added_up(total: dict, more: dict) -> dict:
+    """Two ingest reports as one: counts and seconds added, rejections listed together."""
+    return {key: total.get(key, type(value)()) + value for key, value in more.items()}
 
 
 def read_metadata(desk, stories: list[Story]) -> list[dict]:
@@ -226,23 +246,29 @@ def run(args) -> int:
     with tempfile.TemporaryDirectory(prefix="news-benchmark-") as scratch:
         home = args.home or Path(scratch)
         desk = open_desk(home, args.reader, args.runtime, args.model)
-        ingest = ingest_stories(desk, stories)
-        files = read_metadata(desk, stories)
-        desk.warm_up()  # the first question's latency is then a question's, not the model loading
-        records = ask_all(desk, questions, k=args.k)
+        ingest, files, records = {}, [], []
+        for name, indexed in index_groups(stories, splits, args.index):
+            # one home per group, the models loaded once
+            group_desk = desk if name is None else type(desk)(replace(desk.settings, home=home / name),
+                                                              encoder=desk.encoder, reader=desk.reader)
+            ingest = _added_up(ingest, ingest_stories(group_desk, indexed))
+            files += read_metadata(group_desk, indexed)
+            group_desk.warm_up()  # the first question's latency is then a question's, not the model loading
+            records += ask_all(group_desk, [(s, q) for s, q in questions if s in indexed], k=args.k)
     summary = summarize_by_kind(records)
     summary["splits"] = {split: summarize([r for r in records if r["split"] == split]) for split in splits
                          if any(r["split"] == split for r in records)}
     meta = metadata_summary(files)
     print(f"news benchmark: {len(records)} questions of {' + '.join(splits)} "
-          f"({len({s.id for s, _ in questions})} stories); {ingest['articles_indexed']} articles indexed from "
-          f"{len(stories)} stories; reader {args.reader}, k {args.k}")
+          f"({len({s.id for s, _ in questions})} stories); {ingest['articles_indexed']} articles indexed, "
+          f"{INDEX_SCOPES[args.index]}; reader {args.reader}, k {args.k}")
     print(summary_table(summary))
     print(LEGEND)
     print(metadata_text(meta, files))
     if args.json:
         args.json.write_text(json.dumps({
             "reader": args.reader, "runtime": args.runtime, "k": args.k, "splits": splits, "limit": args.limit,
+            "index": args.index,
             "stories": [s.id for s in stories], "ingest": ingest, "summary": summary,
             "metadata": {**meta, "files": files}, "warnings": warnings, "records": records,
         }, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -261,6 +287,8 @@ def main(argv=None) -> int:
     parser.add_argument("--home", type=Path, help="the home to ingest into and ask (default: a temporary one); "
                                                   "files it already holds are not embedded again")
     parser.add_argument("-k", type=int, default=K, help=f"passages read per question (default {K}, as `newsdesk ask`)")
+    parser.add_argument("--index", choices=list(INDEX_SCOPES), default="all",
+                        help="what is indexed: " + "; ".join(f"{k}: {v}" for k, v in INDEX_SCOPES.items()) + " (default all)")
     parser.add_argument("--limit", type=int, help="ask the first N questions only")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the summary and every question's record here")
     parser.add_argument("--stories", type=Path, default=STORIES, help=argparse.SUPPRESS)

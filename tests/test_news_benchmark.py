@@ -168,3 +168,20 @@ def test_compare_shows_both_runs_per_kind_and_the_changed_question(monkeypatch):
     assert rows["who"][:4] == ["who", "1", "100%", "0%"]  # kind, n, EM A, EM B
     assert rows["unanswerable"][-4:] == ["1", "1", "0", "0"]  # refused A B, wrong A B
     assert "1 question changed outcome:" in text and "s07-q05" in text and "s07-q04" not in text
+
+
+def test_the_index_holds_every_story_the_asked_split_or_each_story_alone(monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from news_benchmark import index_groups
+
+    from newsdesk.retrieval.evaluation.news_scoring import Story
+
+    def story(id_, split, questions=(WHO,)):
+        return Story(id=id_, split=split, folder=Path(id_), files={}, questions=list(questions))
+
+    stories = [story("s01", "train"), story("s02", "validation"), story("s03", "validation", questions=())]
+    assert index_groups(stories, ["validation"], "all") == [(None, stories)]
+    assert index_groups(stories, ["validation"], "asked") == [("asked-validation", stories[1:])]
+    # a story without questions is indexed beside the others but never alone
+    assert index_groups(stories, ["validation"], "each") == [("story-s02", [stories[1]])]
+    assert [name for name, _ in index_groups(stories, ["train", "validation"], "each")] == ["story-s01", "story-s02"]
