@@ -167,7 +167,7 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
             and not attribute_missing(question, context := _before(s, index, SPEAKER_CHARS, within_sentence=False) + sentence,
                                       names)
             and not role_missing(question, sentence, names)
-            and not owner_conflict(question, sentence, names, proper, _previous_sentence(s, index))
+            and not owner_conflict(question, sentence, names, proper, _previous_sentence(s, index) if proper else "")
             and not title_conflict(question, _before(s, index), names, s.text)
             and not speaker_missing(question, context)
             and not role_owner_missing(question, context, index.articles[s.article_id].text, names)]
