@@ -11,7 +11,7 @@ from typing import Sequence
 from newsdesk.types import Alternative, Answer, Article, Chunk, Hit, Span
 
 from ..index.build import Index
-from ..index.chunk import sentence_around
+from ..index.chunk import sentence_around, sentence_before
 from ..sources.lines import BYLINE
 from ..sources.outlets import is_credit
 from .calibration import AnswerCalibration, AnswerEvidence
@@ -201,11 +201,7 @@ def _previous_sentence(span: Span, index: Index) -> str:
     """The sentence before the one holding ``span`` ("" for an article's first)."""
     text = index.articles[span.article_id].text
     s, _ = sentence_around(text, span.start, span.end)
-    before = text[:s].rstrip()
-    if not before:
-        return ""
-    start, end = sentence_around(text, len(before) - 1, len(before))
-    return text[start:end]
+    return text[sentence_before(text, s):s].strip()
 
 
 def _within_sentence(span: Span, index: Index) -> tuple[int, int]:

@@ -11,7 +11,7 @@ from typing import Callable, NamedTuple, Sequence
 
 from newsdesk.types import Chunk, Hit, Span
 
-from ..index.chunk import sentence_around
+from ..index.chunk import sentence_around, sentence_before
 from .corroboration import same_answer
 from .text import content_terms, normalize_answer
 
@@ -115,9 +115,7 @@ def context_overlap(asked: frozenset[str] | set[str], span: Span, chunk: Chunk) 
         return 1.0
     start, end = span.start - chunk.start, span.end - chunk.start
     first, last = sentence_around(chunk.text, start, end)
-    if first > 0:
-        first = sentence_around(chunk.text, first - 1, first - 1)[0]
-    return len(asked & _terms(chunk.text[first:last])) / len(asked)
+    return len(asked & _terms(chunk.text[sentence_before(chunk.text, first):last])) / len(asked)
 
 
 def weigh_by_focus(spans: Sequence[Span], question: str, hits: Sequence[Hit], strength: float = FOCUS_STRENGTH) -> list[Span]:

@@ -195,6 +195,12 @@ def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
     return first, max(last, end)
 
 
+def sentence_before(text: str, start: int) -> int:
+    """Where the sentence before offset ``start`` of ``text`` begins (``start`` itself when
+    nothing comes before): a sentence's context, where a pronoun's name or a question's words stand."""
+    return sentence_around(text, start - 1, start - 1)[0] if start > 0 else start
+
+
 # A word piece is about 4 characters of prose. A tokenizer makes one [UNK] of a word of over
 # 100 characters (a base64 blob, a run of symbols), which would let one "200-piece" chunk hold
 # a megabyte; counting at least one piece per 10 characters keeps every chunk bounded.

@@ -138,3 +138,13 @@ def test_settings_name_the_splitter_and_an_old_manifest_means_pysbd():
     old = ChunkerSettings.from_dict({"max_tokens": 200, "overlap_sentences": 1})  # written before "splitter"
     assert old.splitter == "pysbd" and old != ChunkerSettings()  # so the index asks for `newsdesk rebuild`
     assert ChunkerSettings.from_dict(ChunkerSettings().as_dict()) == ChunkerSettings()
+
+
+def test_the_sentence_before_begins_where_the_previous_sentence_does():
+    from newsdesk.retrieval.index.chunk import sentence_before
+
+    text = "Varsenia will resist.\nIts minister spoke. He left."
+    minister, left = text.index("Its"), text.index("He")
+    assert sentence_before(text, left) == minister
+    assert sentence_before(text, minister) == 0  # across a line break
+    assert sentence_before(text, 0) == 0  # nothing before the first
