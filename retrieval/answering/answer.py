@@ -15,7 +15,7 @@ from ..index.chunk import sentence_around, sentence_before
 from ..sources.lines import BYLINE
 from ..sources.outlets import is_credit
 from .calibration import AnswerCalibration, AnswerEvidence
-from .constraints import (attribute_missing, names_asked, owner_conflict, proper_names, role_asked, role_conflict,
+from .constraints import (attribute_missing, change_not_asked, names_asked, owner_conflict, proper_names, role_asked, role_conflict,
                           role_missing, role_owner_missing, speaker_missing, title_conflict)
 from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers, same_answer
@@ -29,6 +29,7 @@ from .text import content_terms, mentions, named_terms, normalize_answer
 
 # How far before an answer's sentence its speaker may have been named ("…," she said).
 SPEAKER_CHARS = 300
+CHANGE_CHARS = 100  # how far back in its sentence a figure's verb of change may stand ("raised … by 31,600")
 DISAGREEMENT_RATIO = 0.8  # unread passages that could lift a rival this close to the best must be read
 
 
@@ -169,6 +170,7 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
             and not role_missing(question, sentence, names)
             and not owner_conflict(question, sentence, names, proper, _previous_sentence(s, index) if proper else "")
             and not title_conflict(question, _before(s, index), names, s.text)
+            and not change_not_asked(question, _before(s, index, CHANGE_CHARS), s.text)
             and not speaker_missing(question, context)
             and not role_owner_missing(question, context, index.articles[s.article_id].text, names)]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from itertools import takewhile
 
+from .corroboration import has_figure
 from .shaping import speaker
 from .text import STOPWORDS, content_terms, named_terms, words
 
@@ -329,6 +330,26 @@ def _titles_said(who: str, context: str) -> set[str]:
         if named and _names_role(said, named[0]):
             found |= content_terms(" ".join(named))
     return found
+
+
+# A figure after "by" that follows a verb of change gives the change, not the amount: "raised
+# its count for the region by 31,600 people, to 1,128,400", "won the race by 3,412 votes".
+_CHANGE_VERB = (r"(?:ris(?:e|es|en|ing)|rose|rais\w*|f[ae]ll\w*|cut\w*|increas\w*|decreas\w*|reduc\w*|gr[eo]w\w*|drop\w*|"
+                r"won|win|wins|winning|lost|los(?:e|es|ing)|beat\w*|led|lead|leads|leading|climb\w*|jump\w*|slipp\w*|"
+                r"declin\w*|shr[ai]nk\w*|widen\w*|narrow\w*|lift\w*|lower\w*|boost\w*|trimm\w*|swell\w*|soar\w*|"
+                r"plung\w*|slump\w*|gain\w*|revis\w*)")
+_CHANGED_BY = re.compile(
+    rf"\b{_CHANGE_VERB}(?:\W+\w+){{0,8}}?\W+by\s+(?:(?:about|around|nearly|almost|roughly|some|over|just|only|more|less|than)\s+)*$",
+    re.IGNORECASE)
+# A question about a change or a margin asks for it: "by how much", "how big is the cut", "gone up".
+_CHANGE_ASKED = re.compile(rf"\b(?:{_CHANGE_VERB}|by|margin|more|fewer|less|chang\w*|differen\w*|up|down|higher)\b",
+                           re.IGNORECASE)
+
+
+def change_not_asked(question: str, before: str, answer: str) -> bool:
+    """Whether ``answer`` is a figure that the text before it in its sentence (``before``)
+    gives as a change ("by 31,600"), while the question asks for an amount, not a change."""
+    return has_figure(answer) and bool(_CHANGED_BY.search(before)) and not _CHANGE_ASKED.search(question)
 
 
 def names_asked(question: str, texts: list[str]) -> set[str]:

@@ -169,5 +169,24 @@ def shaped_bounds(kind: str, text: str, start: int, end: int, sentence: tuple[in
     if kind == SENTENCE:
         return widen_to_sentence(text, start, end, sentence)
     if kind == LIST:
-        return widen_to_list(text, start, end, sentence)
+        start, end = widen_to_list(text, start, end, sentence)
+    return paired_quotes(text, start, end)
+
+
+def paired_quotes(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span with its quotation marks paired: 'dignified" peace' takes the mark opening it
+    ('"dignified" peace'); a mark the span cannot pair so is left out at its edge."""
+    span = text[start:end]
+    if span.count('"') % 2:
+        if start > 0 and text[start - 1] == '"' and span.find('"') < len(span) - 1:
+            return start - 1, end
+        if span.endswith('"'):
+            return start, end - 1
+        if span.startswith('"'):
+            return start + 1, end
+    opens, closes = span.count("“"), span.count("”")
+    if closes > opens and start > 0 and text[start - 1] == "“":
+        return start - 1, end
+    if opens > closes and text[end:end + 1] == "”":
+        return start, end + 1
     return start, end

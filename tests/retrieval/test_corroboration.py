@@ -380,3 +380,20 @@ def test_its_role_belongs_to_the_name_the_sentence_before_opens_with():
     assert not owner_conflict("who is kallmark's fisheries minister", minister, {"kallmark"}, proper,
                               "The talks ran late.")
     assert not owner_conflict("who is kallmark's fisheries minister", minister, {"kallmark"}, {"kallmark"}, previous)
+
+
+def test_a_figure_given_as_a_change_does_not_answer_how_many_there_are(tmp_path, fake_encoder):
+    from newsdesk.retrieval.answering.constraints import change_not_asked
+
+    census = "The statistics office has raised its count for the Skellmark region by 31,600 people, to 1,128,400."
+    desk = _desk_of(tmp_path / "census", fake_encoder, [(census, "Civic Ledger", "2025-06-11")])
+    spans = [_reading(desk, "Civic Ledger", "31,600 people", 0.8), _reading(desk, "Civic Ledger", "1,128,400", 0.5)]
+    hits = [Hit(desk.index.chunk(spans[0].chunk_id), 1.0)]
+    assert assemble_answer("how many people live in skellmark", spans, desk.index, hits, min_score=0.1).text == "1,128,400"
+    assert assemble_answer("by how much did the skellmark count rise", spans, desk.index, hits,
+                           min_score=0.1).text == "31,600 people"
+    # a margin is no tally; a figure after "by" with no change before it is no change
+    assert change_not_asked("how many votes did sorensen get", "Sorensen has won the race by ", "3,412 votes")
+    assert not change_not_asked("how many votes did sorensen win by", "Sorensen has won the race by ", "3,412 votes")
+    assert not change_not_asked("how much have egg prices gone up", "Egg prices rose by ", "12 percent")
+    assert not change_not_asked("how many men attacked the guard", "The guard was attacked by ", "three men")

@@ -100,3 +100,16 @@ def test_a_quotation_is_given_to_its_close():
     # the whole quotation is the sentence answer of "what did X say"
     text = '"I am sorry. We let you down," Ms Coyle said. Later she left.'
     assert _widened(SENTENCE, text, "sorry") == '"I am sorry. We let you down," Ms Coyle said.'
+
+
+def test_a_short_answer_keeps_its_quotation_marks_paired():
+    def shaped(text, span, kind=SPAN):
+        start = text.index(span)
+        s, e = shaped_bounds(kind, text, start, start + len(span), (0, len(text)))
+        return text[s:e]
+
+    text = 'He asked for a "dignified" peace and a “fair” deal, he said "today'
+    assert shaped(text, 'dignified" peace') == '"dignified" peace'
+    assert shaped(text, 'fair” deal') == '“fair” deal' and shaped(text, '“fair') == '“fair”'
+    assert shaped(text, 'he said "') == 'he said '  # a mark the span cannot pair is left out
+    assert shaped(text, 'a "dignified" peace') == 'a "dignified" peace'
