@@ -62,6 +62,11 @@ def dated_sources(names: Sequence[str], dates: Sequence[str | None]) -> str:
                     [one_line(name) for name in names])
 
 
+def say(sources: Sequence[str]) -> str:
+    """The verb for what ``sources`` report: one outlet "says", several "say"."""
+    return "says" if len(sources) == 1 else "say"
+
+
 def answer_to_dict(answer: Answer) -> dict:
     """The ``ask --json`` contract (see docs/cli.md)."""
     return {
@@ -118,7 +123,8 @@ def answer_to_text(answer: Answer, width: int = DEFAULT_WIDTH, notes: Iterable[s
             lines.append(f"Latest report first: {one_line(answer.citations[0].source_name)}, {answer.citations[0].date}.")
         for alternative in answer.alternatives:
             who = dated_sources(alternative.outlets, alternative.dates)
-            lines.append(_wrap(f"Note: sources differ — {who} say “{one_line(alternative.text)}”.", width, "", "  "))
+            lines.append(_wrap(f"Note: sources differ — {who} {say(alternative.outlets)} “{one_line(alternative.text)}”.", width,
+                               "", "  "))
         lines.append("Sources:")
         lines += [_wrap(f"[{n}] {_source_label(c)}", width, "  ", "      ") for n, c in enumerate(answer.citations, 1)]
     lines += [_wrap(f"Note: {note}", width, "", "  ") for note in notes]

@@ -17,7 +17,7 @@ import numpy as np
 from newsdesk.errors import IndexDamaged, UsageError
 from newsdesk.types import Answer, Article, Encoder, Hit, Reader, SourceRow, Span
 
-from .answering.answer import assemble_answer, missing_names, rest_cannot_matter
+from .answering.answer import admissible, assemble_answer, missing_names, rest_cannot_matter
 from .answering.corroboration import each_outlets_best, other_outlets
 from .answering.passages import Found, FoundArticle, by_article, found_passages, newest_first
 from .answering.question import validate_query, validate_question
@@ -227,8 +227,11 @@ class Newsdesk(IndexUpdates):
         spans, done = [], set()
         for place, hit in enumerate(originals):
             read, unread = [h for h in hits if h.chunk.id in done], [h for h in hits if h.chunk.id not in done]
-            if place >= len(must) and rest_cannot_matter(question, spans, read, unread, self.reader.min_score,
-                                                         calibration=calibration, articles=articles):
+            # Judged on the spans that can be the answer: a confident span the question's
+            # constraints rule out must not stop the reading of passages that may hold the answer.
+            if place >= len(must) and rest_cannot_matter(question, admissible(question, spans, self.index, hits), read,
+                                                         unread, self.reader.min_score, calibration=calibration,
+                                                         articles=articles):
                 break
             found = self.reader.read(question, [hit.chunk])
             spans += found + [placed_in(span, hit.chunk, copy) for span in found for copy in copies.get(hit.chunk.id, ())]

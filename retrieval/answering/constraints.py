@@ -14,7 +14,7 @@ from .shaping import speaker
 from .text import STOPWORDS, content_terms, named_terms, words
 
 # Words that make a role another role: the deputy mayor, a vice-chancellor, the former coach.
-QUALIFIERS = frozenset("deputy vice assistant acting interim former ex associate junior shadow".split())
+QUALIFIERS = frozenset("deputy vice assistant acting interim former ex associate junior shadow opposition".split())
 # ... except for who holds a role now ("who is the finance director now"): whoever stands in.
 _STANDING_IN = frozenset({"acting", "interim"})
 _NOW = frozenset({"now", "currently", "today"})
@@ -106,15 +106,19 @@ ROLE_NAMES = (frozenset({"ceo", "chief executive"}), frozenset({"chair", "chairm
 # Whoever "runs" a company, an agency or a school, as news titles them.
 _RUNS = frozenset({"runs", "run", "running", "ceo", "chief executive", "head", "chief", "boss", "director", "manager",
                    "chair", "chairman", "chairwoman", "owner", "owns", "president", "leader", "leads", "governor",
-                   "principal", "founder", "commissioner", "general", "managing"})
-_ROLE_VERBS = frozenset({"runs", "run", "running", "owns", "leads", "managing"})
+                   "principal", "founder", "commissioner", "general", "managing", "lead", "leading", "led"})
+_ROLE_VERBS = frozenset({"runs", "run", "running", "owns", "lead", "leads", "leading", "led", "managing"})
+# Whoever leads an inquiry, a rescue or a council may hold any title (a judge, an archaeologist):
+# only a title of those who run things, qualified otherwise ("opposition leader"), is not the role.
+_ANY_TITLE = frozenset({"leads"})
 # "the head of the observatory" is whoever runs it, whatever the title ("director of the … Observatory").
 _HEADS = frozenset({"head", "boss", "chief"})
 # "who chairs the commission", "who is running the trust": the role as a verb.
-_WHO_DOES = re.compile(r"^\s*(?:and\s+)?who(?:'s|’s|\s+is)?\s+(chairs|chairing|heads|heading|runs|running|manages|managing)\b",
+_WHO_DOES = re.compile(r"^\s*(?:and\s+)?who(?:'s|’s|\s+is)?\s+(chairs|chairing|heads|heading|runs|running|manages|managing|leads|"
+                       r"leading)\b",
                        re.IGNORECASE)
 _ROLE_OF_VERB = {"chairs": "chair", "chairing": "chair", "heads": "runs", "heading": "runs", "runs": "runs",
-                 "running": "runs", "manages": "runs", "managing": "runs"}
+                 "running": "runs", "manages": "runs", "managing": "runs", "leads": "leads", "leading": "leads"}
 _NAME_OF = re.compile(r"^\s*(?:and\s+)?what(?:'s|’s|\s+is|\s+was)\s+the\s+name\s+of\s+(.+)$", re.IGNORECASE)
 _WHO_IS = re.compile(r"^\s*who(?:'s|’s|\s+is|\s+was|\s+are|\s+were|\s+will\s+be)\s+(.+?)[\s?.!]*$", re.IGNORECASE)
 _PHRASE_ENDS = frozenset("of at in for on to from with who that which now after before".split())
@@ -124,7 +128,7 @@ def role_asked(question: str, names: set[str] = frozenset()) -> str | None:
     """The role a "who is the X" question asks for: "ceo" in "who is osterholm's ceo", "mayor"
     in "who's the mayor of langvik"; None for "who is peskov" (``names``: the question's names),
     "who is mediating" or "who is the girl in the video" (no role of ``ROLES``). "who chairs X",
-    "who is running X" ask for the role of the verb ("chair", "runs": whoever heads X)."""
+    "who is running X", "who leads X" ask for the role of the verb ("chair", "runs": whoever heads X)."""
     if doing := _WHO_DOES.match(question):
         return _ROLE_OF_VERB[doing[1].lower()]
     if named := _NAME_OF.match(question):  # "what's the name of the guard": who is the guard
@@ -146,7 +150,7 @@ def role_asked(question: str, names: set[str] = frozenset()) -> str | None:
 
 
 def _role_forms(role: str) -> frozenset[str]:
-    if role == "runs" or role in _HEADS:
+    if role in ("runs", "leads") or role in _HEADS:
         return _RUNS
     return next((group for group in ROLE_NAMES if role in group), frozenset({role}))
 
@@ -294,10 +298,20 @@ def title_conflict(question: str, before: str, names: set[str] = frozenset(), an
         return False
     nearest = titles[-1]  # the title the answer stands under ("chief executive" is two words)
     if not _names_role(said[max(0, nearest - 1):nearest + 1], role):
-        return True
+        return role not in _ANY_TITLE
     asked = _words(question)
     wanted = next((_qualifiers_before(asked, i) for i, w in enumerate(asked) if _role_of(w) == role), frozenset())
     return _qualifiers_before(said, nearest) != wanted
+
+
+def other_people(question: str, answer: str, names: set[str] = frozenset()) -> bool:
+    """Whether ``answer`` is a phrase for other people than the role asked for: "European allies"
+    for "which US envoys", "Vessmark's government" for "who is the mediator" (a phrase ending in a
+    common noun that is not the role; a name, or the role itself, may answer)."""
+    phrase = _which_phrase(question)
+    role = role_asked(question, names) or (_role_of(phrase[-1]) if phrase and phrase[-1] not in names else None)
+    last = answer.split()[-1].strip(".,;:!?'\"’”)") if answer.split() else ""
+    return role in ROLES and last.isalpha() and last.islower() and not _names_role(_words(answer), role)
 
 
 def attribute_missing(question: str, context: str, names: set[str] = frozenset()) -> bool:

@@ -77,7 +77,7 @@ def test_abstention_says_so_plainly_and_suggests_sources():
 def test_disagreeing_sources_are_reported():
     text = format_answer(answer(alternatives=(Alternative("Olaf Scholz", 0.8, ("Daily <Planet>",)),)))
     check_telegram_html(text)
-    assert "Daily &lt;Planet&gt; say “Olaf Scholz”" in text
+    assert "Daily &lt;Planet&gt; says “Olaf Scholz”" in text
 
 
 def test_disagreeing_sources_of_unknown_outlet_are_counted_not_named():

@@ -191,38 +191,61 @@ def test_a_syndicated_copy_is_read_once_and_still_cited(tmp_path, fake_encoder):
         assert "Novak" in article.text[citation.answer_start:citation.answer_end]
 
 
-def test_chunks_are_read_one_at_a_time_until_the_rest_cannot_matter(tmp_path, fake_encoder):
+def _scripted_desk(tmp_path, fake_encoder, texts, found, read_ids):
+    """A desk over one article per text whose reader gives the ``found`` spans (by chunk) and
+    notes which chunks it read."""
     from newsdesk.retrieval.service import Newsdesk
     from newsdesk.retrieval.settings import Settings
-
-    from newsdesk.types import Chunk
-
-    hits = [Hit(Chunk(i, f"article-{i}", f"passage number {i}", 0, 16), score)
-            for i, score in enumerate([1.0, 0.9, 0.9, 0.35, 0.3], start=1)]
-    found = {1: [_spans_on(hits[0], "Merz", 0.9)], 2: [_spans_on(hits[1], "Scholz", 0.2)]}
-    read_ids = []
+    from newsdesk.retrieval.sources.article import make_article
 
     class ScriptedReader:
         min_score = 0.3
 
         def read(self, question, chunks):
             read_ids.extend(c.id for c in chunks)
-            return [span for c in chunks for span in found.get(c.id, [])]
+            return [Span(text, c.article_id, c.id, c.start + c.text.index(text), c.start + c.text.index(text) + len(text),
+                         score) for c in chunks for text, score in found.get(c.id, [])]
 
     desk = Newsdesk(Settings(home=tmp_path / "home"), encoder=fake_encoder, reader=ScriptedReader())
+    desk.add_articles([make_article(text, title=f"Report {n}") for n, text in enumerate(texts)])
+    return desk
+
+
+def test_chunks_are_read_one_at_a_time_until_the_rest_cannot_matter(tmp_path, fake_encoder):
+    texts = [f"Chancellor Merz hosted talks with Scholz, report number {i}." for i in range(1, 6)]
+    found, read_ids = {}, []
+    desk = _scripted_desk(tmp_path, fake_encoder, texts, found, read_ids)
+    chunks = sorted(desk.index.chunks, key=lambda c: desk.index.articles[c.article_id].text)
+    hits = [Hit(chunk, score) for chunk, score in zip(chunks, [1.0, 0.9, 0.9, 0.35, 0.3])]
+    found.update({hits[0].chunk.id: [("Merz", 0.9)], hits[1].chunk.id: [("Scholz", 0.2)]})
+    ids = [h.chunk.id for h in hits]
     spans = desk.read("Who hosted the talks?", hits)
     # the second and third passages are about as relevant as the first and could hold a rival:
     # read; after them the last two (weights 0.12 and 0.09) cannot change the answer: not read
-    assert read_ids == [1, 2, 3]
+    assert read_ids == ids[:3]
     assert [s.text for s in spans] == ["Merz", "Scholz"]
-    found[3] = [_spans_on(hits[2], "Scholz", 0.9)]  # a close rival on the third: read everything
+    found[ids[2]] = [("Scholz", 0.9)]  # a close rival on the third: read everything
     read_ids.clear()
     desk.read("Who hosted the talks?", hits)
-    assert read_ids == [1, 2, 3, 4, 5]
+    assert read_ids == ids
     read_ids.clear()  # a confident first passage far ahead of the rest: nothing else is read
     far_ahead = [hits[0]] + [Hit(h.chunk, 0.3) for h in hits[1:]]
     assert [s.text for s in desk.read("Who hosted the talks?", far_ahead)] == ["Merz"]
-    assert read_ids == [1]
+    assert read_ids == ids[:1]
+
+
+def test_a_span_the_question_rules_out_does_not_stop_the_reading(tmp_path, fake_encoder):
+    texts = ["Before meeting U.S. envoys in Berlin, President Volodymyr Zelenskyy spoke.",
+             "The envoy Steve Witkoff flew to Berlin on Sunday."]
+    found, read_ids = {}, []
+    desk = _scripted_desk(tmp_path, fake_encoder, texts, found, read_ids)
+    first, second = sorted(desk.index.chunks, key=lambda c: desk.index.articles[c.article_id].text)
+    found.update({first.id: [("Volodymyr Zelenskyy", 0.9)], second.id: [("Steve Witkoff", 0.6)]})
+    hits = [Hit(first, 1.0), Hit(second, 0.3)]
+    # a president is no envoy: far ahead as Zelenskyy is, the second passage must be read
+    assert [s.text for s in desk.read("Which US envoys were in Berlin?", hits)] == ["Volodymyr Zelenskyy", "Steve Witkoff"]
+    read_ids.clear()
+    assert [s.text for s in desk.read("Who spoke before the talks?", hits)] == ["Volodymyr Zelenskyy"]
 
 
 def test_a_question_naming_what_no_passage_mentions_is_not_read(tmp_path, fake_encoder):
@@ -275,7 +298,7 @@ def test_when_sources_disagree_the_latest_report_leads_and_the_older_is_shown(tm
     assert (older.text, older.outlets, older.dates) == ("21,000", ("Riverside Gazette",), ("2025-10-04",))
     text = answer_to_text(answer)
     assert "Latest report first: Valley Times, 2025-10-06." in text
-    assert "sources differ — Riverside Gazette (2025-10-04) say “21,000”" in text
+    assert "sources differ — Riverside Gazette (2025-10-04) says “21,000”" in text
     as_json = answer_to_dict(answer)
     assert as_json["answer"] == "about 12,000"
     assert as_json["alternatives"] == [{"text": "21,000", "score": 0.9, "outlets": ["Riverside Gazette"],

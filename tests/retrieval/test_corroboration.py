@@ -279,7 +279,9 @@ def test_who_runs_or_chairs_asks_for_the_role_of_the_verb():
 
     assert role_asked("who chairs norvance's board", {"norvance"}) == "chair"
     assert role_asked("who is running the trust now") == role_asked("who heads the port authority") == "runs"
-    assert role_asked("who leads the inquiry") is None  # a judge or an archaeologist may lead one
+    assert role_asked("who leads ashby council", {"ashby"}) == role_asked("who is leading the inquiry") == "leads"
+    # a judge or an archaeologist may lead an inquiry: saying so is enough
+    assert not role_missing("who is leading the inquiry", "A retired judge, Miriam Castell, will lead the inquiry.")
     # whoever runs a company is its chief executive, director or owner, not its spokesperson
     assert role_missing("who runs vestvei services", "A Vestvei spokesperson, Hanne Morck, said drivers were off sick.", {"vestvei"})
     assert not role_missing("who runs lumaris", "Lumaris chief executive Marcus Vell said the deal was fair.", {"lumaris"})
@@ -290,6 +292,11 @@ def test_who_runs_or_chairs_asks_for_the_role_of_the_verb():
 
 def test_an_answer_under_another_title_is_not_the_role_asked_for():
     from newsdesk.retrieval.answering.constraints import title_conflict
+
+    # the opposition's leader is not the leader, as the deputy mayor is not the mayor
+    assert title_conflict("who leads ashby council", "Opposition leader ", {"ashby"}, "Fiona Gale")
+    assert not title_conflict("who leads ashby council", "Council leader ", {"ashby"}, "Maud Fallon")
+    assert not title_conflict("who is leading the inquiry", "appointed retired judge ", set(), "Konrad Beyl")
 
     envoys = "Which US envoys were in Berlin?"
     assert title_conflict(envoys, "Before meetings with U.S. envoys in Berlin, President ")
@@ -397,3 +404,17 @@ def test_a_figure_given_as_a_change_does_not_answer_how_many_there_are(tmp_path,
     assert not change_not_asked("how many votes did sorensen win by", "Sorensen has won the race by ", "3,412 votes")
     assert not change_not_asked("how much have egg prices gone up", "Egg prices rose by ", "12 percent")
     assert not change_not_asked("how many men attacked the guard", "The guard was attacked by ", "three men")
+
+
+def test_a_phrase_for_other_people_is_not_the_role_asked_for():
+    from newsdesk.retrieval.answering.constraints import other_people
+
+    envoys = "Which US envoys were in Berlin?"
+    assert other_people(envoys, "European allies", {"us"})
+    assert not other_people(envoys, "Steve Witkoff and son-in-law Jared Kushner", {"us"})
+    assert not other_people(envoys, "U.S. special envoys", {"us"})
+    assert other_people("who is the mediator", "Vessmark's government")
+    assert not other_people("who is the mediator", "the mediator Wendel Birkett")
+    assert not other_people("who is osterholm's ceo", "its chief executive", {"osterholm"})
+    # a question asking for no role asks for no people: "which firm", "which countries"
+    assert not other_people("which countries sent troops", "its neighbours")
