@@ -139,9 +139,11 @@ def test_an_outlet_answering_from_another_story_is_neither_counted_nor_shown_as_
     spans = [_reading(desk, "Business Ledger", "450", 0.9), _reading(desk, "Eastport Times", "600", 0.7),
              _reading(desk, "Velsk Gazette", "420", 0.8)]
     hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in spans]
-    answer = assemble_answer("How many jobs will be cut?", spans, desk.index, hits)
+    answer = assemble_answer("How many jobs will Halvorsen cut?", spans, desk.index, hits)
     assert answer.text == "600" and [c.outlet for c in answer.citations] == ["Eastport Times"]
     assert [(a.text, a.outlets) for a in answer.alternatives] == [("450", ("Business Ledger",))]
+    # asked without naming the story, either story may be meant: which one is asked
+    assert assemble_answer("How many jobs will be cut?", spans, desk.index, hits).several_stories
 
 
 def test_an_outlet_that_reads_both_ways_is_neither_counted_nor_shown_as_differing(tmp_path, fake_encoder):
@@ -418,3 +420,31 @@ def test_a_phrase_for_other_people_is_not_the_role_asked_for():
     assert not other_people("who is osterholm's ceo", "its chief executive", {"osterholm"})
     # a question asking for no role asks for no people: "which firm", "which countries"
     assert not other_people("which countries sent troops", "its neighbours")
+
+
+def test_a_question_that_fits_two_stories_equally_asks_which_one_is_meant(tmp_path, fake_encoder):
+    solvara = ("The talks between Solvara and Kalmia resumed in Vennmark on Monday. The mediator, Amara Lindqvist, "
+               "said both delegations had agreed to meet again.")
+    keldhaven = ("Dockers at Keldhaven port met the Keldhaven Container Terminal on Friday. The mediator, Wendel "
+                 "Birkett, said the lockout could end within a week.")
+    later = "Talks between Solvara and Kalmia in Vennmark ended on Tuesday, the mediator Amara Lindqvist said."
+
+    def ask(question, articles, scores):
+        desk = _desk_of(tmp_path / str(len(list(tmp_path.iterdir()))), fake_encoder, articles)
+        spans = [_reading(desk, outlet, name, score) for (_, outlet, _), name, score in zip(articles, names, scores)]
+        hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in spans]
+        return assemble_answer(question, spans, desk.index, hits, min_score=0.1)
+
+    names = ["Amara Lindqvist", "Wendel Birkett"]
+    two_stories = [(solvara, "Solvara Times", "2025-06-10"), (keldhaven, "Port Weekly", "2025-06-12")]
+    doubt = ask("who is the mediator", two_stories, [0.8, 0.7])
+    assert doubt.abstained and doubt.several_stories
+    assert ["Amara Lindqvist" in c.quote for c in doubt.related] == [True, False]
+    assert "Wendel Birkett" in doubt.related[1].quote
+    # far behind, the other story is no doubt; a question naming its story has none either
+    assert ask("who is the mediator", two_stories, [0.8, 0.3]).text == "Amara Lindqvist"
+    assert ask("who is the mediator in keldhaven", two_stories, [0.7, 0.8]).text == "Wendel Birkett"
+    # two reports of one story giving two names is no doubt about the story
+    names = ["Amara Lindqvist", "Amara Lindqvist"]
+    one_story = [(solvara, "Solvara Times", "2025-06-10"), (later, "Kalmia Post", "2025-06-11")]
+    assert ask("who is the mediator", one_story, [0.8, 0.7]).text == "Amara Lindqvist"
