@@ -15,8 +15,8 @@ from ..index.chunk import sentence_around, sentence_before
 from ..sources.lines import BYLINE
 from ..sources.outlets import is_credit
 from .calibration import AnswerCalibration, AnswerEvidence
-from .constraints import (attribute_missing, change_not_asked, names_asked, other_people, owner_conflict, proper_names, role_asked, role_conflict,
-                          role_missing, role_owner_missing, speaker_missing, title_conflict)
+from .constraints import (attribute_missing, change_not_asked, names_asked, other_people, owner_conflict, proper_names,
+                          role_asked, role_conflict, role_missing, role_owner_missing, speaker_missing, title_conflict)
 from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers, same_answer
 from .people import describe
@@ -49,6 +49,12 @@ def _article_text(span: Span, articles: dict[str, Article] | None, chunks: dict[
     return chunks[span.chunk_id].text if span.chunk_id in chunks else ""
 
 
+def _story_texts(ranked: Sequence[RankedAnswer], articles: dict[str, Article] | None,
+                 chunks: dict[int, Chunk]) -> dict[str, str]:
+    """The article text of each ranked answer's best span: which story the answer comes from."""
+    return {r.key: _article_text(max(r.spans, key=lambda s: s.score), articles, chunks) for r in ranked}
+
+
 def _names_share(names: set[str], spans: Sequence[Span], articles: dict[str, Article] | None, chunks: dict[int, Chunk]) -> float:
     """The largest share of ``names`` that the article of one of ``spans`` mentions (without
     ``articles``: its passage); 1 when the question names nothing."""
@@ -68,7 +74,7 @@ def answer_evidence(question: str, ranked: Sequence[RankedAnswer], confidence: d
     asked = content_terms(question)
     chunks = {hit.chunk.id: hit.chunk for hit in hits}
     names = names_asked(question, [hit.chunk.text for hit in hits])
-    story = {r.key: _article_text(max(r.spans, key=lambda s: s.score), articles, chunks) for r in ranked}
+    story = _story_texts(ranked, articles, chunks)
     evidence = {}
     for key, weighted, members in ranked:
         # An answer in other words ("Steve Witkoff and son-in-law Jared Kushner") is no rival.
@@ -266,8 +272,7 @@ def story_in_doubt(question: str, ranked: Sequence[RankedAnswer], index: Index, 
     meant is a guess. An index of one story is never in doubt."""
     if not ranked or names_asked(question, [hit.chunk.text for hit in hits]):
         return None
-    chunks = {hit.chunk.id: hit.chunk for hit in hits}
-    story = {r.key: _article_text(max(r.spans, key=lambda s: s.score), index.articles, chunks) for r in ranked}
+    story = _story_texts(ranked, index.articles, {hit.chunk.id: hit.chunk for hit in hits})
     lead = ranked[0]
     rivals = [r for r in ranked[1:] if not same_answer(r.key, lead.key) and not same_story(story[lead.key], story[r.key])]
     rival = max(rivals, key=lambda r: r.score, default=None)
