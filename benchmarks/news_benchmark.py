@@ -116,13 +116,14 @@ def ask_all(desk, questions: list[tuple[Story, dict]], k: int = K) -> list[dict]
         ms = (time.perf_counter() - started) * 1000
         alternatives = [{"text": a.text, "score": round(a.score, 4), "outlets": list(a.outlets), "dates": list(a.dates)}
                         for a in answer.alternatives]
-        scored = score_answer(q, answer.text, answer.quote, [a["text"] for a in alternatives])
+        shown = [c.quote for c in answer.related]
+        scored = score_answer(q, answer.text, answer.quote, [a["text"] for a in alternatives], shown)
         records.append({
             "id": q["id"], "story": story.id, "split": story.split, "kind": q["kind"], "question": q["question"],
             "answers": q.get("answers", []), "superseded": q.get("superseded", []),
             "answer": answer.text, "answer_kind": getattr(answer, "kind", None), "score": round(answer.score, 4),
             "abstained": answer.abstained,
-            "quote": answer.quote, "outlets": list(answer.outlets), "alternatives": alternatives,
+            "quote": answer.quote, "outlets": list(answer.outlets), "alternatives": alternatives, "shown": shown,
             "ms": round(ms, 1), **scored,
         })
     return records
@@ -143,7 +144,7 @@ def _ms(value) -> str:
     return "-" if value is None else f"{value:.0f}"
 
 
-COLUMNS = ("kind", "n", "EM", "contains", "quote", "refused", "wrong", "newest", "other", "p50", "p90")
+COLUMNS = ("kind", "n", "EM", "contains", "quote", "refused", "shown", "wrong", "newest", "other", "p50", "p90")
 
 
 def _row(kind: str, s: dict) -> list[str]:
@@ -152,7 +153,7 @@ def _row(kind: str, s: dict) -> list[str]:
     if s["answerable"] and s["unanswerable"]:  # the overall row: both
         refused += f" +{s['unanswerable_refused']}/{s['unanswerable']}u"
     return [kind, str(s["questions"]), _pct(s["em_pct"]), _pct(s["contains_pct"]), _pct(s["quote_holds_pct"]), refused,
-            str(s["confident_wrong"]), _ratio(s["newest_leads"], s["superseded"]), _ratio(s["other_shown"], s["superseded"]),
+            str(s.get("refused_shown_holds", 0)), str(s["confident_wrong"]), _ratio(s["newest_leads"], s["superseded"]), _ratio(s["other_shown"], s["superseded"]),
             _ms(s["latency_ms"]["p50"]), _ms(s["latency_ms"]["p90"])]
 
 
@@ -163,7 +164,8 @@ def _grid(rows: list[list[str]]) -> str:
 
 
 LEGEND = ("EM, contains, quote: % of answerable questions; refused: answerable questions refused "
-          "(unanswerable: refused, which is right; +N/Mu the unanswerable ones); wrong: confident wrong answers "
+          "(unanswerable: refused, which is right; +N/Mu the unanswerable ones); shown: of those refused, how many "
+          "were shown a passage that holds an accepted answer; wrong: confident wrong answers "
           "(answered, neither EM nor contains; unanswerable: answered); newest/other: of the questions whose figure "
           "a later report changed, the lead answer has the newest / an alternative shows the older; p50/p90 ms per ask.")
 

@@ -66,7 +66,12 @@ def test_an_answer_that_contains_an_accepted_one_is_not_wrong():
 def test_refusals_answerable_and_not():
     refused = score_answer(WHO, None)
     assert refused["refused"] and refused["outcome"] == "refused" and not refused["confident_wrong"]
-    assert refused["em"] is False
+    assert refused["em"] is False and not refused["shown_holds"]
+    # a refusal that shows the passage holding the answer: still refused, but the reader can see it
+    shown = score_answer(WHO, None, shown=["The minister appointed retired judge Konrad Beyl.", "Nothing here."])
+    assert shown["refused"] and shown["shown_holds"] and summarize([{**shown, "kind": "who", "ms": 1.0}])[
+        "refused_shown_holds"] == 1
+    assert not score_answer(WHO, "Konrad Beyl", shown=["judge Konrad Beyl"])["shown_holds"]  # answered
     right = score_answer(MAYOR, None)
     assert right["refused"] and right["outcome"] == "refused" and not right["confident_wrong"]
     assert right["em"] is None  # no answer metrics for unanswerable questions

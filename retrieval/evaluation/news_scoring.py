@@ -68,23 +68,25 @@ def date_matches(truth: str, read: str | None) -> bool:
 
 
 def score_answer(question: dict, text: str | None, quote: str | None = None,
-                 alternatives: Sequence[str] = ()) -> dict:
+                 alternatives: Sequence[str] = (), shown: Sequence[str] = ()) -> dict:
     """Score one answer to one benchmark question (``question`` as in questions.jsonl).
 
     Args:
         text: the answer, None when newsdesk abstained.
         quote: the supporting quote.
         alternatives: the alternatives' texts.
+        shown: with a refusal, the passages shown beside it (``Answer.related``' quotes).
     Returns:
-        ``{"em", "contains", "quote_holds", "refused", "confident_wrong", "newest_leads",
-        "other_shown", "outcome"}``; ``newest_leads``/``other_shown`` are None for a question
-        without ``superseded``, and the answer metrics are None for unanswerable questions.
+        ``{"em", "contains", "quote_holds", "refused", "shown_holds", "confident_wrong",
+        "newest_leads", "other_shown", "outcome"}``; ``newest_leads``/``other_shown`` are None
+        for a question without ``superseded``, and the answer metrics are None for unanswerable
+        questions. ``shown_holds``: refused, but a passage shown holds an accepted answer.
     """
     answers = list(question.get("answers") or [])
     superseded = list(question.get("superseded") or [])
     refused = text is None
     if question["kind"] == "unanswerable" or not answers:
-        return {"em": None, "contains": None, "quote_holds": None, "refused": refused,
+        return {"em": None, "contains": None, "quote_holds": None, "refused": refused, "shown_holds": None,
                 "confident_wrong": not refused, "newest_leads": None, "other_shown": None,
                 "outcome": "refused" if refused else "answered"}
     em = exact(text, answers)
@@ -95,6 +97,7 @@ def score_answer(question: dict, text: str | None, quote: str | None = None,
         "contains": held,
         "quote_holds": contains(quote, answers),
         "refused": refused,
+        "shown_holds": refused and any(contains(passage, answers) for passage in shown),
         "confident_wrong": outcome == "wrong",
         "newest_leads": held if superseded else None,
         "other_shown": any(contains(alt, superseded) for alt in alternatives) if superseded else None,
@@ -139,6 +142,7 @@ def summarize(records: Sequence[dict]) -> dict:
         "contains": count["contains"], "contains_pct": _share(count["contains"], len(answerable)),
         "quote_holds": count["quote_holds"], "quote_holds_pct": _share(count["quote_holds"], len(answerable)),
         "answerable_refused": count["refused"], "answerable_refused_pct": _share(count["refused"], len(answerable)),
+        "refused_shown_holds": sum(bool(r.get("shown_holds")) for r in answerable),
         "unanswerable_refused": sum(r["refused"] for r in unanswerable),
         "unanswerable_refused_pct": _share(sum(r["refused"] for r in unanswerable), len(unanswerable)),
         "confident_wrong": sum(r["confident_wrong"] for r in records),
