@@ -224,17 +224,18 @@ class Newsdesk(IndexUpdates):
 
         calibration = getattr(self.reader, "calibration", None)
         articles = self.index.articles if calibration is not None else None  # what the calibration weighs
-        spans, done = [], set()
+        # ``allowed``: the spans that can be the answer (``admissible``). A confident span the
+        # question's constraints rule out must not stop the reading of passages that may hold it.
+        spans, allowed, done = [], [], set()
         for place, hit in enumerate(originals):
             read, unread = [h for h in hits if h.chunk.id in done], [h for h in hits if h.chunk.id not in done]
-            # Judged on the spans that can be the answer: a confident span the question's
-            # constraints rule out must not stop the reading of passages that may hold the answer.
-            if place >= len(must) and rest_cannot_matter(question, admissible(question, spans, self.index, hits), read,
-                                                         unread, self.reader.min_score, calibration=calibration,
-                                                         articles=articles):
+            if place >= len(must) and rest_cannot_matter(question, allowed, read, unread, self.reader.min_score,
+                                                         calibration=calibration, articles=articles):
                 break
             found = self.reader.read(question, [hit.chunk])
-            spans += found + [placed_in(span, hit.chunk, copy) for span in found for copy in copies.get(hit.chunk.id, ())]
+            found += [placed_in(span, hit.chunk, copy) for span in found for copy in copies.get(hit.chunk.id, ())]
+            spans += found
+            allowed += admissible(question, found, self.index, hits)
             done |= {hit.chunk.id} | {c.id for c in copies.get(hit.chunk.id, ())}
         return sorted(spans, key=lambda s: (-s.score, s.chunk_id, s.start))
 

@@ -111,8 +111,14 @@ def candidates(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
     """The question's kind and its candidate answers judged (``judge_answers``): only spans in
     passages holding what the question quotes, and for a question answered by a sentence the
     sentences, every span the reader finds in one being evidence for that sentence."""
-    kind = question_kind(question)
-    spans = admissible(question, spans, index, hits)
+    return judged_candidates(question, admissible(question, spans, index, hits), index, hits, power, calibration)
+
+
+def judged_candidates(question: str, admitted: Sequence[Span], index: Index, hits: Sequence[Hit],
+                      power: float = RETRIEVAL_POWER, calibration: AnswerCalibration | None = None,
+                      ) -> tuple[str, list[RankedAnswer], dict[str, float]]:
+    """``candidates`` of the spans already found ``admissible``."""
+    kind, spans = question_kind(question), admitted
     if kind == SENTENCE:
         spans = as_sentences(spans, index)
     ranked, confidence = judge_answers(question, spans, hits, power, calibration, sentences=kind == SENTENCE,
@@ -311,8 +317,8 @@ def assemble_answer(
         return person
     # Retrieval rank helps choose among candidates; whether to answer at all is judged on the
     # reader's confidence in that answer (calibrated, with the rest of the evidence).
-    kind, ranked, confidence = candidates(question, spans, index, hits, power, calibration)
     spans = admissible(question, spans, index, hits)
+    kind, ranked, confidence = judged_candidates(question, spans, index, hits, power, calibration)
     if not ranked:
         return _abstain(question, index, hits)
     best_key, _, best_spans = ranked[0]

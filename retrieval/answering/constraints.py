@@ -6,6 +6,7 @@ of langvik" one whose article speaks of Langvik."""
 
 from __future__ import annotations
 
+import functools
 import re
 from itertools import takewhile
 
@@ -31,10 +32,20 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(re.sub(r"(?<=\w)\.(?=\w)", "", text.casefold()).replace(".", " ").replace("-", " "))
 
 
+def _base(word: str) -> str:
+    """A word without its possessive ("ceo's" -> "ceo")."""
+    return word.split("'")[0].split("’")[0]
+
+
+def _forms(word: str) -> frozenset[str]:
+    """The words that are ``word`` singular or plural (``_same_word``), without possessives."""
+    base = _base(word)
+    return frozenset({base, base + "s"} | ({base[:-1]} if base.endswith("s") else set()))
+
+
 def _same_word(a: str, b: str) -> bool:
     """One word, singular or plural ("minister" / "ministers", "ceo" / "ceo's")."""
-    a, b = a.split("'")[0].split("’")[0], b.split("'")[0].split("’")[0]
-    return a == b or a + "s" == b or b + "s" == a
+    return _base(b) in _forms(a)
 
 
 def _qualifiers_before(words: list[str], at: int) -> frozenset[str]:
@@ -57,11 +68,13 @@ def role_conflict(question: str, sentence: str, answer_at: tuple[int, int] | Non
     # Words with their offsets ("-" as a space keeps the offsets): the role nearest the answer is its own.
     found = [(m.start(), m.group()) for m in _WORD.finditer(sentence.casefold().replace("-", " "))]
     said = [word for _, word in found]
+    bases = [_base(word) for word in said]
     for place, word in enumerate(asked):
         if word in QUALIFIERS or word in STOPWORDS or len(word) < 3:
             continue
         wanted = _qualifiers_before(asked, place)
-        named = [i for i, w in enumerate(said) if _same_word(w, word)]
+        forms = _forms(word)
+        named = [i for i, base in enumerate(bases) if base in forms]
         if answer_at is not None and len(named) > 1:
             named = _naming_the_answer(named, [offset for offset, _ in found], answer_at) or named
         stated = [_qualifiers_before(said, i) for i in named]
@@ -373,7 +386,17 @@ def names_asked(question: str, texts: list[str]) -> set[str]:
     asked = {w.lower() for w in words(question) if len(w) >= 3 and w.lower() not in STOPWORDS}
     written: dict[str, set[bool]] = {}
     for text in texts:
-        for word in words(text):
-            if word.lower() in asked:
-                written.setdefault(word.lower(), set()).add(word[:1].isupper())
+        for word, cases in _cases_written(text).items():
+            if word in asked:
+                written.setdefault(word, set()).update(cases)
     return named_terms(question) | {w for w, cases in written.items() if cases == {True}}
+
+
+@functools.lru_cache(maxsize=2048)
+def _cases_written(text: str) -> dict[str, frozenset[bool]]:
+    """Each word of ``text`` (lower-cased) and whether it is written capitalised, in lower case,
+    or both: passages are asked about again and again."""
+    cases: dict[str, set[bool]] = {}
+    for word in words(text):
+        cases.setdefault(word.lower(), set()).add(word[:1].isupper())
+    return {word: frozenset(seen) for word, seen in cases.items()}
