@@ -261,11 +261,15 @@ def _as_given(top: Span, kind: str, index: Index) -> Span:
 
 
 def _abstain(question: str, index: Index, hits: Sequence[Hit], score: float = 0.0,
-             answers: Sequence[Span] = ()) -> Answer:
+             answers: Sequence[Span] = (), best: Span | None = None) -> Answer:
     """A refusal, shown with the passages that match the question closely, or with the
-    sentences of ``answers`` (candidates the question cannot choose between)."""
+    sentences of ``answers`` (candidates the question cannot choose between). Where passages
+    match closely, the sentence of the ``best`` candidate, too unsure to be given, comes first."""
     related = (tuple(citation_at(index, s.article_id, s.start, s.end, SENTENCE) for s in answers)
                or related_passages(question, index, hits))
+    if best is not None and related and not answers:
+        lead = citation_at(index, best.article_id, best.start, best.end, SENTENCE)
+        related = (lead, *[c for c in related if (c.article_id, c.start) != (lead.article_id, lead.start)])[:2]
     texts = [index.articles[c.article_id].text for c in related]
     return Answer(question, None, round(score, 4), passages=tuple(hits), related=related, kind=question_kind(question),
                   several_stories=any(not same_story(texts[0], other) for other in texts[1:]))
@@ -345,7 +349,7 @@ def assemble_answer(
     # abstain is judged on the best reading and on the newest report's, whichever is surer.
     best_score = max(confidence[best_key], confidence.get(_group_of(ranked, top), 0.0))
     if best_score < min_score:
-        return _abstain(question, index, hits, best_score)
+        return _abstain(question, index, hits, best_score, best=top)
     citations = [citation_at(index, top.article_id, top.start, top.end, kind)]
     citations += [citation_at(index, a.span.article_id, a.span.start, a.span.end, kind)
                   for a in agree if a.span.article_id != top.article_id]

@@ -45,3 +45,24 @@ def test_a_question_the_passages_do_not_match_is_a_plain_refusal(seed_desk):
     refused = assemble_answer(question, [], seed_desk.index, seed_desk.retrieve(question, k=5))
     assert refused.abstained and refused.related == ()
     assert answer_to_dict(refused)["related"] == [] and RELATED_ONLY not in answer_to_text(refused)
+
+
+def test_a_refusal_shows_first_the_sentence_of_the_answer_too_unsure_to_give(tmp_path, fake_encoder):
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
+    from newsdesk.retrieval.sources.article import make_article
+    from newsdesk.types import Hit, Span
+
+    desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
+    desk.add_articles([make_article(
+        "The council budget talks on job cuts ran late into the night. Mayor Ines Roth said 80 posts would go.",
+        title="Budget")])
+    question = "how many jobs will the council budget talks cut"
+    hits = [Hit(chunk, 1.0) for chunk in desk.index.chunks]
+    text = desk.index.articles[hits[0].chunk.article_id].text
+    unsure = Span("80", hits[0].chunk.article_id, hits[0].chunk.id, text.index("80"), text.index("80") + 2, 0.2)
+    refused = assemble_answer(question, [unsure], desk.index, hits, min_score=0.5)
+    assert refused.abstained and [c.quote.split()[0] for c in refused.related] == ["Mayor", "The"]
+    # with nothing read, the passage matching the question best is shown alone
+    plain = assemble_answer(question, [], desk.index, hits, min_score=0.5)
+    assert plain.abstained and [c.quote.split()[0] for c in plain.related] == ["The"]
