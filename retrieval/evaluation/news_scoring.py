@@ -6,6 +6,7 @@ answer to ``score_answer``. The rules, in SQuAD's normalisation (answering/text.
 - EM: the answer equals an accepted answer.
 - contains: the answer contains an accepted answer as whole words (or equals one).
 - quote holds: the supporting quote contains an accepted answer.
+- shown: refused, but a passage shown beside the refusal contains an accepted answer.
 - confident wrong: answered (not abstained) and neither EM nor contains; an unanswerable
   question answered at all.
 - newest leads (questions with ``superseded``): the lead answer contains an accepted (newest)
