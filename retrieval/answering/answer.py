@@ -15,7 +15,7 @@ from ..index.chunk import sentence_around, sentence_before
 from ..sources.lines import BYLINE
 from ..sources.outlets import is_credit
 from .calibration import AnswerCalibration, AnswerEvidence
-from .constraints import (attribute_missing, change_not_asked, names_asked, other_people, owner_conflict, proper_names,
+from .constraints import (attribute_missing, change_not_asked, other_people, owner_conflict, proper_names,
                           role_asked, role_conflict, role_missing, role_owner_missing, speaker_missing, title_conflict)
 from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers, same_answer
@@ -25,7 +25,7 @@ from .ranking import (RETRIEVAL_POWER, RankedAnswer, merge_overlapping, most_foc
                       weigh_by_retrieval)
 from .shaping import LIST, SENTENCE, question_kind, widen_to_sentence
 from .stories import same_story
-from .text import content_terms, mentions, named_terms, normalize_answer
+from .text import content_terms, mentions, named_terms, names_asked, normalize_answer
 
 # How far before an answer's sentence its speaker may have been named ("…," she said).
 SPEAKER_CHARS = 300

@@ -10,8 +10,7 @@ from newsdesk.types import Chunk, Citation, Hit
 from ..index.build import Index
 from ..index.chunk import sentence_around, split_sentences
 from .shaping import SENTENCE, SPAN, shaped_bounds
-from .constraints import names_asked
-from .text import content_terms
+from .text import content_terms, names_asked
 
 RELATED_MIN_SHARE = 0.6  # a passage shown beside a refusal holds this share of the question's words
 

@@ -6,13 +6,12 @@ of langvik" one whose article speaks of Langvik."""
 
 from __future__ import annotations
 
-import functools
 import re
 from itertools import takewhile
 
 from .corroboration import has_figure
 from .shaping import speaker
-from .text import STOPWORDS, content_terms, named_terms, words
+from .text import STOPWORDS, content_terms
 
 # Words that make a role another role: the deputy mayor, a vice-chancellor, the former coach.
 QUALIFIERS = frozenset("deputy vice assistant acting interim former ex associate junior shadow opposition".split())
@@ -141,7 +140,8 @@ def role_asked(question: str, names: set[str] = frozenset()) -> str | None:
     """The role a "who is the X" question asks for: "ceo" in "who is osterholm's ceo", "mayor"
     in "who's the mayor of langvik"; None for "who is peskov" (``names``: the question's names),
     "who is mediating" or "who is the girl in the video" (no role of ``ROLES``). "who chairs X",
-    "who is running X", "who leads X" ask for the role of the verb ("chair", "runs": whoever heads X)."""
+    "who is running X", "who leads X" ask for the role of the verb ("chair"; "runs": whoever heads
+    X; "leads": whoever leads it, under any title)."""
     if doing := _WHO_DOES.match(question):
         return _ROLE_OF_VERB[doing[1].lower()]
     if named := _NAME_OF.match(question):  # "what's the name of the guard": who is the guard
@@ -331,7 +331,7 @@ def attribute_missing(question: str, context: str, names: set[str] = frozenset()
     """Whether ``context`` (an answer's sentence and the text just before it) lacks a name that
     qualifies what the question asks for ("French" in "which French president", "Nimbrel" in
     "which nimbrel customers" where the sentence before names the company; ``names``: the
-    question's names, see ``names_asked``)."""
+    question's names, see ``text.names_asked``)."""
     said = _words(context)
     return any(not any(_same_word(word, w) for w in said) for word in attributes(question) if word in names)
 
@@ -377,26 +377,3 @@ def change_not_asked(question: str, before: str, answer: str) -> bool:
     """Whether ``answer`` is a figure that the text before it in its sentence (``before``)
     gives as a change ("by 31,600"), while the question asks for an amount, not a change."""
     return has_figure(answer) and bool(_CHANGED_BY.search(before)) and not _CHANGE_ASKED.search(question)
-
-
-def names_asked(question: str, texts: list[str]) -> set[str]:
-    """The names a question asks about, however it is typed: words it capitalises, and words
-    that ``texts`` (the passages retrieved for it) only ever write capitalised ("langvik" when
-    the passages say "Langvik")."""
-    asked = {w.lower() for w in words(question) if len(w) >= 3 and w.lower() not in STOPWORDS}
-    written: dict[str, set[bool]] = {}
-    for text in texts:
-        for word, cases in _cases_written(text).items():
-            if word in asked:
-                written.setdefault(word, set()).update(cases)
-    return named_terms(question) | {w for w, cases in written.items() if cases == {True}}
-
-
-@functools.lru_cache(maxsize=2048)
-def _cases_written(text: str) -> dict[str, frozenset[bool]]:
-    """Each word of ``text`` (lower-cased) and whether it is written capitalised, in lower case,
-    or both: passages are asked about again and again."""
-    cases: dict[str, set[bool]] = {}
-    for word in words(text):
-        cases.setdefault(word.lower(), set()).add(word[:1].isupper())
-    return {word: frozenset(seen) for word, seen in cases.items()}

@@ -10,7 +10,8 @@ from newsdesk.types import Answer, Hit
 
 from ..index.build import Index
 from .citations import citation_at
-from .constraints import ROLES, names_asked
+from .constraints import ROLES
+from .text import names_asked
 
 _WHO_IS_NAME = re.compile(r"^\s*(?:and\s+)?who(?:'s|’s|\s+is|\s+was)\s+(?P<name>[^?!.]+?)[\s?.!]*$", re.IGNORECASE)
 # What news calls a person besides an office: "an analyst at …", "the campaign's founder".

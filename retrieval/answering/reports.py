@@ -12,11 +12,10 @@ from newsdesk.types import Chunk, Hit, Span
 
 from ..index.build import Index
 from ..index.chunk import sentence_around
-from .constraints import names_asked
 from .corroboration import AMBIGUOUS_RATIO, OutletAnswer, has_figure, list_items, same_unit, split_by_agreement
 from .shaping import SENTENCE, question_kind
 from .stories import same_story
-from .text import content_terms, mentions
+from .text import content_terms, mentions, names_asked
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,29 @@ def named_terms(question: str) -> set[str]:
     }
 
 
+def names_asked(question: str, texts: list[str]) -> set[str]:
+    """The names a question asks about, however it is typed: words it capitalises, and words
+    that ``texts`` (the passages retrieved for it) only ever write capitalised ("langvik" when
+    the passages say "Langvik")."""
+    asked = {w.lower() for w in words(question) if len(w) >= 3 and w.lower() not in STOPWORDS}
+    written: dict[str, set[bool]] = {}
+    for text in texts:
+        for word, cases in _cases_written(text).items():
+            if word in asked:
+                written.setdefault(word, set()).update(cases)
+    return named_terms(question) | {w for w, cases in written.items() if cases == {True}}
+
+
+@functools.lru_cache(maxsize=2048)
+def _cases_written(text: str) -> dict[str, frozenset[bool]]:
+    """Each word of ``text`` (lower-cased) and whether it is written capitalised, in lower case,
+    or both: passages are asked about again and again."""
+    cases: dict[str, set[bool]] = {}
+    for word in words(text):
+        cases.setdefault(word.lower(), set()).add(word[:1].isupper())
+    return {word: frozenset(seen) for word, seen in cases.items()}
+
+
 def mentions(text: str, term: str) -> bool:
     """Whether ``text`` has ``term`` as a word (or as the start of one: "Berlin" in "Berlin's")."""
     return re.search(rf"\b{re.escape(term)}", text, re.IGNORECASE) is not None
