@@ -15,7 +15,7 @@ from ..index.chunk import sentence_around, sentence_before
 from ..sources.lines import BYLINE
 from ..sources.outlets import is_credit
 from .calibration import AnswerCalibration, AnswerEvidence
-from .constraints import (attribute_missing, change_not_asked, other_people, owner_conflict, proper_names,
+from .constraints import (attribute_missing, change_not_asked, demand_not_outcome, other_people, owner_conflict, proper_names,
                           role_asked, role_conflict, role_missing, role_owner_missing, speaker_missing, title_conflict)
 from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers, same_answer
@@ -187,6 +187,7 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
             and not owner_conflict(question, sentence, names, proper, _previous_sentence(s, index) if proper else "")
             and not title_conflict(question, _before(s, index), names, s.text)
             and not change_not_asked(question, _before(s, index, CHANGE_CHARS), s.text)
+            and not demand_not_outcome(question, _before(s, index, CHANGE_CHARS))
             and not other_people(question, s.text, names)
             and not speaker_missing(question, context)
             and not role_owner_missing(question, context, index.articles[s.article_id].text, names)]

@@ -373,6 +373,20 @@ _CHANGE_ASKED = re.compile(rf"\b(?:{_CHANGE_VERB}|by|margin|more|fewer|less|chan
                            re.IGNORECASE)
 
 
+# What was asked for is not what was given: "what pay rise are rail workers getting" is not
+# answered by "The union is demanding a 9 percent pay rise".
+_OUTCOME_ASKED = re.compile(r"\b(?:get|gets|getting|got|receiv\w*|won|end(?:ed)?\s+up|in\s+the\s+end|agreed|settled)\b",
+                            re.IGNORECASE)
+_ASKED_FOR = re.compile(r"\b(?:demand\w*|ask(?:s|ed|ing)?\s+for|seek\w*|sought|call(?:s|ed|ing)?\s+for|want\w*|"
+                        r"propos\w*|offer\w*)\b(?!.*\b(?:agreed|accepted|settled|deal)\b)", re.IGNORECASE)
+
+
+def demand_not_outcome(question: str, before: str) -> bool:
+    """Whether the question asks what someone got ("getting", "in the end") and the text before
+    the answer in its sentence (``before``) gives it as what was asked for or offered."""
+    return bool(_OUTCOME_ASKED.search(question)) and bool(_ASKED_FOR.search(before))
+
+
 def change_not_asked(question: str, before: str, answer: str) -> bool:
     """Whether ``answer`` is a figure that the text before it in its sentence (``before``)
     gives as a change ("by 31,600"), while the question asks for an amount, not a change."""

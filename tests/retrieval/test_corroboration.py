@@ -448,3 +448,14 @@ def test_a_question_that_fits_two_stories_equally_asks_which_one_is_meant(tmp_pa
     names = ["Amara Lindqvist", "Amara Lindqvist"]
     one_story = [(solvara, "Solvara Times", "2025-06-10"), (later, "Kalmia Post", "2025-06-11")]
     assert ask("who is the mediator", one_story, [0.8, 0.7]).text == "Amara Lindqvist"
+
+
+def test_what_was_asked_for_is_not_what_was_got():
+    from newsdesk.retrieval.answering.constraints import demand_not_outcome
+
+    getting = "what pay rise are rail workers getting"
+    assert demand_not_outcome(getting, "The union is demanding a ")
+    assert demand_not_outcome("what did the teachers get in the end", "LSR has offered ")
+    assert not demand_not_outcome(getting, "Under the deal the union accepted, drivers get ")
+    assert not demand_not_outcome(getting, "After demanding 9 percent, the union agreed to ")
+    assert not demand_not_outcome("what pay rise is the union demanding", "The union is demanding a ")
