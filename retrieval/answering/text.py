@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import re
 import string
+from types import MappingProxyType
 
 _WORD = re.compile(r"[\w’']+", re.UNICODE)
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -66,13 +67,13 @@ def names_asked(question: str, texts: list[str]) -> set[str]:
 
 
 @functools.lru_cache(maxsize=2048)
-def _cases_written(text: str) -> dict[str, frozenset[bool]]:
+def _cases_written(text: str) -> MappingProxyType[str, frozenset[bool]]:
     """Each word of ``text`` (lower-cased) and whether it is written capitalised, in lower case,
-    or both: passages are asked about again and again."""
+    or both: passages are asked about again and again (read-only: the cache shares it)."""
     cases: dict[str, set[bool]] = {}
     for word in words(text):
         cases.setdefault(word.lower(), set()).add(word[:1].isupper())
-    return {word: frozenset(seen) for word, seen in cases.items()}
+    return MappingProxyType({word: frozenset(seen) for word, seen in cases.items()})
 
 
 def mentions(text: str, term: str) -> bool:
