@@ -67,6 +67,11 @@ def say(sources: Sequence[str]) -> str:
     return "says" if len(sources) == 1 else "say"
 
 
+def ends_statement(text: str) -> str:
+    """The full stop after a quoted answer, unless the quotation already ends a sentence."""
+    return "" if text.rstrip("\"”’'").endswith((".", "!", "?")) else "."
+
+
 def answer_to_dict(answer: Answer) -> dict:
     """The ``ask --json`` contract (see docs/cli.md)."""
     return {
@@ -123,7 +128,8 @@ def answer_to_text(answer: Answer, width: int = DEFAULT_WIDTH, notes: Iterable[s
             lines.append(f"Latest report first: {one_line(answer.citations[0].source_name)}, {answer.citations[0].date}.")
         for alternative in answer.alternatives:
             who = dated_sources(alternative.outlets, alternative.dates)
-            lines.append(_wrap(f"Note: sources differ — {who} {say(alternative.outlets)} “{one_line(alternative.text)}”.", width,
+            lines.append(_wrap(f"Note: sources differ — {who} {say(alternative.outlets)} “{one_line(alternative.text)}”"
+                               f"{ends_statement(alternative.text)}", width,
                                "", "  "))
         lines.append("Sources:")
         lines += [_wrap(f"[{n}] {_source_label(c)}", width, "  ", "      ") for n, c in enumerate(answer.citations, 1)]

@@ -12,7 +12,7 @@ import html
 import re
 from typing import Mapping, Sequence
 
-from newsdesk.bot.render import RELATED_ONLY, SEVERAL_STORIES, say
+from newsdesk.bot.render import RELATED_ONLY, SEVERAL_STORIES, ends_statement, say
 
 from newsdesk.types import SHORT_ID, Answer, Article, Citation, SourceRow, source_name
 
@@ -101,7 +101,7 @@ def format_answer(answer: Answer, *, asked: str | None = None, follow_up_of: str
             lines.append(f"🕒 Latest report first: {escape(answer.citations[0].source_name)}, {escape(answer.citations[0].date)}.")
         for alternative in answer.alternatives:
             who = dated_sources(alternative)
-            lines.append(f"⚠️ Sources differ: {who} {say(alternative.outlets)} “{escape(alternative.text)}”.")
+            lines.append(f"⚠️ Sources differ: {who} {say(alternative.outlets)} “{escape(alternative.text)}”{ends_statement(alternative.text)}")
         lines += ["", "<b>Sources</b>"]
         lines += [format_citation(n, c) for n, c in enumerate(answer.citations, 1)]
     if follow_up_of:

@@ -261,6 +261,12 @@ def _as_given(top: Span, kind: str, index: Index) -> Span:
     return as_sentences([top], index)[0] if kind == SENTENCE else top
 
 
+def _given_text(span: Span, kind: str, index: Index) -> str:
+    """The answer ``span`` gives, shaped for the question's ``kind`` as its citation shows it."""
+    citation = citation_at(index, span.article_id, span.start, span.end, kind)
+    return index.articles[span.article_id].text[citation.answer_start:citation.answer_end]
+
+
 def _abstain(question: str, index: Index, hits: Sequence[Hit], score: float = 0.0,
              answers: Sequence[Span] = (), best: Span | None = None) -> Answer:
     """A refusal, shown with the passages that match the question closely, or with the
@@ -355,12 +361,12 @@ def assemble_answer(
     citations += [citation_at(index, a.span.article_id, a.span.start, a.span.end, kind)
                   for a in agree if a.span.article_id != top.article_id]
     alternatives = [
-        Alternative(max(group, key=lambda a: a.confidence).span.text,
+        Alternative(_given_text(max(group, key=lambda a: a.confidence).span, kind, index),
                     round(confidence.get(_group_of(ranked, group[0].span), group[0].confidence), 4),
                     tuple(a.source for a in group), tuple(a.date for a in group))
         for group in group_disagreements(differ)
     ]
-    lead_text = index.articles[top.article_id].text[citations[0].answer_start:citations[0].answer_end]
+    lead_text = _given_text(top, kind, index)
     return Answer(
         question=question,
         text=lead_text,

@@ -111,7 +111,7 @@ def widen_to_sentence(text: str, start: int, end: int, sentence: tuple[int, int]
         s += 1
     while e > end and text[e - 1].isspace():
         e -= 1
-    return s, through_quote(text, s, e)
+    return from_quote(text, s, e), through_quote(text, s, e)
 
 
 # How far a quotation opened in an answer's sentence is followed to its close.
@@ -137,6 +137,28 @@ def through_quote(text: str, start: int, end: int) -> int:
         return found + 1
     attribution = _ATTRIBUTION.match(text, found + 1)  # ...," he said.
     return attribution.end() if attribution else found + 1
+
+
+def from_quote(text: str, start: int, end: int) -> int:
+    """The start of ``text[start:end]`` (a sentence), or where the quotation it closes opens: the
+    second sentence of '"The families will not have to fight. I promise them every document," he
+    said.' is only part of what he said. The opening is looked for in the same paragraph,
+    ``_QUOTE_CHARS`` at most."""
+    sentence = text[start:end]
+    closed_at, opened_at = sentence.find("”"), sentence.find("“")
+    if closed_at >= 0 and (opened_at < 0 or closed_at < opened_at):
+        opened = text.rfind("“", max(0, start - _QUOTE_CHARS), start)
+    elif sentence.count('"') % 2 and _closes(sentence, sentence.find('"')):
+        opened = text.rfind('"', max(0, start - _QUOTE_CHARS), start)
+    else:
+        return start
+    return opened if opened >= 0 and "\n" not in text[opened:start] else start
+
+
+def _closes(text: str, at: int) -> bool:
+    """Whether the straight quotation mark at ``text[at]`` closes a quotation (it follows a word
+    or a punctuation mark, not a space)."""
+    return at > 0 and not text[at - 1].isspace() and text[at - 1] not in "(["
 
 
 def widen_to_list(text: str, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:
@@ -174,8 +196,10 @@ def shaped_bounds(kind: str, text: str, start: int, end: int, sentence: tuple[in
 
 
 def paired_quotes(text: str, start: int, end: int) -> tuple[int, int]:
-    """The span with its quotation marks paired: 'dignified" peace' takes the mark opening it
-    ('"dignified" peace'); a mark the span cannot pair so is left out at its edge."""
+    """The span with its quotation marks paired and without the full stop that ends its
+    sentence: 'dignified" peace' takes the mark opening it ('"dignified" peace'), '20,000 but
+    "enough to turn the tide' the mark closing it later in the sentence; a mark the span cannot
+    pair so is left out at its edge."""
     span = text[start:end]
     if span.count('"') % 2:
         if start > 0 and text[start - 1] == '"' and span.find('"') < len(span) - 1:
@@ -184,9 +208,35 @@ def paired_quotes(text: str, start: int, end: int) -> tuple[int, int]:
             return start, end - 1
         if span.startswith('"'):
             return start + 1, end
+        if not _closes(span, span.rfind('"')) and (close := _closing_mark(text, end, '"')) is not None:
+            return start, close
     opens, closes = span.count("“"), span.count("”")
     if closes > opens and start > 0 and text[start - 1] == "“":
         return start - 1, end
-    if opens > closes and text[end:end + 1] == "”":
-        return start, end + 1
-    return start, end
+    if opens > closes and (close := _closing_mark(text, end, "”")) is not None:
+        return start, close
+    return start, _without_full_stop(text, start, end)
+
+
+# How far after a span the mark closing a quotation it opens is looked for (within its sentence).
+_CLOSE_CHARS = 120
+
+
+def _closing_mark(text: str, end: int, mark: str) -> int | None:
+    """The end of the quotation mark ``mark`` closing what ``text[:end]`` opened, when it comes
+    before the sentence or paragraph ends."""
+    found = text.find(mark, end, min(len(text), end + _CLOSE_CHARS))
+    if found < 0 or re.search(r"[.!?]\s|\n", text[end:found]):
+        return None
+    return found + 1
+
+
+_ABBREVIATION_END = re.compile(r"(?:\b[A-Z]|\b(?:Inc|Ltd|Co|Corp|Jr|Sr|St|Dr|Mr|Mrs|Ms|No|vs|etc)|\.[A-Za-z])\.$")
+
+
+def _without_full_stop(text: str, start: int, end: int) -> int:
+    """The end of a short answer without the full stop ending its sentence ("two." of "...
+    bringing the death toll to two."); an abbreviation's point stays ("Halvorsen Inc.")."""
+    if end - start > 1 and text[end - 1] == "." and not _ABBREVIATION_END.search(text[start:end]):
+        return end - 1
+    return end

@@ -77,7 +77,10 @@ def test_abstention_says_so_plainly_and_suggests_sources():
 def test_disagreeing_sources_are_reported():
     text = format_answer(answer(alternatives=(Alternative("Olaf Scholz", 0.8, ("Daily <Planet>",)),)))
     check_telegram_html(text)
-    assert "Daily &lt;Planet&gt; says “Olaf Scholz”" in text
+    assert "Daily &lt;Planet&gt; says “Olaf Scholz”." in text
+    # a differing outlet's sentence keeps its own full stop, with none added after the quotation
+    said = format_answer(answer(alternatives=(Alternative("Scholz hosted the talks.", 0.8, ("Outlook",)),)))
+    assert "Outlook says “Scholz hosted the talks.”\n" in said + "\n"
 
 
 def test_disagreeing_sources_of_unknown_outlet_are_counted_not_named():

@@ -327,3 +327,17 @@ def test_an_undated_best_answer_is_not_displaced_by_a_dated_rival(tmp_path, fake
     spans, hits = _figures(desk, older_score=0.9, newer_score=0.8)
     answer = assemble_answer("How many visitors?", spans, desk.index, hits)
     assert answer.text == "21,000" and [a.text for a in answer.alternatives] == ["about 12,000"]
+
+
+def test_an_outlet_that_differs_is_shown_with_its_answer_shaped_as_the_lead(tmp_path, fake_encoder):
+    from newsdesk.bot.render import answer_to_text
+
+    desk = _festival_desk(tmp_path, fake_encoder)
+    older = _span(desk, "21,000 visitors to the river park on Saturday.", "Riverside Gazette", 0.9)
+    newer = _span(desk, "about 12,000", "Valley Times", 0.8)
+    answer = assemble_answer("How many visitors did the festival draw?", [older, newer], desk.index,
+                             [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in (older, newer)])
+    assert answer.text == "about 12,000"
+    [shown] = answer.alternatives
+    assert shown.text == "21,000 visitors to the river park on Saturday"  # not the sentence's full stop
+    assert "says “21,000 visitors to the river park on Saturday”." in " ".join(answer_to_text(answer).split())

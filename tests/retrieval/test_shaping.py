@@ -113,3 +113,39 @@ def test_a_short_answer_keeps_its_quotation_marks_paired():
     assert shaped(text, 'fair” deal') == '“fair” deal' and shaped(text, '“fair') == '“fair”'
     assert shaped(text, 'he said "') == 'he said '  # a mark the span cannot pair is left out
     assert shaped(text, 'a "dignified" peace') == 'a "dignified" peace'
+
+
+def test_a_quotation_is_given_from_its_opening():
+    # a sentence inside a quotation of several is given with the sentences before it that it continues
+    text = 'The report came out. "The families will not have to fight. I promise them every document," Mr Talas said.'
+    assert _widened_in(SENTENCE, text, "every document") == (
+        '"The families will not have to fight. I promise them every document," Mr Talas said.')
+    curly = "He spoke. “It is not how anyone wants to win. But I am glad,” she said. Then more."
+    assert _widened_in(SENTENCE, curly, "glad") == "“It is not how anyone wants to win. But I am glad,” she said."
+    # not across a paragraph, nor when the sentence opens its own quotation
+    assert _widened_in(SENTENCE, '"We will fight.\nI promise," he said.', "promise") == 'I promise," he said.'
+    assert _widened_in(SENTENCE, 'He left. "We will win," he said.', "win") == '"We will win," he said.'
+
+
+def _widened_in(kind, text, answer):
+    """The answer shaped for ``kind`` within its sentence as ``split_sentences`` finds it."""
+    from newsdesk.retrieval.index.chunk import sentence_around
+
+    start = text.index(answer)
+    s, e = shaped_bounds(kind, text, start, start + len(answer), sentence_around(text, start, start + len(answer)))
+    return text[s:e]
+
+
+def test_a_short_answer_closes_the_quotation_it_opens_and_drops_its_full_stop():
+    def shaped(text, span):
+        start = text.index(span)
+        s, e = shaped_bounds(SPAN, text, start, start + len(span), (0, len(text)))
+        return text[s:e]
+
+    text = 'It fell short of its target of 20,000 but "enough to turn the tide", she said.'
+    assert shaped(text, '20,000 but "enough to turn') == '20,000 but "enough to turn the tide"'
+    assert shaped("The toll rose to two.", "two.") == "two"
+    assert shaped("Shares fell at Halvorsen Inc.", "Halvorsen Inc.") == "Halvorsen Inc."  # an abbreviation's point stays
+    assert shaped("The envoys came from the U.S.", "the U.S.") == "the U.S."
+    # a quotation closed only after its sentence ends is not the span's to close
+    assert shaped('He said "we will. Then it ended" later.', 'He said "we will') == 'He said "we will'
