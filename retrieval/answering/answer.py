@@ -23,7 +23,7 @@ from .people import describe
 from .reports import DEFAULT_RULES, OutletRules, earlier_figures, newest_lead, sentence_overlap, split_outlets
 from .ranking import (RETRIEVAL_POWER, RankedAnswer, merge_overlapping, most_focus, noisy_or, rank_answers, weigh_by_focus,
                       weigh_by_retrieval)
-from .shaping import LIST, SENTENCE, question_kind, widen_to_sentence
+from .shaping import LIST, SENTENCE, SPAN, question_kind, widen_to_sentence
 from .stories import same_story
 from .text import content_terms, mentions, named_terms, names_asked, normalize_answer
 
@@ -360,8 +360,10 @@ def assemble_answer(
     citations = [citation_at(index, top.article_id, top.start, top.end, kind)]
     citations += [citation_at(index, a.span.article_id, a.span.start, a.span.end, kind)
                   for a in agree if a.span.article_id != top.article_id]
+    # A differing statement is given as the clause the reader found in it: the lead's whole
+    # sentence stands above it, and a second sentence would bury the difference.
     alternatives = [
-        Alternative(_given_text(max(group, key=lambda a: a.confidence).span, kind, index),
+        Alternative(_given_text(max(group, key=lambda a: a.confidence).span, SPAN if kind == SENTENCE else kind, index),
                     round(confidence.get(_group_of(ranked, group[0].span), group[0].confidence), 4),
                     tuple(a.source for a in group), tuple(a.date for a in group))
         for group in group_disagreements(differ)
