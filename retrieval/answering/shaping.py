@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from ..sources.lines import DATELINE
+from .text import STOPWORDS
 
 SPAN, SENTENCE, LIST = "span", "sentence", "list"
 
@@ -192,7 +193,20 @@ def shaped_bounds(kind: str, text: str, start: int, end: int, sentence: tuple[in
         return widen_to_sentence(text, start, end, sentence)
     if kind == LIST:
         start, end = widen_to_list(text, start, end, sentence)
-    return paired_quotes(text, start, end)
+    return paired_quotes(text, start, with_unit(text, start, end))
+
+
+# A figure's scale, after which the word that follows says what is counted ("85 million dalers").
+_SCALED = re.compile(r"\d\s*(?:thousand|million|billion|trillion|bn)$", re.IGNORECASE)
+_UNIT_AFTER = re.compile(r" ([a-z][a-z-]+)\b")
+
+
+def with_unit(text: str, start: int, end: int) -> int:
+    """The end of a figure answer with what it counts: "85 million" of "will cost 85 million
+    dalers" is no amount until its currency follows (a small word after it, "a year", is not one)."""
+    if _SCALED.search(text[start:end]) and (unit := _UNIT_AFTER.match(text, end)) and unit[1] not in STOPWORDS:
+        return unit.end()
+    return end
 
 
 def paired_quotes(text: str, start: int, end: int) -> tuple[int, int]:

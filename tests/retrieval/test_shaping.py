@@ -149,3 +149,15 @@ def test_a_short_answer_closes_the_quotation_it_opens_and_drops_its_full_stop():
     assert shaped("The envoys came from the U.S.", "the U.S.") == "the U.S."
     # a quotation closed only after its sentence ends is not the span's to close
     assert shaped('He said "we will. Then it ended" later.', 'He said "we will') == 'He said "we will'
+
+
+def test_a_scaled_figure_keeps_what_it_counts():
+    def shaped(text, span):
+        start = text.index(span)
+        s, e = shaped_bounds(SPAN, text, start, start + len(span), (0, len(text)))
+        return text[s:e]
+
+    assert shaped("The recall will cost Averon 85 million dalers.", "85 million") == "85 million dalers"
+    assert shaped("It will raise 135 million a year.", "135 million") == "135 million"  # "a" counts nothing
+    assert shaped("It sold 85 million, analysts said.", "85 million") == "85 million"
+    assert shaped("About 600 jobs will go.", "600") == "600"  # only a scale leaves its unit to follow
