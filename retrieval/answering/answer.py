@@ -20,7 +20,8 @@ from .constraints import (attribute_missing, change_not_asked, demand_not_outcom
 from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers, same_answer
 from .people import describe
-from .reports import DEFAULT_RULES, OutletRules, earlier_figures, newest_lead, sentence_overlap, split_outlets
+from .reports import (DEFAULT_RULES, OutletRules, earlier_figures, newest_lead, replaced_figure, sentence_overlap,
+                      split_outlets)
 from .ranking import (RETRIEVAL_POWER, RankedAnswer, merge_overlapping, most_focus, noisy_or, rank_answers, weigh_by_focus,
                       weigh_by_retrieval)
 from .shaping import LIST, SENTENCE, SPAN, question_kind, widen_to_sentence
@@ -188,6 +189,7 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
             and not title_conflict(question, _before(s, index), names, s.text)
             and not change_not_asked(question, _before(s, index, CHANGE_CHARS), s.text)
             and not demand_not_outcome(question, _before(s, index, CHANGE_CHARS))
+            and not replaced_figure(question, _before(s, index, CHANGE_CHARS), _after(s, index, CHANGE_CHARS), s.text)
             and not other_people(question, s.text, names)
             and not speaker_missing(question, context)
             and not role_owner_missing(question, context, index.articles[s.article_id].text, names)]
@@ -236,6 +238,13 @@ def _before(span: Span, index: Index, chars: int = 60, within_sentence: bool = T
     text = index.articles[span.article_id].text
     s, _ = sentence_around(text, span.start, span.end)
     return text[max(s, span.start - chars):span.start] if within_sentence else text[max(0, s - chars):s]
+
+
+def _after(span: Span, index: Index, chars: int = 60) -> str:
+    """The ``chars`` after ``span`` in its sentence."""
+    text = index.articles[span.article_id].text
+    _, e = sentence_around(text, span.start, span.end)
+    return text[span.end:min(e, span.end + chars)]
 
 
 def as_sentences(spans: Sequence[Span], index: Index) -> list[Span]:

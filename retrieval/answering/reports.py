@@ -43,6 +43,39 @@ _CHANGED = re.compile(
 
 DEFAULT_RULES = OutletRules()
 
+# How a report gives the figure it replaced: "up from 12", "risen to 19, from the 12 reported",
+# "cut from 4.9 percent to 3.9 percent", "had put the vote at 5-2", "not the 450 first announced",
+# "its first estimate of 60 million", "more than the 590,000 estimated".
+_HEDGE = r"(?:(?:about|around|some|roughly|nearly|almost|just|only|over|under)\s+)*"
+_CHANGE = (r"(?:up|down|ris(?:e|es|en|ing)|rose|f[ae]ll\w*|raised|lowered|cut|reduced|increased|decreased|revised|"
+           r"changed|moved|corrected|climbed|jumped|dropped)")
+_REPLACED_BEFORE = re.compile(
+    rf"(?:\b{_CHANGE}\s+from\s+(?:the\s+|its\s+|an?\s+)?"
+    rf"|\b(?:{_CHANGE}|to\s+[£€$]?\d[\d,.]*)\b[^.;]*,\s*from\s+(?:the\s+|its\s+)?(?:\w+\s+){{0,2}}?"
+    rf"|\b(?:had|have|has)\s+(?:\w+\s+)?(?:put|given|estimated|reported|said|announced|set)\b[^.;]{{0,40}}\b(?:at|as)\s+"
+    rf"|\b(?:first|initial|original|earlier|previous|old)\s+(?:\w+\s+)?(?:estimate|figure|forecast|count|total|tally|"
+    rf"report|offer|price|plan|target)s?\s+(?:of\s+|was\s+|at\s+)?"
+    rf"|\b(?:more|less|fewer|higher|lower|above|below)\s+than\s+the\s+){_HEDGE}$", re.IGNORECASE)
+# "from 240 to 160": the first figure is the one replaced; "not the 450 first announced" likewise.
+_FROM = re.compile(rf"\bfrom\s+(?:the\s+|its\s+)?{_HEDGE}$", re.IGNORECASE)
+_TO_FIGURE = re.compile(r"^\s*(?:[\w%-]+\s+){0,2}?to\s+(?:about\s+|around\s+)?[£€$]?\d", re.IGNORECASE)
+_NOT_THE = re.compile(rf"\bnot\s+(?:the\s+)?{_HEDGE}$", re.IGNORECASE)
+_FIRST_GIVEN = re.compile(r"^\s*(?:[\w%-]+\s+){0,2}?(?:first|initially|originally|previously|earlier)\s+\w+ed\b",
+                          re.IGNORECASE)
+# A question about what was first said asks for the replaced figure.
+_EARLIER_ASKED = re.compile(r"\b(?:first|initial\w*|original\w*|earlier|previous\w*|before|used\s+to|at\s+first|"
+                            r"expected|planned|old)\b", re.IGNORECASE)
+
+
+def replaced_figure(question: str, before: str, after: str, answer: str) -> bool:
+    """Whether ``answer`` is a figure its sentence gives as the one a later figure replaced
+    (``before`` and ``after``: the sentence's text on either side of it), while the question
+    asks for the figure as it stands, not as it was first given."""
+    if not has_figure(answer) or _EARLIER_ASKED.search(question):
+        return False
+    return bool(_REPLACED_BEFORE.search(before) or (_FROM.search(before) and _TO_FIGURE.match(after))
+                or (_NOT_THE.search(before) and _FIRST_GIVEN.match(after)))
+
 
 def sentence_overlap(asked: set[str], span: Span, chunks: dict[int, Chunk]) -> float:
     """Share of the question's content words in the sentence around ``span`` (the span's own

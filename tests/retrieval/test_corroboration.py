@@ -408,6 +408,35 @@ def test_a_figure_given_as_a_change_does_not_answer_how_many_there_are(tmp_path,
     assert not change_not_asked("how many men attacked the guard", "The guard was attacked by ", "three men")
 
 
+def test_a_figure_a_report_says_was_replaced_does_not_answer_what_it_is_now(tmp_path, fake_encoder):
+    from newsdesk.retrieval.answering.reports import replaced_figure
+
+    minutes = ("The committee split four votes to three, the minutes show. "
+               "Earlier reports, citing people familiar with the discussions, had put the vote at 5-2.")
+    desk = _desk_of(tmp_path / "minutes", fake_encoder, [(minutes, "Capital Markets Weekly", "2025-10-02")])
+    spans = [_reading(desk, "Capital Markets Weekly", "5-2", 0.8), _reading(desk, "Capital Markets Weekly", "four votes to three", 0.5)]
+    hits = [Hit(desk.index.chunk(spans[0].chunk_id), 1.0)]
+    assert assemble_answer("what was the committee vote", spans, desk.index, hits, min_score=0.1).text == "four votes to three"
+    assert assemble_answer("what was the vote first reported", spans, desk.index, hits, min_score=0.1).text == "5-2"
+
+    def replaced(sentence, answer, question="how many"):
+        at = sentence.index(answer)
+        return replaced_figure(question, sentence[:at], sentence[at + len(answer):], answer)
+
+    hurt = "Police said the number hurt had risen to 19, from the 12 reported on Saturday."
+    assert replaced(hurt, "12") and not replaced(hurt, "19")
+    tax = "It cut its planned rise from 4.9 percent to 3.9 percent."
+    assert replaced(tax, "4.9 percent") and not replaced(tax, "3.9 percent")
+    jobs = "It will cut 600 jobs, not the 450 first announced."
+    assert replaced(jobs, "450") and not replaced(jobs, "600")
+    assert replaced("The damage is 95 million, up from its first estimate of 60 million.", "60 million")
+    assert replaced("About 640,000 will benefit, more than the 590,000 estimated.", "590,000")
+    # a figure beside "from" or "more than" that replaces nothing stands
+    assert not replaced("Delegates from the 20 countries met.", "20")
+    assert not replaced("More than 9,000 vehicles crossed.", "9,000")
+    assert not replaced("It has 12 members.", "members")  # no figure
+
+
 def test_a_phrase_for_other_people_is_not_the_role_asked_for():
     from newsdesk.retrieval.answering.constraints import other_people
 
