@@ -41,6 +41,12 @@ def test_contains_is_by_whole_words():
     assert not contains(None, ["600"])
 
 
+def test_a_percent_sign_is_the_word_percent():
+    assert exact("4.9%", ["4.9 percent"]) and exact("4.9 per cent", ["4.9 percent"])
+    assert contains("a rise of 4.9 %", ["4.9 percent"])
+    assert not exact("4.9%", ["4.9 million"])
+
+
 def test_a_right_answer_with_the_newest_figure_and_the_old_one_shown():
     scored = score_answer(JOBS, "600 jobs", quote="Halvorsen will cut 600 jobs, up from 450.", alternatives=["450"])
     assert scored["em"] and scored["contains"] and scored["quote_holds"]

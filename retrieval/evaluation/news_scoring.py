@@ -1,7 +1,8 @@
 """The news benchmark's pure parts: reading the stories, scoring one answer, summing up, comparing.
 
 Nothing here loads a model; ``benchmarks/news_benchmark.py`` asks the questions and hands each
-answer to ``score_answer``. The rules, in SQuAD's normalisation (answering/text.py):
+answer to ``score_answer``. The rules, in SQuAD's normalisation (answering/text.py) with "%" and
+"per cent" read as "percent":
 
 - EM: the answer equals an accepted answer.
 - contains: the answer contains an accepted answer as whole words (or equals one).
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -34,15 +36,24 @@ UNANSWERABLE_OUTCOMES = ("refused", "answered")
 # ------------------------------------------------------------------ matching
 
 
+# "4.9%", "4.9 per cent" and "4.9 percent" are one figure, however an outlet writes it.
+_PERCENT = re.compile(r"(?<=\d)\s*%|\bper\s+cent\b", re.IGNORECASE)
+
+
+def _normal(text: str) -> str:
+    """SQuAD's normalisation, with the percent sign written out."""
+    return normalize_answer(_PERCENT.sub(" percent", text))
+
+
 def _normalised(answers: Iterable[str]) -> list[str]:
-    return [n for n in (normalize_answer(a) for a in answers) if n]
+    return [n for n in (_normal(a) for a in answers) if n]
 
 
 def exact(text: str | None, answers: Sequence[str]) -> bool:
     """``text`` equals one of ``answers`` after normalisation."""
     if not text:
         return False
-    mine = normalize_answer(text)
+    mine = _normal(text)
     return bool(mine) and mine in _normalised(answers)
 
 
@@ -51,7 +62,7 @@ def contains(text: str | None, answers: Sequence[str]) -> bool:
     "11 workers" contains "11"; "110 workers" does not."""
     if not text:
         return False
-    padded = f" {normalize_answer(text)} "
+    padded = f" {_normal(text)} "
     return any(f" {gold} " in padded for gold in _normalised(answers))
 
 
