@@ -193,12 +193,28 @@ def shaped_bounds(kind: str, text: str, start: int, end: int, sentence: tuple[in
         return widen_to_sentence(text, start, end, sentence)
     if kind == LIST:
         start, end = widen_to_list(text, start, end, sentence)
-    return paired_quotes(text, start, with_unit(text, start, end))
+    return paired_quotes(text, start, with_unit(text, start, with_possessed(text, end)))
 
 
 # A figure's scale, after which the word that follows says what is counted ("85 million dalers").
 _SCALED = re.compile(r"\d\s*(?:thousand|million|billion|trillion|bn)$", re.IGNORECASE)
 _UNIT_AFTER = re.compile(r" ([a-z][a-z-]+)\b")
+
+
+_OWNED = re.compile(r" ([a-z][a-z-]+)\b")
+
+
+def with_possessed(text: str, end: int) -> int:
+    """The end of an answer that stops at a plural possessive, with what it owns: "four weeks"
+    of "four weeks' wages" is no redundancy pay."""
+    marks = ("'", "’")
+    apostrophe = end if text[end:end + 1] in marks else end - 1 if text[end - 1:end] in marks else -1
+    owner = re.search(r"[A-Za-z]+$", text[:apostrophe]) if apostrophe > 0 else None
+    # A lower-case plural ("weeks'", "workers'"): a name's "Lars'" owns as a singular does.
+    if owner and owner[0].endswith("s") and owner[0].islower() and (owned := _OWNED.match(text, apostrophe + 1)) \
+            and owned[1] not in STOPWORDS:
+        return owned.end()
+    return end
 
 
 def with_unit(text: str, start: int, end: int) -> int:

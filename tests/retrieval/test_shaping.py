@@ -161,3 +161,18 @@ def test_a_scaled_figure_keeps_what_it_counts():
     assert shaped("It will raise 135 million a year.", "135 million") == "135 million"  # "a" counts nothing
     assert shaped("It sold 85 million, analysts said.", "85 million") == "85 million"
     assert shaped("About 600 jobs will go.", "600") == "600"  # only a scale leaves its unit to follow
+
+
+def test_a_plural_possessive_keeps_what_it_owns():
+    def shaped(text, span):
+        start = text.index(span)
+        s, e = shaped_bounds(SPAN, text, start, start + len(span), (0, len(text)))
+        return text[s:e]
+
+    pay = "Staff will get four weeks' wages for every year of service."
+    assert shaped(pay, "four weeks") == "four weeks' wages"
+    assert shaped(pay, "four weeks'") == "four weeks' wages"
+    assert shaped("The players' union and the clubs' lawyers met.", "the clubs") == "the clubs' lawyers"
+    assert shaped("It ends in two weeks' time.", "two weeks' time") == "two weeks' time"
+    assert shaped("We thank the workers' and the owners' unions.", "the workers") == "the workers"  # no one owns "and"
+    assert shaped("Lars' boat sank.", "Lars") == "Lars"  # not a plural
