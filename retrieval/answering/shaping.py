@@ -196,12 +196,10 @@ def shaped_bounds(kind: str, text: str, start: int, end: int, sentence: tuple[in
     return paired_quotes(text, start, with_unit(text, start, with_possessed(text, end)))
 
 
-# A figure's scale, after which the word that follows says what is counted ("85 million dalers").
+# The lower-case word right after an answer: what a figure counts, what a possessive owns.
+_NEXT_WORD = re.compile(r" ([a-z][a-z-]+)\b")
+# A figure's scale, after which the next word says what is counted ("85 million dalers").
 _SCALED = re.compile(r"\d\s*(?:thousand|million|billion|trillion|bn)$", re.IGNORECASE)
-_UNIT_AFTER = re.compile(r" ([a-z][a-z-]+)\b")
-
-
-_OWNED = re.compile(r" ([a-z][a-z-]+)\b")
 
 
 def with_possessed(text: str, end: int) -> int:
@@ -211,7 +209,7 @@ def with_possessed(text: str, end: int) -> int:
     apostrophe = end if text[end:end + 1] in marks else end - 1 if text[end - 1:end] in marks else -1
     owner = re.search(r"[A-Za-z]+$", text[:apostrophe]) if apostrophe > 0 else None
     # A lower-case plural ("weeks'", "workers'"): a name's "Lars'" owns as a singular does.
-    if owner and owner[0].endswith("s") and owner[0].islower() and (owned := _OWNED.match(text, apostrophe + 1)) \
+    if owner and owner[0].endswith("s") and owner[0].islower() and (owned := _NEXT_WORD.match(text, apostrophe + 1)) \
             and owned[1] not in STOPWORDS:
         return owned.end()
     return end
@@ -220,7 +218,7 @@ def with_possessed(text: str, end: int) -> int:
 def with_unit(text: str, start: int, end: int) -> int:
     """The end of a figure answer with what it counts: "85 million" of "will cost 85 million
     dalers" is no amount until its currency follows (a small word after it, "a year", is not one)."""
-    if _SCALED.search(text[start:end]) and (unit := _UNIT_AFTER.match(text, end)) and unit[1] not in STOPWORDS:
+    if _SCALED.search(text[start:end]) and (unit := _NEXT_WORD.match(text, end)) and unit[1] not in STOPWORDS:
         return unit.end()
     return end
 
