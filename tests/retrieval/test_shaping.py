@@ -102,17 +102,19 @@ def test_a_quotation_is_given_to_its_close():
     assert _widened(SENTENCE, text, "sorry") == '"I am sorry. We let you down," Ms Coyle said.'
 
 
-def test_a_short_answer_keeps_its_quotation_marks_paired():
-    def shaped(text, span, kind=SPAN):
-        start = text.index(span)
-        s, e = shaped_bounds(kind, text, start, start + len(span), (0, len(text)))
-        return text[s:e]
+def _shaped(text, span, kind=SPAN):
+    """The answer ``span`` of ``text`` shaped for ``kind``, the whole text its sentence."""
+    start = text.index(span)
+    s, e = shaped_bounds(kind, text, start, start + len(span), (0, len(text)))
+    return text[s:e]
 
+
+def test_a_short_answer_keeps_its_quotation_marks_paired():
     text = 'He asked for a "dignified" peace and a “fair” deal, he said "today'
-    assert shaped(text, 'dignified" peace') == '"dignified" peace'
-    assert shaped(text, 'fair” deal') == '“fair” deal' and shaped(text, '“fair') == '“fair”'
-    assert shaped(text, 'he said "') == 'he said '  # a mark the span cannot pair is left out
-    assert shaped(text, 'a "dignified" peace') == 'a "dignified" peace'
+    assert _shaped(text, 'dignified" peace') == '"dignified" peace'
+    assert _shaped(text, 'fair” deal') == '“fair” deal' and _shaped(text, '“fair') == '“fair”'
+    assert _shaped(text, 'he said "') == 'he said '  # a mark the span cannot pair is left out
+    assert _shaped(text, 'a "dignified" peace') == 'a "dignified" peace'
 
 
 def test_a_quotation_is_given_from_its_opening():
@@ -137,42 +139,27 @@ def _widened_in(kind, text, answer):
 
 
 def test_a_short_answer_closes_the_quotation_it_opens_and_drops_its_full_stop():
-    def shaped(text, span):
-        start = text.index(span)
-        s, e = shaped_bounds(SPAN, text, start, start + len(span), (0, len(text)))
-        return text[s:e]
-
     text = 'It fell short of its target of 20,000 but "enough to turn the tide", she said.'
-    assert shaped(text, '20,000 but "enough to turn') == '20,000 but "enough to turn the tide"'
-    assert shaped("The toll rose to two.", "two.") == "two"
-    assert shaped("Shares fell at Halvorsen Inc.", "Halvorsen Inc.") == "Halvorsen Inc."  # an abbreviation's point stays
-    assert shaped("The envoys came from the U.S.", "the U.S.") == "the U.S."
+    assert _shaped(text, '20,000 but "enough to turn') == '20,000 but "enough to turn the tide"'
+    assert _shaped("The toll rose to two.", "two.") == "two"
+    assert _shaped("Shares fell at Halvorsen Inc.", "Halvorsen Inc.") == "Halvorsen Inc."  # an abbreviation's point stays
+    assert _shaped("The envoys came from the U.S.", "the U.S.") == "the U.S."
     # a quotation closed only after its sentence ends is not the span's to close
-    assert shaped('He said "we will. Then it ended" later.', 'He said "we will') == 'He said "we will'
+    assert _shaped('He said "we will. Then it ended" later.', 'He said "we will') == 'He said "we will'
 
 
 def test_a_scaled_figure_keeps_what_it_counts():
-    def shaped(text, span):
-        start = text.index(span)
-        s, e = shaped_bounds(SPAN, text, start, start + len(span), (0, len(text)))
-        return text[s:e]
-
-    assert shaped("The recall will cost Averon 85 million dalers.", "85 million") == "85 million dalers"
-    assert shaped("It will raise 135 million a year.", "135 million") == "135 million"  # "a" counts nothing
-    assert shaped("It sold 85 million, analysts said.", "85 million") == "85 million"
-    assert shaped("About 600 jobs will go.", "600") == "600"  # only a scale leaves its unit to follow
+    assert _shaped("The recall will cost Averon 85 million dalers.", "85 million") == "85 million dalers"
+    assert _shaped("It will raise 135 million a year.", "135 million") == "135 million"  # "a" counts nothing
+    assert _shaped("It sold 85 million, analysts said.", "85 million") == "85 million"
+    assert _shaped("About 600 jobs will go.", "600") == "600"  # only a scale leaves its unit to follow
 
 
 def test_a_plural_possessive_keeps_what_it_owns():
-    def shaped(text, span):
-        start = text.index(span)
-        s, e = shaped_bounds(SPAN, text, start, start + len(span), (0, len(text)))
-        return text[s:e]
-
     pay = "Staff will get four weeks' wages for every year of service."
-    assert shaped(pay, "four weeks") == "four weeks' wages"
-    assert shaped(pay, "four weeks'") == "four weeks' wages"
-    assert shaped("The players' union and the clubs' lawyers met.", "the clubs") == "the clubs' lawyers"
-    assert shaped("It ends in two weeks' time.", "two weeks' time") == "two weeks' time"
-    assert shaped("We thank the workers' and the owners' unions.", "the workers") == "the workers"  # no one owns "and"
-    assert shaped("Lars' boat sank.", "Lars") == "Lars"  # not a plural
+    assert _shaped(pay, "four weeks") == "four weeks' wages"
+    assert _shaped(pay, "four weeks'") == "four weeks' wages"
+    assert _shaped("The players' union and the clubs' lawyers met.", "the clubs") == "the clubs' lawyers"
+    assert _shaped("It ends in two weeks' time.", "two weeks' time") == "two weeks' time"
+    assert _shaped("We thank the workers' and the owners' unions.", "the workers") == "the workers"  # no one owns "and"
+    assert _shaped("Lars' boat sank.", "Lars") == "Lars"  # not a plural
