@@ -193,7 +193,7 @@ def shaped_bounds(kind: str, text: str, start: int, end: int, sentence: tuple[in
         return widen_to_sentence(text, start, end, sentence)
     if kind == LIST:
         start, end = widen_to_list(text, start, end, sentence)
-    return paired_quotes(text, start, with_unit(text, start, with_possessed(text, end)))
+    return paired_quotes(text, start, whole_date(text, start, with_unit(text, start, with_possessed(text, end))))
 
 
 # The lower-case word right after an answer: what a figure counts, what a possessive owns.
@@ -220,6 +220,27 @@ def with_unit(text: str, start: int, end: int) -> int:
     dalers" is no amount until its currency follows (a small word after it, "a year", is not one)."""
     if _SCALED.search(text[start:end]) and (unit := _NEXT_WORD.match(text, end)) and unit[1] not in STOPWORDS:
         return unit.end()
+    return end
+
+
+_MONTH_NAMES = ("January|February|March|April|May|June|July|August|September|October|November|December|"
+                "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
+_WEEKDAY_NAMES = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_ENDS_MONTH = re.compile(rf"\b(?:{_MONTH_NAMES})\.?$")
+_DAY_AFTER = re.compile(r"\s+\d{1,2}(?:st|nd|rd|th)?\b(?!\s*(?:percent|per|%|[.,]\d))")
+_ENDS_TIME = re.compile(r"\b\d{1,2}(?:[.:]\d{2})?\s*(?:a\.m\.|p\.m\.|am|pm)$|\b\d{1,2}[.:]\d{2}$", re.IGNORECASE)
+_DAY_OF_TIME = re.compile(rf"\s+on\s+(?:(?:{_WEEKDAY_NAMES})(?:,?\s+\d{{1,2}}\s+(?:{_MONTH_NAMES}))?"
+                          rf"|\d{{1,2}}\s+(?:{_MONTH_NAMES})|(?:{_MONTH_NAMES})\s+\d{{1,2}})\b")
+
+
+def whole_date(text: str, start: int, end: int) -> int:
+    """The end of a date or time answer with the day it leaves out: "June" of "on June 9" is no
+    day, and "5.40 a.m." of "at 5.40 a.m. on Friday" no particular morning."""
+    answer = text[start:end]
+    if _ENDS_MONTH.search(answer) and (day := _DAY_AFTER.match(text, end)):
+        return day.end()
+    if _ENDS_TIME.search(answer) and (day := _DAY_OF_TIME.match(text, end)):
+        return day.end()
     return end
 
 

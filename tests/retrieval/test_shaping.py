@@ -163,3 +163,13 @@ def test_a_plural_possessive_keeps_what_it_owns():
     assert _shaped("It ends in two weeks' time.", "two weeks' time") == "two weeks' time"
     assert _shaped("We thank the workers' and the owners' unions.", "the workers") == "the workers"  # no one owns "and"
     assert _shaped("Lars' boat sank.", "Lars") == "Lars"  # not a plural
+
+
+def test_a_date_or_time_keeps_the_day_it_leaves_out():
+    assert _shaped("They were kidnapped on June 9 near the border.", "June") == "June 9"
+    assert _shaped("The motorway reopened at 5.40 a.m. on Friday.", "5.40 a.m.") == "5.40 a.m. on Friday"
+    assert _shaped("It lifted off at 6.12pm on Monday, 2 March.", "6.12pm") == "6.12pm on Monday, 2 March"
+    # a month with a year, or before a figure that is no day, is whole
+    assert _shaped("It fell in May 2024.", "May") == "May"
+    assert _shaped("Sales rose in March 12 percent.", "March") == "March"
+    assert _shaped("The shop opens at 9.30 every day.", "9.30") == "9.30"
