@@ -187,9 +187,9 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
             and not role_missing(question, sentence, names)
             and not owner_conflict(question, sentence, names, proper, _previous_sentence(s, index) if proper else "")
             and not title_conflict(question, _before(s, index), names, s.text)
-            and not change_not_asked(question, _before(s, index, CHANGE_CHARS), s.text)
-            and not demand_not_outcome(question, _before(s, index, CHANGE_CHARS))
-            and not replaced_figure(question, _before(s, index, CHANGE_CHARS), _after(s, index, CHANGE_CHARS), s.text)
+            and not change_not_asked(question, near := _before(s, index, CHANGE_CHARS), s.text)
+            and not demand_not_outcome(question, near)
+            and not replaced_figure(question, near, _after(s, index, CHANGE_CHARS), s.text)
             and not other_people(question, s.text, names)
             and not speaker_missing(question, context)
             and not role_owner_missing(question, context, index.articles[s.article_id].text, names)]
@@ -271,7 +271,7 @@ def _as_given(top: Span, kind: str, index: Index) -> Span:
 
 
 def _given_text(span: Span, kind: str, index: Index) -> str:
-    """The answer ``span`` gives, shaped for the question's ``kind`` as its citation shows it."""
+    """The answer ``span`` gives, shaped for ``kind`` as a citation of it would show it."""
     citation = citation_at(index, span.article_id, span.start, span.end, kind)
     return index.articles[span.article_id].text[citation.answer_start:citation.answer_end]
 
@@ -377,7 +377,7 @@ def assemble_answer(
                     tuple(a.source for a in group), tuple(a.date for a in group))
         for group in group_disagreements(differ)
     ]
-    lead_text = _given_text(top, kind, index)
+    lead_text = index.articles[top.article_id].text[citations[0].answer_start:citations[0].answer_end]
     return Answer(
         question=question,
         text=lead_text,
