@@ -24,7 +24,7 @@ from .reports import (DEFAULT_RULES, OutletRules, earlier_figures, newest_lead, 
                       split_outlets)
 from .ranking import (RETRIEVAL_POWER, RankedAnswer, merge_overlapping, most_focus, noisy_or, rank_answers, weigh_by_focus,
                       weigh_by_retrieval)
-from .shaping import LIST, SENTENCE, SPAN, question_kind, widen_to_sentence
+from .shaping import LIST, SENTENCE, SPAN, in_headline, question_kind, widen_to_sentence
 from .stories import same_story
 from .text import content_terms, mentions, named_terms, names_asked, normalize_answer
 
@@ -121,7 +121,7 @@ def judged_candidates(question: str, admitted: Sequence[Span], index: Index, hit
     """``candidates`` of the spans already found ``admissible``."""
     kind, spans = question_kind(question), admitted
     if kind == SENTENCE:
-        spans = as_sentences(spans, index)
+        spans = [s for s in as_sentences(spans, index) if not in_headline(index.articles[s.article_id].text, s.start, s.end)]
     ranked, confidence = judge_answers(question, spans, hits, power, calibration, sentences=kind == SENTENCE,
                                        articles=index.articles, lists=kind == LIST)
     return kind, ranked, confidence

@@ -115,6 +115,22 @@ def widen_to_sentence(text: str, start: int, end: int, sentence: tuple[int, int]
     return from_quote(text, s, e), through_quote(text, s, e)
 
 
+_HEADLINE_WORDS = 25
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+
+
+def in_headline(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` stands in a headline: a short line that no full stop ends,
+    above more text (a paragraph alone is no headline). A headline names what happened in the
+    question's own words but is no statement of why or how, nor anything anyone said; the
+    story's sentences are."""
+    line_start, line_end = text.rfind("\n", 0, start) + 1, text.find("\n", end)
+    if line_end < 0 or not text[line_end:].strip():
+        return False
+    line = text[line_start:line_end].strip()
+    return 0 < len(line.split()) <= _HEADLINE_WORDS and not _SENTENCE_END.search(line)
+
+
 # How far a quotation opened in an answer's sentence is followed to its close.
 _QUOTE_CHARS = 600
 _ATTRIBUTION = re.compile(r"[^.!?\n\"“”]*[.!?]")

@@ -341,3 +341,18 @@ def test_an_outlet_that_differs_is_shown_with_its_answer_shaped_as_the_lead(tmp_
     [shown] = answer.alternatives
     assert shown.text == "21,000 visitors to the river park on Saturday"  # not the sentence's full stop
     assert "says “21,000 visitors to the river park on Saturday”." in " ".join(answer_to_text(answer).split())
+
+
+def test_a_headline_is_no_answer_to_why(tmp_path, fake_encoder):
+    headline = "Only one guard was on duty when the Ostrander was stolen, museum admits"
+    reason = "The second night shift had been cut in January because the museum's budget was reduced."
+    found, read_ids = {}, []
+    desk = _scripted_desk(tmp_path, fake_encoder, [f"{headline}\n\n{reason} Police are still looking for the painting."],
+                          found, read_ids)
+    chunk = desk.index.chunks[0]
+    found[chunk.id] = [(headline, 0.9), ("the museum's budget was reduced", 0.5)]
+    answer = desk.ask("why was there only one guard that night")
+    assert answer.kind == "sentence" and answer.text == reason
+    # a question for a fact may still be answered from the headline
+    found[chunk.id] = [("Ostrander", 0.9)]
+    assert desk.ask("what was stolen from the museum").text == "Ostrander"

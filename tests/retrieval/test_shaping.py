@@ -173,3 +173,19 @@ def test_a_date_or_time_keeps_the_day_it_leaves_out():
     assert _shaped("It fell in May 2024.", "May") == "May"
     assert _shaped("Sales rose in March 12 percent.", "March") == "March"
     assert _shaped("The shop opens at 9.30 every day.", "9.30") == "9.30"
+
+
+def test_a_headline_is_a_short_line_no_full_stop_ends():
+    from newsdesk.retrieval.answering.shaping import in_headline
+
+    text = ("Only one guard on duty when the painting was stolen, museum admits\n\n"
+            "The museum had cut its second night shift. \"We had no choice,\" she said.\n"
+            "Police said: \"We will find them.\"\nRelated")
+    at = text.index
+    assert in_headline(text, at("one guard"), at("one guard") + 9)
+    assert not in_headline(text, at("second night"), at("second night") + 12)
+    assert not in_headline(text, at("We will"), at("We will") + 7)  # a quotation's full stop ends it
+    long_line = " ".join(["word"] * 30)
+    assert not in_headline(long_line + "\nMore.", 0, 4)
+    assert not in_headline("A review with no full stop", 0, 8)  # a paragraph alone
+    assert not in_headline(text, at("Related"), len(text))  # the last line heads nothing
