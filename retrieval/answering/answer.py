@@ -20,8 +20,8 @@ from .constraints import (attribute_missing, change_not_asked, demand_not_outcom
 from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers, same_answer
 from .people import describe
-from .reports import (DEFAULT_RULES, OutletRules, earlier_figures, newest_lead, replaced_figure, sentence_overlap,
-                      split_outlets)
+from .reports import (DEFAULT_RULES, OutletRules, earlier_figures, left_the_role, newest_lead, replaced_figure,
+                      sentence_overlap, split_outlets)
 from .ranking import (RETRIEVAL_POWER, RankedAnswer, merge_overlapping, most_focus, noisy_or, rank_answers, weigh_by_focus,
                       weigh_by_retrieval)
 from .shaping import LIST, SENTENCE, SPAN, in_headline, question_kind, widen_to_sentence
@@ -178,8 +178,12 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
     names = names_asked(question, texts)
     # Whose role it is matters only for a question asking for a role.
     proper = proper_names(texts) if role_asked(question, names) else frozenset()
+    # Whoever one report says has left the role asked about holds it in no report.
+    departed = {f" {normalize_answer(s.text)} " for s in spans if named_terms(s.text) and left_the_role(
+        question, _before(s, index, CHANGE_CHARS), _after(s, index, CHANGE_CHARS), names)}
     return [s for s in quoted_only(question, spans, hits)
-            if not in_page_furniture(s, index)
+            if not any(name in f" {normalize_answer(s.text)} " for name in departed)
+            and not in_page_furniture(s, index)
             and not role_conflict(question, sentence := _sentence_of(s, index), _within_sentence(s, index))
             # the sentence and the text just before it, where "…, she said" names a speaker
             and not attribute_missing(question, context := _before(s, index, SPEAKER_CHARS, within_sentence=False) + sentence,

@@ -12,6 +12,7 @@ from newsdesk.types import Chunk, Hit, Span
 
 from ..index.build import Index
 from ..index.chunk import sentence_around
+from .constraints import role_asked
 from .corroboration import AMBIGUOUS_RATIO, OutletAnswer, has_figure, list_items, same_unit, split_by_agreement
 from .shaping import SENTENCE, question_kind
 from .stories import same_story
@@ -75,6 +76,28 @@ def replaced_figure(question: str, before: str, after: str, answer: str) -> bool
         return False
     return bool(_REPLACED_BEFORE.search(before) or (_FROM.search(before) and _TO_FIGURE.match(after))
                 or (_NOT_THE.search(before) and _FIRST_GIVEN.match(after)))
+
+
+# A holder who has left the role: "Bernadette Quayle has resigned as head of …", "The governor,
+# Gunvald Tallqvist, has taken early retirement", "former chief executive Philippa Marchbank".
+_LEFT_AFTER = re.compile(
+    r"^(?:\s*,[^,.;]{0,60},)?\s*,?\s+(?:(?:has|had|have|was|were)\s+)?(?:been\s+)?(?:resigned|stepped\s+down|quit|"
+    r"retired|(?:took|taken)\s+early\s+retirement|sacked|dismissed|suspended|removed|ousted|fired|forced\s+out)\b",
+    re.IGNORECASE)
+_LEFT_BEFORE = re.compile(r"\b(?:former|outgoing|ex-|departing|ousted|suspended|sacked)\s*(?:[\w'’-]+,?\s+){0,5}$",
+                          re.IGNORECASE)
+# A question about who held the role before, or who left it, asks for the one who left.
+_PAST_ASKED = re.compile(r"\b(?:was|were|former|outgoing|departing|ex-|previous\w*|before|earlier|first|used\s+to|until|resign\w*|quit\w*|"
+                         r"step(?:ped|s)?\s+down|retir\w*|sacked|suspended|replaced|ousted)\b", re.IGNORECASE)
+
+
+def left_the_role(question: str, before: str, after: str, names: set[str] = frozenset()) -> bool:
+    """Whether the person an answer names has left the role a "who is the X (now)" question asks
+    for, as the answer's own sentence says (``before`` and ``after``: its text on either side
+    of the answer): whoever resigned, retired or was sacked no longer holds it."""
+    if role_asked(question, names) is None or _PAST_ASKED.search(question):
+        return False
+    return bool(_LEFT_AFTER.match(after) or _LEFT_BEFORE.search(before))
 
 
 def sentence_overlap(asked: set[str], span: Span, chunks: dict[int, Chunk]) -> float:

@@ -356,3 +356,17 @@ def test_a_headline_is_no_answer_to_why(tmp_path, fake_encoder):
     # a question for a fact may still be answered from the headline
     found[chunk.id] = [("Ostrander", 0.9)]
     assert desk.ask("what was stolen from the museum").text == "Ostrander"
+
+
+def test_whoever_a_report_says_has_left_the_role_does_not_hold_it(tmp_path, fake_encoder):
+    older = "The head of the Morvan vaccine agency, Bernadette Quayle, said flu was already circulating."
+    newer = ("Bernadette Quayle has resigned as head of the Morvan vaccine agency. "
+             "The ministry named Neville Prattan acting head of the agency on Monday.")
+    found, read_ids = {}, []
+    desk = _scripted_desk(tmp_path, fake_encoder, [older, newer], found, read_ids)
+    by_text = {desk.index.articles[c.article_id].text: c for c in desk.index.chunks}
+    found[by_text[older].id] = [("Bernadette Quayle", 0.8)]
+    found[by_text[newer].id] = [("Bernadette Quayle", 0.9), ("Neville Prattan", 0.5)]
+    assert desk.ask("who is running the vaccine agency now").text == "Neville Prattan"
+    # asked who held it, or who left, the one who left is the answer
+    assert desk.ask("who was the head of the vaccine agency").text == "Bernadette Quayle"

@@ -488,3 +488,19 @@ def test_what_was_asked_for_is_not_what_was_got():
     assert not demand_not_outcome(getting, "Under the deal the union accepted, drivers get ")
     assert not demand_not_outcome(getting, "After demanding 9 percent, the union agreed to ")
     assert not demand_not_outcome("what pay rise is the union demanding", "The union is demanding a ")
+
+
+def test_a_holder_who_has_left_the_role_is_not_its_holder_now():
+    from newsdesk.retrieval.answering.reports import left_the_role
+
+    asked = "who is running the immunisation agency now"
+    assert left_the_role(asked, "", " has resigned as head of the agency on Monday")
+    assert left_the_role("who's the governor at ulmstead", "The prison's governor, ", ", has taken early retirement, the ministry said")
+    assert left_the_role("who is the chief executive", "the former chief executive ", " said")
+    assert not left_the_role(asked, "The head of the agency, ", ", said flu was circulating")
+    # a question about the past, or about who left, asks for the one who left
+    assert not left_the_role("who was the head of the agency", "", " has resigned")
+    assert not left_the_role("who is the outgoing governor", "", " has resigned")
+    assert not left_the_role("who resigned as head of the agency", "", " has resigned")
+    # no role asked: "who said it" may name whoever left
+    assert not left_the_role("who said the agency was warned", "", " has resigned")
