@@ -118,6 +118,18 @@ def _byline_agency(line: str) -> str | None:
     return next((found for part in parts if (found := agency(re.sub(r"\s+staff$", "", part, flags=re.I)))), None)
 
 
+def _byline_outlet(line: str) -> str | None:
+    """``Kelvarn Tribune`` from "By Kjell Ambrin | 6 May 2025 | Kelvarn Tribune": a proper name
+    after a byline's date is its publisher (a section, "Transport", comes before the date)."""
+    match = BYLINE.match(line.strip(" *_"))
+    parts = SPACED_SEPARATOR.split(match.group("who")) if match else []
+    dated = [i for i, part in enumerate(parts) if i and date_part(part)]
+    if not dated or dated[0] != len(parts) - 2:
+        return None
+    name = parts[-1].strip(" *_")
+    return masthead_name(name, any_name=True) if len(name.split()) >= 2 else None
+
+
 def _sign_off_agency(line: str) -> str | None:
     """``AFP`` from a closing "— AFP", "(Reuters)" or a bare "Associated Press" line."""
     match = _SIGN_OFF.match(line)
@@ -296,7 +308,8 @@ def page_furniture_outlet(mastheads: list[str], footer: list[str]) -> str | None
 
 def find_outlet(lines: list[str], masthead: str | None = None) -> str | None:
     """The outlet the article names, by the surest sign first: a line that says it outright,
-    an agency's dateline, byline or sign-off, the ``masthead`` (or credit line) at the head,
+    an agency's dateline, byline or sign-off, a publisher named after a byline's date, the
+    ``masthead`` (or credit line) at the head,
     the copyright holder at the foot, then the domain of a reference or a site-name line at the
     top or the foot. None rather than a guess."""
     # A title, a standfirst, a byline and a date may come before the first paragraph's dateline.
@@ -304,5 +317,5 @@ def find_outlet(lines: list[str], masthead: str | None = None) -> str | None:
     # not the story's source, and one name per agency keeps corroboration honest.
     top, head, tail = _head(lines, _EDGE_LINES), _head(lines, HEAD_LINES), _tail(lines, _EDGE_LINES)
     return (_first(_stated_outlet, lines) or _first(_dateline_outlet, head) or _first(_byline_agency, head + tail)
-            or _first(_sign_off_agency, tail) or masthead or _first(_copyright_holder, tail)
-            or _reference_domain(lines) or _first(_domain_line, top + tail))
+            or _first(_byline_outlet, head) or _first(_sign_off_agency, tail) or masthead
+            or _first(_copyright_holder, tail) or _reference_domain(lines) or _first(_domain_line, top + tail))

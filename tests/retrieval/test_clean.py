@@ -216,6 +216,10 @@ def test_a_bylines_date_is_read_and_the_byline_kept():
     assert (cleaned.date, cleaned.outlet) == ("2026-03-02", None) and "By Ana Velk | March 2, 2026" in cleaned.text
     assert _read(f"By Jane Doe, Reuters, March 2, 2026\n{BODY}").date == "2026-03-02"
     assert _read(f"By Jane Doe, Staff Writer\n{BODY}").date is None
+    # a name after the byline's date is its publisher; a section after it is not
+    published = _read(f"Philharmonic talks to resume\nBy Ana Velk | March 2, 2026 | Kelvarn Tribune\n{BODY}")
+    assert (published.date, published.outlet) == ("2026-03-02", "Kelvarn Tribune")
+    assert _read(f"Philharmonic talks to resume\nBy Ana Velk | March 2, 2026 | Transport\n{BODY}").outlet is None
 
 
 @pytest.mark.parametrize("line", [
