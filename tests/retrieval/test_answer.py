@@ -370,3 +370,13 @@ def test_whoever_a_report_says_has_left_the_role_does_not_hold_it(tmp_path, fake
     assert desk.ask("who is running the vaccine agency now").text == "Neville Prattan"
     # asked who held it, or who left, the one who left is the answer
     assert desk.ask("who was the head of the vaccine agency").text == "Bernadette Quayle"
+
+
+def test_a_figure_for_another_prison_does_not_answer_for_the_one_asked(tmp_path, fake_encoder):
+    text = ("Sixty inmates were moved to Kellby, Skarholt and Bramholt after the riot at the prison. "
+            "Greyholm Prison holds about 640 inmates and is the largest jail in the country.")
+    found, read_ids = {}, []
+    desk = _scripted_desk(tmp_path, fake_encoder, [text], found, read_ids)
+    found[desk.index.chunks[0].id] = [("about 640", 0.8)]
+    assert desk.ask("how many inmates does kellby prison hold").abstained
+    assert desk.ask("how many inmates does greyholm prison hold").text == "about 640"

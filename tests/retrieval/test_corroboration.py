@@ -504,3 +504,21 @@ def test_a_holder_who_has_left_the_role_is_not_its_holder_now():
     assert not left_the_role("who resigned as head of the agency", "", " has resigned")
     # no role asked: "who said it" may name whoever left
     assert not left_the_role("who said the agency was warned", "", " has resigned")
+
+
+def test_a_sentence_about_another_thing_of_the_kind_asked_does_not_answer():
+    from newsdesk.retrieval.answering.qualifiers import other_thing
+
+    assert other_thing("how many inmates does kellby prison hold", "Greyholm Prison holds about 640 inmates.", {"kellby"})
+    assert other_thing("who won the women's wheelchair race", "The men's wheelchair race was won by Emil Sandvoll.", set())
+    assert not other_thing("who won the women's wheelchair race", "The women's wheelchair race was won by Anna Berg.", set())
+    # the thing asked about, however written: its adjective, or a pronoun's possessive
+    assert not other_thing("who's the estranian transport minister", "Estrany's transport minister, Pavel Kordan, said so.",
+                           {"estranian"})
+    assert not other_thing("which quillon offices are affected", "The cuts will hit the company's offices in Brightwater.",
+                           {"quillon"})
+    # a name of several words is one name; an abbreviation or a gerund tells nothing apart
+    assert not other_thing("who played the wife on the real mccoys", "The family is Grandpa Amos McCoy and his grandson.",
+                           {"real", "mccoys"})
+    assert not other_thing("what rules does us amateur hockey have", "United States amateur hockey has new rules.", {"us"})
+    assert not other_thing("who would gain from hiring mercenaries", "Rajas often hired European mercenaries.", {"hiring"})
