@@ -178,9 +178,10 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
     texts = [h.chunk.text for h in hits]
     names = names_asked(question, texts)
     # Whose role it is matters only for a question asking for a role.
-    proper = proper_names(texts) if role_asked(question, names) else frozenset()
+    asks_role = role_asked(question, names) is not None
+    proper = proper_names(texts) if asks_role else frozenset()
     # Whoever one report says has left the role asked about holds it in no report.
-    departed = {f" {normalize_answer(s.text)} " for s in spans if named_terms(s.text) and left_the_role(
+    departed = {f" {normalize_answer(s.text)} " for s in spans if asks_role and named_terms(s.text) and left_the_role(
         question, _before(s, index, CHANGE_CHARS), _after(s, index, CHANGE_CHARS), names)}
     return [s for s in quoted_only(question, spans, hits)
             if not any(name in f" {normalize_answer(s.text)} " for name in departed)
