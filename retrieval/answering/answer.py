@@ -365,9 +365,8 @@ def assemble_answer(
     if newer is not None:
         top = next((s for s in weighed if (s.chunk_id, s.start, s.end) == (newer.chunk_id, newer.start, newer.end)), newer)
         agree, differ = split_outlets(_as_given(top, kind, index), by_outlet, index, rules)
-    shown = {a.source for a in differ}
-    differ += [a for a in earlier_figures(question, top, max(lead_date, index.articles[top.article_id].date or ""),
-                                          read, hits, index, rules) if a.source not in shown]
+    earlier = earlier_figures(question, top, max(lead_date, index.articles[top.article_id].date or ""), read, hits, index, rules)
+    older, shown = {a.source for a in earlier}, {a.source for a in differ}
     # Outlets that differ make each answer less sure, yet the question is answered: whether to
     # abstain is judged on the best reading and on the newest report's, whichever is surer.
     best_score = max(confidence[best_key], confidence.get(_group_of(ranked, top), 0.0))
@@ -380,9 +379,11 @@ def assemble_answer(
     # sentence stands above it, and a second sentence would bury the difference.
     alternatives = [
         Alternative(_given_text(max(group, key=lambda a: a.confidence).span, SPAN if kind == SENTENCE else kind, index),
-                    round(confidence.get(_group_of(ranked, group[0].span), group[0].confidence), 4),
-                    tuple(a.source for a in group), tuple(a.date for a in group))
-        for group in group_disagreements(differ)
+                    round(sure, 4), tuple(a.source for a in group), tuple(a.date for a in group))
+        for group in group_disagreements(differ + [a for a in earlier if a.source not in shown])
+        # Older figures are judged by ``earlier_figures``; a differing answer the reader barely believes is no disagreement.
+        if (sure := confidence.get(_group_of(ranked, group[0].span), group[0].confidence)) >= rules.shown_min_confidence
+        or any(a.source in older for a in group)
     ]
     lead_text = index.articles[top.article_id].text[citations[0].answer_start:citations[0].answer_end]
     return Answer(

@@ -32,6 +32,7 @@ class OutletRules:
     older_read_ratio: float = 0.1  # an older report of the same story whose figure differs is shown this close
     change_read_ratio: float = 0.15  # a newer report saying the answer changed ("raised to", "now") leads this close
     change_min_overlap: float = 0.3  # ... when its answer's sentence holds this share of the question's words
+    shown_min_confidence: float = 0.2  # a differing outlet's answer is shown when this sure (older figures aside)
 
 
 # How a later report says that what an earlier one gave has changed: "raised to seven years",

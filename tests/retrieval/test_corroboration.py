@@ -522,3 +522,22 @@ def test_a_sentence_about_another_thing_of_the_kind_asked_does_not_answer():
                            {"real", "mccoys"})
     assert not other_thing("what rules does us amateur hockey have", "United States amateur hockey has new rules.", {"us"})
     assert not other_thing("who would gain from hiring mercenaries", "Rajas often hired European mercenaries.", {"hiring"})
+
+
+def test_a_differing_answer_the_reader_barely_believes_is_not_shown_but_an_older_figure_is(tmp_path, fake_encoder):
+    desk = _desk_of(tmp_path / "home", fake_encoder, [
+        ("The ferry Morning Heron was carrying 84 people when it ran aground at Belmora.", "Riverlands Monitor", "2025-08-05"),
+        ("It ran aground about 300 metres from the pier at Belmora.", "Belmora Daily Star", "2025-08-04"),
+        ("The ferry Morning Heron, carrying 69 people, ran aground off Belmora.", "Belmora News Agency", "2025-08-03")])
+
+    def answer(metres):
+        spans = [_reading(desk, "Riverlands Monitor", "84", 0.3), _reading(desk, "Belmora Daily Star", "about 300 metres", metres),
+                 _reading(desk, "Belmora News Agency", "69", 0.16)]
+        hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in spans]
+        return assemble_answer("How many people were on the Morning Heron?", spans, desk.index, hits, min_score=0.1)
+
+    sure = answer(metres=0.25)
+    assert sure.text == "84" and {a.text for a in sure.alternatives} == {"about 300 metres", "69"}
+    # Read at 0.16 the distance is no outlet's answer; the older report's figure, read as surely, still shows.
+    unsure = answer(metres=0.16)
+    assert unsure.text == "84" and [(a.text, a.outlets) for a in unsure.alternatives] == [("69", ("Belmora News Agency",))]
