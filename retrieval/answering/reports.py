@@ -83,10 +83,15 @@ def replaced_figure(question: str, before: str, after: str, answer: str) -> bool
 # Gunvald Tallqvist, has taken early retirement", "former chief executive Philippa Marchbank".
 _LEFT_AFTER = re.compile(
     r"^(?:\s*,[^,.;]{0,60},)?\s*,?\s+(?:(?:has|had|have|was|were)\s+)?(?:been\s+)?(?:resigned|stepped\s+down|quit|"
-    r"retired|(?:took|taken)\s+early\s+retirement|sacked|dismissed|suspended|removed|ousted|fired|forced\s+out)\b",
+    r"retired|(?:took|taken)\s+early\s+retirement|sacked|dismissed|suspended|removed|ousted|fired|forced\s+out|"
+    r"left\s+(?:the|its|his|her|their)\s+(?:company|firm|bank|post|job|role|office|board|party|government|club|group)|"
+    r"left\s+(?:in|last|earlier)\b)|^\s*,?\s+(?:was|were|has\s+been|had\s+been|is\s+being)\s+(?:replaced|succeeded)\b",
     re.IGNORECASE)
-_LEFT_BEFORE = re.compile(r"\b(?:former|outgoing|ex-|departing|ousted|suspended|sacked)\s*(?:[\w'’-]+,?\s+){0,5}$",
-                          re.IGNORECASE)
+# "former chief executive X", "replaced its plant manager, X," (not "replaced X with Y": Y holds it).
+_LEFT_BEFORE = re.compile(r"(?:\b(?:former|outgoing|ex-|departing|ousted|suspended|sacked|then-?)\s*"
+                          r"|\b(?:replac(?:ed|es|ing)|succeed(?:ed|s|ing)|took\s+over\s+from|taken\s+over\s+from|"
+                          r"in\s+place\s+of)\s+)(?:[\w'’-]+,?\s+){0,5}$|\bat\s+the\s+time,\s*$", re.IGNORECASE)
+_SUCCESSOR_BEFORE = re.compile(r"\b(?:with|by|as)\s+$", re.IGNORECASE)
 # A question about who held the role before, or who left it, asks for the one who left.
 _PAST_ASKED = re.compile(r"\b(?:was|were|former|outgoing|departing|ex-|previous\w*|before|earlier|first|used\s+to|until|resign\w*|quit\w*|"
                          r"step(?:ped|s)?\s+down|retir\w*|sacked|suspended|replaced|ousted)\b", re.IGNORECASE)
@@ -98,7 +103,7 @@ def left_the_role(question: str, before: str, after: str, names: set[str] = froz
     of the answer): whoever resigned, retired or was sacked no longer holds it."""
     if role_asked(question, names) is None or _PAST_ASKED.search(question):
         return False
-    return bool(_LEFT_AFTER.match(after) or _LEFT_BEFORE.search(before))
+    return bool(_LEFT_AFTER.match(after) or _LEFT_BEFORE.search(before) and not _SUCCESSOR_BEFORE.search(before))
 
 
 def sentence_overlap(asked: set[str], span: Span, chunks: dict[int, Chunk]) -> float:

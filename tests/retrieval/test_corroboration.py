@@ -498,6 +498,14 @@ def test_a_holder_who_has_left_the_role_is_not_its_holder_now():
     assert left_the_role("who's the governor at ulmstead", "The prison's governor, ", ", has taken early retirement, the ministry said")
     assert left_the_role("who is the chief executive", "the former chief executive ", " said")
     assert not left_the_role(asked, "The head of the agency, ", ", said flu was circulating")
+    # replaced, left the company, "at the time": the one replaced has gone, the successor holds it
+    manager = "who's the plant manager at ostrel"
+    assert left_the_role(manager, "Ostrel has replaced its plant manager, ", ", with Mira Castell.")
+    assert not left_the_role(manager, "Ostrel has replaced its plant manager, Henrik Aasland, with ", ".")
+    assert not left_the_role(manager, "Ostrel replaced Henrik Aasland with ", ".")
+    assert left_the_role(manager, "Its plant manager at the time, ", ", left the company in August.")
+    assert left_the_role(manager, "The plant manager, ", ", was replaced by Mira Castell in May.")
+    assert not left_the_role(manager, "The plant manager, ", ", left the meeting early.")
     # a question about the past, or about who left, asks for the one who left
     assert not left_the_role("who was the head of the agency", "", " has resigned")
     assert not left_the_role("who is the outgoing governor", "", " has resigned")
