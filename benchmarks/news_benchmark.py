@@ -5,8 +5,9 @@ has) is ingested into a scratch home through newsdesk's own ingest, with the enc
 the CLI would build; each question of the chosen split(s) is asked as ``newsdesk ask`` asks it
 (default k, no filters) and timed. Reported overall and per kind: EM, contains, quote holds,
 answerable refused, unanswerable refused, confident wrong answers, for questions whose figure a
-later report changed whether the newest leads and the older one is shown, latency p50/p90, and
-how many files' outlet and date newsdesk read as story.json states them. Scoring rules:
+later report changed whether the newest leads and the older one is shown, latency p50/p90, how
+many differing outlets shown answer nothing asked, and how many files' outlet and date newsdesk
+read as story.json states them. Scoring rules:
 retrieval/evaluation/news_scoring.py.
 
     python benchmarks/news_benchmark.py --split validation [--split train] [--reader DIR] \\
@@ -177,6 +178,12 @@ def summary_table(summary: dict) -> str:
     return _grid(rows)
 
 
+def alternatives_text(overall: dict) -> str:
+    """How many differing outlets were shown, and how many of them answer nothing asked."""
+    return (f"differing outlets shown: {overall.get('alternatives_shown', 0)}, of which {overall.get('alternatives_stray', 0)} "
+            "hold neither an accepted nor a replaced answer")
+
+
 def metadata_text(meta: dict, files: list[dict]) -> str:
     lines = [f"metadata read: outlet {_ratio(meta['outlet_right'], meta['files'])} files ({_pct(meta['outlet_pct'])}), "
              f"date {_ratio(meta['date_right'], meta['files'])} ({_pct(meta['date_pct'])})"]
@@ -266,6 +273,7 @@ def run(args) -> int:
           f"{INDEX_SCOPES[args.index]}; reader {args.reader}, k {args.k}")
     print(summary_table(summary))
     print(LEGEND)
+    print(alternatives_text(summary["overall"]))
     print(metadata_text(meta, files))
     if args.json:
         args.json.write_text(json.dumps({

@@ -85,6 +85,14 @@ def test_refusals_answerable_and_not():
     assert wrong["outcome"] == "answered" and wrong["confident_wrong"] and not wrong["refused"]
 
 
+def test_an_alternative_that_answers_nothing_asked_is_stray():
+    scored = score_answer(JOBS, "600 jobs", alternatives=["450", "14", "about 300 metres"])
+    assert (scored["alternatives_shown"], scored["alternatives_stray"]) == (3, 2)  # "450" is the replaced figure
+    inside = score_answer({**JOBS, "superseded": ["Fourteen people", "14 people"]}, "600", alternatives=["14"])
+    assert inside["alternatives_stray"] == 0  # "14" lies inside "14 people"
+    assert score_answer(MAYOR, "Eva Lund", alternatives=["Tomas Reyl"])["alternatives_stray"] == 1
+
+
 def _record(question, text, ms, quote=None, alternatives=()):
     return {"id": question["id"], "kind": question["kind"], "question": question["question"], "answer": text,
             "ms": ms, **score_answer(question, text, quote, alternatives)}
@@ -97,7 +105,7 @@ def test_summarize_counts_each_figure_of_its_own_denominator():
         _record({**WHO, "id": "x"}, None, 30),  # refused
         _record({**WHO, "id": "y"}, "Ilse Marrow", 40),  # wrong
         _record(MAYOR, None, 50),  # right refusal
-        _record({**MAYOR, "id": "z"}, "Tomas Reyl", 60),  # answered an unanswerable one
+        _record({**MAYOR, "id": "z"}, "Tomas Reyl", 60, alternatives=["Eva Lund"]),  # answered an unanswerable one
     ]
     s = summarize(records)
     assert (s["questions"], s["answerable"], s["unanswerable"]) == (6, 4, 2)
@@ -107,6 +115,7 @@ def test_summarize_counts_each_figure_of_its_own_denominator():
     assert (s["answerable_refused"], s["unanswerable_refused"], s["unanswerable_refused_pct"]) == (1, 1, 50.0)
     assert s["confident_wrong"] == 2
     assert (s["superseded"], s["newest_leads"], s["other_shown"]) == (1, 1, 1)
+    assert (s["alternatives_shown"], s["alternatives_stray"]) == (2, 1)
     assert s["latency_ms"] == {"p50": 35.0, "p90": 55.0}
     by_kind = summarize_by_kind(records)
     assert list(by_kind["kinds"]) == ["who", "how_many", "unanswerable"]  # the README's order

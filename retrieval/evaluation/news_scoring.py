@@ -12,6 +12,8 @@ answer to ``score_answer``. The rules, in SQuAD's normalisation (answering/text.
   question answered at all.
 - newest leads (questions with ``superseded``): the lead answer contains an accepted (newest)
   answer; other figure shown: some alternative's text contains a superseded answer.
+- stray alternatives: differing outlets shown whose text neither holds an accepted or superseded
+  answer nor lies inside one: words put in an outlet's mouth that answer nothing asked.
 """
 
 from __future__ import annotations
@@ -90,16 +92,22 @@ def score_answer(question: dict, text: str | None, quote: str | None = None,
         shown: with a refusal, the passages shown beside it (``Answer.related``' quotes).
     Returns:
         ``{"em", "contains", "quote_holds", "refused", "shown_holds", "confident_wrong",
-        "newest_leads", "other_shown", "outcome"}``; ``newest_leads``/``other_shown`` are None
-        for a question without ``superseded``, and the answer metrics are None for unanswerable
-        questions. ``shown_holds``: refused, but a passage shown holds an accepted answer.
+        "newest_leads", "other_shown", "alternatives_shown", "alternatives_stray", "outcome"}``;
+        ``newest_leads``/``other_shown`` are None for a question without ``superseded``, and the
+        answer metrics are None for unanswerable questions. ``shown_holds``: refused, but a
+        passage shown holds an accepted answer. ``alternatives_stray``: alternatives that hold
+        neither an accepted nor a replaced answer, nor lie inside one ("14" of "14 cases"): an
+        outlet shown as differing with words that answer nothing asked.
     """
     answers = list(question.get("answers") or [])
     superseded = list(question.get("superseded") or [])
     refused = text is None
+    stray = sum(not (contains(alt, answers + superseded) or any(contains(gold, [alt]) for gold in answers + superseded))
+                for alt in alternatives)
+    shown_alternatives = {"alternatives_shown": len(alternatives), "alternatives_stray": stray}
     if question["kind"] == "unanswerable" or not answers:
         return {"em": None, "contains": None, "quote_holds": None, "refused": refused, "shown_holds": None,
-                "confident_wrong": not refused, "newest_leads": None, "other_shown": None,
+                "confident_wrong": not refused, "newest_leads": None, "other_shown": None, **shown_alternatives,
                 "outcome": "refused" if refused else "answered"}
     em = exact(text, answers)
     held = em or contains(text, answers)
@@ -113,6 +121,7 @@ def score_answer(question: dict, text: str | None, quote: str | None = None,
         "confident_wrong": outcome == "wrong",
         "newest_leads": held if superseded else None,
         "other_shown": any(contains(alt, superseded) for alt in alternatives) if superseded else None,
+        **shown_alternatives,
         "outcome": outcome,
     }
 
@@ -162,6 +171,8 @@ def summarize(records: Sequence[dict]) -> dict:
         "superseded": len(superseded),
         "newest_leads": sum(r["newest_leads"] for r in superseded),
         "other_shown": sum(r["other_shown"] for r in superseded),
+        "alternatives_shown": sum(r.get("alternatives_shown", 0) for r in records),
+        "alternatives_stray": sum(r.get("alternatives_stray", 0) for r in records),
         "latency_ms": {"p50": None if p50 is None else round(p50, 1), "p90": None if p90 is None else round(p90, 1)},
     }
 
