@@ -33,6 +33,7 @@ class OutletRules:
     change_read_ratio: float = 0.15  # a newer report saying the answer changed ("raised to", "now") leads this close
     change_min_overlap: float = 0.3  # ... when its answer's sentence holds this share of the question's words
     shown_min_confidence: float = 0.2  # a differing outlet's answer is shown when this sure (older figures aside)
+    older_min_confidence: float = 0.05  # ... an older report's figure (``earlier_figures``) when this sure
 
 
 # How a later report says that what an earlier one gave has changed: "raised to seven years",

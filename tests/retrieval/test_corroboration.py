@@ -538,9 +538,9 @@ def test_a_differing_answer_the_reader_barely_believes_is_not_shown_but_an_older
         ("It ran aground about 300 metres from the pier at Belmora.", "Belmora Daily Star", "2025-08-04"),
         ("The ferry Morning Heron, carrying 69 people, ran aground off Belmora.", "Belmora News Agency", "2025-08-03")])
 
-    def answer(metres):
+    def answer(metres, older=0.16):
         spans = [_reading(desk, "Riverlands Monitor", "84", 0.3), _reading(desk, "Belmora Daily Star", "about 300 metres", metres),
-                 _reading(desk, "Belmora News Agency", "69", 0.16)]
+                 _reading(desk, "Belmora News Agency", "69", older)]
         hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in spans]
         return assemble_answer("How many people were on the Morning Heron?", spans, desk.index, hits, min_score=0.1)
 
@@ -549,3 +549,5 @@ def test_a_differing_answer_the_reader_barely_believes_is_not_shown_but_an_older
     # Read at 0.16 the distance is no outlet's answer; the older report's figure, read as surely, still shows.
     unsure = answer(metres=0.16)
     assert unsure.text == "84" and [(a.text, a.outlets) for a in unsure.alternatives] == [("69", ("Belmora News Agency",))]
+    # ... but not one the reader all but rules out
+    assert answer(metres=0.16, older=0.035).alternatives == ()
