@@ -383,7 +383,7 @@ def assemble_answer(
         for group in group_disagreements(differ + [a for a in earlier if a.source not in shown])
         # Older figures are judged by ``earlier_figures``; a differing answer the reader barely believes is no disagreement.
         if (sure := confidence.get(_group_of(ranked, group[0].span), group[0].confidence)) >= rules.shown_min_confidence
-        or any(a.source in older for a in group) and sure >= rules.older_min_confidence
+        or (any(a.source in older for a in group) and sure >= rules.older_min_confidence)
     ]
     lead_text = index.articles[top.article_id].text[citations[0].answer_start:citations[0].answer_end]
     return Answer(

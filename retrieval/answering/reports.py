@@ -101,10 +101,11 @@ _PAST_ASKED = re.compile(r"\b(?:was|were|former|outgoing|departing|ex-|previous\
 def left_the_role(question: str, before: str, after: str, names: set[str] = frozenset()) -> bool:
     """Whether the person an answer names has left the role a "who is the X (now)" question asks
     for, as the answer's own sentence says (``before`` and ``after``: its text on either side
-    of the answer): whoever resigned, retired or was sacked no longer holds it."""
+    of the answer): whoever resigned, retired, was sacked or was replaced no longer holds it; a
+    successor named after "with" or "by" ("replaced X with Y") does."""
     if role_asked(question, names) is None or _PAST_ASKED.search(question):
         return False
-    return bool(_LEFT_AFTER.match(after) or _LEFT_BEFORE.search(before) and not _SUCCESSOR_BEFORE.search(before))
+    return bool(_LEFT_AFTER.match(after) or (_LEFT_BEFORE.search(before) and not _SUCCESSOR_BEFORE.search(before)))
 
 
 def sentence_overlap(asked: set[str], span: Span, chunks: dict[int, Chunk]) -> float:
