@@ -55,6 +55,12 @@ def has_figure(text: str) -> bool:
     return bool(_numbers(text))
 
 
+def has_figure_or_day(text: str) -> bool:
+    """Whether ``text`` states a number or names a day or month ("by the end of September"):
+    what a later report may change."""
+    return has_figure(text) or not _WEEKDAYS_AND_MONTHS.isdisjoint(re.findall(r"[a-z]+", text.lower()))
+
+
 _SCALE_WORDS = frozenset({"hundred", "thousand", "million", "billion", "trillion", "bn", "m", "k"})
 _SCALED_FIGURE = re.compile(r"\d+(?:[.,]\d+)*(?:bn|m|k)?")
 

@@ -13,8 +13,8 @@ from newsdesk.types import Chunk, Hit, Span
 from ..index.build import Index
 from ..index.chunk import sentence_around
 from .constraints import role_asked
-from .corroboration import AMBIGUOUS_RATIO, OutletAnswer, has_figure, list_items, same_unit, split_by_agreement
-from .shaping import SENTENCE, question_kind
+from .corroboration import AMBIGUOUS_RATIO, OutletAnswer, has_figure, has_figure_or_day, list_items, same_unit, split_by_agreement
+from .shaping import LIST, SENTENCE, question_kind
 from .stories import same_story
 from .text import content_terms, mentions, names_asked
 
@@ -123,16 +123,19 @@ def sentence_overlap(asked: set[str], span: Span, chunks: dict[int, Chunk]) -> f
 
 
 def same_story_figures(question: str, top: Span, answers: Sequence[OutletAnswer], hits: Sequence[Hit], index: Index,
-                       rules: OutletRules, figures_only: bool = True, min_overlap: float | None = None) -> list[OutletAnswer]:
+                       rules: OutletRules, figures_only: bool = True, min_overlap: float | None = None,
+                       days: bool = False) -> list[OutletAnswer]:
     """Those of ``answers`` that report the lead's figure from the same story: a figure where
     ``top`` has one, of the same thing as far as both say (and, unless ``figures_only``, no figure
     where it has none), in a sentence that speaks of the question (``min_overlap`` of its words,
-    by default ``rules.newer_min_overlap``), in an article naming every name the question asks about."""
-    if figures_only and not has_figure(top.text):
+    by default ``rules.newer_min_overlap``), in an article naming every name the question asks about.
+    With ``days`` a day or a month is a figure too ("by the end of September")."""
+    figure = has_figure_or_day if days else has_figure
+    if figures_only and not figure(top.text):
         return []
     asked, chunks = content_terms(question), {hit.chunk.id: hit.chunk for hit in hits}
     names = names_asked(question, [hit.chunk.text for hit in hits])
-    return [a for a in answers if has_figure(a.span.text) == has_figure(top.text) and same_unit(a.span.text, top.text)
+    return [a for a in answers if figure(a.span.text) == figure(top.text) and same_unit(a.span.text, top.text)
             and sentence_overlap(asked, a.span, chunks) >= (rules.newer_min_overlap if min_overlap is None else min_overlap)
             and all(mentions(index.articles[a.span.article_id].text, name) for name in names)]
 
@@ -171,7 +174,7 @@ def newest_lead(question: str, top: Span, lead_date: str, weighed: Sequence[Outl
                 if (a.date or "") > lead_date and a.confidence >= ratio * lead_score]
 
     by_weight = differing(weighed, rules.newer_lead_ratio)
-    by_reading = same_story_figures(question, top, differing(read, rules.newer_read_ratio), hits, index, rules)
+    by_reading = same_story_figures(question, top, differing(read, rules.newer_read_ratio), hits, index, rules, days=True)
     # A report saying what changed may name the figure it replaced ("to 8 January from 15 January"):
     # that it reads that one too leaves no doubt which one it gives.
     changed = reports_of_change(question, top, differing(read, rules.change_read_ratio, ambiguous_ratio=1.0), hits, index, rules)
@@ -183,11 +186,12 @@ def reports_of_change(question: str, top: Span, answers: Sequence[OutletAnswer],
                       rules: OutletRules) -> list[OutletAnswer]:
     """Those of ``answers`` whose sentence says the answer changed (``says_changed``), from a
     report of the same story (``same_story_figures``, ``rules.change_min_overlap`` of the
-    question's words), of the lead's shape: a figure for a figure, a list for a list."""
+    question's words), of the lead's shape: a figure for a figure and, for a list question, a
+    list for a list ("July 31, two months" answers "when" as a date, not as a list)."""
     is_list = len(list_items(top.text)) > 1
     return [a for a in same_story_figures(question, top, answers, hits, index, rules, figures_only=False,
-                                          min_overlap=rules.change_min_overlap)
-            if says_changed(a.span, index) and (len(list_items(a.span.text)) > 1) == is_list]
+                                          min_overlap=rules.change_min_overlap, days=True)
+            if says_changed(a.span, index) and (question_kind(question) != LIST or (len(list_items(a.span.text)) > 1) == is_list)]
 
 
 def split_outlets(top: Span, by_outlet: Sequence[OutletAnswer], index: Index, rules: OutletRules,

@@ -99,6 +99,20 @@ def test_a_newer_report_read_far_less_surely_leads_only_when_it_says_the_answer_
     assert moved.text == "2 April" and [c.outlet for c in moved.citations] == ["Orbit Desk"]
 
 
+def test_a_date_without_a_number_is_a_figure_a_later_report_can_change(tmp_path, fake_encoder):
+    desk = _desk_of(tmp_path, fake_encoder, [
+        ("Osterholm will close its Norvale plant by the end of September.", "Norvale Courier", "2026-02-09"),
+        ("Osterholm has brought the Norvale closure forward. The plant will now stop production on July 31, two "
+         "months earlier than first given.", "Industry Ledger", "2026-03-03")])
+    # The later report's span runs on past the date ("July 31, two months"): a date all the same, not a list.
+    spans = [_reading(desk, "Norvale Courier", "by the end of September", 0.8),
+             _reading(desk, "Industry Ledger", "July 31, two months", 0.2)]
+    hits = [Hit(desk.index.chunk(s.chunk_id), 1.0 - n / 2) for n, s in enumerate(spans)]
+    answer = assemble_answer("When does the Norvale plant close?", spans, desk.index, hits, min_score=0.1)
+    assert answer.text.startswith("July 31") and [c.outlet for c in answer.citations] == ["Industry Ledger"]
+    assert [(a.text, a.outlets) for a in answer.alternatives] == [("by the end of September", ("Norvale Courier",))]
+
+
 def test_a_later_reports_other_statement_does_not_replace_a_sentence_answer(tmp_path, fake_encoder):
     desk = _desk_of(tmp_path / "home", fake_encoder, [
         ("The union demanded a full 90-day consultation before any job cuts at Norvale.", "Norvale Courier", "2026-02-09"),
