@@ -8,6 +8,7 @@ import contextlib
 import logging
 import time
 from dataclasses import replace
+from datetime import date as Day
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -19,8 +20,11 @@ from .index.changes import IngestReport, file_gone_under, matching_articles, ski
 from .index.lock import write_lock
 from .index.store import load_index, read_articles, read_manifest, rollback, save_index
 from .index.versions import Version, current_version, list_versions
+from .answering.stories import same_story
 from .settings import UrlOptions
+from .sources.dates import dateline_days, nearest_day
 from .sources.files import Rejected, load_articles, read_file
+from .sources.outlets import HEAD_LINES
 from .sources.seeds import is_seed, seed_folder
 from .sources.watch import settled_files, watched_folder
 from .sources.web.fetch import Fetched, fetch_url_sync
@@ -100,7 +104,7 @@ class IndexUpdates:
                     del current[old.id]
                     report.removed.append(old)
             replaced_paths = {a.path for a in report.removed}
-            for article in articles:
+            for article in dated_by_their_story(articles, current.values(), Day.today()):
                 if article.id in current:
                     report.skipped.append(skip_line(article, current[article.id]))
                     continue
@@ -257,3 +261,32 @@ def _fetcher(options: UrlOptions) -> Fetch:
     return lambda url, content_types: fetch_url_sync(url, timeout=options.timeout_s, max_bytes=options.max_bytes,
                                                      allow_private=options.allow_private,
                                                      user_agent=options.user_agent, content_types=content_types)
+
+
+def _yearless_days(article: Article, today: Day) -> list[Day]:
+    """The days of any year the wire dateline at the head of ``article`` may be, when it gives no
+    year and its date is the one reading it guessed (``dates.dateline_days``); else none."""
+    for line in [line for line in article.text.split("\n") if line.strip()][:HEAD_LINES]:
+        if guessed := dateline_days(line, today):
+            return dateline_days(line, today, weekdays=False) if article.date == guessed[0].isoformat() else []
+    return []
+
+
+def dated_by_their_story(articles: Sequence[Article], known: Iterable[Article], today: Day) -> list[Article]:
+    """``articles``, a wire dateline without a year ("WENDLE, Oct 8 (Heritage Wire) —") placed in
+    the year nearest the dates of other reports of its story (``same_story``) among ``articles``
+    and the ``known`` articles of its folder: a story's first report is often wire copy, and
+    the latest year it could be may make it look newer than the updates that followed it. The
+    weekday its paragraph names is left aside here: it is often the day before the report."""
+    guessed = {a.id: days for a in articles if a.date and len(days := _yearless_days(a, today)) > 1}
+    if not guessed:
+        return list(articles)
+    folders = {Path(a.path).parent for a in articles if a.id in guessed and a.path}
+    others = [*articles, *(a for a in known if a.path and Path(a.path).parent in folders)]
+    dated = [a for a in others if a.date and a.id not in guessed and not _yearless_days(a, today)]
+    settled = []
+    for article in articles:
+        anchors = [Day.fromisoformat(a.date) for a in dated if a.id != article.id and same_story(article.text, a.text)] \
+            if article.id in guessed else []
+        settled.append(replace(article, date=nearest_day(guessed[article.id], anchors).isoformat()) if anchors else article)
+    return settled

@@ -148,20 +148,18 @@ def byline_date(line: str) -> str | None:
     return split[1] if split and split[0].lower().startswith("by ") else None
 
 
-def dateline_day(line: str, today: Day) -> str | None:
-    """The date of a wire dateline, "PORT MIRAN, March 3 (Coastline Wire) —"; without a year,
-    the latest year up to ``today`` whose date falls on a weekday the paragraph names (wire
-    copy says "…, officials said on Tuesday"; days said "on" first), else the latest such date
-    up to ``today``."""
+def dateline_days(line: str, today: Day, weekdays: bool = True) -> list[Day]:
+    """The days a wire dateline without a year may be, "PORT MIRAN, March 3 (Coastline Wire) —",
+    latest first: in the years up to ``today`` (``_YEARS_BACK``) and, with ``weekdays``, on a
+    weekday the paragraph names when it names one (wire copy says "…, officials said on
+    Tuesday"; days said "on" first). Empty for any other line, and for a dateline that gives its year."""
     match = DATELINE.match(line) and _DATELINE_DAY.match(line)
-    if not match:
-        return None
-    if _HAS_YEAR.search(match["day"]):
-        return parse_date(match["day"])
+    if not match or _HAS_YEAR.search(match["day"]):
+        return []
     try:
         month_day = date_parser.parse(match["day"], default=datetime(2000, 1, 1))
     except (ValueError, OverflowError):
-        return None
+        return []
     named = {_WEEKDAY_NAMES.index(w.lower()) for w in _ON_WEEKDAY.findall(line) or _NAMED_WEEKDAY.findall(line)}
     candidates = []
     for year in range(today.year, today.year - _YEARS_BACK, -1):
@@ -170,6 +168,22 @@ def dateline_day(line: str, today: Day) -> str | None:
         except ValueError:  # 29 February
             continue
     candidates = [d for d in candidates if d <= today]
-    if named:
-        candidates = [d for d in candidates if d.weekday() in named]
-    return candidates[0].isoformat() if candidates else None
+    return [d for d in candidates if d.weekday() in named] if named and weekdays else candidates
+
+
+def dateline_day(line: str, today: Day) -> str | None:
+    """The date of a wire dateline, "PORT MIRAN, March 3 (Coastline Wire) —"; without a year,
+    the latest of ``dateline_days``."""
+    match = DATELINE.match(line) and _DATELINE_DAY.match(line)
+    if not match:
+        return None
+    if _HAS_YEAR.search(match["day"]):
+        return parse_date(match["day"])
+    days = dateline_days(line, today)
+    return days[0].isoformat() if days else None
+
+
+def nearest_day(days: list[Day], anchors: list[Day]) -> Day:
+    """Of ``days`` (latest first), the one closest to any of ``anchors`` (the dates of other
+    reports of the same story); the latest when two are as close."""
+    return min(days, key=lambda d: min(abs((d - a).days) for a in anchors))

@@ -184,3 +184,36 @@ def test_watch_does_not_follow_links_out_of_the_folder(tmp_path, fake_encoder):
     desk = _desk(tmp_path / "home", fake_encoder)
     desk.watch(folder, interval=0.01, cycles=2, report=lambda report: None)
     assert [Path(a.path).name for a in desk.index.articles.values()] == [seed_paths()[0].name]
+
+
+def test_a_wire_dateline_without_a_year_takes_the_year_of_its_storys_other_reports(tmp_path, fake_encoder):
+    from datetime import date
+
+    today = date.today()
+    latest = date(today.year if (today.month, today.day) >= (10, 8) else today.year - 1, 10, 8)
+    year_before = latest.replace(year=latest.year - 1)
+    story = tmp_path / "hoard"
+    story.mkdir()
+    # The wire's first report names no weekday: read alone, it is the latest 8 October past.
+    (story / "wire.txt").write_text(
+        "WENDLE, Oct 8 (Heritage Wire) — Gwen Ashdown found a hoard of silver coins near Wendle, and the "
+        "Hatherley Museum took them in.\n")
+    (story / "update.md").write_text(
+        f"---\ndate: {year_before.replace(day=20).isoformat()}\noutlet: Antiquity Weekly\n---\n"
+        "The hoard Gwen Ashdown found at Wendle holds more coins than first counted, the Hatherley Museum said.\n")
+    (story / "other.md").write_text(
+        f"---\ndate: {latest.replace(day=1).isoformat()}\noutlet: Port Gazette\n---\n"
+        "The Selby Harbour ferry Cassia Verde ran aground off Orsvik, the Pelmark coastguard said.\n")
+    desk = _desk(tmp_path / "home", fake_encoder)
+    desk.ingest([story])
+    dates = {Path(a.path).name: a.date for a in desk.articles().values()}
+    assert dates["wire.txt"] == year_before.isoformat()  # beside the update twelve days on, not a year after it
+
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "wire.txt").write_text((story / "wire.txt").read_text())
+    (alone / "other.md").write_text((story / "other.md").read_text())
+    desk = _desk(tmp_path / "home-alone", fake_encoder)
+    desk.ingest([alone])
+    # Another story's date says nothing about this one's year.
+    assert {Path(a.path).name: a.date for a in desk.articles().values()}["wire.txt"] == latest.isoformat()
