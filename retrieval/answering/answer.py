@@ -20,7 +20,7 @@ from .constraints import (attribute_missing, change_not_asked, demand_not_outcom
 from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers, same_answer
 from .people import describe
-from .qualifiers import other_thing
+from .qualifiers import other_thing, withheld
 from .reports import (DEFAULT_RULES, OutletRules, earlier_figures, left_the_role, newest_lead, replaced_figure,
                       sentence_overlap, split_outlets)
 from .ranking import (RETRIEVAL_POWER, RankedAnswer, merge_overlapping, most_focus, noisy_or, rank_answers, weigh_by_focus,
@@ -197,7 +197,7 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
             and not demand_not_outcome(question, near)
             and not replaced_figure(question, near, _after(s, index, CHANGE_CHARS), s.text)
             and not other_people(question, s.text, names)
-            and not other_thing(question, sentence, names)
+            and not other_thing(question, sentence, names) and not withheld(question, sentence)
             and not speaker_missing(question, context)
             and not role_owner_missing(question, context, index.articles[s.article_id].text, names)]
 

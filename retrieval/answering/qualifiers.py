@@ -1,6 +1,7 @@
 """Whether an answer's sentence speaks of the thing the question names: "kellby prison" is not
-"Greyholm Prison", "the women's wheelchair race" not "The men's wheelchair race". Pure functions
-over the question and one sentence."""
+"Greyholm Prison", "the women's wheelchair race" not "The men's wheelchair race"; and whether it
+says that what is asked was not given ("she did not say why"). Pure functions over the question
+and one sentence."""
 
 from __future__ import annotations
 
@@ -63,3 +64,29 @@ def other_thing(question: str, sentence: str, names: set[str]) -> bool:
     # Another name sharing the question's first letters may be its adjective ("Polish" for "poland").
     return any(not any(_same(qualifier, k) for k in keys)
                and any(noun == n and q[:3] != qualifier[:3] for q, n in said) for qualifier, noun in asked)
+
+
+# A sentence saying that what the question asks was not given answers nothing: "She did not say
+# why the alarm had not sounded", "…but would not give a figure", "The collector has not been named".
+_HELD_BACK = r"(?:(?:not|never|n't)\s+(?:\w+\s+)?|declin\w*\s+to\s+|refus\w*\s+to\s+)"
+_TELL = r"(?:say|said|saying|give|given|giving|disclose\w*|reveal\w*|explain\w*|specify|specified|confirm\w*|put|know|known)"
+_WITHHELD = {
+    "why": re.compile(rf"\b{_HELD_BACK}{_TELL}\s+why\b|\b(?:not|un)clear\s+why\b|\bno\s+reason\s+(?:was|has been)\s+given\b", re.I),
+    "how_many": re.compile(rf"\b{_HELD_BACK}{_TELL}\s+(?:how\s+(?:many|much)|an?\s+(?:figure|number|amount|sum|price|cost)|the\s+"
+                           r"(?:figure|number|amount|sum|price|cost|value|size))\b", re.I),
+    "who": re.compile(rf"\b{_HELD_BACK}{_TELL}\s+who\b|\b(?:has|have|had|was|were)\s+not\s+(?:yet\s+)?been\s+(?:named|identified)\b|"
+                      rf"\b{_HELD_BACK}(?:name|identify)\s+(?:him|her|them|the)\b", re.I),
+    "when": re.compile(rf"\b{_HELD_BACK}{_TELL}\s+when\b", re.I),
+    "where": re.compile(rf"\b{_HELD_BACK}{_TELL}\s+where\b", re.I),
+}
+_ASKS = (("why", re.compile(r"^(?:and\s+|so\s+|but\s+)?(?:why|for what reason)\b", re.I)),
+         ("how_many", re.compile(r"\bhow\s+(?:many|much)\b", re.I)),
+         ("who", re.compile(r"^(?:and\s+|so\s+|but\s+)?(?:who|whom|what(?:'s| is| was)\s+(?:the\s+)?name)\b", re.I)),
+         ("when", re.compile(r"^(?:and\s+|so\s+|but\s+)?when\b", re.I)),
+         ("where", re.compile(r"^(?:and\s+|so\s+|but\s+)?where\b", re.I)))
+
+
+def withheld(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` says that what ``question`` asks (why, how many, who, when, where)
+    was not said, given or named: such a sentence is no answer, whatever figure or name it holds."""
+    return any(asks.search(question) and _WITHHELD[kind].search(sentence) for kind, asks in _ASKS)

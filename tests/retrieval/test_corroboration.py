@@ -546,6 +546,26 @@ def test_a_sentence_about_another_thing_of_the_kind_asked_does_not_answer():
     assert not other_thing("who would gain from hiring mercenaries", "Rajas often hired European mercenaries.", {"hiring"})
 
 
+def test_a_sentence_saying_what_was_asked_was_not_given_is_no_answer(tmp_path, fake_encoder):
+    from newsdesk.retrieval.answering.qualifiers import withheld
+
+    assert withheld("why didnt the alarm go off", "She did not say why the alarm had not sounded in the rooms.")
+    assert withheld("how much is calder grid setting aside", "It had set aside money for claims but would not give a figure.")
+    assert withheld("what's the name of the overseas collector", "The overseas collector has not been named.")
+    assert withheld("when does the trial start", "The court declined to say when the trial would start.")
+    # What was held back is another thing than what is asked.
+    assert not withheld("where is kairn labs registered", "She registered Kairn Labs in Kellhaven, but declined to say what it would do.")
+    assert not withheld("how many jobs is quillon cutting", "After Quillon cut 350 jobs, staff still do not know who will go.")
+    assert not withheld("why did the talks fail", "The talks failed because neither side would give ground.")
+
+    desk = _desk_of(tmp_path, fake_encoder, [
+        ("Brightwater Stores will review all of its 86 stores and close those losing money, but it did not say how many.",
+         "Retail Wire", "2025-10-07")])
+    spans = [_reading(desk, "Retail Wire", "86", 0.9)]
+    hits = [Hit(desk.index.chunk(spans[0].chunk_id), 1.0)]
+    assert assemble_answer("How many stores is Brightwater closing?", spans, desk.index, hits, min_score=0.1).abstained
+
+
 def test_a_differing_answer_the_reader_barely_believes_is_not_shown_but_an_older_figure_is(tmp_path, fake_encoder):
     desk = _desk_of(tmp_path / "home", fake_encoder, [
         ("The ferry Morning Heron was carrying 84 people when it ran aground at Belmora.", "Riverlands Monitor", "2025-08-05"),
