@@ -1,5 +1,7 @@
-"""How much metadata newsdesk reads itself from the news benchmark's files: each story file is
-read with ``retrieval/ingest.read_file`` and its outlet and date compared with story.json's.
+"""How much metadata newsdesk reads itself from the news benchmark's files: each story's files are
+read with ``sources/files.read_file`` and dated together as one ingest dates them
+(``updates.dated_by_their_story``: a wire dateline's year from the story's other reports), and
+each file's outlet and date compared with story.json's.
 
     python benchmarks/news_metadata.py [benchmarks/news/stories] [--json]
 
@@ -11,12 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date as Day
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from newsdesk.retrieval.sources.files import read_file  # noqa: E402
+from newsdesk.retrieval.updates import dated_by_their_story  # noqa: E402
 
 STORIES = ROOT / "benchmarks" / "news" / "stories"
 
@@ -29,13 +33,18 @@ def same_outlet(found: str | None, truth: str) -> bool:
 def check_story(folder: Path) -> list[dict]:
     """One row per file of a story: what story.json says, what newsdesk read, and whether they match."""
     truth = json.loads((folder / "story.json").read_text(encoding="utf-8"))["files"]
+    read = {}
+    for name in sorted(truth):
+        try:
+            read[name] = read_file(folder / name)
+        except ValueError as error:
+            read[name] = [], [str(error)]
+    firsts = [articles[0] for articles, _ in read.values() if articles]
+    dated = {a.path: a for a in dated_by_their_story(firsts, [], Day.today())}
     rows = []
     for name, expected in sorted(truth.items()):
-        try:
-            articles, rejected = read_file(folder / name)
-        except ValueError as error:
-            articles, rejected = [], [str(error)]
-        article = articles[0] if articles else None
+        articles, rejected = read[name]
+        article = dated[articles[0].path] if articles else None
         outlet, date = (article.outlet, article.date) if article else (None, None)
         rows.append({"file": f"{folder.name}/{name}", "outlet": outlet, "date": date,
                      "true_outlet": expected["outlet"], "true_date": expected["date"],
