@@ -57,18 +57,23 @@ _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _HAS_DAY = re.compile(rf"\b{_MONTH}|\b\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}\b", re.IGNORECASE)
 _TIME_APART = re.compile(r"\s*[|•·—–]\s*(?=\d{1,2}[:.]\d{2}\b)")
 _HAS_YEAR = re.compile(r"\b(?:1[89]|2[01])\d{2}\b")
+_ISO_TIME = re.compile(r"(?<=\b\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\b")
+_TIME_AFTER = re.compile(r"^\s*(?:,\s*|at\s+)?\d{1,2}[:.]\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?\s?m\.?)?"
+                         r"\s*(?:Z|[A-Z]{2,5}|[+-]\d{2}:?\d{2})?\s*$", re.IGNORECASE)
 _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _LEADING_WEEKDAY = re.compile(r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE)
 _NAMED_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAY_NAMES) + r")\b", re.IGNORECASE)
 # "…said on Thursday": a day something happened, not one ahead ("the walkout ends from Friday").
 _ON_WEEKDAY = re.compile(r"\bon\s+(" + "|".join(_WEEKDAY_NAMES) + r")\b", re.IGNORECASE)
-# The day of a wire dateline: "PORT MIRAN, March 3 (Coastline Wire) —", "BERLIN, Dec. 14, 2025 (AP) —".
-_DATELINE_DAY = re.compile(rf"^[^()]{{1,80}}?,\s*(?P<day>{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?)\s*\(", re.IGNORECASE)
+# The day of a wire dateline: "PORT MIRAN, March 3 (Coastline Wire) —", "BERLIN, Dec. 14, 2025 (AP) —",
+# "OSLO, 3 March (NTB) -".
+_DATELINE_DAY = re.compile(rf"^[^()]{{1,80}}?,\s*(?P<day>(?:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})(?:,?\s+\d{{4}})?)\s*\(", re.IGNORECASE)
 # Wire copy names the day of the report in its first paragraph ("…, the coastguard said on Saturday"):
 # a dateline without a year is placed in the latest year whose date falls on such a day.
 _YEARS_BACK = 7
 # A date as credit lines give it: "Posted 5 March 2026 by Owen Tarrant", "Published: March 2, 2026".
-_DATE_WORDS = re.compile(r"^(?:(?P<said>(?:first\s+)?(?:published|posted))(?:\s+(?:on|at))?:?\s+)?(?P<date>.+?)"
+_DATE_WORDS = re.compile(r"^(?:(?:(?P<said>(?:first\s+)?(?:published|posted))|(?:last\s+)?(?:updated|modified))(?:\s+(?:on|at))?:?\s+)?"
+                         r"(?P<date>.+?)"
                          r"(?:\s+by\s+\S.*)?$", re.IGNORECASE)
 
 
@@ -78,10 +83,10 @@ def parse_date(text: str) -> str | None:
     if not text or not re.search(r"\d", text):
         return None
     try:
-        return date_parser.parse(text, fuzzy=False, default=None).date().isoformat()
+        return date_parser.parse(text, fuzzy=False, default=None, ignoretz=True).date().isoformat()
     except (ValueError, OverflowError, TypeError, AttributeError):
         try:
-            return date_parser.parse(text, fuzzy=True).date().isoformat()
+            return date_parser.parse(text, fuzzy=True, ignoretz=True).date().isoformat()
         except (ValueError, OverflowError, TypeError):
             return None
 
@@ -91,11 +96,16 @@ def date_line(line: str) -> str | None:
     September 2025", "*2026-02-09*", "7 April 2026 | 17:40"; None for anything more, or a date
     without a day or a year."""
     # "7 April 2026 | 17:40": a time set apart from its date is still only a date.
-    text = _TIME_APART.sub(" ", _LEADING_WEEKDAY.sub("", line.strip(" *_")))
-    if not text or len(text.split()) > 6 or not _HAS_YEAR.search(text) or not _HAS_DAY.search(text):
+    text = _ISO_TIME.sub("", _TIME_APART.sub(" ", _LEADING_WEEKDAY.sub("", line.strip(" *_"))))
+    years = list(_HAS_YEAR.finditer(text))
+    if not text or not years or not _HAS_DAY.search(text):
+        return None
+    # A time after the date ("3 Mar 2026 09.14 GMT", "Mar. 3, 2026 at 9:14 a.m. ET", "2026-03-03T09:14:00Z").
+    text = text[:years[-1].end()] + _TIME_AFTER.sub("", text[years[-1].end():])
+    if len(text.split()) > 6:
         return None
     try:
-        return date_parser.parse(text, fuzzy=False).date().isoformat()
+        return date_parser.parse(text, fuzzy=False, ignoretz=True).date().isoformat()
     except (ValueError, OverflowError, TypeError):
         return None
 

@@ -21,6 +21,10 @@ SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".js
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _TEXT_FIELDS = ("text", "content", "body", "article")
 _OUTLET_FIELDS = ("outlet", "source", "site", "publisher")
+# What exporters, news APIs and schema.org call a record's title, address and day.
+_TITLE_FIELDS = ("title", "headline")
+_URL_FIELDS = ("url", "link")
+_DATE_FIELDS = ("date", "published_at", "publishedAt", "published", "publish_date", "datePublished", "pubDate")
 
 
 @dataclass(frozen=True)
@@ -76,9 +80,14 @@ def _string_field(record: dict, name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        example = ' such as "2025-06-01"' if name == "date" else ""
+        example = ' such as "2025-06-01"' if name in _DATE_FIELDS else ""
         raise ValueError(f'"{name}" must be a string{example}, not {_json_kind(value)}')
     return value.strip() or None
+
+
+def _first_field(record: dict, names: tuple[str, ...]) -> str | None:
+    """The first of the fields ``names`` given (``_string_field``, which checks each)."""
+    return next((found for found in (_string_field(record, name) for name in names) if found), None)
 
 
 def _record_text(record: dict) -> str:
@@ -118,7 +127,7 @@ def _record_article(record: object, path: str) -> Article:
     if not isinstance(record, dict):
         raise ValueError(f"record is not a JSON object but {_json_kind(record)}")
     text = _record_text(record)
-    title, date, url = (_string_field(record, name) for name in ("title", "date", "url"))
+    title, date, url = (_first_field(record, names) for names in (_TITLE_FIELDS, _DATE_FIELDS, _URL_FIELDS))
     outlet = _record_outlet(record)
     if "<" in text and looks_like_html(text):
         return html_article(text, path, url=url)

@@ -49,7 +49,7 @@ def is_heading(line: str) -> bool:
 
 # A dateline: "KYIV (Reuters) -", "BERLIN, Dec. 14 (AP) —", "(CNN) —" at the start of a paragraph.
 DATELINE = re.compile(
-    r"^(?:[A-Z][A-Z.'’\- ]{1,40}(?:,\s*[A-Z][\w.'’\- ]{1,30}?)?(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?\s+)?"
+    r"^(?:[A-Z][A-Z.'’\- ]{1,40}(?:,\s*[A-Z][\w.'’\- ]{1,30}?)?(?:,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}\.?)(?:,?\s*\d{4})?)?\s+)?"
     r"\((?P<outlet>[^()]{2,40})\)\s*(?:[-—–]{1,2}|:)\s")
 BYLINE = re.compile(r"^by\s+(?P<who>.{2,120})$", re.I)
 SEPARATOR = re.compile(r"\s*(?:[,|•·—–]|\s-)\s*")

@@ -273,3 +273,16 @@ def test_front_matter_is_split_off_and_read():
     broken = split_front_matter("---\ntitle: a: b: [\noutlet: Harbour Post\n---\nBody")
     assert broken == (FrontMatter(title="a: b: [", outlet="Harbour Post"), "Body")  # not YAML: still never text
     assert split_front_matter("---\n\nA rule, then text.\n\n---\nMore") == (FrontMatter(), "---\n\nA rule, then text.\n\n---\nMore")
+
+
+def test_a_date_line_with_its_time_or_as_last_updated():
+    for line in ("Tue 3 Mar 2026 09.14 GMT", "First published on Tue 3 Mar 2026 09.14 GMT", "Mar. 3, 2026 at 9:14 a.m. ET",
+                 "2026-03-03T09:14:00Z", "Last updated: 3 Mar 2026", "Updated 3 March 2026 9:14pm EST"):
+        assert _read(f"Council closes two libraries\n{line}\n{BODY}").date == "2026-03-03", line
+    assert date_line("03.03.2026") == "2026-03-03"  # a day and a month, not a time
+    assert _read(f"Council closes two libraries\n9:14 GMT\n{BODY}").date is None  # a time alone is no date
+
+
+def test_a_wire_dateline_may_give_the_day_before_the_month():
+    cleaned = _read("OSLO, 3 March (NTB) - The council voted on Tuesday to close two libraries.")
+    assert (cleaned.outlet, cleaned.date) == ("NTB", "2026-03-03")

@@ -98,6 +98,21 @@ def test_badly_typed_json_fields_reject_that_record_only(tmp_path):
     assert "not a JSON object" in by_label["feed.json#7"]
 
 
+def test_json_records_as_news_apis_and_exporters_name_their_fields(tmp_path):
+    records = {"articles": [
+        {"headline": "Council closes two libraries", "content": "The council voted to close two libraries.",
+         "publishedAt": "2026-03-03T09:14:00Z", "source": {"name": "Ashby Courier"}, "link": "https://ashby.example/a"},
+        {"title": "Rail strike ends", "text": "The rail strike ended on Friday.", "pubDate": "Fri, 06 Mar 2026 17:40:00 GMT"},
+        {"text": "The bridge opened on Monday.", "datePublished": 20260309},
+    ]}
+    (tmp_path / "feed.json").write_text(json.dumps(records))
+    articles, rejected = load_articles([tmp_path / "feed.json"])
+    assert [(a.title, a.outlet, a.date, a.url) for a in articles] == [
+        ("Council closes two libraries", "Ashby Courier", "2026-03-03", "https://ashby.example/a"),
+        ("Rail strike ends", None, "2026-03-06", None)]
+    assert [r.reason for r in rejected] == ['"datePublished" must be a string such as "2025-06-01", not the number 20260309']
+
+
 def test_a_badly_typed_jsonl_line_keeps_the_good_lines(tmp_path):
     path = tmp_path / "feed.jsonl"
     lines = [{"text": "First story."}, {"text": "Second story.", "date": 20250101}, {"text": "Third\u2028story."}]
