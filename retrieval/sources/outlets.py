@@ -14,6 +14,8 @@ _OUTLET_PATTERNS = [
     re.compile(r"^for more,? visit\s+(?P<outlet>[\w.\- ]{2,40}?)\.?$", re.IGNORECASE),
     re.compile(r"^(?P<outlet>[A-Z][\w.\-]*( [A-Z][\w.\-]*){0,2}) news ?desk$", re.IGNORECASE),
     re.compile(r"^(?:source|via):\s*(?P<outlet>[\w.\- ]{2,40})$", re.IGNORECASE),
+    re.compile(r"^(?:this (?:article|story|report) )?(?:was |first )?originally (?:appeared|published|ran)(?: (?:in|by|on))?"
+               r"\s+(?P<outlet>(?:the\s+)?[A-Z][\w.&'’\- ]{1,40}?)\.?$", re.IGNORECASE),
 ]
 _TLDS = r"com|org|net|news|info|co\.uk|co\.in|com\.au|co\.za|uk|in|cn|de|fr|io|eu|ru|ua|ca|au|ie|nz|za|tv"
 _DOMAIN_LINE = re.compile(rf"^(?:www\.)?(?P<outlet>[a-z0-9\-]+(\.[a-z0-9\-]+)*\.({_TLDS}))$", re.I)
@@ -21,6 +23,7 @@ _DOMAIN_LINE = re.compile(rf"^(?:www\.)?(?P<outlet>[a-z0-9\-]+(\.[a-z0-9\-]+)*\.
 _SOURCE_URL = re.compile(
     r"^(?:source|via|(?:originally|first) (?:published|appeared) (?:at|on|in))\s*:?\s*"
     r"(?P<url>(?:https?://)?[\w\-]+(?:\.[\w\-]+)+(?:[/?#]\S*)?)$", re.I)
+_JOB = re.compile(r"\s+(?:staff\s+)?(?:writer|reporter|correspondent|editor|columnist)s?$|\s+staff$", re.IGNORECASE)
 _SIGN_OFF = re.compile(r"^(?:[-—–]+\s*(?P<dashed>.{2,40})|\((?P<bracketed>.{2,40})\))$")
 _COPYRIGHT = re.compile(r"^(?:copyright\b|©|\(c\))[\s©]*(?P<holder>.*)$", re.I)
 _YEARS = re.compile(r"\b\d{4}(?:\s*[-–]\s*\d{4})?\b,?")
@@ -120,20 +123,29 @@ def _byline_agency(line: str) -> str | None:
 
 def _byline_outlet(line: str) -> str | None:
     """``Kelvarn Tribune`` from "By Kjell Ambrin | 6 May 2025 | Kelvarn Tribune": a proper name
-    after a byline's date is its publisher (a section, "Transport", comes before the date)."""
+    after a byline's date is its publisher (a section, "Transport", comes before the date). Any
+    other part after the writer's name is one only when it ends as newspapers' names do ("By
+    Jane Doe, The Kestrel Bay Herald", "By Jane Doe | Kestrel Bay Herald | March 3, 2026"),
+    a job after it left aside ("Kestrel Bay Herald staff writer"; "Staff Reporter" is no name)."""
     match = BYLINE.match(line.strip(" *_"))
     parts = SPACED_SEPARATOR.split(match.group("who")) if match else []
     dated = [i for i, part in enumerate(parts) if i and date_part(part)]
-    if not dated or dated[0] != len(parts) - 2:
-        return None
-    name = parts[-1].strip(" *_")
-    return masthead_name(name, any_name=True) if len(name.split()) >= 2 else None
+    if dated and dated[0] == len(parts) - 2:
+        name = parts[-1].strip(" *_")
+        return masthead_name(name, any_name=True) if len(name.split()) >= 2 else None
+    parts = re.split(r"\s*[,|]\s*", match.group("who")) if match and len(line.split()) <= 16 else []
+    named = [masthead_name(_JOB.sub("", part)) for part in parts[1:] if len(_JOB.sub("", part).split()) >= 2]
+    return next((name for name in named if name), None)
 
 
 def _sign_off_agency(line: str) -> str | None:
-    """``AFP`` from a closing "— AFP", "(Reuters)" or a bare "Associated Press" line."""
+    """``AFP`` from a closing "— AFP", "(Reuters)" or a bare "Associated Press" line; a dashed
+    sign-off may also name a paper ("— The Kestrel Bay Herald")."""
     match = _SIGN_OFF.match(line)
-    return agency(match.group("dashed") or match.group("bracketed")) if match else agency(line)
+    if not match:
+        return agency(line)
+    named = match.group("dashed") or match.group("bracketed")
+    return agency(named) or (masthead_name(named) if match.group("dashed") and len(named.split()) >= 2 else None)
 
 
 def _copyright_holder(line: str) -> str | None:

@@ -286,3 +286,19 @@ def test_a_date_line_with_its_time_or_as_last_updated():
 def test_a_wire_dateline_may_give_the_day_before_the_month():
     cleaned = _read("OSLO, 3 March (NTB) - The council voted on Tuesday to close two libraries.")
     assert (cleaned.outlet, cleaned.date) == ("NTB", "2026-03-03")
+
+
+def test_a_papers_name_in_a_byline_a_sign_off_or_an_originally_published_line():
+    head = "Council closes two libraries\n{}\n\n" + BODY
+    assert _read(head.format("By Jane Doe, The Kestrel Bay Herald")).outlet == "The Kestrel Bay Herald"
+    assert _read(head.format("By Jane Doe, Kestrel Bay Herald staff writer")).outlet == "Kestrel Bay Herald"
+    both = _read(head.format("By Jane Doe | Kestrel Bay Herald | March 3, 2026"))
+    assert (both.outlet, both.date) == ("Kestrel Bay Herald", "2026-03-03")
+    # a job or a desk after the writer's name is no outlet
+    assert _read(head.format("By Jane Doe, Staff Reporter")).outlet is None
+    assert _read(head.format("By Jane Doe, Chief Political Correspondent")).outlet is None
+    foot = "Council closes two libraries\n\n" + BODY + "\n\n{}"
+    assert _read(foot.format("This article originally appeared in The Kestrel Bay Herald.")).outlet == "The Kestrel Bay Herald"
+    assert _read(foot.format("Originally published by The Kestrel Bay Herald.")).outlet == "The Kestrel Bay Herald"
+    assert _read(foot.format("— The Kestrel Bay Herald")).outlet == "The Kestrel Bay Herald"
+    assert _read(foot.format("— Jane Doe")).outlet is None
