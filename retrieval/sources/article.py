@@ -69,6 +69,9 @@ _MASTHEAD_XPATH = ("//*[contains(concat(' ', normalize-space(@class), ' '), ' ma
                    "or contains(@class, 'site-name') or contains(@class, 'logo')]")
 
 
+_BYLINE_XPATH = "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ')]"
+
+
 def _furniture_outlet(html: str) -> str | None:
     """The outlet a page names only in its masthead or footer (see ``page_furniture_outlet``);
     parsed as a tree, never as a string that could be taken for an address."""
@@ -79,7 +82,9 @@ def _furniture_outlet(html: str) -> str | None:
         return None
     mastheads = [" ".join(e.text_content().split()) for e in tree.xpath(_MASTHEAD_XPATH)]
     footer = [" ".join(t.split()) for t in tree.xpath("//footer//text()") if t.strip()]
-    return page_furniture_outlet(mastheads, footer)
+    titles = [" ".join(t.split()) for t in tree.xpath("//head/title/text()") if t.strip()]
+    bylines = [" ".join(e.text_content().split()) for e in tree.xpath(_BYLINE_XPATH)]
+    return page_furniture_outlet(mastheads, footer, titles, bylines)
 
 
 def html_article(html: str, path: str | None, url: str | None = None) -> Article:

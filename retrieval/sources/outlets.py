@@ -312,10 +312,21 @@ def is_credit(line: str) -> bool:
     return bool(BYLINE.match(line) or date_line(line) or outlet_date_line(line))
 
 
-def page_furniture_outlet(mastheads: list[str], footer: list[str]) -> str | None:
+def page_furniture_outlet(mastheads: list[str], footer: list[str], titles: list[str] = (),
+                          bylines: list[str] = ()) -> str | None:
     """The outlet a web page names only in its furniture, which article extraction drops: the
-    text of a masthead element ("The Fenmoor Echo"), else the copyright holder of its footer."""
-    return _first(lambda text: masthead_name(text, any_name=True), mastheads) or _first(_copyright_holder, footer)
+    text of a masthead element ("The Fenmoor Echo"), else the copyright holder of its footer, else
+    a paper or an agency its byline element names ("By Jane Doe | Kestrel Bay Herald"), else the
+    name beside the headline in the page's ``<title>`` ("Council closes two libraries | Kestrel
+    Bay Herald"); those two only when they end as newspapers' names do."""
+    bylines = [line if line.lower().startswith("by ") else f"By {line}" for line in bylines]
+    return (_first(lambda text: masthead_name(text, any_name=True), mastheads) or _first(_copyright_holder, footer)
+            or _first(_byline_agency, bylines) or _first(_byline_outlet, bylines) or _first(_title_outlet, titles))
+
+
+def _title_outlet(title: str) -> str | None:
+    parts = re.split(r"\s+[|–—-]\s+|\s*\|\s*", title.strip())
+    return next((found for part in (parts[1:] and [parts[-1], parts[0]]) if (found := masthead_name(part))), None)
 
 
 def find_outlet(lines: list[str], masthead: str | None = None) -> str | None:

@@ -248,6 +248,21 @@ def test_html_site_name_published_time_and_json_ld_are_read(tmp_path):
         ("ld.html", "Dunmore Echo", "2024-05-04"), ("og.html", "Dunmore Echo", "2024-05-03")]
 
 
+def test_an_html_pages_title_or_byline_element_names_its_outlet(tmp_path):
+    paragraph = ("<p>The old mill in Dunmore closed on Monday after a fire damaged its main hall, the owners said "
+                 "in a statement to staff.</p>\n")
+
+    def page(title, byline=""):
+        return (f"<html><head><title>{title}</title></head><body><article>\n<h1>Mill closes after fire</h1>\n"
+                f"{byline}\n{paragraph * 5}</article></body></html>")
+    (tmp_path / "titled.html").write_text(page("Mill closes after fire | Dunmore Echo"))
+    (tmp_path / "bylined.html").write_text(page("Mill closes", "<p class='byline'>By Jane Doe | Dunmore Echo | May 3, 2024</p>"))
+    (tmp_path / "staff.html").write_text(page("Mill closes after fire", "<p class='byline'>By Jane Doe, Staff Writer</p>"))
+    articles, rejected = load_articles([tmp_path])
+    assert rejected == [] and sorted((Path(a.path).name, a.outlet) for a in articles) == [
+        ("bylined.html", "Dunmore Echo"), ("staff.html", None), ("titled.html", "Dunmore Echo")]
+
+
 def test_a_masthead_in_a_text_file_is_its_outlet_and_not_its_title(tmp_path):
     (tmp_path / "herald.txt").write_text("LAKESHORE HERALD\nMonday 15 September 2025\n\n"
                                          "Mayor Brandvik resigns over harbour payments\n\nThe mayor resigned on Sunday.")
