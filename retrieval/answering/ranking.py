@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections import defaultdict
 from dataclasses import replace
 from typing import Callable, NamedTuple, Sequence
@@ -119,36 +118,14 @@ def context_overlap(asked: frozenset[str] | set[str], span: Span, chunk: Chunk) 
     return len(asked & _terms(chunk.text[sentence_before(chunk.text, first):last])) / len(asked)
 
 
-# "what did Oakley say about the lockout": what was said is about that, in its paragraph.
-_SAID_ABOUT = re.compile(r"\b(?:say|said|says|think|thinks|thought|warn|warned|write|wrote|tell|told\s+\w+)\s+about\s+(?P<topic>.+)$",
-                         re.IGNORECASE)
-
-
-def topic_overlap(topic: frozenset[str], span: Span, chunk: Chunk) -> float:
-    """Share of the ``topic``'s content words in the paragraph around ``span`` (within its chunk)."""
-    if not topic:
-        return 1.0
-    start = chunk.text.rfind("\n\n", 0, span.start - chunk.start) + 1
-    end = chunk.text.find("\n\n", span.end - chunk.start)
-    return len(topic & _terms(chunk.text[start:end if end >= 0 else len(chunk.text)])) / len(topic)
-
-
 def weigh_by_focus(spans: Sequence[Span], question: str, hits: Sequence[Hit], strength: float = FOCUS_STRENGTH) -> list[Span]:
     """A span's score times ``exp(-strength x (1 - context_overlap))``: the share of the question's
     words around it tells a span in a passage about the question from one in a passage about
-    something else, which the reader and retrieval both read nearly as well. For "what did X say
-    about T" the share of T's words in its paragraph weighs it the same way: a speaker says many things."""
+    something else, which the reader and retrieval both read nearly as well."""
     asked = _terms(question)
-    said_about = _SAID_ABOUT.search(question)
-    topic = _terms(said_about["topic"]) if said_about else frozenset()
     chunks = {hit.chunk.id: hit.chunk for hit in hits}
-    spans = [span for span in spans if span.chunk_id in chunks]
-    on_topic = [topic_overlap(topic, span, chunks[span.chunk_id]) for span in spans]
-    # Only against the paragraph most on the topic: where none names it, the words say nothing.
-    best = max(on_topic, default=0.0)
-    return [replace(span, score=span.score * math.exp(-strength * (1.0 - context_overlap(asked, span, chunks[span.chunk_id])
-                                                                   + best - share)))
-            for span, share in zip(spans, on_topic)]
+    return [replace(span, score=span.score * math.exp(-strength * (1.0 - context_overlap(asked, span, chunks[span.chunk_id]))))
+            for span in spans if span.chunk_id in chunks]
 
 
 def most_focus(question: str, chunk: Chunk, strength: float = FOCUS_STRENGTH) -> float:

@@ -78,22 +78,3 @@ def test_the_answer_comes_from_the_story_the_question_is_about(tmp_path, fake_en
     hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in spans]
     answer = assemble_answer("why did the hall roof come down", spans, desk.index, hits, min_score=0.1)
     assert answer.citations[0].outlet == "Brenna Post" and "snow had piled up" in answer.text
-
-
-THAL = ("Chief executive Maren Thal spoke to analysts on Tuesday.\n\n"
-        "\u201cWe are going to focus on software, where we are strong,\u201d Thal said.\n\n"
-        "The job cuts were announced on Monday. Unions were furious. Thal was unmoved: \u201cWe had no choice.\u201d")
-
-
-def test_what_someone_said_about_a_topic_is_weighed_by_the_topic_in_its_paragraph():
-    chunk = _chunk(1, THAL)
-    hits = [Hit(chunk, 1.0)]
-    question = "what did thal say about the cuts"
-    software = _span_of(chunk, "\u201cWe are going to focus on software, where we are strong,\u201d Thal said.", 0.6)
-    cuts = _span_of(chunk, "Thal was unmoved: \u201cWe had no choice.\u201d", 0.5)
-    about = {s.text: s.score for s in weigh_by_focus([software, cuts], question, hits)}
-    assert about[cuts.text] > about[software.text]  # the reader and the question's other words prefer "software"
-    # With no paragraph on the topic the topic says nothing: the question's words alone weigh it.
-    [alone] = weigh_by_focus([software], question, hits)
-    expected = 0.6 * math.exp(-FOCUS_STRENGTH * (1 - context_overlap(content_terms(question), software, chunk)))
-    assert math.isclose(alone.score, expected)
