@@ -286,7 +286,15 @@ def dated_by_their_story(articles: Sequence[Article], known: Iterable[Article], 
     dated = [a for a in others if a.date and a.id not in guessed and not _yearless_days(a, today)]
     settled = []
     for article in articles:
-        anchors = [Day.fromisoformat(a.date) for a in dated if a.id != article.id and same_story(article.text, a.text)] \
+        anchors = [day for a in dated if a.id != article.id and (day := _iso_day(a.date)) and same_story(article.text, a.text)] \
             if article.id in guessed else []
         settled.append(replace(article, date=nearest_day(guessed[article.id], anchors).isoformat()) if anchors else article)
     return settled
+
+
+def _iso_day(text: str) -> Day | None:
+    """The day of an ISO date, or None for anything else (an index written by hand may hold one)."""
+    try:
+        return Day.fromisoformat(text)
+    except ValueError:
+        return None

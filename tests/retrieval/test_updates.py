@@ -217,3 +217,20 @@ def test_a_wire_dateline_without_a_year_takes_the_year_of_its_storys_other_repor
     desk.ingest([alone])
     # Another story's date says nothing about this one's year.
     assert {Path(a.path).name: a.date for a in desk.articles().values()}["wire.txt"] == latest.isoformat()
+
+
+def test_a_date_that_is_no_day_is_no_anchor_for_a_datelines_year():
+    from dataclasses import replace
+    from datetime import date
+
+    from newsdesk.retrieval.sources.article import make_article
+    from newsdesk.retrieval.updates import dated_by_their_story
+
+    today = date(2026, 12, 7)
+    wire = replace(make_article("WENDLE, Oct 8 (Heritage Wire) — Gwen Ashdown found a hoard of coins near Wendle, the "
+                                "Hatherley Museum said.", path="/news/hoard/wire.txt"), date="2026-10-08")
+    update = make_article("The Wendle hoard Gwen Ashdown found holds more coins, the Hatherley Museum said.",
+                          path="/news/hoard/update.txt")
+    # An index edited by hand may hold a year alone: it places nothing, and nothing fails.
+    assert [a.date for a in dated_by_their_story([wire, replace(update, date="2025")], [], today)] == ["2026-10-08", "2025"]
+    assert dated_by_their_story([wire, replace(update, date="2025-10-20")], [], today)[0].date == "2025-10-08"
