@@ -21,8 +21,8 @@ from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers, same_answer
 from .people import describe
 from .qualifiers import other_thing, withheld
-from .reports import (DEFAULT_RULES, OutletRules, earlier_figures, left_the_role, newest_lead, replaced_figure,
-                      sentence_overlap, split_outlets)
+from .reports import (DEFAULT_RULES, OutletRules, earlier_figures, left_the_role, newest_lead, older_figure,
+                      replaced_figure, sentence_overlap, split_outlets)
 from .ranking import (RETRIEVAL_POWER, RankedAnswer, merge_overlapping, most_focus, noisy_or, rank_answers, weigh_by_focus,
                       weigh_by_retrieval)
 from .shaping import LIST, SENTENCE, SPAN, in_headline, question_kind, widen_to_sentence
@@ -79,8 +79,9 @@ def answer_evidence(question: str, ranked: Sequence[RankedAnswer], confidence: d
     story = _story_texts(ranked, articles, chunks)
     evidence = {}
     for key, weighted, members in ranked:
-        # An answer in other words ("Steve Witkoff and son-in-law Jared Kushner") is no rival.
-        rivals = [r for r in ranked if r.key != key and not same_answer(r.key, key)]
+        # An answer in other words ("Steve Witkoff and son-in-law Jared Kushner") is no rival, nor an older report's figure.
+        rivals = [r for r in ranked if r.key != key and not same_answer(r.key, key) and not (
+            articles and older_figure(key, members, r.key, r.spans, articles, story[key], story[r.key]))]
         best_other = max((r.score for r in rivals), default=0.0)
         other_story = max((r.score for r in rivals if not same_story(story[key], story[r.key])), default=0.0)
         evidence[key] = AnswerEvidence(

@@ -77,11 +77,12 @@ def _unit(text: str) -> str | None:
     return unit.rstrip("s") if unit and unit not in STOPWORDS and _MONTHS.get(unit, unit) not in _WEEKDAYS_AND_MONTHS else None
 
 
-def same_unit(a: str, b: str) -> bool:
+def same_unit(a: str, b: str, strict: bool = False) -> bool:
     """Whether two figures count the same thing, as far as both say ("310 square metres" and
-    "4.6 million crowns" do not; "600" and "450 jobs" may)."""
+    "4.6 million crowns" do not; "600" and "450 jobs" may); with ``strict``, only when both say
+    the same or neither says ("18 million crests" is not "2.1 million")."""
     unit_a, unit_b = _unit(a), _unit(b)
-    return unit_a is None or unit_b is None or unit_a == unit_b
+    return unit_a == unit_b if strict else unit_a is None or unit_b is None or unit_a == unit_b
 
 
 def same_answer(a: str, b: str) -> bool:

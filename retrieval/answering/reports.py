@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from newsdesk.types import Chunk, Hit, Span
+from newsdesk.types import Article, Chunk, Hit, Span
 
 from ..index.build import Index
 from ..index.chunk import sentence_around
@@ -138,6 +138,19 @@ def same_story_figures(question: str, top: Span, answers: Sequence[OutletAnswer]
     return [a for a in answers if figure(a.span.text) == figure(top.text) and same_unit(a.span.text, top.text)
             and sentence_overlap(asked, a.span, chunks) >= (rules.newer_min_overlap if min_overlap is None else min_overlap)
             and all(mentions(index.articles[a.span.article_id].text, name) for name in names)]
+
+
+def older_figure(answer: str, spans: Sequence[Span], rival: str, rival_spans: Sequence[Span],
+                 articles: dict[str, Article], story: str, rival_story: str) -> bool:
+    """Whether ``rival`` is a figure of the same thing as ``answer`` that only reports older than
+    ``answer``'s newest give, in the same story (``story``, ``rival_story``: their article texts):
+    news figures change from one report to the next, so an older one is no doubt about a newer one."""
+    def newest(found: Sequence[Span]) -> str:
+        return max((articles[s.article_id].date or "" for s in found if s.article_id in articles), default="")
+
+    theirs, mine = newest(rival_spans), newest(spans)
+    return bool(theirs) and theirs < mine and has_figure(answer) and has_figure(rival) \
+        and same_unit(answer, rival, strict=True) and same_story(story, rival_story)
 
 
 def says_changed(span: Span, index: Index) -> bool:

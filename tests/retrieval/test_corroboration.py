@@ -28,6 +28,9 @@ def test_figures_count_the_same_thing_only_in_the_same_unit():
     assert same_unit("17 to 9", "31 votes to 14")  # "to" counts nothing
     assert not same_unit("about 310 square metres", "about 4.6 million crowns")
     assert not same_unit("3,412 votes", "212,980 ballots")
+    # strictly: only when both say what they count, and the same, or neither says
+    assert same_unit("13", "11", strict=True) and same_unit("9.2 million guilders", "8 million guilders", strict=True)
+    assert not same_unit("18 million crests", "2.1 million", strict=True)
 
 
 HALVORSEN = [
@@ -589,3 +592,27 @@ def test_a_differing_answer_the_reader_barely_believes_is_not_shown_but_an_older
     assert unsure.text == "84" and [(a.text, a.outlets) for a in unsure.alternatives] == [("69", ("Belmora News Agency",))]
     # ... but not one the reader all but rules out
     assert answer(metres=0.16, older=0.035).alternatives == ()
+
+
+def test_an_older_reports_figure_is_no_rival_to_a_newer_ones(tmp_path, fake_encoder):
+    from newsdesk.retrieval.answering.answer import answer_evidence
+    from newsdesk.retrieval.answering.ranking import RankedAnswer
+
+    desk = _desk_of(tmp_path, fake_encoder, [
+        ("The Tessaly Hotel fire forced about 230 guests and staff out, the Lenzano fire service said.", "Lenzano Herald", "2025-03-02"),
+        ("The Tessaly Hotel held 264 guests and staff when the fire began, the Lenzano fire service said, "
+         "and raised 41 million lire for its repair.", "Tessaly Post", "2025-03-05")])
+    newer, older = _reading(desk, "Tessaly Post", "264", 0.5), _reading(desk, "Lenzano Herald", "about 230", 0.4)
+    money = _reading(desk, "Tessaly Post", "41 million lire", 0.4)
+    hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in (newer, older)]
+
+    def evidence(*readings):
+        ranked = [RankedAnswer(s.text, s.score, [s]) for s in readings]
+        found = answer_evidence("how many people were in the hotel", ranked, {s.text: s.score for s in readings}, hits,
+                                articles=desk.index.articles)
+        return {key: e.runner_up for key, e in found.items()}
+
+    # News figures change from one report to the next: the older figure does not make the newer one doubtful ...
+    assert evidence(newer, older) == {"264": 0.0, "about 230": 0.5}
+    # ... but a figure of something else does, and so does the newer figure for the older one.
+    assert evidence(newer, money)["264"] == 0.4
