@@ -144,12 +144,11 @@ def older_figure(answer: str, spans: Sequence[Span], rival: str, rival_spans: Se
                  articles: dict[str, Article], story: str, rival_story: str) -> bool:
     """Whether ``rival`` is a figure of the same thing as ``answer`` that only reports older than
     ``answer``'s newest give, in the same story (``story``, ``rival_story``: their article texts):
-    news figures change from one report to the next, so an older one is no doubt about a newer one."""
-    def newest(found: Sequence[Span]) -> str:
-        return max((articles[s.article_id].date or "" for s in found if s.article_id in articles), default="")
-
-    theirs, mine = newest(rival_spans), newest(spans)
-    return bool(theirs) and theirs < mine and has_figure(answer) and has_figure(rival) \
+    news figures change from one report to the next, so an older one is no doubt about a newer one.
+    An undated report of the rival may be the newest: then it stays a rival."""
+    theirs = [articles[s.article_id].date if s.article_id in articles else None for s in rival_spans]
+    mine = max((articles[s.article_id].date or "" for s in spans if s.article_id in articles), default="")
+    return bool(theirs) and all(theirs) and max(theirs) < mine and has_figure(answer) and has_figure(rival) \
         and same_unit(answer, rival, strict=True) and same_story(story, rival_story)
 
 

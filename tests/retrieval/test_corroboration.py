@@ -601,18 +601,23 @@ def test_an_older_reports_figure_is_no_rival_to_a_newer_ones(tmp_path, fake_enco
     desk = _desk_of(tmp_path, fake_encoder, [
         ("The Tessaly Hotel fire forced about 230 guests and staff out, the Lenzano fire service said.", "Lenzano Herald", "2025-03-02"),
         ("The Tessaly Hotel held 264 guests and staff when the fire began, the Lenzano fire service said, "
-         "and raised 41 million lire for its repair.", "Tessaly Post", "2025-03-05")])
+         "and raised 41 million lire for its repair.", "Tessaly Post", "2025-03-05"),
+        ("Harbour Radio heard that about 230 guests and staff were in the Tessaly Hotel, the Lenzano fire service said.",
+         "Harbour Radio", None)])
     newer, older = _reading(desk, "Tessaly Post", "264", 0.5), _reading(desk, "Lenzano Herald", "about 230", 0.4)
     money = _reading(desk, "Tessaly Post", "41 million lire", 0.4)
     hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in (newer, older)]
 
     def evidence(*readings):
-        ranked = [RankedAnswer(s.text, s.score, [s]) for s in readings]
-        found = answer_evidence("how many people were in the hotel", ranked, {s.text: s.score for s in readings}, hits,
+        ranked = [RankedAnswer(group[0].text, group[0].score, list(group)) for group in
+                  (r if isinstance(r, tuple) else (r,) for r in readings)]
+        found = answer_evidence("how many people were in the hotel", ranked, {r.key: r.score for r in ranked}, hits,
                                 articles=desk.index.articles)
         return {key: e.runner_up for key, e in found.items()}
 
     # News figures change from one report to the next: the older figure does not make the newer one doubtful ...
     assert evidence(newer, older) == {"264": 0.0, "about 230": 0.5}
-    # ... but a figure of something else does, and so does the newer figure for the older one.
+    # ... but a figure of something else does, and so does the newer figure for the older one;
+    # a report without a date may be the newest.
     assert evidence(newer, money)["264"] == 0.4
+    assert evidence(newer, (older, _reading(desk, "Harbour Radio", "about 230", 0.3)))["264"] == 0.4
