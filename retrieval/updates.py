@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections import defaultdict
 from dataclasses import replace
 from datetime import date as Day
 from pathlib import Path
@@ -20,7 +21,7 @@ from .index.changes import IngestReport, file_gone_under, matching_articles, ski
 from .index.lock import write_lock
 from .index.store import load_index, read_articles, read_manifest, rollback, save_index
 from .index.versions import Version, current_version, list_versions
-from .answering.stories import same_story
+from .answering.stories import same_story, story_names
 from .settings import UrlOptions
 from .sources.dates import dateline_days, nearest_day
 from .sources.files import Rejected, load_articles, read_file
@@ -283,11 +284,16 @@ def dated_by_their_story(articles: Sequence[Article], known: Iterable[Article], 
         return list(articles)
     folders = {Path(a.path).parent for a in articles if a.id in guessed and a.path}
     others = [*articles, *(a for a in known if a.path and Path(a.path).parent in folders)]
-    dated = [a for a in others if a.date and a.id not in guessed and not _yearless_days(a, today)]
+    # Only reports sharing a name can tell the same story: compare with those, not with the whole folder.
+    sharing: dict[str, list[Article]] = defaultdict(list)
+    for other in others:
+        if other.date and other.id not in guessed and _iso_day(other.date) and not _yearless_days(other, today):
+            for name in story_names(other.text):
+                sharing[name].append(other)
     settled = []
     for article in articles:
-        anchors = [day for a in dated if a.id != article.id and (day := _iso_day(a.date)) and same_story(article.text, a.text)] \
-            if article.id in guessed else []
+        candidates = {a.id: a for name in story_names(article.text) for a in sharing[name]} if article.id in guessed else {}
+        anchors = [_iso_day(a.date) for a in candidates.values() if a.id != article.id and same_story(article.text, a.text)]
         settled.append(replace(article, date=nearest_day(guessed[article.id], anchors).isoformat()) if anchors else article)
     return settled
 
