@@ -301,16 +301,16 @@ def _abstain(question: str, index: Index, hits: Sequence[Hit], score: float = 0.
 
 def story_in_doubt(question: str, ranked: Sequence[RankedAnswer], index: Index, hits: Sequence[Hit]) -> RankedAnswer | None:
     """The best answer from another story than the lead's, when the question names nothing that
-    tells stories apart ("who is mediating", "what did the union demand") and that answer weighs
+    tells stories apart ("who is mediating", "what did the union demand"; a name both stories
+    mention, "what did brandt warn" of two Brandts, tells nothing) and that answer weighs
     at least ``STORY_DOUBT_RATIO`` of the lead: the question fits both stories, and which one is
     meant is a guess. An index of one story is never in doubt."""
-    if not ranked or names_asked(question, [hit.chunk.text for hit in hits]):
-        return None
+    names = names_asked(question, [hit.chunk.text for hit in hits])
     story = _story_texts(ranked, index.articles, {hit.chunk.id: hit.chunk for hit in hits})
-    lead = ranked[0]
-    rivals = [r for r in ranked[1:] if not same_answer(r.key, lead.key) and not same_story(story[lead.key], story[r.key])]
+    rivals = [r for r in ranked[1:] if not same_answer(r.key, ranked[0].key) and not same_story(story[ranked[0].key], story[r.key])
+              and all(mentions(story[r.key], name) and mentions(story[ranked[0].key], name) for name in names)]
     rival = max(rivals, key=lambda r: r.score, default=None)
-    return rival if rival is not None and rival.score >= STORY_DOUBT_RATIO * lead.score else None
+    return rival if rival is not None and rival.score >= STORY_DOUBT_RATIO * ranked[0].score else None
 
 
 def _group_of(ranked: Sequence[RankedAnswer], span: Span) -> str:

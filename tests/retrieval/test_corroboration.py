@@ -494,6 +494,10 @@ def test_a_question_that_fits_two_stories_equally_asks_which_one_is_meant(tmp_pa
     # far behind, the other story is no doubt; a question naming its story has none either
     assert ask("who is the mediator", two_stories, [0.8, 0.3]).text == "Amara Lindqvist"
     assert ask("who is the mediator in keldhaven", two_stories, [0.7, 0.8]).text == "Wendel Birkett"
+    # a name both stories mention does not tell them apart ("Vennmark" in each)
+    vennmark = [(solvara, "Solvara Times", "2025-06-10"),
+                (keldhaven.replace("on Friday.", "on Friday, after a meeting in Vennmark."), "Port Weekly", "2025-06-12")]
+    assert ask("who is the mediator in vennmark", vennmark, [0.8, 0.7]).several_stories
     # two reports of one story giving two names is no doubt about the story
     names = ["Amara Lindqvist", "Amara Lindqvist"]
     one_story = [(solvara, "Solvara Times", "2025-06-10"), (later, "Kalmia Post", "2025-06-11")]
