@@ -25,7 +25,7 @@ from .reports import (DEFAULT_RULES, OutletRules, earlier_figures, left_the_role
                       replaced_figure, sentence_overlap, split_outlets)
 from .ranking import (RETRIEVAL_POWER, RankedAnswer, merge_overlapping, most_focus, noisy_or, rank_answers, weigh_by_focus,
                       weigh_by_retrieval)
-from .shaping import LIST, SENTENCE, SPAN, in_headline, question_kind, widen_to_sentence
+from .shaping import LIST, SENTENCE, SPAN, as_tallies, in_headline, question_kind, widen_to_sentence
 from .stories import same_story
 from .text import content_terms, mentions, named_terms, names_asked, normalize_answer
 
@@ -184,8 +184,8 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
     # Whoever one report says has left the role asked about holds it in no report.
     departed = {f" {normalize_answer(s.text)} " for s in spans if asks_role and named_terms(s.text) and left_the_role(
         question, _before(s, index, CHANGE_CHARS), _after(s, index, CHANGE_CHARS), names)}
-    return [s for s in quoted_only(question, spans, hits)
-            if not any(name in f" {normalize_answer(s.text)} " for name in departed)
+    return as_tallies(question, [
+        s for s in quoted_only(question, spans, hits) if not any(name in f" {normalize_answer(s.text)} " for name in departed)
             and not in_page_furniture(s, index)
             and not role_conflict(question, sentence := _sentence_of(s, index), _within_sentence(s, index))
             # the sentence and the text just before it, where "…, she said" names a speaker
@@ -200,7 +200,7 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
             and not other_people(question, s.text, names)
             and not other_thing(question, sentence, names) and not withheld(question, sentence)
             and not speaker_missing(question, context)
-            and not role_owner_missing(question, context, index.articles[s.article_id].text, names)]
+            and not role_owner_missing(question, context, index.articles[s.article_id].text, names)], index.articles)
 
 
 # A line of links to other stories: "Related: Panda-mania - why Kelbridge fell in love | …".

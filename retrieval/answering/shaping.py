@@ -1,11 +1,17 @@
 """Answers shaped for the question: a short span for a factoid, the sentence for
-"what did X say / why / how", the whole list for "which countries". Pure functions over the
-question and the article text; every shaped answer is still copied verbatim from the article."""
+"what did X say / why / how", the whole list for "which countries", a vote's whole tally or the
+side asked for. Pure functions over the question and the article text; every shaped answer is
+still copied verbatim from the article."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from typing import Mapping, Sequence
 
+from newsdesk.types import Article, Span
+
+from ..index.chunk import sentence_around
 from ..sources.lines import DATELINE
 from .text import STOPWORDS
 
@@ -305,3 +311,50 @@ def _without_full_stop(text: str, start: int, end: int) -> int:
     if end - start > 1 and text[end - 1] == "." and not _ABBREVIATION_END.search(text[start:end]):
         return end - 1
     return end
+
+
+# A vote's tally: "by 95 votes to 84", "voted 412 to 188", "four votes to three", "a 9-4 vote";
+# the first side is the ayes (or the winner's), as news writes a tally.
+_COUNT = r"(?:\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_TALLY = re.compile(rf"\b(?P<ayes>{_COUNT})(?:\s+votes?)?\s+to\s+(?P<noes>{_COUNT})\b"
+                    r"|\b(?P<ayes_>\d{1,3})-(?P<noes_>\d{1,3})\b", re.I)
+_VOTE_ASKED = re.compile(r"\bvot(?:e|es|ed|ing)\b", re.I)
+_NOES_ASKED = re.compile(r"\b(?:against|no|opposed)\b", re.I)
+_FOR_WHOM = re.compile(r"\s+(?:votes?\s+)?for\s+((?:[A-Z][\w'’-]*\s*){1,3})")
+_HOW_MANY = re.compile(r"\bhow\s+many\b", re.I)
+_TALLY_ASKED = re.compile(r"^(?:and\s+)?what(?:\s+(?:was|is|were)|'s)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,4}?"
+                          r"(?:vote|result|tally|margin)\b", re.I)
+
+
+def tally_bounds(question: str, text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where the answer to a question about a vote lies when the reader's span ``text[start:end]``
+    is a side of a tally: the whole tally for "what was the vote", the ayes for "how many voted
+    for" or "how many votes did X get", the noes for "how many voted against". None when the
+    question asks about no vote or the span is in no tally."""
+    whole = _TALLY_ASKED.match(question.strip())
+    if not _VOTE_ASKED.search(question) or not (whole or _HOW_MANY.search(question)):
+        return None
+    s, e = sentence_around(text, start, end)
+    tally = next((m for m in _TALLY.finditer(text, s, e) if m.start() < end and start < m.end()), None)
+    if tally is None:
+        return None
+    if whole:
+        return tally.span()
+    # "19,015 votes to 18,828 for Tobias Merrow": the second side is that of the one named after it.
+    named_after = _FOR_WHOM.match(text, tally.end())
+    asked = set(re.findall(r"[a-z]+", question.lower())) - STOPWORDS
+    side = "noes" if _NOES_ASKED.search(question) or (named_after and asked & set(named_after[1].lower().split())) else "ayes"
+    return tally.span(side) if tally[side] else tally.span(side + "_")
+
+
+def as_tallies(question: str, spans: Sequence[Span], articles: Mapping[str, Article]) -> list[Span]:
+    """``spans`` with each side of a tally read as the side, or the whole tally, the question
+    asks for (``tally_bounds``): the reader often takes "84" of "elected by 95 votes to 84"."""
+    if not _VOTE_ASKED.search(question):
+        return list(spans)
+    shaped = []
+    for span in spans:
+        text = articles[span.article_id].text
+        bounds = tally_bounds(question, text, span.start, span.end)
+        shaped.append(replace(span, text=text[bounds[0]:bounds[1]], start=bounds[0], end=bounds[1]) if bounds else span)
+    return shaped

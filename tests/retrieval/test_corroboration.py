@@ -625,3 +625,23 @@ def test_an_older_reports_figure_is_no_rival_to_a_newer_ones(tmp_path, fake_enco
     # a report without a date may be the newest.
     assert evidence(newer, money)["264"] == 0.4
     assert evidence(newer, (older, _reading(desk, "Harbour Radio", "about 230", 0.3)))["264"] == 0.4
+
+
+def test_a_vote_is_answered_with_the_side_or_the_whole_tally_the_question_asks_for(tmp_path, fake_encoder):
+    articles = [("The National Assembly elected Oriane Hanssow prime minister by 95 votes to 84 on Tuesday. "
+                 "In Harbour ward, Redwin finished with 19,015 votes to 18,828 for Tobias Merrow.",
+                 "Casmerra Post", "2026-03-03")]
+    desk = _desk_of(tmp_path / "home", fake_encoder, articles)
+
+    def ask(question, read):
+        spans = [_reading(desk, "Casmerra Post", read, 0.8)]
+        return assemble_answer(question, spans, desk.index, [Hit(desk.index.chunk(spans[0].chunk_id), 1.0)], min_score=0.1)
+
+    # the reader took the other side of the tally
+    assert ask("how many votes did hanssow get", "84").text == "95"
+    assert ask("how many mps voted against hanssow", "95").text == "84"
+    assert ask("what was the vote on hanssow", "84").text == "95 votes to 84"
+    # the second side is that of whoever is named after it
+    assert ask("how many votes did merrow get", "19,015").text == "18,828"
+    # a question about no vote keeps the figure read
+    assert ask("how many people were hurt", "84").text == "84"
