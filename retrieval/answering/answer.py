@@ -12,13 +12,12 @@ from newsdesk.types import Alternative, Answer, Article, Chunk, Hit, Span
 
 from ..index.build import Index
 from ..index.chunk import sentence_around, sentence_before
-from ..sources.lines import BYLINE
-from ..sources.outlets import is_credit
 from .calibration import AnswerCalibration, AnswerEvidence
 from .constraints import (attribute_missing, change_not_asked, demand_not_outcome, other_people, owner_conflict, proper_names,
                           role_asked, role_conflict, role_missing, role_owner_missing, speaker_missing, title_conflict)
 from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers, same_answer
+from .furniture import in_page_furniture
 from .people import describe
 from .qualifiers import other_thing, withheld
 from .reports import (DEFAULT_RULES, OutletRules, earlier_figures, left_the_role, newest_lead, older_figure,
@@ -186,7 +185,7 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
         question, _before(s, index, CHANGE_CHARS), _after(s, index, CHANGE_CHARS), names)}
     return as_tallies(question, [
         s for s in quoted_only(question, spans, hits) if not any(name in f" {normalize_answer(s.text)} " for name in departed)
-            and not in_page_furniture(s, index)
+            and not in_page_furniture(index.articles[s.article_id].text, s.start, s.end)
             and not role_conflict(question, sentence := _sentence_of(s, index), _within_sentence(s, index))
             # the sentence and the text just before it, where "…, she said" names a speaker
             and not attribute_missing(question, context := _before(s, index, SPEAKER_CHARS, within_sentence=False) + sentence,
@@ -201,24 +200,6 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
             and not other_thing(question, sentence, names) and not withheld(question, sentence)
             and not speaker_missing(question, context)
             and not role_owner_missing(question, context, index.articles[s.article_id].text, names)], index.articles)
-
-
-# A line of links to other stories: "Related: Panda-mania - why Kelbridge fell in love | …".
-_LINKS = re.compile(r"^(?:related|read more|see also|more on this)\b[^:]{0,30}:", re.IGNORECASE)
-
-
-def in_page_furniture(span: Span, index: Index) -> bool:
-    """Whether ``span`` stands in a line of page furniture: a byline ("By Karl Westerberg and
-    Annika Bjerke"), a date line or a line of links, which say nothing the story says."""
-    text = index.articles[span.article_id].text
-    start, end = text.rfind("\n", 0, span.start) + 1, text.find("\n", span.end)
-    line = text[start:len(text) if end < 0 else end].strip(" *_#>")
-    # "By Friday, 300 people had left." and "By 1900 the town had grown" are news: a credit line is
-    # short, no sentence, and a byline's first word a name.
-    byline = BYLINE.match(line)
-    credit = is_credit(line) and len(line.split()) <= 16 and not line.endswith((".", "!", "?"))
-    return (credit and (byline is None or byline["who"][:1].isalpha() and byline["who"][:1].isupper())
-            or _LINKS.match(line) is not None)
 
 
 def _sentence_of(span: Span, index: Index) -> str:

@@ -128,22 +128,30 @@ def test_a_later_reports_other_statement_does_not_replace_a_sentence_answer(tmp_
     assert answer.text.startswith("The union demanded a full 90-day consultation")
 
 
-def test_a_byline_or_a_line_of_links_is_no_answer(tmp_path, fake_encoder):
-    from newsdesk.retrieval.answering.answer import in_page_furniture
+def test_a_byline_a_line_of_links_a_wire_dateline_or_credit_is_no_answer(tmp_path, fake_encoder):
+    from newsdesk.retrieval.answering.furniture import in_page_furniture
 
     text = ("By Karl Westerberg and Annika Bjerke\nRelated: Panda-mania | What red pandas eat\n"
-            "By Friday, Karl Westerberg had been rescued.\nBy 1900 Oskarby had grown to a town")
+            "By Friday, Karl Westerberg had been rescued.\nBy 1900 Oskarby had grown to a town.\n\n"
+            "OSKARBY, Feb 5, 2025 (Halvenor Tech Wire) - A fire at the Oskarby data centre started at 23:40 on "
+            "Tuesday, fire officer Hal Tennick said.\n\n(Reporting by Marek Thurlow; editing by Liesel Brannagh)")
     desk = _desk_of(tmp_path / "home", fake_encoder, [(text, "Oskarby Post", "2026-01-16")])
     article = next(iter(desk.index.articles.values()))
 
     def furniture(words, nth=0):
         start = article.text.index(words, article.text.index(words) + 1) if nth else article.text.index(words)
-        chunk = next(c for c in desk.index.chunks if c.start <= start < c.end)
-        return in_page_furniture(Span(words, article.id, chunk.id, start, start + len(words), 0.5), desk.index)
+        return in_page_furniture(article.text, start, start + len(words))
 
     assert furniture("Karl Westerberg") and furniture("Panda-mania")
     assert not furniture("Karl Westerberg", nth=1)  # a sentence that opens with "By Friday"
     assert not furniture("Oskarby")
+    # the day a wire report was filed is not when the fire started; who reported it did not write the report
+    assert furniture("Feb 5, 2025") and furniture("OSKARBY") and furniture("Marek Thurlow")
+    assert not furniture("23:40 on Tuesday") and not furniture("Hal Tennick")
+    start = article.text.index("Feb 5, 2025")
+    chunk = next(c for c in desk.index.chunks if c.article_id == article.id and c.start <= start < c.end)
+    dateline = Span("Feb 5, 2025", article.id, chunk.id, start, start + len("Feb 5, 2025"), 0.9)
+    assert assemble_answer("when did the fire start", [dateline], desk.index, [Hit(chunk, 1.0)], min_score=0.1).abstained
 
 
 def test_an_outlet_answering_from_another_story_is_neither_counted_nor_shown_as_differing(tmp_path, fake_encoder):
