@@ -86,6 +86,7 @@ _LIST = re.compile(
 _ITEM = r"(?:the\s+)?[A-Z][\w'’.&-]*(?:\s+(?:of\s+|de\s+|and\s+(?=[A-Z][\w'’.&-]*\s+[A-Z]))?[A-Z][\w'’.&-]*)*"
 _NEXT_ITEM = re.compile(rf"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+|\s*;\s*(?:and\s+)?)({_ITEM})")
 _PREVIOUS_ITEM = re.compile(rf"({_ITEM})(?:,\s*|\s+(?:and|or)\s+|\s*;\s*)$")
+_THE_BEFORE = re.compile(r"\bthe\s+$", re.I)
 _NAME_BEFORE = re.compile(r"(?:\bthe\s+)?(?:[A-Z][\w'’.&-]*\s+)+$")
 
 
@@ -192,6 +193,9 @@ def widen_to_list(text: str, start: int, end: int, sentence: tuple[int, int]) ->
     # A span inside a listed name ("Corallo" of "the Hotel Corallo") stands for the whole name.
     if text[start:start + 1].isupper() and (name := _NAME_BEFORE.search(text[s_bound:start])):
         start = s_bound + name.start()
+    # "the" is part of a listed name ("her Social Union, the Rural Green League and …").
+    if text[start:start + 1].isupper() and (the := _THE_BEFORE.search(text[s_bound:start])):
+        start = s_bound + the.start()
     while True:
         match = _NEXT_ITEM.match(text[end:e_bound])
         if not match:

@@ -45,6 +45,10 @@ def test_a_list_is_given_as_the_article_lists_it():
     assert _widened(LIST, text, "Brevia") == "Aldova, Brevia and the Free State of Corlan"
     hotels = "Guests went to the Hotel Corallo, the Villa Serena and the Lido Palace. More came later."
     assert _widened(LIST, hotels, "Corallo, the Villa Serena and the Lido Palace") == "the Hotel Corallo, the Villa Serena and the Lido Palace"
+    # a listed name's "the" is the name's: the list before it is read on
+    coalition = "She leads a coalition of her Social Union, the Rural Green League and the Liberal Forum. More later."
+    assert _widened(LIST, coalition, "Rural Green League and the Liberal Forum") == (
+        "Social Union, the Rural Green League and the Liberal Forum")
     # a comma after an opening phrase is no list
     intro = "Before meetings with U.S. envoys in Berlin, President Volodymyr Zelenskyy spoke. Then he left."
     start = intro.index("President")
