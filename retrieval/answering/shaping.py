@@ -75,11 +75,13 @@ _WHY = re.compile(r"^(?:and\s+|so\s+|but\s+)?(?:why\b|for what reason\b|what (?:
 # "how did the fire start", "how else were the figures made to look better"; "how hot was it" asks a degree.
 _HOW = re.compile(r"^(?:and\s+|so\s+|but\s+)?how\s+(?:else\s+|exactly\s+)?(?:did|does|do|is|are|was|were|will|would|"
                   r"can|could|should|has|have|had|may|might|must|'s)\b", re.I)
-# "which countries", "what companies", "who attended", "name the delegations", "list the ...";
+# "which countries", "what companies", "which are the biggest suppliers", "who attended", "name the
+# delegations", "list the ...";
 # not "what does the union say" (an auxiliary is no plural) nor "which status is" (a singular).
 _LIST = re.compile(
     r"^(?:and\s+)?(?:(?:which|what)\s+(?!(?:do|does|did|is|are|was|were|has|have|had)\b)(?:\w+\s+)?"
     r"(?!(?:does|was|has|is)\b)\w{3,}(?<!ss)(?<!us)(?<!is)s\b(?!\s+(?:is|was|has)\b)"
+    r"|which\s+are\s+the\s+(?:\w+\s+){0,2}?\w{3,}s\b"
     r"|who\s+(?:attended|were|are|joined|took part|signed|participated)\b"
     r"|(?:name|list)\s+(?:the\s+)?\w+s\b)", re.I)
 # A list item: a capitalised name of a word or a few ("Port Miran", "the Kestrel Bay Herald").
@@ -255,18 +257,24 @@ _WEEKDAY_NAMES = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _ENDS_MONTH = re.compile(rf"\b(?:{_MONTH_NAMES})\.?$")
 _DAY_AFTER = re.compile(r"\s+\d{1,2}(?:st|nd|rd|th)?\b(?!\s*(?:percent|per|%|[.,]\d))")
 _ENDS_TIME = re.compile(r"\b\d{1,2}(?:[.:]\d{2})?\s*(?:a\.m\.|p\.m\.|am|pm)$|\b\d{1,2}[.:]\d{2}$", re.IGNORECASE)
+_ENDS_WEEKDAY = re.compile(rf"\b(?:{_WEEKDAY_NAMES})$")
+# "Tuesday, 21 January", "Friday 12 September", "Monday, March 3": the day the weekday is.
+_DATE_OF_WEEKDAY = re.compile(rf",?\s+(?:\d{{1,2}}\s+(?:{_MONTH_NAMES})\b|(?:{_MONTH_NAMES})\.?\s+\d{{1,2}}\b(?!\s*(?:percent|%|[.,]\d)))")
 _DAY_OF_TIME = re.compile(rf"\s+on\s+(?:(?:{_WEEKDAY_NAMES})(?:,?\s+\d{{1,2}}\s+(?:{_MONTH_NAMES}))?"
                           rf"|\d{{1,2}}\s+(?:{_MONTH_NAMES})|(?:{_MONTH_NAMES})\s+\d{{1,2}})\b")
 
 
 def whole_date(text: str, start: int, end: int) -> int:
     """The end of a date or time answer with the day it leaves out: "June" of "on June 9" is no
-    day, and "5.40 a.m." of "at 5.40 a.m. on Friday" no particular morning."""
+    day, "5.40 a.m." of "at 5.40 a.m. on Friday" no particular morning, and "Tuesday" of "on
+    Tuesday, 21 January" the date it is."""
     answer = text[start:end]
     if _ENDS_MONTH.search(answer) and (day := _DAY_AFTER.match(text, end)):
         return day.end()
     if _ENDS_TIME.search(answer) and (day := _DAY_OF_TIME.match(text, end)):
         return day.end()
+    if _ENDS_WEEKDAY.search(answer) and (date := _DATE_OF_WEEKDAY.match(text, end)):
+        return date.end()
     return end
 
 

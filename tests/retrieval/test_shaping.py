@@ -30,6 +30,8 @@ def test_a_thing_inside_what_was_said_is_a_factoid():
     # a plural after "what does" is no list
     assert question_kind("what does the union say caused the collapse") == SPAN
     assert question_kind("which towns does the trust cover") == LIST
+    assert question_kind("which are the biggest gas suppliers") == LIST
+    assert question_kind("which is the biggest supplier") == SPAN
 
 
 def _widened(kind, text, answer):
@@ -173,6 +175,8 @@ def test_a_date_or_time_keeps_the_day_it_leaves_out():
     assert _shaped("They were kidnapped on June 9 near the border.", "June") == "June 9"
     assert _shaped("The motorway reopened at 5.40 a.m. on Friday.", "5.40 a.m.") == "5.40 a.m. on Friday"
     assert _shaped("It lifted off at 6.12pm on Monday, 2 March.", "6.12pm") == "6.12pm on Monday, 2 March"
+    assert _shaped("The search was called off on Tuesday, 21 January, after a week.", "Tuesday") == "Tuesday, 21 January"
+    assert _shaped("On Monday, 300 people left.", "Monday") == "Monday"
     # a month with a year, or before a figure that is no day, is whole
     assert _shaped("It fell in May 2024.", "May") == "May"
     assert _shaped("Sales rose in March 12 percent.", "March") == "March"
