@@ -173,8 +173,9 @@ def quoted_only(question: str, spans: Sequence[Span], hits: Sequence[Hit]) -> li
 def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequence[Hit]) -> list[Span]:
     """The spans that can answer the question: in a passage holding what it quotes, in a
     sentence that names its roles as it does and holds the names that qualify what it asks for,
-    under no title other than the role asked for (``constraints``). The article need not name every
-    name of the question: a Wikipedia paragraph indexed alone says "the city" for "Warsaw"."""
+    under no title other than the role asked for (``constraints``), in no page furniture; a side
+    of a vote's tally is read as the side asked for (``shaping.as_tallies``). The article need not
+    name every name of the question: a Wikipedia paragraph indexed alone says "the city" for "Warsaw"."""
     texts = [h.chunk.text for h in hits]
     names = names_asked(question, texts)
     # Whose role it is matters only for a question asking for a role.
@@ -183,8 +184,8 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
     # Whoever one report says has left the role asked about holds it in no report.
     departed = {f" {normalize_answer(s.text)} " for s in spans if asks_role and named_terms(s.text) and left_the_role(
         question, _before(s, index, CHANGE_CHARS), _after(s, index, CHANGE_CHARS), names)}
-    return as_tallies(question, [
-        s for s in quoted_only(question, spans, hits) if not any(name in f" {normalize_answer(s.text)} " for name in departed)
+    admitted = [s for s in quoted_only(question, spans, hits)
+            if not any(name in f" {normalize_answer(s.text)} " for name in departed)
             and not in_page_furniture(index.articles[s.article_id].text, s.start, s.end)
             and not role_conflict(question, sentence := _sentence_of(s, index), _within_sentence(s, index))
             # the sentence and the text just before it, where "…, she said" names a speaker
@@ -199,7 +200,8 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
             and not other_people(question, s.text, names)
             and not other_thing(question, sentence, names) and not withheld(question, sentence)
             and not speaker_missing(question, context)
-            and not role_owner_missing(question, context, index.articles[s.article_id].text, names)], index.articles)
+            and not role_owner_missing(question, context, index.articles[s.article_id].text, names)]
+    return as_tallies(question, admitted, index.articles)
 
 
 def _sentence_of(span: Span, index: Index) -> str:
@@ -286,12 +288,15 @@ def story_in_doubt(question: str, ranked: Sequence[RankedAnswer], index: Index, 
     mention, "what did brandt warn" of two Brandts, tells nothing) and that answer weighs
     at least ``STORY_DOUBT_RATIO`` of the lead: the question fits both stories, and which one is
     meant is a guess. An index of one story is never in doubt."""
+    if not ranked:
+        return None
     names = names_asked(question, [hit.chunk.text for hit in hits])
     story = _story_texts(ranked, index.articles, {hit.chunk.id: hit.chunk for hit in hits})
-    rivals = [r for r in ranked[1:] if not same_answer(r.key, ranked[0].key) and not same_story(story[ranked[0].key], story[r.key])
-              and all(mentions(story[r.key], name) and mentions(story[ranked[0].key], name) for name in names)]
+    lead = ranked[0]
+    rivals = [r for r in ranked[1:] if not same_answer(r.key, lead.key) and not same_story(story[lead.key], story[r.key])
+              and all(mentions(story[r.key], name) and mentions(story[lead.key], name) for name in names)]
     rival = max(rivals, key=lambda r: r.score, default=None)
-    return rival if rival is not None and rival.score >= STORY_DOUBT_RATIO * ranked[0].score else None
+    return rival if rival is not None and rival.score >= STORY_DOUBT_RATIO * lead.score else None
 
 
 def _group_of(ranked: Sequence[RankedAnswer], span: Span) -> str:
