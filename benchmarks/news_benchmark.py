@@ -106,6 +106,11 @@ def read_metadata(desk, stories: list[Story]) -> list[dict]:
     return files
 
 
+def as_typed(question: dict, question_mark: bool) -> dict:
+    """The benchmark's question as asked: with ``question_mark``, ending in one "?"."""
+    return dict(question, question=question["question"].rstrip().rstrip("?") + "?") if question_mark else question
+
+
 def ask_all(desk, questions: list[tuple[Story, dict]], k: int = K) -> list[dict]:
     """Ask each question as `newsdesk ask` does; one scored record per question."""
     from tqdm import tqdm
@@ -246,7 +251,7 @@ def run(args) -> int:
         print(f"news_benchmark: no stories under {args.stories}", file=sys.stderr)
         return 1
     splits = args.split or ["validation"]
-    questions = [(s, q) for s in stories if s.split in splits for q in s.questions][: args.limit]
+    questions = [(s, as_typed(q, args.question_mark)) for s in stories if s.split in splits for q in s.questions][: args.limit]
     if not questions:
         print(f"news_benchmark: no questions of the {' and '.join(splits)} split in {len(stories)} stories "
               f"({', '.join(sorted({s.split for s in stories if s.questions})) or 'none with questions'} have some)",
@@ -270,7 +275,8 @@ def run(args) -> int:
     meta = metadata_summary(files)
     print(f"news benchmark: {len(records)} questions of {' + '.join(splits)} "
           f"({len({s.id for s, _ in questions})} stories); {ingest['articles_indexed']} articles indexed, "
-          f"{INDEX_SCOPES[args.index]}; reader {args.reader}, k {args.k}")
+          f"{INDEX_SCOPES[args.index]}; reader {args.reader}, k {args.k}"
+          + ("; every question ending in '?'" if args.question_mark else ""))
     print(summary_table(summary))
     print(LEGEND)
     print(alternatives_text(summary["overall"]))
@@ -278,7 +284,7 @@ def run(args) -> int:
     if args.json:
         args.json.write_text(json.dumps({
             "reader": args.reader, "runtime": args.runtime, "k": args.k, "splits": splits, "limit": args.limit,
-            "index": args.index,
+            "index": args.index, "question_mark": args.question_mark,
             "stories": [s.id for s in stories], "ingest": ingest, "summary": summary,
             "metadata": {**meta, "files": files}, "warnings": warnings, "records": records,
         }, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -300,6 +306,9 @@ def main(argv=None) -> int:
     parser.add_argument("--index", choices=list(INDEX_SCOPES), default="all",
                         help="what is indexed: " + "; ".join(f"{k}: {v}" for k, v in INDEX_SCOPES.items()) + " (default all)")
     parser.add_argument("--limit", type=int, help="ask the first N questions only")
+    parser.add_argument("--question-mark", action="store_true",
+                        help="ask every question ending in '?' (as written, most end without one): "
+                             "an answer should not depend on it")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the summary and every question's record here")
     parser.add_argument("--stories", type=Path, default=STORIES, help=argparse.SUPPRESS)
     parser.add_argument("--compare", type=Path, nargs=2, metavar=("A.json", "B.json"),

@@ -205,3 +205,12 @@ def test_the_index_holds_every_story_the_asked_split_or_each_story_alone(monkeyp
     # a story without questions is indexed beside the others but never alone
     assert index_groups(stories, ["validation"], "each") == [("story-s02", [stories[1]])]
     assert [name for name, _ in index_groups(stories, ["train", "validation"], "each")] == ["story-s01", "story-s02"]
+
+
+def test_asked_with_a_question_mark_ends_in_exactly_one(monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from news_benchmark import as_typed
+
+    assert as_typed(WHO, True)["question"] == "who leads the inquiry?"
+    assert as_typed({**WHO, "question": "who leads the inquiry? "}, True)["question"] == "who leads the inquiry?"
+    assert as_typed(WHO, False) == WHO and as_typed(WHO, True)["answers"] == WHO["answers"]

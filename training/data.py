@@ -47,6 +47,22 @@ def examples_from(articles, source: str):
     return out
 
 
+def vary_question_marks(examples, share: float, rng: random.Random) -> int:
+    """A seeded ``share`` of ``examples`` asked the other way: "?" dropped where the question ends
+    with one, added where it does not (marked ``varied``). Left alone, the reader learns the
+    datasets' habits (Wikipedia's questions end in "?", the newsroom's mostly do not) as a cue to
+    how to answer, and a user's "?" changes the answer."""
+    varied = 0
+    for example in examples:
+        if rng.random() >= share:
+            continue
+        question = example["question"].rstrip()
+        example["question"] = question[:-1].rstrip() if question.endswith("?") else question + "?"
+        example["varied"] = True
+        varied += 1
+    return varied
+
+
 def build_train_set(args, rng: random.Random):
     squad = load_raw(args.squad)
     val_titles = set(args.val_titles)

@@ -54,11 +54,15 @@ def init_from_export(model, export_dir: Path) -> None:
     print(f"initialised {len(state)} tensors from {export_dir}")
 
 
-def soft_target_loss(student_logits, teacher_logits, temperature: float):
-    """KL(teacher || student) over token positions at ``temperature``, scaled by T² (Hinton et al. 2015)."""
+def soft_target_loss(student_logits, teacher_logits, temperature: float, weights=None):
+    """KL(teacher || student) over token positions at ``temperature``, scaled by T² (Hinton et al. 2015);
+    with ``weights``, each window's KL weighed by it (0 leaves a window to its hard targets)."""
     t = torch.log_softmax(teacher_logits / temperature, -1)
     s = torch.log_softmax(student_logits / temperature, -1)
-    return torch.nn.functional.kl_div(s, t, log_target=True, reduction="batchmean") * temperature ** 2
+    if weights is None:
+        return torch.nn.functional.kl_div(s, t, log_target=True, reduction="batchmean") * temperature ** 2
+    per_window = torch.nn.functional.kl_div(s, t, log_target=True, reduction="none").sum(-1)
+    return (per_window * weights).sum() / weights.sum().clamp(min=1.0) * temperature ** 2
 
 
 def trainable_state(model):

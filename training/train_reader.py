@@ -46,7 +46,8 @@ import torch
 from tqdm import tqdm
 
 from .cross_distil import CrossTokenizerTeacher, soft_cross_entropy
-from .data import build_train_set, clip_questions, collate, featurize_train, training_batches, write_val_split
+from .data import (build_train_set, clip_questions, collate, featurize_train, training_batches, vary_question_marks,
+                   write_val_split)
 from .model import (
     build_model,
     calibration_table,
@@ -97,6 +98,10 @@ def parse_args(argv=None):
                         "distributions reach the student's tokens through character offsets (training/cross_distil.py)")
     p.add_argument("--distil-weight", type=float, default=0.5, help="share of the loss given to the soft targets")
     p.add_argument("--distil-temperature", type=float, default=2.0)
+    p.add_argument("--vary-question-mark", type=float, default=0.0, metavar="SHARE",
+                   help="share of training questions asked the other way (a final '?' dropped or added), so "
+                        "that a question mark does not change the answer; the teacher (--distil-from) is not "
+                        "followed on those, as it reads them as their dataset's habits")
     p.add_argument("--max-len", type=int, default=192)
     p.add_argument("--stride", type=int, default=64, help="tokens of overlap between windows")
     p.add_argument("--eval-max-len", type=int, default=256)
@@ -191,6 +196,8 @@ def main(argv=None) -> int:
     print(f"device={device} trainable params={n_train_params / 1e6:.2f}M (layers {first_trained}.. + head)")
 
     train, val, contexts = build_train_set(args, rng)
+    if args.vary_question_mark:
+        print(f"asked the other way (question mark): {vary_question_marks(train, args.vary_question_mark, rng)} questions")
     by_source = defaultdict(int)
     for e in train:
         by_source[e["source"]] += 1
@@ -280,9 +287,11 @@ def main(argv=None) -> int:
             if teacher is not None:
                 with torch.no_grad(), torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=args.bf16):
                     t_out = teacher(input_ids=ids, token_type_ids=tt, attention_mask=mask)
-                soft = (soft_target_loss(sl, t_out.start_logits.float().masked_fill(mask == 0, -1e4), args.distil_temperature)
+                followed = torch.tensor([0.0 if train[f[4]].get("varied") else 1.0 for f in batch], device=device)
+                soft = (soft_target_loss(sl, t_out.start_logits.float().masked_fill(mask == 0, -1e4), args.distil_temperature,
+                                         followed)
                         + soft_target_loss(el, t_out.end_logits.float().masked_fill(mask == 0, -1e4),
-                                           args.distil_temperature)) / 2
+                                           args.distil_temperature, followed)) / 2
                 loss = (1 - args.distil_weight) * loss + args.distil_weight * soft
             if cross_teacher is not None:
                 questions = clip_questions(tokenizer, [train[f[4]]["question"].strip() for f in batch])  # as the student read them
