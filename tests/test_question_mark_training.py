@@ -50,3 +50,12 @@ def test_a_window_weighed_zero_is_left_to_its_hard_targets():
     assert float(second_only) > 0.5
     # weights of one each are the unweighted batch mean
     assert float(soft_target_loss(student, teacher, 2.0, torch.ones(2))) == pytest.approx(float(both), rel=1e-6)
+
+
+def test_a_question_a_data_file_marks_varied_stays_marked():
+    from newsdesk.training.data import examples_from
+
+    article = {"title": "news:s01", "paragraphs": [{"context": "Selma Torvik chaired the talks.", "qas": [
+        {"id": "a", "question": "who chaired the talks?", "varied": True, "answers": [{"text": "Selma Torvik", "answer_start": 0}]},
+        {"id": "b", "question": "who chaired the talks", "answers": [{"text": "Selma Torvik", "answer_start": 0}]}]}]}
+    assert [e["varied"] for e in examples_from([article], "news")] == [True, False]

@@ -42,7 +42,7 @@ def examples_from(articles, source: str):
                     "id": str(qa["id"]), "question": qa["question"], "context": para["context"],
                     "answer": a["text"], "answer_start": int(a["answer_start"]),
                     "golds": [x["text"] for x in qa["answers"]], "title": article["title"],
-                    "source": source, "article": (source, ai), "para": pi,
+                    "source": source, "article": (source, ai), "para": pi, "varied": bool(qa.get("varied")),
                 })
     return out
 
