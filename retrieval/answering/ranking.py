@@ -13,6 +13,7 @@ from newsdesk.types import Chunk, Hit, Span
 
 from ..index.chunk import sentence_around, sentence_before
 from .corroboration import same_answer
+from .shaping import speaker
 from .text import content_terms, normalize_answer
 
 # Chosen on the validation articles of SQuAD part A, open retrieval over all of part A:
@@ -118,11 +119,21 @@ def context_overlap(asked: frozenset[str] | set[str], span: Span, chunk: Chunk) 
     return len(asked & _terms(chunk.text[sentence_before(chunk.text, first):last])) / len(asked)
 
 
+@functools.lru_cache(maxsize=1024)
+def focus_terms(question: str) -> frozenset[str]:
+    """The question's words that say which passage is about it. For "what did X say about Y" not
+    X's: every admissible quote already names its speaker nearby (``constraints.speaker_missing``),
+    often only as "he said", so X's name would favour whichever quote names X in its own sentence
+    over the one about Y."""
+    who = speaker(question)
+    return _terms(question) - (_terms(who) if who else frozenset())
+
+
 def weigh_by_focus(spans: Sequence[Span], question: str, hits: Sequence[Hit], strength: float = FOCUS_STRENGTH) -> list[Span]:
     """A span's score times ``exp(-strength x (1 - context_overlap))``: the share of the question's
-    words around it tells a span in a passage about the question from one in a passage about
-    something else, which the reader and retrieval both read nearly as well."""
-    asked = _terms(question)
+    words around it (``focus_terms``) tells a span in a passage about the question from one in a
+    passage about something else, which the reader and retrieval both read nearly as well."""
+    asked = focus_terms(question)
     chunks = {hit.chunk.id: hit.chunk for hit in hits}
     return [replace(span, score=span.score * math.exp(-strength * (1.0 - context_overlap(asked, span, chunks[span.chunk_id]))))
             for span in spans if span.chunk_id in chunks]
@@ -131,7 +142,7 @@ def weigh_by_focus(spans: Sequence[Span], question: str, hits: Sequence[Hit], st
 def most_focus(question: str, chunk: Chunk, strength: float = FOCUS_STRENGTH) -> float:
     """The largest factor ``weigh_by_focus`` could give a span of ``chunk`` not yet read: no
     sentence holds more of the question's words than the whole chunk does."""
-    asked = _terms(question)
+    asked = focus_terms(question)
     if not asked:
         return 1.0
     return math.exp(-strength * (1.0 - len(asked & _terms(chunk.text)) / len(asked)))

@@ -47,6 +47,25 @@ def test_a_reading_in_the_passage_about_the_question_outranks_an_equally_sure_on
     assert math.isclose(weighed[0].score, 0.5 * math.exp(-FOCUS_STRENGTH))
 
 
+FIRE = ("Fire chief Ruggero Menzel said the fire had gone up the main stairwell like a chimney. It spread so quickly "
+        "because fire doors on the stairwell had been wedged open, he said. \"A fire door that is propped open is not a "
+        "fire door. It is a hole in the wall,\" he said.")
+
+
+def test_what_a_speaker_said_about_something_is_weighed_by_the_something_not_by_the_speakers_name():
+    chunk = _chunk(1, FIRE)
+    chimney = _span_of(chunk, "Fire chief Ruggero Menzel said the fire had gone up the main stairwell like a chimney.", 0.5)
+    doors = _span_of(chunk, "\"A fire door that is propped open is not a fire door.", 0.5)
+    hits = [Hit(chunk, 1.0)]
+    # "menzel" stands only in the first quote's sentence; the second is his too ("he said")
+    chimney_weighed, doors_weighed = weigh_by_focus([chimney, doors], "what did menzel say about the fire doors", hits)
+    assert doors_weighed.score > chimney_weighed.score
+    assert math.isclose(doors_weighed.score, 0.5)  # "fire" and "door" both around it
+    # a question that is not about a speaker's words weighs every word it has
+    both = weigh_by_focus([chimney, doors], "why did the fire spread through the doors of menzel's hotel", hits)
+    assert both[0].score < 0.5 and both[1].score < 0.5
+
+
 def test_reweighing_keeps_the_boundaries_the_reader_chose():
     chunk = _chunk(1, ROOF)
     # one answer read with two boundaries: the reader's scores choose which is shown, not the reweighing
