@@ -59,3 +59,30 @@ def test_a_question_a_data_file_marks_varied_stays_marked():
         {"id": "a", "question": "who chaired the talks?", "varied": True, "answers": [{"text": "Selma Torvik", "answer_start": 0}]},
         {"id": "b", "question": "who chaired the talks", "answers": [{"text": "Selma Torvik", "answer_start": 0}]}]}]}
     assert [e["varied"] for e in examples_from([article], "news")] == [True, False]
+
+
+def test_a_question_its_paragraph_does_not_answer_teaches_no_answer_in_every_window():
+    from types import SimpleNamespace
+
+    from transformers import AutoTokenizer
+
+    from newsdesk.embeddings.encoder import bundled_model_path
+    from newsdesk.training.data import examples_from, featurize_train, teacher_followed
+
+    context = " ".join(f"Deputy mayor Ilse Varn opened bridge number {i} on Monday." for i in range(60))
+    article = {"title": "news:s01", "paragraphs": [{"context": context, "qas": [
+        {"id": "near-miss", "question": "who is the mayor", "answers": [], "is_impossible": True},
+        {"id": "asked", "question": "who opened bridge number 0", "answers": [{"text": "Ilse Varn", "answer_start": 13}]},
+        {"id": "empty", "question": "who cares", "answers": []}]}]}
+    examples = examples_from([article], "news")
+    assert [e["id"] for e in examples] == ["near-miss", "asked"]  # an answerless question not marked impossible is dropped
+    near_miss, asked = examples
+    assert near_miss["impossible"] and near_miss["golds"] == [] and not asked["impossible"]
+    assert not teacher_followed(near_miss) and teacher_followed(asked) and not teacher_followed({"varied": True})
+    tokenizer = AutoTokenizer.from_pretrained(bundled_model_path())  # as train_reader's build_model loads it
+    args = SimpleNamespace(neg_rate=0.0, passages=None, max_len=96, stride=32, keep_overflow_neg=0.0)
+    feats = featurize_train(tokenizer, examples, {("news", 0): [context]}, args, random.Random(0))
+    windows = [f for f in feats if f[4] == 0]
+    assert len(windows) > 3 and all(f[2] == f[3] == 0 for f in windows)  # every window kept, each targets [CLS]
+    answered = [f for f in feats if f[4] == 1]
+    assert len(answered) == 1 and answered[0][2] > 0  # the answerable one's answerless windows dropped (keep 0)

@@ -30,21 +30,32 @@ def write_val_split(squad_path: Path, titles, out: Path) -> int:
 
 
 def examples_from(articles, source: str):
-    """Flatten SQuAD articles to dicts; keep the paragraph index per article for negatives."""
+    """Flatten SQuAD articles to dicts; keep the paragraph index per article for negatives.
+    A question marked ``"is_impossible": true`` (SQuAD 2.0's field) is kept without an answer:
+    its paragraph does not answer it, and every window of it teaches [CLS]."""
     out = []
     for ai, article in enumerate(articles):
         for pi, para in enumerate(article["paragraphs"]):
             for qa in para["qas"]:
-                if not qa.get("answers"):
+                impossible = bool(qa.get("is_impossible"))
+                if not qa.get("answers") and not impossible:
                     continue
-                a = qa["answers"][0]
+                a = qa["answers"][0] if not impossible else {"text": "", "answer_start": -1}
                 out.append({
                     "id": str(qa["id"]), "question": qa["question"], "context": para["context"],
                     "answer": a["text"], "answer_start": int(a["answer_start"]),
-                    "golds": [x["text"] for x in qa["answers"]], "title": article["title"],
+                    "golds": [x["text"] for x in qa["answers"]] if not impossible else [], "title": article["title"],
                     "source": source, "article": (source, ai), "para": pi, "varied": bool(qa.get("varied")),
+                    "impossible": impossible,
                 })
     return out
+
+
+def teacher_followed(example) -> bool:
+    """Whether a teacher's reading is a target for ``example``: not where the question was asked
+    the other way (a teacher keyed to the mark would teach it back) nor where the paragraph does
+    not answer it (the teacher would teach an answer)."""
+    return not (example.get("varied") or example.get("impossible"))
 
 
 def vary_question_marks(examples, share: float, rng: random.Random) -> int:
@@ -117,7 +128,7 @@ def featurize_train(tokenizer, examples, contexts, args, rng: random.Random):
 
     feats = []
     # Negatives: the question with another paragraph of the same article (a plausible wrong chunk).
-    items = [(qi, e["context"], True, False) for qi, e in enumerate(examples)]
+    items = [(qi, e["context"], not e.get("impossible"), False) for qi, e in enumerate(examples)]
     for qi, e in enumerate(examples):
         paras = contexts.get(e["article"], [])
         if len(paras) > 1 and rng.random() < args.neg_rate:

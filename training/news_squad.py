@@ -8,7 +8,8 @@ changed, only the articles stating the newest), with the first accepted answer f
 as its span. Titles are ``news:STORY``, so ``train_reader.py --extra-sources news=1.0`` picks
 them. Questions the articles answer nowhere verbatim (after cleaning) are counted and left out.
 
-    python -m newsdesk.training.news_squad benchmarks/news/stories --split train --out runs/news-train.json
+    python -m newsdesk.training.news_squad benchmarks/news/stories --split train --out runs/news-train.json \
+        [--only s01 s02 ...] [--unanswerable]
 """
 
 from __future__ import annotations
@@ -42,19 +43,25 @@ def first_stated(question: str, answers: list[str], text: str) -> tuple[str, int
     return None
 
 
-def story_articles(story) -> list[dict]:
-    """The story's articles as SQuAD paragraphs with the questions each one answers."""
+def story_articles(story, unanswerable: bool = False) -> list[dict]:
+    """The story's articles as SQuAD paragraphs with the questions each one answers; with
+    ``unanswerable`` also the story's questions no article answers, on every article, marked
+    ``"is_impossible": true`` (a near miss: its story, not its answer)."""
     paragraphs = []
     for name in story.files:
         articles, _ = read_file(story.folder / name)
         for number, article in enumerate(articles):
             qas = []
             for question in story.questions:
+                qid = f"{question['id']}-{name}-{number}"
+                if not question["answers"]:
+                    if unanswerable:
+                        qas.append({"id": qid, "question": question["question"], "answers": [], "is_impossible": True})
+                    continue
                 found = first_stated(question["question"], question["answers"], article.text)
                 if found:
                     answer, start = found
-                    qas.append({"id": f"{question['id']}-{name}-{number}", "question": question["question"],
-                                "answers": [{"text": answer, "answer_start": start}]})
+                    qas.append({"id": qid, "question": question["question"], "answers": [{"text": answer, "answer_start": start}]})
             paragraphs.append({"context": article.text, "qas": qas})
     return paragraphs
 
@@ -63,20 +70,26 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("stories", type=Path, help="the benchmark's stories folder")
     parser.add_argument("--split", default="train", choices=("train", "validation"))
+    parser.add_argument("--only", nargs="+", metavar="ID", help="only these stories of the split (s01 s02 ...)")
+    parser.add_argument("--unanswerable", action="store_true",
+                        help="also the questions no article answers, as answerless (SQuAD 2.0 is_impossible)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     stories, warnings = load_stories(args.stories)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    chosen = [s for s in stories if s.split == args.split]
-    data = [{"title": f"news:{s.id}", "paragraphs": story_articles(s)} for s in chosen]
-    answered = {qa["question"] + story["title"] for story in data for p in story["paragraphs"] for qa in p["qas"]}
+    chosen = [s for s in stories if s.split == args.split and (not args.only or s.id in args.only)]
+    data = [{"title": f"news:{s.id}", "paragraphs": story_articles(s, args.unanswerable)} for s in chosen]
+    answered = {qa["question"] + story["title"] for story in data for p in story["paragraphs"] for qa in p["qas"]
+                if qa["answers"]}
+    impossible = sum(1 for s in chosen for q in s.questions if not q["answers"]) if args.unanswerable else 0
     answerable = sum(1 for s in chosen for q in s.questions if q["answers"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"version": "1.1", "data": data}, ensure_ascii=False), encoding="utf-8")
     pairs = sum(len(p["qas"]) for story in data for p in story["paragraphs"])
-    print(f"{args.out}: {len(chosen)} stories, {len(answered)} of {answerable} answerable questions "
-          f"({pairs} question-article pairs)", file=sys.stderr)
+    print(f"{args.out}: {len(chosen)} stories, {len(answered)} of {answerable} answerable questions"
+          + (f" and {impossible} unanswerable" if args.unanswerable else "")
+          + f" ({pairs} question-article pairs)", file=sys.stderr)
     return 0
 
 

@@ -46,8 +46,8 @@ import torch
 from tqdm import tqdm
 
 from .cross_distil import CrossTokenizerTeacher, soft_cross_entropy
-from .data import (build_train_set, clip_questions, collate, featurize_train, training_batches, vary_question_marks,
-                   write_val_split)
+from .data import (build_train_set, clip_questions, collate, featurize_train, teacher_followed, training_batches,
+                   vary_question_marks, write_val_split)
 from .model import (
     build_model,
     calibration_table,
@@ -288,7 +288,7 @@ def main(argv=None) -> int:
             if teacher is not None:
                 with torch.no_grad(), torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=args.bf16):
                     t_out = teacher(input_ids=ids, token_type_ids=tt, attention_mask=mask)
-                followed = torch.tensor([0.0 if train[f[4]].get("varied") else 1.0 for f in batch], device=device)
+                followed = torch.tensor([float(teacher_followed(train[f[4]])) for f in batch], device=device)
                 soft = (soft_target_loss(sl, t_out.start_logits.float().masked_fill(mask == 0, -1e4), args.distil_temperature,
                                          followed)
                         + soft_target_loss(el, t_out.end_logits.float().masked_fill(mask == 0, -1e4),
