@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from newsdesk.training import news_squad
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,6 +62,9 @@ def test_unanswerable_questions_are_kept_on_every_article_of_their_story_when_as
     assert all(qa["answers"] == [] for qa in impossible)
     answered = [qa for p in article["paragraphs"] for qa in p["qas"] if qa["answers"]]
     assert [qa["answers"][0]["text"] for qa in answered] == ["12 million crowns"]
+    with pytest.raises(SystemExit) as stopped:  # a story the split lacks is an error, not an empty file
+        news_squad.main([str(tmp_path), "--split", "train", "--only", "s09", "--out", str(out)])
+    assert stopped.value.code == 2
     # without the flag the unanswerable question is left out, as before
     assert news_squad.main([str(tmp_path), "--split", "train", "--out", str(out)]) == 0
     assert not any(qa.get("is_impossible") for a in json.loads(out.read_text())["data"]

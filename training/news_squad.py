@@ -79,6 +79,9 @@ def main(argv=None) -> int:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     chosen = [s for s in stories if s.split == args.split and (not args.only or s.id in args.only)]
+    unknown = sorted(set(args.only or ()) - {s.id for s in chosen})
+    if unknown:
+        parser.error(f"no {args.split} story is called {', '.join(unknown)}")
     data = [{"title": f"news:{s.id}", "paragraphs": story_articles(s, args.unanswerable)} for s in chosen]
     answered = {qa["question"] + story["title"] for story in data for p in story["paragraphs"] for qa in p["qas"]
                 if qa["answers"]}
