@@ -40,11 +40,12 @@ def examples_from(articles, source: str):
                 impossible = bool(qa.get("is_impossible"))
                 if not qa.get("answers") and not impossible:
                     continue
-                a = qa["answers"][0] if not impossible else {"text": "", "answer_start": -1}
+                golds = [] if impossible else qa["answers"]
+                a = golds[0] if golds else {"text": "", "answer_start": -1}
                 out.append({
                     "id": str(qa["id"]), "question": qa["question"], "context": para["context"],
                     "answer": a["text"], "answer_start": int(a["answer_start"]),
-                    "golds": [x["text"] for x in qa["answers"]] if not impossible else [], "title": article["title"],
+                    "golds": [x["text"] for x in golds], "title": article["title"],
                     "source": source, "article": (source, ai), "para": pi, "varied": bool(qa.get("varied")),
                     "impossible": impossible,
                 })

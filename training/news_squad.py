@@ -7,8 +7,11 @@ article of its story that states one of its accepted answers (for a figure a lat
 changed, only the articles stating the newest), with the first accepted answer found there
 as its span. Titles are ``news:STORY``, so ``train_reader.py --extra-sources news=1.0`` picks
 them. Questions the articles answer nowhere verbatim (after cleaning) are counted and left out.
+With ``--unanswerable`` the split's unanswerable questions are written too, on every article of
+their story and marked ``"is_impossible": true``: near misses the reader learns to leave unanswered
+(``training/data.py``). ``--only`` takes some of the split's stories.
 
-    python -m newsdesk.training.news_squad benchmarks/news/stories --split train --out runs/news-train.json \
+    python -m newsdesk.training.news_squad benchmarks/news/stories --split train --out runs/news-train.json \\
         [--only s01 s02 ...] [--unanswerable]
 """
 

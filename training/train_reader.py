@@ -102,7 +102,7 @@ def parse_args(argv=None):
                    help="share of training questions asked the other way (a final '?' dropped or added), so "
                         "that a question mark does not change the answer; the teacher (--distil-from) is not "
                         "followed on those, as it reads them as their dataset's habits, nor on questions a data "
-                        "file marks \"varied\": true")
+                        "file marks \"varied\": true or \"is_impossible\": true (news_squad.py --unanswerable)")
     p.add_argument("--max-len", type=int, default=192)
     p.add_argument("--stride", type=int, default=64, help="tokens of overlap between windows")
     p.add_argument("--eval-max-len", type=int, default=256)
