@@ -14,7 +14,7 @@ from newsdesk.types import Article, Hit, Span
 from .text import STOPWORDS, normalize_answer
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NUMBER_WORDS = {
+NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
     "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14", "fifteen": "15",
     "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19", "twenty": "20", "thirty": "30",
@@ -46,7 +46,7 @@ class OutletAnswer:
 def _numbers(text: str) -> frozenset[str]:
     """The numbers of ``text`` without thousands separators ("9,800" and "9800" are one number)."""
     found = {m.group().replace(",", "") for m in _NUMBER.finditer(text)}
-    found |= {_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS}
+    found |= {NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in NUMBER_WORDS}
     return frozenset(n.rstrip("0").rstrip(".") if "." in n else n for n in found)
 
 
@@ -70,7 +70,7 @@ def _unit(text: str) -> str | None:
     "4.6 million crowns", "percent" of "6.5 percent over two years"); None without one or for a
     date ("8 January")."""
     words = [word.lstrip("£€¥$") for word in normalize_answer(text).replace("per cent", "percent").split()]
-    figures = [i for i, word in enumerate(words) if _SCALED_FIGURE.fullmatch(word) or word in _NUMBER_WORDS]
+    figures = [i for i, word in enumerate(words) if _SCALED_FIGURE.fullmatch(word) or word in NUMBER_WORDS]
     after = [word for word in words[figures[0] + 1:] if word not in _SCALE_WORDS] if figures else []
     # A month or a day after a number makes a date, which counts nothing; "17 to 9" counts nothing said.
     unit = after[0] if after else None
@@ -122,7 +122,7 @@ def _answer_words(text: str) -> set[str]:
         elif ordinal := _ORDINAL.match(word):
             found.append(ordinal[1])
         else:
-            found.append(_NUMBER_WORDS.get(word) or _MONTHS.get(word, word))
+            found.append(NUMBER_WORDS.get(word) or _MONTHS.get(word, word))
     return set(found)
 
 

@@ -5,7 +5,7 @@ corroborates the lead or is shown as differing, with its outlet and date."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from newsdesk.types import Article, Chunk, Hit, Span
@@ -13,7 +13,7 @@ from newsdesk.types import Article, Chunk, Hit, Span
 from ..index.build import Index
 from ..index.chunk import sentence_around
 from .constraints import role_asked
-from .corroboration import AMBIGUOUS_RATIO, OutletAnswer, has_figure, has_figure_or_day, list_items, same_unit, split_by_agreement
+from .corroboration import AMBIGUOUS_RATIO, NUMBER_WORDS, OutletAnswer, has_figure, has_figure_or_day, list_items, same_unit, split_by_agreement
 from .shaping import LIST, SENTENCE, question_kind
 from .stories import same_story
 from .text import content_terms, mentions, names_asked
@@ -222,15 +222,53 @@ def of_the_story(top: Span, answers: Sequence[OutletAnswer], index: Index) -> li
     return [a for a in answers if same_story(lead, index.articles[a.span.article_id].text)]
 
 
+_FIGURE = re.compile(r"\d[\d,.]*\d|\d|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+
+
+def named_as_replaced(question: str, top: Span, figure: str, index: Index) -> bool:
+    """Whether the lead's own sentence gives ``figure`` as the figure it replaced ("up from the
+    1.2 billion crowns previously given", "41 hours, not 30 as first reported")."""
+    found = _FIGURE.search(figure)
+    if found is None:
+        return False
+    text = index.articles[top.article_id].text
+    s, e = sentence_around(text, top.start, top.end)
+    for m in re.finditer(rf"(?<![\w.,]){re.escape(found.group())}(?![\w]|[.,]\d)", text[s:e], re.IGNORECASE):
+        at = s + m.start()
+        if not top.start <= at < top.end and replaced_figure(question, text[s:at], text[at:e][len(found.group()):], figure):
+            return True
+    return False
+
+
+def _as_the_replaced(question: str, top: Span, answer: OutletAnswer, index: Index) -> OutletAnswer | None:
+    """An older outlet's answer as the figure the lead says it replaced, where the reader found
+    that figure among the outlet's spans (its best span may be another figure of the report);
+    None where it found none."""
+    named = next((s for s in answer.spans if named_as_replaced(question, top, s.text, index)), None)
+    return None if named is None else replace(answer, span=named, confidence=named.score)
+
+
 def earlier_figures(question: str, top: Span, lead_date: str, read: Sequence[OutletAnswer], hits: Sequence[Hit],
                     index: Index, rules: OutletRules) -> list[OutletAnswer]:
     """Older reports of the same story (``same_story_figures``) whose own figure differs from the
     lead's, read at least ``rules.older_read_ratio`` as surely as the lead: the figure a later
-    report changed is shown beside the newest even when the older passage ranks far below."""
+    report changed is shown beside the newest even when the older passage ranks far below. An
+    older report's figure that the lead's sentence names as replaced is the one taken from it
+    (``named_as_replaced``)."""
     if not lead_date:
         return []
     source = index.articles[top.article_id].source_name
     lead_score = max([a.support_for(top.text) for a in read if a.source == source] or [0.0])
-    older = [a for a in split_by_agreement(top.text, [a for a in read if a.source != source], 0.0, rules.ambiguous_ratio)[1]
-             if a.date and a.date < lead_date and a.confidence >= rules.older_read_ratio * lead_score]
-    return same_story_figures(question, top, older, hits, index, rules)
+    older = [a for a in read if a.source != source and a.date and a.date < lead_date]
+    named = {a.source: n for a in older if (n := _as_the_replaced(question, top, a, index)) is not None}
+
+    def differing(answers: Sequence[OutletAnswer]) -> list[OutletAnswer]:
+        return [a for a in split_by_agreement(top.text, answers, 0.0, rules.ambiguous_ratio)[1]
+                if a.confidence >= rules.older_read_ratio * lead_score]
+
+    # The lead's sentence ties a figure it names as replaced to the question, however few of the
+    # question's words the older report's own sentence repeats.
+    kept = {a.source: a for a in same_story_figures(question, top, differing([a for a in older if a.source not in named]),
+                                                    hits, index, rules)
+            + same_story_figures(question, top, differing(list(named.values())), hits, index, rules, min_overlap=0.0)}
+    return [kept[a.source] for a in older if a.source in kept]  # in the order read
