@@ -303,3 +303,24 @@ def test_the_int8_reader_keeps_its_sensitive_products_in_float(shipped_reader):
     for name in ("/qa/qa_outputs/MatMul", "/qa/bert/encoder/layer.0/output/dense/MatMul"):
         assert op_of[name] == "MatMul"  # not MatMulInteger
     assert "MatMulInteger" in op_of.values() and "QAttention" in op_of.values()  # the body is int8
+
+
+def test_a_question_typed_in_chat_is_read_without_its_question_mark(tiny_qa_dir, monkeypatch):
+    """The reader learnt "?" as the cue of questions written out in full (Wikipedia, reddit, reviews)
+    and newsroom questions as typed in chat, without one: a chat question loses its final "?"."""
+    from newsdesk.retrieval.answering.readers import neural
+
+    asked = []
+
+    def recording_cut(tokenizer, question, texts, max_len, stride):
+        asked.append(question)
+        return cut_windows(tokenizer, question, texts, max_len, stride)
+
+    monkeypatch.setattr(neural, "cut_windows", recording_cut)
+    reader = NeuralReader(tiny_qa_dir)
+    chunks = chunks_of(ARTICLE)
+    chat = reader.read("who hosted the Berlin meetings? ", chunks)
+    reader.read("Who hosted the Berlin meetings?", chunks)
+    reader.read("?", chunks)
+    assert asked == ["who hosted the Berlin meetings", "Who hosted the Berlin meetings?", "?"]
+    assert chat == reader.read("who hosted the Berlin meetings", chunks)

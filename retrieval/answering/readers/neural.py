@@ -55,6 +55,16 @@ SHIPPED_DIR = Path(__file__).resolve().parents[2] / "reader_model"  # retrieval/
 FLOAT_NODES = tuple(f"/qa/bert/encoder/layer.{i}/output/dense/MatMul" for i in range(3)) + ("/qa/qa_outputs/MatMul",)
 
 
+def as_read(question: str) -> str:
+    """The question as the reader reads it: a question typed in chat (its first letter in lower
+    case) without its final question mark. The reader learnt newsroom questions as colleagues
+    type them, without one, and a "?" as the cue of the Wikipedia, reddit and review questions
+    it learnt, which are written out in full: on the news benchmark a "?" added to every question
+    brings more confident wrong answers (docs/benchmark-history.md, "A question typed in chat")."""
+    question = question.strip()
+    return question.rstrip("?").rstrip() or question if question[:1].islower() else question
+
+
 class NeuralReader:
     """Extractive QA over chunks; the model loads lazily on the first :meth:`read`."""
 
@@ -146,7 +156,7 @@ class NeuralReader:
 
     def read(self, question: str, chunks: Sequence[Chunk]) -> list[Span]:
         """Candidate answer spans from ``chunks``, best first (at most ``top_k_per_chunk`` each)."""
-        question = question.strip()
+        question = as_read(question)
         chunks = [c for c in chunks if c.text.strip()]
         if not question or not chunks:
             return []
