@@ -197,8 +197,10 @@ def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
 
 def sentence_before(text: str, start: int) -> int:
     """Where the sentence before offset ``start`` of ``text`` begins (``start`` itself when
-    nothing comes before): a sentence's context, where a pronoun's name or a question's words stand."""
-    return sentence_around(text, start - 1, start - 1)[0] if start > 0 else start
+    nothing comes before): a sentence's context, where a pronoun's name or a question's words
+    stand; across a paragraph break too (the blank line between is no sentence)."""
+    end = len(text[:start].rstrip())
+    return sentence_around(text, end - 1, end - 1)[0] if end > 0 else start
 
 
 # A word piece is about 4 characters of prose. A tokenizer makes one [UNK] of a word of over

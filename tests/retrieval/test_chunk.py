@@ -148,3 +148,6 @@ def test_the_sentence_before_begins_where_the_previous_sentence_does():
     assert sentence_before(text, left) == minister
     assert sentence_before(text, minister) == 0  # across a line break
     assert sentence_before(text, 0) == 0  # nothing before the first
+    paragraphs = "Varsenia will resist. It has the largest fleet.\n\nIts minister spoke."
+    # across a paragraph break: the blank line between is no sentence
+    assert sentence_before(paragraphs, paragraphs.index("Its")) == paragraphs.index("It has")
