@@ -62,7 +62,9 @@ def as_read(question: str) -> str:
     it learnt, which are written out in full: on the news benchmark a "?" added to every question
     brings more confident wrong answers (docs/benchmark-history.md, "A question typed in chat")."""
     question = question.strip()
-    return question.rstrip("?").rstrip() or question if question[:1].islower() else question
+    if not question[:1].islower():
+        return question
+    return question.rstrip("?").rstrip() or question
 
 
 class NeuralReader:
