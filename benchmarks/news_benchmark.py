@@ -315,7 +315,10 @@ def main(argv=None) -> int:
                         help="compare two --json outputs: per kind side by side, and the questions that changed")
     args = parser.parse_args(argv)
     if args.compare:
-        a, b = (json.loads(p.read_text(encoding="utf-8")) for p in args.compare)
+        try:
+            a, b = (json.loads(p.read_text(encoding="utf-8")) for p in args.compare)
+        except (OSError, ValueError) as e:
+            parser.error(f"--compare needs two --json outputs: {e}")
         print(compare_text(a, b, (str(args.compare[0]), str(args.compare[1]))))
         return 0
     return run(args)

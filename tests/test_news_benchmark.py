@@ -190,6 +190,21 @@ def test_compare_shows_both_runs_per_kind_and_the_changed_question(monkeypatch):
     assert "1 question changed outcome:" in text and "s07-q05" in text and "s07-q04" not in text
 
 
+def test_compare_of_a_missing_or_broken_run_is_a_one_line_error(monkeypatch, tmp_path, capsys):
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from news_benchmark import main
+
+    good, broken = tmp_path / "a.json", tmp_path / "b.json"
+    good.write_text(json.dumps({"reader": "default", "records": [_record(WHO, "Konrad Beyl", 10)]}), encoding="utf-8")
+    broken.write_text("{", encoding="utf-8")
+    for other in (broken, tmp_path / "missing.json"):
+        with pytest.raises(SystemExit) as stopped:
+            main(["--compare", str(good), str(other)])
+        assert stopped.value.code == 2
+        assert "--compare needs two --json outputs" in capsys.readouterr().err
+    assert main(["--compare", str(good), str(good)]) == 0
+
+
 def test_the_index_holds_every_story_the_asked_split_or_each_story_alone(monkeypatch):
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
     from news_benchmark import index_groups
