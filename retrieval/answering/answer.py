@@ -353,7 +353,7 @@ def assemble_answer(
         top = next((s for s in weighed if (s.chunk_id, s.start, s.end) == (newer.chunk_id, newer.start, newer.end)), newer)
         agree, differ = split_outlets(_as_given(top, kind, index), by_outlet, index, rules)
     earlier = earlier_figures(question, top, max(lead_date, index.articles[top.article_id].date or ""), read, hits, index, rules)
-    older, shown = {a.source for a in earlier}, {a.source for a in differ}
+    older = {a.source for a in earlier}
     # Outlets that differ make each answer less sure, yet the question is answered: whether to
     # abstain is judged on the best reading and on the newest report's, whichever is surer.
     best_score = max(confidence[best_key], confidence.get(_group_of(ranked, top), 0.0))
@@ -367,8 +367,9 @@ def assemble_answer(
     alternatives = [
         Alternative(_given_text(max(group, key=lambda a: a.confidence).span, SPAN if kind == SENTENCE else kind, index),
                     round(sure, 4), tuple(a.source for a in group), tuple(a.date for a in group))
-        for group in group_disagreements(differ + [a for a in earlier if a.source not in shown])
-        # Older figures are judged by ``earlier_figures``; a differing answer the reader barely believes is no disagreement.
+        for group in group_disagreements([a for a in differ if a.source not in older] + earlier)
+        # Older figures are judged by ``earlier_figures``, and an older outlet is shown with the figure found there, not its
+        # best-weighed answer (often another figure of its report); a differing answer the reader barely believes is no disagreement.
         if (sure := confidence.get(_group_of(ranked, group[0].span), group[0].confidence)) >= rules.shown_min_confidence
         or (any(a.source in older for a in group) and sure >= rules.older_min_confidence)
     ]

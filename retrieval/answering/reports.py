@@ -13,7 +13,8 @@ from newsdesk.types import Article, Chunk, Hit, Span
 from ..index.build import Index
 from ..index.chunk import sentence_around
 from .constraints import role_asked
-from .corroboration import AMBIGUOUS_RATIO, NUMBER_WORDS, OutletAnswer, has_figure, has_figure_or_day, list_items, same_unit, split_by_agreement
+from .corroboration import (AMBIGUOUS_RATIO, NUMBER_WORDS, OutletAnswer, has_figure, has_figure_or_day, list_items, same_answer, same_unit,
+                            split_by_agreement)
 from .shaping import LIST, SENTENCE, question_kind
 from .stories import same_story
 from .text import content_terms, mentions, names_asked
@@ -254,7 +255,7 @@ def earlier_figures(question: str, top: Span, lead_date: str, read: Sequence[Out
     lead's, read at least ``rules.older_read_ratio`` as surely as the lead: the figure a later
     report changed is shown beside the newest even when the older passage ranks far below. An
     older report's figure that the lead's sentence names as replaced is the one taken from it
-    (``named_as_replaced``)."""
+    (``named_as_replaced``); else its best reading that passes, of the lead's unit when not its best."""
     if not lead_date:
         return []
     source = index.articles[top.article_id].source_name
@@ -266,9 +267,19 @@ def earlier_figures(question: str, top: Span, lead_date: str, read: Sequence[Out
         return [a for a in split_by_agreement(top.text, answers, 0.0, rules.ambiguous_ratio)[1]
                 if a.confidence >= rules.older_read_ratio * lead_score]
 
+    def figure_of(answer: OutletAnswer) -> OutletAnswer | None:
+        # The outlet's best reading may be another figure of the report ("22 volunteers"): its
+        # next readings, best first, may be the figure asked about, if they count what the lead counts.
+        if same_answer(top.text, answer.span.text):
+            return None
+        readings = [answer] + [replace(answer, span=s, confidence=s.score) for s in answer.spans
+                               if s != answer.span and same_unit(s.text, top.text, strict=True)]
+        return next((found[0] for r in readings if (found := same_story_figures(question, top, differing([r]), hits, index, rules))),
+                    None)
+
+    kept = {a.source: found for a in older if a.source not in named and (found := figure_of(a)) is not None}
     # The lead's sentence ties a figure it names as replaced to the question, however few of the
     # question's words the older report's own sentence repeats.
-    kept = {a.source: a for a in same_story_figures(question, top, differing([a for a in older if a.source not in named]),
-                                                    hits, index, rules)
-            + same_story_figures(question, top, differing(list(named.values())), hits, index, rules, min_overlap=0.0)}
+    kept |= {a.source: a for a in same_story_figures(question, top, differing(list(named.values())), hits, index, rules,
+                                                      min_overlap=0.0)}
     return [kept[a.source] for a in older if a.source in kept]  # in the order read

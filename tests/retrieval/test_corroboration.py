@@ -51,7 +51,7 @@ def _desk(tmp_path, fake_encoder):
 
 
 def _reading(desk, outlet, text, score):
-    article = next(a for a in desk.index.articles.values() if a.outlet == outlet)
+    article = next(a for a in desk.index.articles.values() if a.outlet == outlet and text in a.text)
     start = article.text.index(text)
     chunk = next(c for c in desk.index.chunks if c.article_id == article.id and c.start <= start < c.end)
     return Span(text, article.id, chunk.id, start, start + len(text), score)
@@ -604,6 +604,40 @@ def test_a_differing_answer_the_reader_barely_believes_is_not_shown_but_an_older
     assert unsure.text == "84" and [(a.text, a.outlets) for a in unsure.alternatives] == [("69", ("Belmora News Agency",))]
     # ... but not one the reader all but rules out
     assert answer(metres=0.16, older=0.035).alternatives == ()
+
+
+def test_an_older_report_is_shown_with_its_figure_of_what_was_asked_not_its_best_weighed_answer(tmp_path, fake_encoder):
+    desk = _desk_of(tmp_path, fake_encoder, [
+        ("58 pilot whales have now stranded on Feyne beach, rescuers said.", "Westerly Broadcasting", "2025-07-25"),
+        ("Forty-six pilot whales stranded on Feyne beach on Sunday, rescuers said.", "Feyne Peninsula Press", "2025-07-21"),
+        ("Rescuers said 22 volunteers worked through the night.", "Feyne Peninsula Press", "2025-07-21")])
+    lead, volunteers = _reading(desk, "Westerly Broadcasting", "58", 0.6), _reading(desk, "Feyne Peninsula Press", "22", 0.4)
+    older = _reading(desk, "Feyne Peninsula Press", "Forty-six", 0.5)
+    # Retrieval ranks the older report's passage about the whales low: weighed by it, the outlet's best answer is 22.
+    hits = [Hit(desk.index.chunk(lead.chunk_id), 1.0), Hit(desk.index.chunk(volunteers.chunk_id), 1.0),
+            Hit(desk.index.chunk(older.chunk_id), 0.5)]
+    answer = assemble_answer("how many whales stranded", [lead, volunteers, older], desk.index, hits, min_score=0.1)
+    assert answer.text == "58"
+    assert [(a.text, a.outlets) for a in answer.alternatives] == [("Forty-six", ("Feyne Peninsula Press",))]
+
+
+def test_an_older_reports_figure_of_what_was_asked_is_found_among_its_readings(tmp_path, fake_encoder):
+    def alternatives(home, older_text, readings):
+        desk = _desk_of(tmp_path / home, fake_encoder, [
+            ("Ashby council will now cut 80 jobs, the council said.", "Ashby Courier", "2026-02-10"),
+            (older_text, "Eastfield News", "2026-02-02")])
+        lead = _reading(desk, "Ashby Courier", "80", 0.8)
+        older = [_reading(desk, "Eastfield News", text, score) for text, score in readings]
+        hits = [Hit(desk.index.chunk(lead.chunk_id), 1.0), Hit(desk.index.chunk(older[0].chunk_id), 1.0)]
+        answer = assemble_answer("how many council jobs are going", [lead, *older], desk.index, hits, min_score=0.1)
+        assert answer.text == "80"
+        return [a.text for a in answer.alternatives]
+
+    # The older report reads best as its libraries, a figure of another thing; its figure of the jobs is the one shown.
+    assert alternatives("a", "Ashby council will cut 95 jobs. Its 26 libraries stay open.", [("26", 0.5), ("95", 0.4)]) == ["95"]
+    # A reading that counts something else than the lead's figure is not taken for it.
+    assert alternatives("b", "Ashby council will cut jobs over three months. Its 26 libraries stay open.",
+                        [("26", 0.5), ("three months", 0.4)]) == ["26"]
 
 
 def test_an_older_reports_figure_is_no_rival_to_a_newer_ones(tmp_path, fake_encoder):
