@@ -6,7 +6,7 @@ An outlet whose own answer differs is a disagreement, shown with its outlet and 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 from newsdesk.types import Article, Hit, Span
@@ -137,11 +137,24 @@ def _same_surname(a: str, b: str) -> bool:
     return bool(last_a and last_b) and last_a[0][:1].isupper() and last_a[0].casefold() == last_b[0].casefold()
 
 
+# "19 million marks from 24 million", "95 million, up from its first estimate of 60 million".
+_FROM_FIGURE = re.compile(r",?\s+(?:up\s+|down\s+)?from\s+", re.IGNORECASE)
+
+
+def as_stated(span: Span) -> Span:
+    """A figure given with the one it replaced ("19 million marks from 24 million") as the figure
+    stated ("19 million marks"): the outlet says the first, and only mentions the second."""
+    found = _FROM_FIGURE.search(span.text)
+    if found is None or not has_figure(span.text[:found.start()]) or not has_figure(span.text[found.end():]):
+        return span
+    return replace(span, text=span.text[:found.start()], end=span.start + found.start())
+
+
 def outlet_answers(spans: Sequence[Span], articles: Mapping[str, Article]) -> list[OutletAnswer]:
     """Each outlet's own answer: the best-scored of ``spans`` (already weighed by retrieval)
-    in that outlet's articles, best outlet first."""
+    in that outlet's articles, each figure as stated (``as_stated``), best outlet first."""
     by_source: dict[str, list[Span]] = {}
-    for span in sorted(spans, key=lambda s: -s.score):
+    for span in sorted(map(as_stated, spans), key=lambda s: -s.score):
         by_source.setdefault(articles[span.article_id].source_name, []).append(span)
     return [OutletAnswer(source, own[0], own[0].score, articles[own[0].article_id].date, tuple(own))
             for source, own in sorted(by_source.items(), key=lambda item: -item[1][0].score)]

@@ -640,6 +640,31 @@ def test_an_older_reports_figure_of_what_was_asked_is_found_among_its_readings(t
                         [("26", 0.5), ("three months", 0.4)]) == ["26"]
 
 
+def test_a_figure_given_with_the_one_it_replaced_is_the_figure_stated(tmp_path, fake_encoder):
+    from newsdesk.retrieval.answering.corroboration import as_stated
+
+    def stated(text):
+        return as_stated(Span(text, "a", 0, 10, 10 + len(text), 0.5))
+
+    assert stated("19 million marks from 24 million").text == "19 million marks"
+    cut = stated("95 million thalers, up from its first estimate of 60 million")
+    assert (cut.text, cut.start, cut.end) == ("95 million thalers", 10, 28)
+    # not a figure, or no figure replaced
+    assert stated("a drilling crew from Tessel Drilling").text == "a drilling crew from Tessel Drilling"
+    assert stated("600 jobs from its Norvale plant").text == "600 jobs from its Norvale plant"
+
+    desk = _desk_of(tmp_path, fake_encoder, [
+        ("The Corvex naming deal is worth 24 million marks, the club said.", "Harwick Evening Star", "2025-06-04"),
+        ("The Corvex deal's value was reduced to 19 million marks from 24 million, the club said.", "Sportline Wire", "2025-07-08")])
+    older, newer = _reading(desk, "Harwick Evening Star", "24 million marks", 0.8), \
+        _reading(desk, "Sportline Wire", "19 million marks from 24 million", 0.6)
+    hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in (older, newer)]
+    answer = assemble_answer("how much is the corvex deal worth", [older, newer], desk.index, hits, min_score=0.1)
+    # The later report does not corroborate the figure it says was replaced: its own figure leads.
+    assert answer.text == "19 million marks"
+    assert [(a.text, a.outlets) for a in answer.alternatives] == [("24 million marks", ("Harwick Evening Star",))]
+
+
 def test_an_older_reports_figure_is_no_rival_to_a_newer_ones(tmp_path, fake_encoder):
     from newsdesk.retrieval.answering.answer import answer_evidence
     from newsdesk.retrieval.answering.ranking import RankedAnswer
