@@ -139,22 +139,32 @@ def _same_surname(a: str, b: str) -> bool:
 
 # "19 million marks from 24 million", "95 million, up from its first estimate of 60 million".
 _FROM_FIGURE = re.compile(r",?\s+(?:up\s+|down\s+)?from\s+", re.IGNORECASE)
+# "2,400 to 3,900 florins" after "rise from" ("87 to 80" is a tally, "from 10 to 12 July" a range).
+_FROM_TO = re.compile(r"^(?:.*\bfrom\s+)?(?P<old>\S.*?)\s+to\s+(?P<new>\S.*)$", re.IGNORECASE)
+_CHANGED_FROM = re.compile(r"\b(?:ris(?:e|es|en|ing)|rose|rais\w*|cut|increas\w*|reduc\w*|f[ae]ll\w*|lower\w*|drop\w*|"
+                           r"climb\w*|jump\w*|gr[eo]w\w*|revis\w*|chang\w*|up|down)\b[^.;]{0,40}\bfrom\s+$", re.IGNORECASE)
 
 
-def as_stated(span: Span) -> Span:
-    """A figure given with the one it replaced ("19 million marks from 24 million") as the figure
-    stated ("19 million marks"): the outlet says the first, and only mentions the second."""
+def as_stated(span: Span, text: str = "") -> Span:
+    """A figure given with the one it replaced as the figure stated: "19 million marks from 24
+    million" as "19 million marks", "2,400 to 3,900 florins" after "will rise from" as "3,900
+    florins" (``text``: the span's article). The outlet says the one, and only mentions the other."""
     found = _FROM_FIGURE.search(span.text)
-    if found is None or not has_figure(span.text[:found.start()]) or not has_figure(span.text[found.end():]):
+    if found is not None and has_figure(span.text[:found.start()]) and has_figure(span.text[found.end():]):
+        return replace(span, text=span.text[:found.start()], end=span.start + found.start())
+    change = _FROM_TO.match(span.text)
+    if change is None or not (has_figure(change["old"]) and has_figure(change["new"])):
         return span
-    return replace(span, text=span.text[:found.start()], end=span.start + found.start())
+    if not _CHANGED_FROM.search(text[max(0, span.start - 80):span.start] + span.text[:change.start("old")]):
+        return span
+    return replace(span, text=change["new"], start=span.start + change.start("new"))
 
 
 def outlet_answers(spans: Sequence[Span], articles: Mapping[str, Article]) -> list[OutletAnswer]:
     """Each outlet's own answer: the best-scored of ``spans`` (already weighed by retrieval)
     in that outlet's articles, each figure as stated (``as_stated``), best outlet first."""
     by_source: dict[str, list[Span]] = {}
-    for span in sorted(map(as_stated, spans), key=lambda s: -s.score):
+    for span in sorted((as_stated(s, articles[s.article_id].text) for s in spans), key=lambda s: -s.score):
         by_source.setdefault(articles[span.article_id].source_name, []).append(span)
     return [OutletAnswer(source, own[0], own[0].score, articles[own[0].article_id].date, tuple(own))
             for source, own in sorted(by_source.items(), key=lambda item: -item[1][0].score)]

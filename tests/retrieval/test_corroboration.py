@@ -643,15 +643,20 @@ def test_an_older_reports_figure_of_what_was_asked_is_found_among_its_readings(t
 def test_a_figure_given_with_the_one_it_replaced_is_the_figure_stated(tmp_path, fake_encoder):
     from newsdesk.retrieval.answering.corroboration import as_stated
 
-    def stated(text):
-        return as_stated(Span(text, "a", 0, 10, 10 + len(text), 0.5))
+    def stated(text, before="The club said "):
+        return as_stated(Span(text, "a", 0, len(before), len(before) + len(text), 0.5), before + text)
 
     assert stated("19 million marks from 24 million").text == "19 million marks"
     cut = stated("95 million thalers, up from its first estimate of 60 million")
-    assert (cut.text, cut.start, cut.end) == ("95 million thalers", 10, 28)
-    # not a figure, or no figure replaced
+    assert (cut.text, cut.start, cut.end) == ("95 million thalers", 14, 32)
+    risen = stated("2,400 to 3,900 florins", "The fee will rise from ")
+    assert (risen.text, risen.start, risen.end) == ("3,900 florins", 32, 45)
+    assert stated("raised from 2.5 million to 2.9 million vellans").text == "2.9 million vellans"
+    # not a figure, no figure replaced, a tally or a range
     assert stated("a drilling crew from Tessel Drilling").text == "a drilling crew from Tessel Drilling"
     assert stated("600 jobs from its Norvale plant").text == "600 jobs from its Norvale plant"
+    assert stated("87 to 80", "The bill passed by ").text == "87 to 80"
+    assert stated("10 to 12 July 2026", "The festival runs from ").text == "10 to 12 July 2026"
 
     desk = _desk_of(tmp_path, fake_encoder, [
         ("The Corvex naming deal is worth 24 million marks, the club said.", "Harwick Evening Star", "2025-06-04"),
