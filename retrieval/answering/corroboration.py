@@ -145,7 +145,7 @@ _CHANGED_FROM = re.compile(r"\b(?:ris(?:e|es|en|ing)|rose|rais\w*|cut|increas\w*
                            r"climb\w*|jump\w*|gr[eo]w\w*|revis\w*|chang\w*|up|down)\b[^.;]{0,40}\bfrom\s+$", re.IGNORECASE)
 
 
-def as_stated(span: Span, text: str = "") -> Span:
+def as_stated(span: Span, text: str) -> Span:
     """A figure given with the one it replaced as the figure stated: "19 million marks from 24
     million" as "19 million marks", "2,400 to 3,900 florins" after "will rise from" as "3,900
     florins" (``text``: the span's article). The outlet says the one, and only mentions the other."""
