@@ -56,12 +56,14 @@ def _progress() -> bool:
     return sys.stderr.isatty()  # as the CLI decides
 
 
-def open_desk(home: Path, reader: str, runtime: str, model: str | None):
-    """The desk ``newsdesk ask --home HOME --reader READER`` would build (bot/cli_common.py)."""
+def open_desk(home: Path, reader: str, runtime: str, model: str | None, verifier: str = "default"):
+    """The desk ``newsdesk ask --home HOME --reader READER`` would build (bot/cli_common.py);
+    ``verifier``: "none" to ask without the answer verifier."""
     from newsdesk.bot.cli_common import settings_from
     from newsdesk.retrieval.service import Newsdesk
 
-    desk = Newsdesk(settings_from(argparse.Namespace(home=home, model=model, reader=reader, runtime=runtime)))
+    desk = Newsdesk(settings_from(argparse.Namespace(home=home, model=model, reader=reader, runtime=runtime,
+                                                              verifier=verifier)))
     desk.load_models()
     return desk
 
@@ -259,7 +261,7 @@ def run(args) -> int:
         return 1
     with tempfile.TemporaryDirectory(prefix="news-benchmark-") as scratch:
         home = args.home or Path(scratch)
-        desk = open_desk(home, args.reader, args.runtime, args.model)
+        desk = open_desk(home, args.reader, args.runtime, args.model, args.verifier)
         ingest, files, records = {}, [], []
         for name, indexed in index_groups(stories, splits, args.index):
             # one home per group, the models loaded once
@@ -275,7 +277,7 @@ def run(args) -> int:
     meta = metadata_summary(files)
     print(f"news benchmark: {len(records)} questions of {' + '.join(splits)} "
           f"({len({s.id for s, _ in questions})} stories); {ingest['articles_indexed']} articles indexed, "
-          f"{INDEX_SCOPES[args.index]}; reader {args.reader}, k {args.k}"
+          f"{INDEX_SCOPES[args.index]}; reader {args.reader}, verifier {args.verifier}, k {args.k}"
           + ("; every question ending in '?'" if args.question_mark else ""))
     print(summary_table(summary))
     print(LEGEND)
@@ -283,7 +285,7 @@ def run(args) -> int:
     print(metadata_text(meta, files))
     if args.json:
         args.json.write_text(json.dumps({
-            "reader": args.reader, "runtime": args.runtime, "k": args.k, "splits": splits, "limit": args.limit,
+            "reader": args.reader, "verifier": args.verifier, "runtime": args.runtime, "k": args.k, "splits": splits, "limit": args.limit,
             "index": args.index, "question_mark": args.question_mark,
             "stories": [s.id for s in stories], "ingest": ingest, "summary": summary,
             "metadata": {**meta, "files": files}, "warnings": warnings, "records": records,
@@ -298,6 +300,8 @@ def main(argv=None) -> int:
     # The CLI's defaults, environment included (bot/cli.py)
     parser.add_argument("--reader", default=os.environ.get("NEWSDESK_READER", "default"),
                         help="'default', 'baseline' or a reader directory, as for `newsdesk ask` (env NEWSDESK_READER)")
+    parser.add_argument("--verifier", default="default",
+                        help="'default' (the shipped answer verifier, with the shipped reader), 'none', or a verifier directory")
     parser.add_argument("--runtime", choices=["onnx", "torch"], default=os.environ.get("NEWSDESK_RUNTIME", "onnx"))
     parser.add_argument("--model", default=os.environ.get("NEWSDESK_MODEL"), help="an encoder directory (default: the bundled one)")
     parser.add_argument("--home", type=Path, help="the home to ingest into and ask (default: a temporary one); "

@@ -17,12 +17,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("questions", type=Path)
     parser.add_argument("--reader", default="default")
+    parser.add_argument("--verifier", default="default", help="'default', 'none' or a verifier directory")
     parser.add_argument("--runtime", default="onnx", choices=["onnx", "torch"])
     parser.add_argument("-k", type=int, default=5)
     parser.add_argument("-v", "--verbose", action="store_true", help="print every question")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
-        desk = Newsdesk(Settings(home=Path(home), reader=args.reader, runtime=args.runtime))
+        desk = Newsdesk(Settings(home=Path(home), reader=args.reader, verifier=args.verifier, runtime=args.runtime))
         desk.ensure_index()
         summary, rows = evaluate_seed_questions(desk, args.questions, k=args.k)
     if args.verbose:

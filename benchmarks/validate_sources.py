@@ -100,6 +100,7 @@ def main() -> None:
     parser.add_argument("files", type=Path, nargs="+", help="SQuAD-format files (part A, the extra file)")
     parser.add_argument("--questions", type=int, default=200, help="held-out questions per source")
     parser.add_argument("--reader", default="default")
+    parser.add_argument("--verifier", default="default", help="'default', 'none' or a verifier directory")
     parser.add_argument("-k", type=int, default=5)
     parser.add_argument("--write-split", type=Path, help="write the held-out question ids per source here")
     parser.add_argument("--thresholds", action="store_true", help="also the open setting at every abstain threshold")
@@ -109,8 +110,8 @@ def main() -> None:
     if args.write_split:  # question ids: exact whatever the unit
         args.write_split.write_text(json.dumps({s: sorted(q.id for q in qs) for s, qs in split.items()}, indent=1))
     with tempfile.TemporaryDirectory() as home:
-        desk = Newsdesk(Settings(home=Path(home), reader=args.reader))
-        report = {"reader": args.reader, "k": args.k, "sources": {}}
+        desk = Newsdesk(Settings(home=Path(home), reader=args.reader, verifier=args.verifier))
+        report = {"reader": args.reader, "verifier": args.verifier, "k": args.k, "sources": {}}
         for source, qs in split.items():
             gold, _ = evaluate_gold_context(qs, desk.encoder, desk.reader, desk.settings.chunker, progress=False)
             report["sources"][source] = {"articles": len({q.title for q in qs}), "paragraphs": len({q.context for q in qs}),

@@ -103,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     reading.add_argument("-k", type=positive_int, default=5, help="how many passages the reader reads")
     reading.add_argument("--reader", default=env("NEWSDESK_READER", "default"),
                          help="'default' (newsdesk's trained reader), 'baseline', or a local Hugging Face QA model directory (env NEWSDESK_READER)")
+    reading.add_argument("--verifier", default=env("NEWSDESK_VERIFIER", "default"),
+                         help="'default' (the answer verifier that reorders the trained reader's best candidates), 'none', "
+                              "or a verifier directory (env NEWSDESK_VERIFIER)")
 
     filtering = argparse.ArgumentParser(add_help=False)
     filtering.add_argument("--outlet", help="only articles from an outlet whose name contains this, in any case "
@@ -198,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "the runtime and precision each runs in, and the library versions", "newsdesk info --json")
     info.add_argument("--json", action="store_true", help="print a JSON object")
     info.add_argument("--reader", default=env("NEWSDESK_READER", "default"), help="as for ask")
+    info.add_argument("--verifier", default=env("NEWSDESK_VERIFIER", "default"), help="as for ask")
 
     rebuild = command("rebuild", "re-chunk and re-embed every indexed article (after changing the model or settings)",
                       "newsdesk rebuild --model /models/my-encoder\n  newsdesk rebuild --index-type flat\n"

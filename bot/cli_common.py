@@ -49,7 +49,7 @@ def settings_from(args):
     except ValueError as error:  # only the environment can get here: --index-type has choices
         raise UsageError(f"NEWSDESK_INDEX_TYPE: {error}") from None
     return Settings(home=args.home or default_home(), model_path=args.model, reader=getattr(args, "reader", "default"),
-                    runtime=args.runtime, index_type=index_type, engine=getattr(args, "engine", "local"),
+                    verifier=getattr(args, "verifier", "default"), runtime=args.runtime, index_type=index_type, engine=getattr(args, "engine", "local"),
                     ray_address=getattr(args, "ray_address", None) or os.environ.get("RAY_ADDRESS") or None,
                     ray_workers=getattr(args, "ray_workers", None))
 

@@ -238,7 +238,9 @@ def info_to_text(info: dict, width: int = DEFAULT_WIDTH) -> str:
         else:
             state = f"{plural(version['articles'], 'article')}, {plural(version['chunks'], 'chunk')}, {version['created']}"
         lines.append(f"  kept       {version['name']}{live}: {state}")
-    for role in ("encoder", "reader"):
+    for role in ("encoder", "reader", "verifier"):
+        if role not in info:
+            continue
         model = info[role]
         lines.append(f"{role:<12} {model['name']}: {model['runtime']}, {model['precision']}"
                      + (f" ({model['note']})" if model.get("note") else ""))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from newsdesk.errors import IndexDamaged
 
-from .answering.readers.choose import reader_plan
+from .answering.readers.choose import reader_plan, verifier_plan
 from .index.store import read_manifest
 from .index.versions import current_version, damage_report, list_versions
 
@@ -38,6 +38,7 @@ def info_report(settings) -> dict:
         "home": str(settings.home), "cache": str(cache_dir()), "index": index, "versions": versions,
         "encoder": encoder_plan(settings.model_path, settings.runtime),
         "reader": reader_plan(settings.reader, settings.runtime),
+        "verifier": verifier_plan(settings.verifier, settings.reader, settings.runtime),
         "libraries": library_versions(),
     }
 

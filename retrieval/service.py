@@ -22,7 +22,7 @@ from .answering.corroboration import each_outlets_best, other_outlets
 from .answering.passages import Found, FoundArticle, by_article, found_passages, newest_first
 from .answering.question import validate_query, validate_question
 from .answering.readers.baseline import first_of_each_text, placed_in
-from .answering.readers.choose import make_reader
+from .answering.readers.choose import make_reader, make_verifier
 from .answering.search import FilterCheck, Filters, Mode, check_filters, retrieve
 from .desk_feeds import DeskFeeds
 from .evaluation.squad import SquadQuestion
@@ -82,6 +82,11 @@ class Newsdesk(IndexUpdates):
             self._reader = make_reader(self.settings.reader, self.settings.runtime)
         return self._reader
 
+    @functools.cached_property
+    def verifier(self):
+        """The answer verifier that reorders the reader's best candidates, or None (``make_verifier``)."""
+        return make_verifier(self.settings.verifier, self.settings.reader, self.settings.runtime)
+
     @property
     def index(self) -> Index:
         """The current index version, reloaded when another process has switched it."""
@@ -115,6 +120,7 @@ class Newsdesk(IndexUpdates):
         _ = self.encoder
         if reader:
             _ = self.reader
+            _ = self.verifier
 
     def warm_up(self) -> None:
         """Load the model, the reader and the index now instead of on the first question."""
@@ -122,6 +128,8 @@ class Newsdesk(IndexUpdates):
         _ = self.index
         self.embed_question("warm up")
         self.reader.read("warm up", self.index.chunks[:1])
+        if self.verifier is not None:
+            self.verifier.scores("warm up", ["warm up"])
 
     # -------------------------------------------------------------- questions
     def _embed_question(self, question: str) -> np.ndarray:
@@ -165,6 +173,7 @@ class Newsdesk(IndexUpdates):
         answer = assemble_answer(
             question, spans, self.index, hits, min_score=self.reader.min_score,
             calibration=getattr(self.reader, "calibration", None),
+            verify=self.verifier.scores if self.verifier is not None else None,
         )
         timings["answer"] = (time.perf_counter() - started) * 1000
         timings["total"] = sum(timings.values())
@@ -202,8 +211,10 @@ class Newsdesk(IndexUpdates):
         return evaluate_open(questions, corpus, self._scratch, k=k, progress=progress)
 
     def _scratch(self, home: Path) -> Newsdesk:
-        """A desk on ``home`` that shares this one's loaded encoder and reader."""
-        return Newsdesk(replace(self.settings, home=home), encoder=self.encoder, reader=self.reader)
+        """A desk on ``home`` that shares this one's loaded encoder, reader and verifier."""
+        desk = Newsdesk(replace(self.settings, home=home), encoder=self.encoder, reader=self.reader)
+        desk.verifier = self.verifier
+        return desk
 
     def check_filters(self, filters: Filters) -> FilterCheck:
         """What ``filters`` leave of the indexed articles (see ``search.check_filters``)."""

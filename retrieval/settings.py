@@ -19,6 +19,8 @@ class Settings:
     model_path: str | None = None  # None: the bundled all-MiniLM-L6-v2
     reader: str = "default"  # "default" (the shipped trained reader), "baseline", or a model directory
     runtime: str = "onnx"  # "onnx" (encoder and reader exported to ONNX, int8) or "torch" (the plain path)
+    # "default" (the shipped answer verifier, with the shipped reader), "none", or a verifier directory
+    verifier: str = "default"
     chunker: ChunkerSettings = ChunkerSettings()
     # "auto", "flat", "ivf" or "ivf-sq8" (retrieval/index/vectors.py); None keeps the index's own choice
     index_type: str | None = None

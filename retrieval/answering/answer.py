@@ -27,6 +27,7 @@ from .ranking import (RETRIEVAL_POWER, RankedAnswer, merge_overlapping, most_foc
 from .shaping import LIST, SENTENCE, SPAN, as_tallies, in_headline, question_kind, widen_to_sentence
 from .stories import same_story
 from .text import content_terms, mentions, named_terms, names_asked, normalize_answer
+from .verification import VERIFIED_DEPTH, Verify, candidate_text, verified
 
 # How far before an answer's sentence its speaker may have been named ("…," she said).
 SPEAKER_CHARS = 300
@@ -267,6 +268,12 @@ def _given_text(span: Span, kind: str, index: Index) -> str:
     return index.articles[span.article_id].text[citation.answer_start:citation.answer_end]
 
 
+def verifier_texts(ranked: Sequence[RankedAnswer], kind: str, index: Index) -> list[str]:
+    """Each candidate as the verifier reads it: its best span as given, in its sentence after the one before."""
+    best = [max(r.spans, key=lambda s: s.score) for r in ranked]
+    return [candidate_text(_given_text(s, kind, index), _sentence_of(s, index), _previous_sentence(s, index)) for s in best]
+
+
 def _abstain(question: str, index: Index, hits: Sequence[Hit], score: float = 0.0,
              answers: Sequence[Span] = (), best: Span | None = None) -> Answer:
     """A refusal, shown with the passages that match the question closely, or with the
@@ -313,6 +320,7 @@ def assemble_answer(
     power: float = RETRIEVAL_POWER,
     calibration: AnswerCalibration | None = None,
     rules: OutletRules = DEFAULT_RULES,
+    verify: Verify | None = None,
 ) -> Answer:
     """The best-supported answer among ``spans``, or an abstention.
 
@@ -324,6 +332,7 @@ def assemble_answer(
             (then its score and what ``min_score`` applies to); without one, the reader's
             aggregated confidence.
         rules: how each outlet's own answer counts for or against the lead.
+        verify: scores the best few candidates' texts (``verified``); None: the reader's order stands.
     """
     if missing_names(question, hits):
         return _abstain(question, index, hits)
@@ -335,6 +344,11 @@ def assemble_answer(
     kind, ranked, confidence = judged_candidates(question, spans, index, hits, power, calibration)
     if not ranked:
         return _abstain(question, index, hits)
+    if verify is not None and len(ranked) > 1:
+        ranked, doubted = verified(ranked, verify(question, verifier_texts(ranked[:VERIFIED_DEPTH], kind, index)),
+                                   [confidence[r.key] for r in ranked[:VERIFIED_DEPTH]], min_score)
+        if doubted:
+            return _abstain(question, index, hits, confidence[ranked[0].key], best=max(ranked[0].spans, key=lambda s: s.score))
     best_key, _, best_spans = ranked[0]
     if (rival := story_in_doubt(question, ranked, index, hits)) is not None:
         best, other = (max(r.spans, key=lambda s: s.score) for r in (ranked[0], rival))

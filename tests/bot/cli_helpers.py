@@ -13,7 +13,8 @@ def offline_cli(tmp_path, monkeypatch):
 
     monkeypatch.setattr(encoder, "load_encoder", lambda model_path=None, runtime="onnx": FakeEncoder())
     monkeypatch.setenv("NEWSDESK_READER", "baseline")
-    for name in ("NEWSDESK_HOME", "NEWSDESK_MODEL", "NEWSDESK_RUNTIME", "NEWSDESK_INDEX_TYPE", "NEWSDESK_LOG", "NO_COLOR"):
+    for name in ("NEWSDESK_HOME", "NEWSDESK_MODEL", "NEWSDESK_RUNTIME", "NEWSDESK_VERIFIER", "NEWSDESK_INDEX_TYPE", "NEWSDESK_LOG",
+                 "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("NEWSDESK_CACHE", str(tmp_path / "cache"))

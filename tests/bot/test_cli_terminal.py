@@ -199,12 +199,16 @@ def test_info_says_where_everything_is_and_how_each_model_runs(seed_home, env, c
     assert info["index"]["articles"] == 5 and info["index"]["type"] == "flat" and info["index"]["chunks"] > 5
     assert len(info["versions"]) == 1 and info["versions"][0]["live"]
     assert info["encoder"]["precision"] in ("int8", "fp32") and info["reader"]["name"] == "baseline"
+    assert info["verifier"]["name"] == "none"  # the shipped verifier goes with the shipped reader only
     assert {"python", "torch", "onnxruntime", "faiss-cpu", "numpy"} <= set(info["libraries"])
 
     monkeypatch.setattr(neural_reader, "_cpu_has_bf16", lambda: False)
     code, out, _ = run(capsys, "info", "--home", seed_home, "--runtime", "torch", "--reader", "default")
     assert code == 0 and "encoder      sentence-transformers/all-MiniLM-L6-v2: torch, fp32" in out
     assert "reader       default: torch, fp32" in out and "5 articles" in out and "(live)" in out
+    assert "verifier     default: torch, fp32" in out
+    code, out, _ = run(capsys, "info", "--home", seed_home, "--reader", "default", "--verifier", "none")
+    assert code == 0 and "verifier     none: the reader's order, no model" in out
     code, out, _ = run(capsys, "info", "--home", env / "empty")
     assert code == 0 and "none yet" in out and not (env / "empty").exists()
 

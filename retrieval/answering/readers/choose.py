@@ -47,3 +47,35 @@ def make_reader(choice: str, runtime: str = "onnx") -> Reader:
         raise UsageError(f"--reader {choice!r} is not a model directory (use 'default', 'baseline' or the path "
                          "of a Hugging Face question-answering model)")
     return NeuralReader(path, runtime)
+
+
+def verifier_plan(choice: str, reader: str, runtime: str) -> dict:
+    """How the verifier ``choice`` will run with ``reader``, without loading it (as ``reader_plan``)."""
+    from newsdesk.embeddings.onnx_runtime import onnxruntime_available
+
+    from .neural import torch_precision
+    from .verifier import CONFIG_FILE, SHIPPED_DIR, AnswerVerifier, VerifierConfig
+
+    if choice == "none" or (choice == "default" and (reader != "default" or not AnswerVerifier.available())):
+        return {"name": "none", "runtime": "the reader's order", "precision": "no model"}
+    directory = SHIPPED_DIR if choice == "default" else Path(choice).expanduser()
+    if runtime == "onnx" and onnxruntime_available() and AnswerVerifier.available(directory):
+        return {"name": choice, "runtime": "onnx", "precision": VerifierConfig.load(directory / CONFIG_FILE).precision}
+    return {"name": choice, "runtime": "torch", "precision": torch_precision()}
+
+
+def make_verifier(choice: str, reader: str, runtime: str = "onnx"):
+    """The answer verifier named by ``choice`` ("default", "none" or a verifier directory), or None.
+    "default" is the shipped verifier, trained on the shipped reader's candidates: with another
+    reader, or where it is not installed, there is none."""
+    from .verifier import SHIPPED_DIR, AnswerVerifier
+
+    if choice == "none":
+        return None
+    if choice == "default":
+        return AnswerVerifier(SHIPPED_DIR, runtime) if reader == "default" and AnswerVerifier.available() else None
+    path = Path(choice).expanduser()
+    if not AnswerVerifier.available(path):
+        raise UsageError(f"verifier {choice!r} is not a verifier directory (use 'default', 'none' or a folder "
+                         "written by newsdesk.training.train_verifier)")
+    return AnswerVerifier(path, runtime)
