@@ -111,3 +111,23 @@ def test_a_candidate_is_read_as_its_answer_then_its_sentence_after_the_one_befor
     assert candidate_text("600", "It will cut 600 jobs.", "Halvorsen met unions.") == (
         "600 [SEP] Halvorsen met unions. It will cut 600 jobs.")
     assert candidate_text("600", "It will cut 600 jobs.", "") == "600 [SEP]  It will cut 600 jobs."
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not AnswerVerifier.available(), reason="the trained verifier is not installed")
+def test_the_shipped_verifier_prefers_the_candidate_that_answers_and_runs_alike_on_onnx_and_torch(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSDESK_CACHE", str(tmp_path / "cache"))
+    hosted = "German Chancellor Friedrich Merz hosted the talks in Berlin on Sunday."
+    warned = "Turkish President Erdogan warned that the war threatened shipping in the Black Sea."
+    asked = {"who hosted the berlin talks": [candidate_text("Erdogan", warned, ""), candidate_text("Friedrich Merz", hosted, "")],
+             "what did erdogan warn about": [candidate_text(hosted, hosted, ""), candidate_text(warned, warned, "")],
+             "how many jobs will halvorsen cut": [
+                 candidate_text("2,100", "The plant employs about 2,100 people.", ""),
+                 candidate_text("600", "Halvorsen Robotics will cut 600 jobs, not the 450 first announced.", "")]}
+    onnx, torch = AnswerVerifier(runtime="onnx"), AnswerVerifier(runtime="torch")
+    for question, texts in asked.items():
+        fast, plain = onnx.scores(question, texts), torch.scores(question, texts)
+        assert fast[1] > fast[0] and plain[1] > plain[0], question
+        # int8 against fp32: on 180 validation candidates the scores differ by 0.14 at the median, 1.3 at most
+        assert max(abs(a - b) for a, b in zip(fast, plain)) < 1.0
+    assert onnx.scores("who hosted the berlin talks", []) == []
