@@ -14,7 +14,8 @@ from newsdesk.retrieval.answering.verification import (DOUBT_MIN_PROBABILITY, VE
 from newsdesk.retrieval.answering.ranking import RankedAnswer
 from newsdesk.retrieval.answering.readers.choose import make_verifier
 from newsdesk.retrieval.answering.readers.verifier import AnswerVerifier
-from newsdesk.types import Hit, Span
+from newsdesk.types import Hit
+from tests.retrieval.test_answer import _span
 
 
 def _ranked(*scores):
@@ -52,13 +53,6 @@ def test_a_candidate_too_unsure_to_give_is_never_put_first_but_if_judged_far_bet
     assert [r.key for r in reordered] == ["answer 2", "answer 0", "answer 1"] and doubted
     # nothing sure enough to give: the reader's order, and the calibration refuses as before
     assert verified(ranked, [0.0, 9.0, 0.0], [0.2, 0.2, 0.2], 0.35) == (ranked, False)
-
-
-def _span(desk, text, outlet, score):
-    article = next(a for a in desk.index.articles.values() if a.outlet == outlet)
-    start = article.text.index(text)
-    chunk = next(c for c in desk.index.chunks if c.article_id == article.id and c.start <= start < c.end)
-    return Span(text, article.id, chunk.id, start, start + len(text), score)
 
 
 def test_the_answer_is_the_candidate_the_verifier_puts_first(seed_desk):
