@@ -267,6 +267,7 @@ def run(args) -> int:
             # one home per group, the models loaded once
             group_desk = desk if name is None else type(desk)(replace(desk.settings, home=home / name),
                                                               encoder=desk.encoder, reader=desk.reader)
+            group_desk.verifier = desk.verifier
             ingest = _added_up(ingest, ingest_stories(group_desk, indexed))
             files += read_metadata(group_desk, indexed)
             group_desk.warm_up()  # the first question's latency is then a question's, not the model loading
