@@ -99,6 +99,10 @@ def test_the_shipped_verifier_goes_with_the_shipped_reader_and_a_bad_folder_is_o
     assert isinstance(shipped, AnswerVerifier) == AnswerVerifier.available()
     with pytest.raises(UsageError, match="not a verifier directory"):
         make_verifier(str(tmp_path), "default")
+    (tmp_path / "verifier.safetensors").write_bytes(b"")
+    (tmp_path / "verifier_config.json").write_text('{"kind": "something else"}')
+    with pytest.raises(UsageError, match="unreadable verifier config"):
+        make_verifier(str(tmp_path), "default")
 
 
 def test_a_candidate_is_read_as_its_answer_then_its_sentence_after_the_one_before():

@@ -59,8 +59,12 @@ def verifier_plan(choice: str, reader: str, runtime: str) -> dict:
     if choice == "none" or (choice == "default" and (reader != "default" or not AnswerVerifier.available())):
         return {"name": "none", "runtime": "the reader's order", "precision": "no model"}
     directory = SHIPPED_DIR if choice == "default" else Path(choice).expanduser()
-    if runtime == "onnx" and onnxruntime_available() and AnswerVerifier.available(directory):
-        return {"name": choice, "runtime": "onnx", "precision": VerifierConfig.load(directory / CONFIG_FILE).precision}
+    try:
+        config = VerifierConfig.load(directory / CONFIG_FILE)
+    except ValueError as error:  # info reports, it does not fail
+        return {"name": choice, "runtime": "none", "precision": "no model", "note": str(error)}
+    if runtime == "onnx" and onnxruntime_available():
+        return {"name": choice, "runtime": "onnx", "precision": config.precision}
     return {"name": choice, "runtime": "torch", "precision": torch_precision()}
 
 
@@ -68,7 +72,7 @@ def make_verifier(choice: str, reader: str, runtime: str = "onnx"):
     """The answer verifier named by ``choice`` ("default", "none" or a verifier directory), or None.
     "default" is the shipped verifier, trained on the shipped reader's candidates: with another
     reader, or where it is not installed, there is none."""
-    from .verifier import SHIPPED_DIR, AnswerVerifier
+    from .verifier import CONFIG_FILE, SHIPPED_DIR, AnswerVerifier, VerifierConfig
 
     if choice == "none":
         return None
@@ -78,4 +82,8 @@ def make_verifier(choice: str, reader: str, runtime: str = "onnx"):
     if not AnswerVerifier.available(path):
         raise UsageError(f"verifier {choice!r} is not a verifier directory (use 'default', 'none' or a folder "
                          "written by newsdesk.training.train_verifier)")
+    try:  # a broken settings file is one line now, not a traceback at the first question
+        VerifierConfig.load(path / CONFIG_FILE)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     return AnswerVerifier(path, runtime)

@@ -1,15 +1,16 @@
 """The answer verifier: a second look at the reader's best few candidates.
 
 The reader scores spans window by window; it never sets one candidate beside another. The
-verifier reads the question with each candidate in its sentence (and the sentence before it;
-``answering.verification.candidate_text``)
-and scores how well that candidate answers it; trained on the news benchmark's train stories
-to rank the right candidate of each question first (``newsdesk.training.train_verifier``). Its
-encoder starts from the reader's, so it knows extractive QA before it learns to compare.
+verifier reads the question with each candidate in its sentence and the sentence before it
+(``answering.verification.candidate_text``) and scores how well that candidate answers it;
+trained on the news benchmark's train stories to rank the right candidate of each question
+first (``newsdesk.training.train_verifier``). Its encoder starts from the reader's, so it knows
+extractive QA before it learns to compare.
 
 Shipped in ``retrieval/verifier_model/``: ``verifier.safetensors`` (the encoder's trained layers
-and the score head, fp16; the word embeddings are the bundled encoder's) and ``verifier_config.json``. Answering runs it through ONNX (int8,
-cached as the reader is); torch only where onnxruntime is missing.
+and the score head, fp16; the embeddings are the bundled encoder's) and ``verifier_config.json``.
+Answering runs it through ONNX (int8, cached as the reader is); torch only where onnxruntime is
+missing.
 """
 from __future__ import annotations
 
@@ -148,7 +149,8 @@ class AnswerVerifier:
         from newsdesk.embeddings.encoder import bundled_model_path
 
         bert = json.loads((bundled_model_path() / "config.json").read_text())
-        path = onnx_runtime.compiled_model("verifier", [self.model_dir / WEIGHTS_FILE], {"verifier": str(self.model_dir)},
+        path = onnx_runtime.compiled_model("verifier", [bundled_model_path() / "model.safetensors", self.model_dir / WEIGHTS_FILE],
+                                           {"verifier": str(self.model_dir)},
                                            lambda target: _export(self.model_dir, target), config.precision,
                                            bert["num_attention_heads"], bert["hidden_size"])
         session = onnx_runtime.open_session(path)
