@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date as Day
 
-from .dates import byline_date, date_among_parts, date_line, dateline_day, parse_date
+from .dates import byline_date, date_among_parts, date_part, dateline_day, parse_date
 from .lines import is_boilerplate, is_heading
 from .outlets import (
     HEAD_LINES,
@@ -27,6 +27,7 @@ _GLUED_SENTENCE = re.compile(r"(?<=[a-z\)\]\"”’])([.!?])(?=[A-Z](?:[a-z]|\.[
 _BULLET = re.compile(r"^[•●▪◦·*\-–]\s+")
 # Markdown heading marks: "## Title" and "## Title ##".
 _HEADING_MARKS = re.compile(r"^#{1,6}\s+|\s+#+$")
+_TITLE_MARK = re.compile(r"^#\s+\S")
 # A "date 2025-10-04" line is looked for among the first lines (a title may come first).
 _DATE_LINES = 5
 
@@ -65,8 +66,8 @@ def _read_head(lines: list[str], today: Day) -> _Head:
     for index, line in head:
         if index in furniture:
             continue
-        if (found := date_line(line)) is not None:
-            dates.append(found)
+        if (found := date_part(line)) is not None:  # a date alone, or "Published …", "Last updated …"
+            dates.append(found[0])
             furniture.add(index)
         elif name := emphasised_masthead(line):
             outlet = outlet or name
@@ -96,6 +97,8 @@ def clean_text(raw: str, title: str | None = None, outlet: str | None = None, da
         date lines and credit lines at the head are metadata, not text, and never the title.
     """
     lines = [_BULLET.sub("", line.strip()) for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    # A Markdown title ("# Velmar deal agreed") is the title however short.
+    marked = next((" ".join(line[2:].split()) for line in lines if _TITLE_MARK.match(line)), None)
     lines = [_HEADING_MARKS.sub("", " ".join(line.split())) for line in lines]
 
     found_date = date
@@ -131,7 +134,7 @@ def clean_text(raw: str, title: str | None = None, outlet: str | None = None, da
                 continue
         kept.append(_GLUED_SENTENCE.sub(r"\1 ", line))
 
-    found_title = title or next((line for line in kept[:4] if is_heading(line) and len(line.split()) >= 4), None)
+    found_title = title or next((line for line in kept[:4] if line == marked or is_heading(line) and len(line.split()) >= 4), None)
     if not found_title:
         found_title = _reference_title(kept)
     return CleanText("\n\n".join(kept), found_title, found_outlet, found_date)

@@ -61,6 +61,10 @@ _ISO_TIME = re.compile(r"(?<=\b\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?
 _TIME_AFTER = re.compile(r"^\s*(?:,\s*|at\s+)?\d{1,2}[:.]\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?\s?m\.?)?"
                          r"\s*(?:Z|[A-Z]{2,5}|[+-]\d{2}:?\d{2})?\s*$", re.IGNORECASE)
 _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# "09:12, Thursday 5 March 2026", "14:32 GMT, 2 April 2026": a time before the date.
+_LEADING_TIME = re.compile(r"^\d{1,2}[:.]\d{2}\s*(?:[ap]\.?\s?m\.?)?\s*(?:[A-Z]{2,5}\b)?\s*,?\s+(?=\D)", re.IGNORECASE)
+# "12.03.2026" is the 12th of March: dotted dates put the day first (month-first dates use slashes).
+_DOTTED_DAY_FIRST = re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{4}\b")
 _LEADING_WEEKDAY = re.compile(r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE)
 _NAMED_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAY_NAMES) + r")\b", re.IGNORECASE)
 # "…said on Thursday": a day something happened, not one ahead ("the walkout ends from Friday").
@@ -68,6 +72,9 @@ _ON_WEEKDAY = re.compile(r"\bon\s+(" + "|".join(_WEEKDAY_NAMES) + r")\b", re.IGN
 # The day of a wire dateline: "PORT MIRAN, March 3 (Coastline Wire) —", "BERLIN, Dec. 14, 2025 (AP) —",
 # "OSLO, 3 March (NTB) -".
 _DATELINE_DAY = re.compile(rf"^[^()]{{1,80}}?,\s*(?P<day>(?:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})(?:,?\s+\d{{4}})?)\s*\(", re.IGNORECASE)
+# A dateline that gives no outlet: "VELMAR, March 14, 2026 — ", "Northern Ledger, Mar. 14 -- ".
+_PLAIN_DATELINE_DAY = re.compile(rf"^(?:[A-Z][A-Z.'’\- ]{{1,40}}|(?:[A-Z][\w.'’&-]*\s+){{0,4}}[A-Z][\w.'’&-]*),\s*"
+                                 rf"(?P<day>(?i:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})(?:,?\s+\d{{4}})?)\s*[-—–]{{1,2}}\s")
 # Wire copy names the day of the report in its first paragraph ("…, the coastguard said on Saturday"):
 # a dateline without a year is placed in the latest year whose date falls on such a day.
 _YEARS_BACK = 7
@@ -83,10 +90,10 @@ def parse_date(text: str) -> str | None:
     if not text or not re.search(r"\d", text):
         return None
     try:
-        return date_parser.parse(text, fuzzy=False, default=None, ignoretz=True).date().isoformat()
+        return date_parser.parse(text, fuzzy=False, default=None, ignoretz=True, dayfirst=_day_first(text)).date().isoformat()
     except (ValueError, OverflowError, TypeError, AttributeError):
         try:
-            return date_parser.parse(text, fuzzy=True, ignoretz=True).date().isoformat()
+            return date_parser.parse(text, fuzzy=True, ignoretz=True, dayfirst=_day_first(text)).date().isoformat()
         except (ValueError, OverflowError, TypeError):
             return None
 
@@ -96,7 +103,7 @@ def date_line(line: str) -> str | None:
     September 2025", "*2026-02-09*", "7 April 2026 | 17:40"; None for anything more, or a date
     without a day or a year."""
     # "7 April 2026 | 17:40": a time set apart from its date is still only a date.
-    text = _ISO_TIME.sub("", _TIME_APART.sub(" ", _LEADING_WEEKDAY.sub("", line.strip(" *_"))))
+    text = _ISO_TIME.sub("", _TIME_APART.sub(" ", _LEADING_WEEKDAY.sub("", _LEADING_TIME.sub("", line.strip(" *_")))))
     years = list(_HAS_YEAR.finditer(text))
     if not text or not years or not _HAS_DAY.search(text):
         return None
@@ -105,9 +112,13 @@ def date_line(line: str) -> str | None:
     if len(text.split()) > 6:
         return None
     try:
-        return date_parser.parse(text, fuzzy=False, ignoretz=True).date().isoformat()
+        return date_parser.parse(text, fuzzy=False, ignoretz=True, dayfirst=_day_first(text)).date().isoformat()
     except (ValueError, OverflowError, TypeError):
         return None
+
+
+def _day_first(text: str) -> bool:
+    return bool(_DOTTED_DAY_FIRST.search(text))
 
 
 def date_part(text: str) -> tuple[str, bool] | None:
@@ -158,12 +169,16 @@ def byline_date(line: str) -> str | None:
     return split[1] if split and split[0].lower().startswith("by ") else None
 
 
+def _dateline_match(line: str) -> re.Match | None:
+    return (DATELINE.match(line) and _DATELINE_DAY.match(line)) or _PLAIN_DATELINE_DAY.match(line)
+
+
 def dateline_days(line: str, today: Day, weekdays: bool = True) -> list[Day]:
     """The days a wire dateline without a year may be, "PORT MIRAN, March 3 (Coastline Wire) —",
     latest first: in the years up to ``today`` (``_YEARS_BACK``) and, with ``weekdays``, on a
     weekday the paragraph names when it names one (wire copy says "…, officials said on
     Tuesday"; days said "on" first). Empty for any other line, and for a dateline that gives its year."""
-    match = DATELINE.match(line) and _DATELINE_DAY.match(line)
+    match = _dateline_match(line)
     if not match or _HAS_YEAR.search(match["day"]):
         return []
     try:
@@ -182,9 +197,9 @@ def dateline_days(line: str, today: Day, weekdays: bool = True) -> list[Day]:
 
 
 def dateline_day(line: str, today: Day) -> str | None:
-    """The date of a wire dateline, "PORT MIRAN, March 3 (Coastline Wire) —"; without a year,
-    the latest of ``dateline_days``."""
-    match = DATELINE.match(line) and _DATELINE_DAY.match(line)
+    """The date of a dateline, "PORT MIRAN, March 3 (Coastline Wire) —", "VELMAR, March 14, 2026 —";
+    without a year, the latest of ``dateline_days``."""
+    match = _dateline_match(line)
     if not match:
         return None
     if _HAS_YEAR.search(match["day"]):

@@ -302,3 +302,30 @@ def test_a_papers_name_in_a_byline_a_sign_off_or_an_originally_published_line():
     assert _read(foot.format("Originally published by The Kestrel Bay Herald.")).outlet == "The Kestrel Bay Herald"
     assert _read(foot.format("— The Kestrel Bay Herald")).outlet == "The Kestrel Bay Herald"
     assert _read(foot.format("— Jane Doe")).outlet is None
+
+
+@pytest.mark.parametrize("line", ["Last updated 09:12, Thursday 5 March 2026", "Updated: 14:32 GMT, 5 March 2026",
+                                  "First published on Thu 5 Mar 2026 09.14 GMT", "Posted 5 March 2026 by Owen Tarrant"])
+def test_a_published_or_updated_line_is_metadata_not_the_title(line):
+    cleaned = _read(f"{line}\n\nCrane drivers join the Velmar strike\n\n{BODY}")
+    assert (cleaned.date, cleaned.title) == ("2026-03-05", "Crane drivers join the Velmar strike")
+    assert "2026" not in cleaned.text
+
+
+def test_a_dotted_date_gives_the_day_first():
+    assert date_line("12.03.2026") == "2026-03-12" and parse_date("Posted on 5.3.2026") == "2026-03-05"
+    assert _read(f"Velmar union votes on new offer\nBy Ada Kern, Northern Ledger\n12.03.2026\n\n{BODY}").date == "2026-03-12"
+    assert date_line("2026/03/10") == "2026-03-10" and date_line("03/10/2026") == "2026-03-10"  # slashes: month first
+
+
+def test_a_markdown_title_is_the_title_however_short():
+    cleaned = _read(f"# Velmar deal agreed\n\n*Coast Weekly — 2026/03/10*\n\n{BODY}")
+    assert (cleaned.title, cleaned.outlet, cleaned.date) == ("Velmar deal agreed", "Coast Weekly", "2026-03-10")
+    assert _read(f"Velmar deal agreed\n\n{BODY}").title is None  # three plain words may be anything
+
+
+def test_a_dateline_without_an_outlet_gives_its_day():
+    assert _read(f"VELMAR, March 14, 2026 — {BODY}").date == "2026-03-14"
+    assert _read(f"Northern Ledger, Mar. 14, 2026 -- {BODY}").date == "2026-03-14"
+    assert _read(f"VELMAR, 14 March — Dock workers voted on Saturday. {BODY}").date == "2026-03-14"  # a Saturday
+    assert _read(f"The union said, March 14 — {BODY}").date is None  # a sentence, not a dateline
