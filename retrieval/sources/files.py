@@ -20,11 +20,12 @@ log = logging.getLogger(__name__)
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _TEXT_FIELDS = ("text", "content", "body", "article")
-_OUTLET_FIELDS = ("outlet", "source", "site", "publisher")
+_OUTLET_FIELDS = ("outlet", "source", "site", "publisher", "site_name", "siteName", "source_name")
 # What exporters, news APIs and schema.org call a record's title, address and day.
 _TITLE_FIELDS = ("title", "headline")
 _URL_FIELDS = ("url", "link")
-_DATE_FIELDS = ("date", "published_at", "publishedAt", "published", "publish_date", "datePublished", "pubDate")
+_DATE_FIELDS = ("date", "published_at", "publishedAt", "published", "publish_date", "datePublished", "pubDate",
+                "date_published", "published_date", "publication_date", "pub_date")
 
 
 @dataclass(frozen=True)

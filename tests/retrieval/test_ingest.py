@@ -113,6 +113,15 @@ def test_json_records_as_news_apis_and_exporters_name_their_fields(tmp_path):
     assert [r.reason for r in rejected] == ['"datePublished" must be a string such as "2025-06-01", not the number 20260309']
 
 
+def test_json_records_with_the_other_common_names_of_a_date_and_a_site(tmp_path):
+    records = [{"title": "Strike called off", "body": "The strike was called off.", "date_published": "March 7, 2026",
+                "site_name": "Coast Weekly"},
+               {"text": "The deal was agreed.", "publication_date": "2026-03-10", "source_name": "Northern Ledger"}]
+    (tmp_path / "export.json").write_text(json.dumps(records))
+    articles, _ = load_articles([tmp_path / "export.json"])
+    assert [(a.outlet, a.date) for a in articles] == [("Coast Weekly", "2026-03-07"), ("Northern Ledger", "2026-03-10")]
+
+
 def test_a_badly_typed_jsonl_line_keeps_the_good_lines(tmp_path):
     path = tmp_path / "feed.jsonl"
     lines = [{"text": "First story."}, {"text": "Second story.", "date": 20250101}, {"text": "Third\u2028story."}]
