@@ -75,6 +75,7 @@ _DATELINE_DAY = re.compile(rf"^[^()]{{1,80}}?,\s*(?P<day>(?:{_MONTH}\s+\d{{1,2}}
 # A dateline that gives no outlet: "VELMAR, March 14, 2026 — ", "Northern Ledger, Mar. 14 -- ".
 _PLAIN_DATELINE_DAY = re.compile(rf"^(?:[A-Z][A-Z.'’\- ]{{1,40}}|(?:[A-Z][\w.'’&-]*\s+){{0,4}}[A-Z][\w.'’&-]*),\s*"
                                  rf"(?P<day>(?i:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})(?:,?\s+\d{{4}})?)\s*[-—–]{{1,2}}\s")
+_ON_DATE = re.compile(r"\s+on\s+(?P<date>[^,|]+\d{4})$", re.IGNORECASE)
 # Wire copy names the day of the report in its first paragraph ("…, the coastguard said on Saturday"):
 # a dateline without a year is placed in the latest year whose date falls on such a day.
 _YEARS_BACK = 7
@@ -162,11 +163,13 @@ def date_among_parts(line: str) -> str | None:
 
 
 def byline_date(line: str) -> str | None:
-    """The date after a byline: "By Ana Velk | March 2, 2026"."""
+    """The date after a byline: "By Ana Velk | March 2, 2026", "Written by Ana Velk on 2 March 2026"."""
     if not BYLINE.match(line) or len(line.split()) > 16:
         return None
+    if said_on := _ON_DATE.search(line):
+        return date_line(said_on["date"])
     split = split_date(line)
-    return split[1] if split and split[0].lower().startswith("by ") else None
+    return split[1] if split and BYLINE.match(split[0]) else None
 
 
 def _dateline_match(line: str) -> re.Match | None:

@@ -33,6 +33,8 @@ _BOILERPLATE = [
     r"all rights reserved\.?",
     r"click here\b.*",
     r"[-=_*~#\s]{3,}",  # a rule, a setext underline or a section break ("***")
+    # a breadcrumb: "News > Business > Ports", "Home / World / Europe" (words, not "3/3/2026")
+    r"(?:[^\W\d][\w&'’-]*(?: [\w&'’-]+){0,2} ?[>»›/] ?){2,}[^\W\d][\w&'’-]*(?: [\w&'’-]+){0,2}",
 ]
 _BOILERPLATE_RE = re.compile("|".join(f"(?:{p})" for p in _BOILERPLATE), re.IGNORECASE)
 TERMINAL = ('.', '!', '?', '"', '”', "’", ':', ';', ')')
@@ -51,7 +53,7 @@ def is_heading(line: str) -> bool:
 DATELINE = re.compile(
     r"^(?:[A-Z][A-Z.'’\- ]{1,40}(?:,\s*[A-Z][\w.'’\- ]{1,30}?)?(?:,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}\.?)(?:,?\s*\d{4})?)?\s+)?"
     r"\((?P<outlet>[^()]{2,40})\)\s*(?:[-—–]{1,2}|:)\s")
-BYLINE = re.compile(r"^by\s+(?P<who>.{2,120})$", re.I)
+BYLINE = re.compile(r"^(?:(?:written|words|reporting|story)\s+)?by\s+(?P<who>.{2,120})$", re.I)
 SEPARATOR = re.compile(r"\s*(?:[,|•·—–]|\s-)\s*")
 # Between the parts of a furniture line: "Local news · Sunday 13 April 2025", "By X | 9 May 2025".
 SPACED_SEPARATOR = re.compile(r"\s+[|•·—–]\s+")

@@ -133,7 +133,8 @@ def _byline_outlet(line: str) -> str | None:
     if dated and dated[0] == len(parts) - 2:
         name = parts[-1].strip(" *_")
         return masthead_name(name, any_name=True) if len(name.split()) >= 2 else None
-    parts = re.split(r"\s*[,|]\s*", match.group("who")) if match and len(line.split()) <= 16 else []
+    # "By Ada Kern for Coast Daily": a paper the writer wrote for.
+    parts = re.split(r"\s*[,|]\s*|\s+for\s+", match.group("who")) if match and len(line.split()) <= 16 else []
     named = [masthead_name(_JOB.sub("", part)) for part in parts[1:] if len(_JOB.sub("", part).split()) >= 2]
     return next((name for name in named if name), None)
 

@@ -329,3 +329,18 @@ def test_a_dateline_without_an_outlet_gives_its_day():
     assert _read(f"Northern Ledger, Mar. 14, 2026 -- {BODY}").date == "2026-03-14"
     assert _read(f"VELMAR, 14 March — Dock workers voted on Saturday. {BODY}").date == "2026-03-14"  # a Saturday
     assert _read(f"The union said, March 14 — {BODY}").date is None  # a sentence, not a dateline
+
+
+def test_a_byline_for_a_paper_or_on_a_day():
+    head = "Council closes two libraries\n{}\n\n" + BODY
+    both = _read(head.format("By Ada Kern for Coast Daily, 3 March 2026"))
+    assert (both.outlet, both.date) == ("Coast Daily", "2026-03-03")
+    assert _read(head.format("Written by Ada Kern on 3 March 2026")).date == "2026-03-03"
+    assert _read(head.format("By Ada Kern for three weeks")).outlet is None  # no paper's name
+
+
+def test_a_breadcrumb_is_furniture_not_the_title():
+    cleaned = _read(f"Coast Daily\nNews > Business > Ports\nVelmar dock workers vote to strike\n3 March 2026\n\n{BODY}")
+    assert (cleaned.title, cleaned.outlet) == ("Velmar dock workers vote to strike", "Coast Daily")
+    assert "Business" not in cleaned.text
+    assert is_boilerplate("Home / World / Europe") and not is_boilerplate("3/3/2026")
