@@ -5,6 +5,7 @@ fetched page)."""
 from __future__ import annotations
 
 import hashlib
+import re
 
 from newsdesk.types import Article
 
@@ -87,17 +88,27 @@ def _furniture_outlet(html: str) -> str | None:
     return page_furniture_outlet(mastheads, footer, titles, bylines)
 
 
+def as_written(name: str, elsewhere: list[str | None]) -> str:
+    """``name`` as the page spells it elsewhere (its masthead, footer or text): "Coastdaily" is
+    "Coast Daily" where the page writes it so, the same letters whatever the case and spacing."""
+    letters = re.sub(r"[\W_]", "", name).casefold()
+    return next((other for other in elsewhere if other and re.sub(r"[\W_]", "", other).casefold() == letters), name)
+
+
 def html_article(html: str, path: str | None, url: str | None = None) -> Article:
     import trafilatura
 
     document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False, favor_recall=True)
     if document is None or not (document.text or "").strip():
         raise ValueError("no article text found in the HTML page")
+    sitename = document.sitename
+    if sitename and " " not in sitename:  # perhaps from a handle: "@coastdaily" gives "Coastdaily"
+        sitename = as_written(sitename, [_furniture_outlet(html), clean_text(document.text).outlet])
     article = make_article(
         document.text,
         title=document.title,
         # A masthead or footer names the outlet better than the address does.
-        outlet=document.sitename or _furniture_outlet(html) or document.hostname,
+        outlet=sitename or _furniture_outlet(html) or document.hostname,
         date=_page_date(html, document.date, url or document.url),
         url=url or document.url,
         path=path,

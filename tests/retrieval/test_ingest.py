@@ -300,3 +300,13 @@ def test_a_page_that_names_its_outlet_only_in_a_masthead_or_footer(tmp_path):
     (tmp_path / "c.html").write_text(f"<html><body>{body}<footer><p>&copy; 2025</p></footer></body></html>")
     articles, rejected = load_articles([tmp_path])
     assert rejected == [] and [a.outlet for a in articles] == ["The Fenmoor Echo", "Marsh Valley News", None]
+
+
+def test_a_site_name_from_a_handle_is_written_as_the_page_writes_it(tmp_path):
+    body = ("<article><h1>Rail crash toll rises</h1><p>A third person has died after the crash at the Marsh Road "
+            "level crossing, the county hospital said on Sunday.</p></article>")
+    handle = "<head><meta name='twitter:site' content='@fenmoorecho'></head>"
+    (tmp_path / "a.html").write_text(f"<html>{handle}<body>{body}<footer><p>&copy; 2025 Fenmoor Echo</p></footer></body></html>")
+    (tmp_path / "b.html").write_text(f"<html>{handle}<body>{body}</body></html>")
+    articles, _ = load_articles([tmp_path])
+    assert [a.outlet for a in articles] == ["Fenmoor Echo", "Fenmoorecho"]  # b.html spells it out nowhere
