@@ -13,6 +13,7 @@ from .outlets import (
     HEAD_LINES,
     emphasised_masthead,
     find_outlet,
+    foot_credit,
     is_credit,
     masthead_name,
     masthead_of,
@@ -30,6 +31,7 @@ _HEADING_MARKS = re.compile(r"^#{1,6}\s+|\s+#+$")
 _TITLE_MARK = re.compile(r"^#\s+\S")
 # A "date 2025-10-04" line is looked for among the first lines (a title may come first).
 _DATE_LINES = 5
+_FOOT_LINES = 3
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,11 @@ def clean_text(raw: str, title: str | None = None, outlet: str | None = None, da
     furniture = {content[i] for i in head.furniture}
     found_date = found_date or head.date
     found_outlet = outlet or find_outlet([line for line in lines if line], head.outlet)
+    # A credit line at the foot ("This story was first published by X on DATE.") is metadata too.
+    for number in content[-_FOOT_LINES:]:
+        if number not in furniture and (credit := foot_credit(lines[number])):
+            furniture.add(number)
+            found_outlet, found_date = found_outlet or credit[0], found_date or credit[1]
 
     captions = {c for c in (_caption_of_credit(line) for line in lines if is_boilerplate(line)) if c}
     kept: list[str] = []

@@ -79,8 +79,10 @@ _ON_DATE = re.compile(r"\s+on\s+(?P<date>[^,|]+\d{4})$", re.IGNORECASE)
 # Wire copy names the day of the report in its first paragraph ("…, the coastguard said on Saturday"):
 # a dateline without a year is placed in the latest year whose date falls on such a day.
 _YEARS_BACK = 7
-# A date as credit lines give it: "Posted 5 March 2026 by Owen Tarrant", "Published: March 2, 2026".
-_DATE_WORDS = re.compile(r"^(?:(?:(?P<said>(?:first\s+)?(?:published|posted))|(?:last\s+)?(?:updated|modified))(?:\s+(?:on|at))?:?\s+)?"
+# A date as credit lines give it: "Posted 5 March 2026 by Owen Tarrant", "Published: March 2, 2026",
+# "Date: March 3, 2026", "Filed: 3 March 2026, 09:14".
+_DATE_WORDS = re.compile(r"^(?:(?:(?P<said>(?:first\s+)?(?:published|posted))|(?:last\s+)?(?:updated|modified)"
+                         r"|publication\s+date|date(?:d|\s+published)?|filed|released)(?:\s+(?:on|at))?:?\s+)?"
                          r"(?P<date>.+?)"
                          r"(?:\s+by\s+\S.*)?$", re.IGNORECASE)
 

@@ -76,7 +76,9 @@ _SECTION_WORDS, _SLOGAN_WORDS = 3, 8
 # A line or a part of one set apart in bold or italics: "**Sella Gazette**", "*Harbour Post*".
 _EMPHASIS_MARKS = r"(\*{1,3}|_{1,3})"
 _EMPHASISED = re.compile(_EMPHASIS_MARKS + r"[^*_]+\1")
-_PUBLISHED_BY = re.compile(r"^(?:published|posted)\s+by\s+(?P<name>.+?)(?:\s+on\s+(?P<date>.+))?$", re.IGNORECASE)
+_PUBLISHED_BY = re.compile(r"^(?:(?:this|the)\s+(?:article|story|report)\s+was\s+)?(?:first\s+|originally\s+)?(?:published|posted)"
+                           r"\s+(?:by|in)\s+(?P<name>.+?)(?:\s+on\s+(?P<date>.+?))?\.?$", re.IGNORECASE)
+_SOURCE_PREFIX = re.compile(r"^(?:source|via):\s*", re.IGNORECASE)
 _PUBLISHED = re.compile(r"^(?:first\s+)?(?:published|posted)(?:\s+(?:on|at))?:?\s+(?P<rest>.+)$", re.IGNORECASE)
 
 
@@ -328,6 +330,20 @@ def page_furniture_outlet(mastheads: list[str], footer: list[str], titles: list[
 def _title_outlet(title: str) -> str | None:
     parts = re.split(r"\s+[|–—-]\s+|\s*\|\s*", title.strip())
     return next((found for part in (parts[1:] and [parts[-1], parts[0]]) if (found := masthead_name(part))), None)
+
+
+def foot_credit(line: str) -> tuple[str | None, str | None] | None:
+    """``(outlet, date)`` of a credit line at an article's foot: "This story was first published
+    by Coast Daily on 3 March 2026.", "(Coast Daily, 3 March 2026)", "Source: Coast Daily, 3 March
+    2026"; None for any other line."""
+    inner = line.strip()
+    if inner.startswith("(") and inner.endswith(")"):
+        inner = inner[1:-1].strip()
+    if sourced := _SOURCE_PREFIX.match(inner):  # the line says it names the source: any proper name counts
+        split = split_date(inner[sourced.end():])
+        name = split and masthead_name(split[0], max_words=6, any_name=True)
+        return (name, split[1]) if name else None
+    return published_line(inner) or outlet_date_line(inner)
 
 
 def find_outlet(lines: list[str], masthead: str | None = None) -> str | None:

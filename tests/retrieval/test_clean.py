@@ -344,3 +344,18 @@ def test_a_breadcrumb_is_furniture_not_the_title():
     assert (cleaned.title, cleaned.outlet) == ("Velmar dock workers vote to strike", "Coast Daily")
     assert "Business" not in cleaned.text
     assert is_boilerplate("Home / World / Europe") and not is_boilerplate("3/3/2026")
+
+
+@pytest.mark.parametrize("line", ["Date: March 3, 2026", "Publication date: 3 March 2026", "Filed 3 March 2026, 10:15"])
+def test_a_labelled_date_line_is_metadata(line):
+    cleaned = _read(f"Council closes two libraries\n{line}\n\n{BODY}")
+    assert (cleaned.date, cleaned.title) == ("2026-03-03", "Council closes two libraries") and "2026" not in cleaned.text
+    assert _read(f"Council closes two libraries\nDate: 3 March 2026 | Ada Kern\n\n{BODY}").outlet is None  # a writer is no outlet
+
+
+@pytest.mark.parametrize("foot", ["This story was first published by Coast Daily on 3 March 2026.",
+                                  "(Coast Daily, 3 March 2026)", "Source: Coast Daily, 3 March 2026"])
+def test_a_credit_line_at_the_foot_names_the_outlet_and_the_date(foot):
+    cleaned = _read(f"Council closes two libraries\n\n{BODY}\n\n{foot}")
+    assert (cleaned.outlet, cleaned.date) == ("Coast Daily", "2026-03-03") and "2026" not in cleaned.text
+    assert _read(f"Council closes two libraries\n\n{BODY}\n\nThe vote is on March 3, 2026.").date is None  # news, not a credit
