@@ -29,6 +29,7 @@ _BULLET = re.compile(r"^[•●▪◦·*\-–]\s+")
 # Markdown heading marks: "## Title" and "## Title ##".
 _HEADING_MARKS = re.compile(r"^#{1,6}\s+|\s+#+$")
 _TITLE_MARK = re.compile(r"^#\s+\S")
+_TITLE_WORDS = 25  # a "# " line longer than this is no title (a table's first column, "# Distance …")
 # A "date 2025-10-04" line is looked for among the first lines (a title may come first).
 _DATE_LINES = 5
 _FOOT_LINES = 3
@@ -141,7 +142,8 @@ def clean_text(raw: str, title: str | None = None, outlet: str | None = None, da
                 continue
         kept.append(_GLUED_SENTENCE.sub(r"\1 ", line))
 
-    found_title = title or next((line for line in kept[:4] if line == marked or is_heading(line) and len(line.split()) >= 4), None)
+    found_title = title or next((line for line in kept[:4] if line == marked and len(line.split()) <= _TITLE_WORDS
+                                 or is_heading(line) and len(line.split()) >= 4), None)
     if not found_title:
         found_title = _reference_title(kept)
     return CleanText("\n\n".join(kept), found_title, found_outlet, found_date)

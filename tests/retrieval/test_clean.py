@@ -322,6 +322,8 @@ def test_a_markdown_title_is_the_title_however_short():
     cleaned = _read(f"# Velmar deal agreed\n\n*Coast Weekly — 2026/03/10*\n\n{BODY}")
     assert (cleaned.title, cleaned.outlet, cleaned.date) == ("Velmar deal agreed", "Coast Weekly", "2026-03-10")
     assert _read(f"Velmar deal agreed\n\n{BODY}").title is None  # three plain words may be anything
+    table = "# Name Years League Cup " + " ".join(f"Player{i} 19{i:02d} -- present {i}" for i in range(10))
+    assert _read(table).title is None  # a table's "#" column is no title
 
 
 def test_a_dateline_without_an_outlet_gives_its_day():
