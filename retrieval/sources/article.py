@@ -88,11 +88,14 @@ def _furniture_outlet(html: str) -> str | None:
     return page_furniture_outlet(mastheads, footer, titles, bylines)
 
 
+def _letters(name: str) -> str:
+    return re.sub(r"[\W_]", "", name).casefold()
+
+
 def as_written(name: str, elsewhere: list[str | None]) -> str:
     """``name`` as the page spells it elsewhere (its masthead, footer or text): "Coastdaily" is
     "Coast Daily" where the page writes it so, the same letters whatever the case and spacing."""
-    letters = re.sub(r"[\W_]", "", name).casefold()
-    return next((other for other in elsewhere if other and re.sub(r"[\W_]", "", other).casefold() == letters), name)
+    return next((other for other in elsewhere if other and _letters(other) == _letters(name)), name)
 
 
 def html_article(html: str, path: str | None, url: str | None = None) -> Article:
