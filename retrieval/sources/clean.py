@@ -18,6 +18,7 @@ from .outlets import (
     masthead_name,
     masthead_of,
     outlet_date_line,
+    paper_among_parts,
     published_line,
 )
 
@@ -81,6 +82,7 @@ def _read_head(lines: list[str], today: Day) -> _Head:
             furniture.add(index)
         elif found := byline_date(line) or dateline_day(line, today) or date_among_parts(line):
             dates.append(found)
+            outlet = outlet or paper_among_parts(line)
         elif (name := masthead_name(line)) and any(is_credit(n) for n in lines[max(index - 1, 0):index] + lines[index + 1:index + 2]):
             outlet = outlet or name  # "By Ana Velk | February 17, 2026" then "Fenwick Valley Times"
             furniture.add(index)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlparse
 
-from .dates import date_line, date_part, split_date
+from .dates import date_among_parts, date_line, date_part, split_date
 from .lines import BYLINE, DATELINE, SPACED_SEPARATOR, TERMINAL, is_boilerplate, is_heading
 
 _OUTLET_PATTERNS = [
@@ -234,15 +234,25 @@ def masthead_name(text: str, max_words: int = _MASTHEAD_MAX_WORDS, any_name: boo
 
 def outlet_date_line(line: str) -> tuple[str, str] | None:
     """``(outlet, date)`` from a credit line: "*Harbour Post, 2025-10-05*", "Lakeshore Herald,
-    2026-02-09". Any proper name counts where the line says "published" or sets the name apart
+    2026-02-09", "Coast Daily (3 March 2026)". Any proper name counts where the line says "published" or sets the name apart
     in bold ("**Westvale Today** — Posted 5 March 2026"); else it must end as newspapers' do."""
-    split = split_date(line)
+    split = split_date(line) or _bracketed_date(line)
     if not split:
         return None
     name, when, said = split
     set_apart = _EMPHASISED.fullmatch(name.strip()) is not None
     outlet = masthead_name(name, max_words=_MASTHEAD_MAX_WORDS + 1, any_name=said or set_apart)
     return (outlet, when) if outlet else None
+
+
+_BRACKETED_DATE = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<date>[^()]+)\)$")
+
+
+def _bracketed_date(line: str) -> tuple[str, str, bool] | None:
+    """``(name, date, False)`` of "Coast Daily (3 March 2026)"."""
+    match = _BRACKETED_DATE.match(line.strip(" *_"))
+    found = match and date_part(match["date"])
+    return (match["name"], found[0], False) if found else None
 
 
 def published_line(line: str) -> tuple[str | None, str | None] | None:
@@ -330,6 +340,14 @@ def page_furniture_outlet(mastheads: list[str], footer: list[str], titles: list[
 def _title_outlet(title: str) -> str | None:
     parts = re.split(r"\s+[|–—-]\s+|\s*\|\s*", title.strip())
     return next((found for part in (parts[1:] and [parts[-1], parts[0]]) if (found := masthead_name(part))), None)
+
+
+def paper_among_parts(line: str) -> str | None:
+    """A newspaper's name among the short parts of a dated furniture line: "Coast Daily" of
+    "2026-03-03 | Coast Daily | Ada Kern" (a name ending as papers' do: never the writer's)."""
+    if date_among_parts(line) is None:
+        return None
+    return next((name for part in SPACED_SEPARATOR.split(line.strip(" *_")) if (name := masthead_name(part))), None)
 
 
 def foot_credit(line: str) -> tuple[str | None, str | None] | None:

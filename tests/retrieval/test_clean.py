@@ -361,3 +361,11 @@ def test_a_credit_line_at_the_foot_names_the_outlet_and_the_date(foot):
     cleaned = _read(f"Council closes two libraries\n\n{BODY}\n\n{foot}")
     assert (cleaned.outlet, cleaned.date) == ("Coast Daily", "2026-03-03") and "2026" not in cleaned.text
     assert _read(f"Council closes two libraries\n\n{BODY}\n\nThe vote is on March 3, 2026.").date is None  # news, not a credit
+
+
+@pytest.mark.parametrize("line", ["Coast Daily (3 March 2026)", "2026-03-03 | Coast Daily | Ada Kern",
+                                  "Ada Kern | Coast Daily | 3 March 2026"])
+def test_a_papers_name_beside_a_date_in_brackets_or_among_short_parts(line):
+    cleaned = _read(f"Council closes two libraries\n{line}\n\n{BODY}")
+    assert (cleaned.outlet, cleaned.date) == ("Coast Daily", "2026-03-03")
+    assert _read(f"Council closes two libraries\n2026-03-03 | Ada Kern\n\n{BODY}").outlet is None  # a writer is no paper
