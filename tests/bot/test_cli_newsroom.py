@@ -166,3 +166,37 @@ def test_chat_reads_a_short_reply_to_which_story_with_the_question(seeds, monkey
     assert replies[0]["several_stories"] and replies[1]["follow_up_of"] == lines[0]
     assert asked[1] == "in eastport (who is mediating the talks)"
     assert replies[2]["follow_up_of"] is None  # only the reply right after the refusal names a story
+
+
+UPDATED_REPORTS = {
+    "portside.md": """# Dock strike at Velmar
+
+By Ada Kern for Portside News
+Last updated 09:12, Tuesday 3 March 2026
+
+About 1,200 dock workers at Velmar will strike for three days from Friday, the dockers' union said on
+Tuesday. The port handles a third of the country's container traffic.
+""",
+    "coast.txt": """Crane drivers join Velmar dock strike
+
+VELMAR, March 5, 2026 — About 1,450 dock workers, not the 1,200 first announced, will strike at Velmar
+from Friday after crane drivers joined the walkout, the union said on Thursday.
+
+(Coast Daily, 5 March 2026)
+""",
+}
+
+
+def test_reports_dated_and_signed_as_pages_do_let_the_newest_lead(tmp_path, capsys):
+    home, folder = tmp_path / "home", tmp_path / "articles"
+    folder.mkdir()
+    for name, text in UPDATED_REPORTS.items():
+        (folder / name).write_text(text)
+    assert main(["ingest", str(folder), "--home", str(home), "--quiet"]) == 0
+    assert main(["remove", "--seeds", "--home", str(home), "--quiet"]) in (0, 1)
+    capsys.readouterr()
+    strike = _ask(capsys, home, "how many dock workers will strike at velmar")
+    assert "1,450" in strike["answer"]
+    assert [(c["outlet"], c["date"]) for c in strike["citations"]][:1] == [("Coast Daily", "2026-03-05")]
+    [older] = strike["alternatives"]
+    assert "1,200" in older["text"] and older["outlets"] == ["Portside News"] and older["dates"] == ["2026-03-03"]
