@@ -71,10 +71,11 @@ _NAMED_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAY_NAMES) + r")\b", re.IGNOR
 _ON_WEEKDAY = re.compile(r"\bon\s+(" + "|".join(_WEEKDAY_NAMES) + r")\b", re.IGNORECASE)
 # The day of a wire dateline: "PORT MIRAN, March 3 (Coastline Wire) —", "BERLIN, Dec. 14, 2025 (AP) —",
 # "OSLO, 3 March (NTB) -".
-_DATELINE_DAY = re.compile(rf"^[^()]{{1,80}}?,\s*(?P<day>(?:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})(?:,?\s+\d{{4}})?)\s*\(", re.IGNORECASE)
+_DATELINE_DATE = rf"(?P<day>(?i:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})(?:,?\s+\d{{4}})?)"
+_DATELINE_DAY = re.compile(rf"^[^()]{{1,80}}?,\s*{_DATELINE_DATE}\s*\(")
 # A dateline that gives no outlet: "VELMAR, March 14, 2026 — ", "Northern Ledger, Mar. 14 -- ".
 _PLAIN_DATELINE_DAY = re.compile(rf"^(?:[A-Z][A-Z.'’\- ]{{1,40}}|(?:[A-Z][\w.'’&-]*\s+){{0,4}}[A-Z][\w.'’&-]*),\s*"
-                                 rf"(?P<day>(?i:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})(?:,?\s+\d{{4}})?)\s*[-—–]{{1,2}}\s")
+                                 rf"{_DATELINE_DATE}\s*[-—–]{{1,2}}\s")
 _ON_DATE = re.compile(r"\s+on\s+(?P<date>[^,|]+\d{4})$", re.IGNORECASE)
 # Wire copy names the day of the report in its first paragraph ("…, the coastguard said on Saturday"):
 # a dateline without a year is placed in the latest year whose date falls on such a day.
