@@ -129,14 +129,14 @@ def same_story_figures(question: str, top: Span, answers: Sequence[OutletAnswer]
     """Those of ``answers`` that report the lead's figure from the same story: a figure where
     ``top`` has one, of the same thing as far as both say (and, unless ``figures_only``, no figure
     where it has none), in a sentence that speaks of the question (``min_overlap`` of its words,
-    by default ``rules.newer_min_overlap``), in an article naming every name the question asks about.
-    With ``days`` a day or a month is a figure too ("by the end of September")."""
+    by default ``rules.newer_min_overlap``), in an article of the story (``of_the_story``) naming every
+    name the question asks about. With ``days`` a day or a month is a figure too ("by the end of September")."""
     figure = has_figure_or_day if days else has_figure
     if figures_only and not figure(top.text):
         return []
     asked, chunks = content_terms(question), {hit.chunk.id: hit.chunk for hit in hits}
     names = names_asked(question, [hit.chunk.text for hit in hits])
-    return [a for a in answers if figure(a.span.text) == figure(top.text) and same_unit(a.span.text, top.text)
+    return [a for a in of_the_story(top, answers, index) if figure(a.span.text) == figure(top.text) and same_unit(a.span.text, top.text)
             and sentence_overlap(asked, a.span, chunks) >= (rules.newer_min_overlap if min_overlap is None else min_overlap)
             and all(mentions(index.articles[a.span.article_id].text, name) for name in names)]
 

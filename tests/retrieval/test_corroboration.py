@@ -739,3 +739,19 @@ def test_the_figure_a_later_report_names_as_replaced_is_the_one_shown_from_the_o
     # replaced is shown from it, although its sentence shares few of the question's words.
     assert answer.text == "75 marks"
     assert [(a.text, a.outlets, a.dates) for a in answer.alternatives] == [("50 marks", ("Capital Morning Herald",), ("2025-12-05",))]
+
+
+def test_an_older_figure_from_another_story_is_never_shown_as_the_figure_a_report_changed(tmp_path, fake_encoder):
+    desk = _desk_of(tmp_path, fake_encoder, [
+        ("Appliance maker Dunmore said on Tuesday that 600 jobs will be cut at its Kelby plant in Westmarch.",
+         "Harlow Gazette", "2026-03-10"),
+        ("Appliance maker Dunmore first said 450 jobs would be cut at the Kelby plant in Westmarch.", "Kelby Times", "2026-02-20"),
+        ("The Ostrava Mining Company said 380 jobs will be cut at its Brennan pit near Tullow.", "Valley Post", "2026-02-01")])
+    lead = _reading(desk, "Harlow Gazette", "600", 0.8)
+    same, other = _reading(desk, "Kelby Times", "450", 0.5), _reading(desk, "Valley Post", "380", 0.5)
+    hits = [Hit(desk.index.chunk(lead.chunk_id), 1.0), Hit(desk.index.chunk(same.chunk_id), 0.6),
+            Hit(desk.index.chunk(other.chunk_id), 0.6)]
+    answer = assemble_answer("how many jobs will be cut", [lead, same, other], desk.index, hits, min_score=0.1)
+    assert answer.text == "600"
+    # The older report of the Kelby story is shown with its figure; the mine's cuts, another story's, are no one's disagreement.
+    assert [(a.text, a.outlets) for a in answer.alternatives] == [("450", ("Kelby Times",))]
