@@ -163,9 +163,9 @@ def says_changed(span: Span, index: Index) -> bool:
 def newest_lead(question: str, top: Span, lead_date: str, weighed: Sequence[OutletAnswer], read: Sequence[OutletAnswer],
                  hits: Sequence[Hit], index: Index, rules: OutletRules) -> Span | None:
     """Where the answer to lead with instead stands: news figures change from one day's report
-    to the next, so a strictly newer dated report whose own answer differs wins when the reader
-    is nearly as sure of it (``rules.newer_lead_ratio`` of the lead's), weighed by retrieval as
-    answers are chosen (``weighed``) or, for a report of the same story (its article names every
+    to the next, so a strictly newer dated report whose own answer differs, of the lead's shape (a
+    figure or a day for one, of the same unit), wins when the reader is nearly as sure of it
+    (``rules.newer_lead_ratio`` of the lead's), weighed by retrieval as answers are chosen (``weighed``) or, for a report of the same story (its article names every
     name the question asks about) whose answer's figure replaces the lead's figure and whose sentence speaks of the question
     (``rules.newer_min_overlap`` of its words), as sure as the reader scored it
     (``rules.newer_read_ratio``, ``read``), or from ``rules.change_read_ratio`` when it says the
@@ -186,7 +186,9 @@ def newest_lead(question: str, top: Span, lead_date: str, weighed: Sequence[Outl
         return [a for a in split_by_agreement(top.text, others, 0.0, ambiguous_ratio)[1]
                 if (a.date or "") > lead_date and a.confidence >= ratio * lead_score]
 
-    by_weight = differing(weighed, rules.newer_lead_ratio)
+    # A newer report's answer of another shape or unit is about something else ("11.8 cents" for what pays for a cap).
+    by_weight = [a for a in differing(weighed, rules.newer_lead_ratio)
+                 if has_figure_or_day(a.span.text) == has_figure_or_day(top.text) and same_unit(a.span.text, top.text)]
     by_reading = same_story_figures(question, top, differing(read, rules.newer_read_ratio), hits, index, rules, days=True)
     # A report saying what changed may name the figure it replaced ("to 8 January from 15 January"):
     # that it reads that one too leaves no doubt which one it gives.

@@ -755,3 +755,22 @@ def test_an_older_figure_from_another_story_is_never_shown_as_the_figure_a_repor
     assert answer.text == "600"
     # The older report of the Kelby story is shown with its figure; the mine's cuts, another story's, are no one's disagreement.
     assert [(a.text, a.outlets) for a in answer.alternatives] == [("450", ("Kelby Times",))]
+
+
+def test_a_newer_reports_answer_of_another_shape_or_unit_does_not_take_the_lead(tmp_path, fake_encoder):
+    desk = _desk_of(tmp_path, fake_encoder, [
+        ("The Velden price cap will be paid for by a temporary levy on the excess profits of Kessar generators, "
+         "minister Ana Holt said. The Kessar cliffs lost more than 60 metres in the storm.", "Velden Post", "2026-01-05"),
+        ("Minister Ana Holt said the Velden price cap holds bills at 11.8 cents per kilowatt-hour for Kessar homes. "
+         "Repairs to the Kessar cliffs will cost 140,000 marks.", "Kessar Wire", "2026-01-20")])
+
+    def lead(question, older, newer):
+        spans = [_reading(desk, "Velden Post", older, 0.6), _reading(desk, "Kessar Wire", newer, 0.5)]
+        hits = [Hit(desk.index.chunk(s.chunk_id), 1.0) for s in spans]
+        return assemble_answer(question, spans, desk.index, hits, min_score=0.1).text
+
+    # What pays for the cap is no figure, and the cliff's loss is counted in metres, not marks: the newer
+    # report's best answers are about something else, and the older report's answer stays the lead.
+    assert lead("what's paying for the velden price cap", "a temporary levy on the excess profits of Kessar generators",
+                "11.8 cents per kilowatt-hour") == "a temporary levy on the excess profits of Kessar generators"
+    assert lead("how much cliff did kessar lose", "more than 60 metres", "140,000 marks") == "more than 60 metres"
