@@ -18,6 +18,9 @@ RELATED_MIN_SHARE = 0.6  # a passage shown beside a refusal holds this share of 
 def citation_at(index: Index, article_id: str, start: int, end: int, kind: str = SPAN) -> Citation:
     """Where an answer stands: its sentence as the quote, and the answer's bounds shaped for ``kind``."""
     article = index.articles[article_id]
+    first_end = sentence_around(article.text, start, start + 1)[1]
+    if kind != SENTENCE and end > first_end:  # a name, figure or list ends with its sentence ("… and Haldrik. Skellmark")
+        end = max(start + 1, len(article.text[:first_end].rstrip(" .!?\n")))
     sentence = sentence_around(article.text, start, end)
     start, end = shaped_bounds(kind, article.text, start, end, sentence)
     q_start, q_end = min(sentence[0], start), max(sentence[1], end)

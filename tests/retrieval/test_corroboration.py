@@ -774,3 +774,20 @@ def test_a_newer_reports_answer_of_another_shape_or_unit_does_not_take_the_lead(
     assert lead("what's paying for the velden price cap", "a temporary levy on the excess profits of Kessar generators",
                 "11.8 cents per kilowatt-hour") == "a temporary levy on the excess profits of Kessar generators"
     assert lead("how much cliff did kessar lose", "more than 60 metres", "140,000 marks") == "more than 60 metres"
+
+
+def test_an_answer_that_runs_past_its_sentence_ends_with_it(tmp_path, fake_encoder):
+    desk = _desk_of(tmp_path, fake_encoder, [
+        ("Three regions of Ilvaria lost population: Varndal, Oskmere and Haldrik. Skellmark, in the south, grew fastest. "
+         "Its census office moved to the U.S. The move cost 4 million crowns.", "Ilvaria Times", "2025-03-04")])
+
+    def ask(question, read):
+        spans = [_reading(desk, "Ilvaria Times", read, 0.8)]
+        return assemble_answer(question, spans, desk.index, [Hit(desk.index.chunk(spans[0].chunk_id), 1.0)], min_score=0.1)
+
+    # The reader's span ran on into the next sentence: the list ends where its sentence does, and so does the quote.
+    lost = ask("which regions of ilvaria lost population", "Varndal, Oskmere and Haldrik. Skellmark")
+    assert lost.text == "Varndal, Oskmere and Haldrik"
+    assert lost.quote == "Three regions of Ilvaria lost population: Varndal, Oskmere and Haldrik."
+    # An answer that ends its sentence keeps its last character.
+    assert ask("where did the census office of ilvaria move", "the U.S.").text == "the U.S."
