@@ -3,7 +3,6 @@ judged, then cited, corroborated per outlet, or abstained on."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from functools import partial
 from typing import Sequence
@@ -14,7 +13,7 @@ from ..index.build import Index
 from ..index.chunk import sentence_around, sentence_before
 from .calibration import AnswerCalibration, AnswerEvidence
 from .constraints import (attribute_missing, change_not_asked, demand_not_outcome, other_people, owner_conflict, proper_names,
-                          role_asked, role_conflict, role_missing, role_owner_missing, speaker_missing, title_conflict)
+                          quoted_only, role_asked, role_conflict, role_missing, role_owner_missing, speaker_missing, title_conflict)
 from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers, same_answer
 from .furniture import in_page_furniture
@@ -156,21 +155,6 @@ def rest_cannot_matter(question: str, spans: Sequence[Span], read: Sequence[Hit]
     return confident and noisy_or([runner_up, most_unread_adds]) < DISAGREEMENT_RATIO * best_weighted
 
 
-def quoted_phrases(question: str) -> list[str]:
-    """Phrases the question quotes ("Who said \u201ca lot of progress\u201d?"): only a passage
-    holding one can answer it."""
-    return [p.strip() for p in re.findall(r'["\u201c\u201d\u201e]([^"\u201c\u201d\u201e]{3,})["\u201c\u201d\u201e]', question) if p.strip()]
-
-
-def quoted_only(question: str, spans: Sequence[Span], hits: Sequence[Hit]) -> list[Span]:
-    """The spans in passages that hold every phrase the question quotes."""
-    phrases = [p.casefold() for p in quoted_phrases(question)]
-    if not phrases:
-        return list(spans)
-    holding = {h.chunk.id for h in hits if all(p in h.chunk.text.casefold() for p in phrases)}
-    return [s for s in spans if s.chunk_id in holding]
-
-
 def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequence[Hit]) -> list[Span]:
     """The spans that can answer the question: in a passage holding what it quotes, in a
     sentence that names its roles as it does and holds the names that qualify what it asks for,
@@ -275,15 +259,18 @@ def verifier_texts(ranked: Sequence[RankedAnswer], kind: str, index: Index) -> l
 
 
 def _abstain(question: str, index: Index, hits: Sequence[Hit], score: float = 0.0,
-             answers: Sequence[Span] = (), best: Span | None = None) -> Answer:
+             answers: Sequence[Span] = (), best: Sequence[Span] = ()) -> Answer:
     """A refusal, shown with the passages that match the question closely, or with the
     sentences of ``answers`` (candidates the question cannot choose between). Where passages
-    match closely, the sentence of the ``best`` candidate, too unsure to be given, comes first."""
+    match closely, the sentences of the ``best`` candidates, too unsure to be given, come first."""
     related = (tuple(citation_at(index, s.article_id, s.start, s.end, SENTENCE) for s in answers)
                or related_passages(question, index, hits))
-    if best is not None and related and not answers:
-        lead = citation_at(index, best.article_id, best.start, best.end, SENTENCE)
-        related = (lead, *[c for c in related if (c.article_id, c.start) != (lead.article_id, lead.start)])[:2]
+    if best and related and not answers:
+        shown: list = []
+        for c in (*[citation_at(index, s.article_id, s.start, s.end, SENTENCE) for s in best], *related):
+            if all((c.article_id, c.start) != (o.article_id, o.start) for o in shown):
+                shown.append(c)
+        related = tuple(shown[:2])
     texts = [index.articles[c.article_id].text for c in related]
     return Answer(question, None, round(score, 4), passages=tuple(hits), related=related, kind=question_kind(question),
                   several_stories=any(not same_story(texts[0], other) for other in texts[1:]))
@@ -304,6 +291,11 @@ def story_in_doubt(question: str, ranked: Sequence[RankedAnswer], index: Index, 
               and all(mentions(story[r.key], name) and mentions(story[lead.key], name) for name in names)]
     rival = max(rivals, key=lambda r: r.score, default=None)
     return rival if rival is not None and rival.score >= STORY_DOUBT_RATIO * lead.score else None
+
+
+def _best_spans(ranked: Sequence[RankedAnswer], count: int = 2) -> tuple[Span, ...]:
+    """The best-read span of each of the first ``count`` ranked answers."""
+    return tuple(max(r.spans, key=lambda s: s.score) for r in ranked[:count])
 
 
 def _group_of(ranked: Sequence[RankedAnswer], span: Span) -> str:
@@ -348,7 +340,7 @@ def assemble_answer(
         ranked, doubted = verified(ranked, verify(question, verifier_texts(ranked[:VERIFIED_DEPTH], kind, index)),
                                    [confidence[r.key] for r in ranked[:VERIFIED_DEPTH]], min_score)
         if doubted:
-            return _abstain(question, index, hits, confidence[ranked[0].key], best=max(ranked[0].spans, key=lambda s: s.score))
+            return _abstain(question, index, hits, confidence[ranked[0].key], best=_best_spans(ranked))
     best_key, _, best_spans = ranked[0]
     if (rival := story_in_doubt(question, ranked, index, hits)) is not None:
         best, other = (max(r.spans, key=lambda s: s.score) for r in (ranked[0], rival))
@@ -372,7 +364,7 @@ def assemble_answer(
     # abstain is judged on the best reading and on the newest report's, whichever is surer.
     best_score = max(confidence[best_key], confidence.get(_group_of(ranked, top), 0.0))
     if best_score < min_score:
-        return _abstain(question, index, hits, best_score, best=top)
+        return _abstain(question, index, hits, best_score, best=(top, *_best_spans([r for r in ranked if r.key != _group_of(ranked, top)], 1)))
     citations = [citation_at(index, top.article_id, top.start, top.end, kind)]
     citations += [citation_at(index, a.span.article_id, a.span.start, a.span.end, kind)
                   for a in agree if a.span.article_id != top.article_id]

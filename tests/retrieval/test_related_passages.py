@@ -66,3 +66,27 @@ def test_a_refusal_shows_first_the_sentence_of_the_answer_too_unsure_to_give(tmp
     # with nothing read, the passage matching the question best is shown alone
     plain = assemble_answer(question, [], desk.index, hits, min_score=0.5)
     assert plain.abstained and [c.quote.split()[0] for c in plain.related] == ["The"]
+
+
+def test_a_refusal_shows_the_sentences_of_the_two_readings_the_reader_was_unsure_between(tmp_path, fake_encoder):
+    from newsdesk.retrieval.service import Newsdesk
+    from newsdesk.retrieval.settings import Settings
+    from newsdesk.retrieval.sources.article import make_article
+    from newsdesk.types import Hit, Span
+
+    desk = Newsdesk(Settings(home=tmp_path / "home", reader="baseline"), encoder=fake_encoder)
+    desk.add_articles([make_article(
+        "The council budget talks on job cuts ran late into the night. Mayor Ines Roth said 80 posts would go. "
+        "The union said 95 posts were at risk.", title="Budget")])
+    question = "how many jobs will the council budget talks cut"
+    hits = [Hit(chunk, 1.0) for chunk in desk.index.chunks]
+    text = desk.index.articles[hits[0].chunk.article_id].text
+
+    def unsure(figure, score):
+        return Span(figure, hits[0].chunk.article_id, hits[0].chunk.id, text.index(figure), text.index(figure) + len(figure), score)
+
+    refused = assemble_answer(question, [unsure("80", 0.2), unsure("95", 0.15)], desk.index, hits, min_score=0.5)
+    # Both readings are shown in their sentences, the surer first; the passage that matches the
+    # question's words but answers nothing gives way to them.
+    assert refused.abstained and [c.quote.split()[0] for c in refused.related] == ["Mayor", "The"]
+    assert "95 posts" in refused.related[1].quote
