@@ -749,8 +749,7 @@ def test_an_older_figure_from_another_story_is_never_shown_as_the_figure_a_repor
         ("The Ostrava Mining Company said 380 jobs will be cut at its Brennan pit near Tullow.", "Valley Post", "2026-02-01")])
     lead = _reading(desk, "Harlow Gazette", "600", 0.8)
     same, other = _reading(desk, "Kelby Times", "450", 0.5), _reading(desk, "Valley Post", "380", 0.5)
-    hits = [Hit(desk.index.chunk(lead.chunk_id), 1.0), Hit(desk.index.chunk(same.chunk_id), 0.6),
-            Hit(desk.index.chunk(other.chunk_id), 0.6)]
+    hits = [Hit(desk.index.chunk(s.chunk_id), weight) for s, weight in ((lead, 1.0), (same, 0.6), (other, 0.6))]
     answer = assemble_answer("how many jobs will be cut", [lead, same, other], desk.index, hits, min_score=0.1)
     assert answer.text == "600"
     # The older report of the Kelby story is shown with its figure; the mine's cuts, another story's, are no one's disagreement.
