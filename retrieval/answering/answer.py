@@ -13,11 +13,12 @@ from ..index.build import Index
 from ..index.chunk import sentence_around, sentence_before
 from .calibration import AnswerCalibration, AnswerEvidence
 from .constraints import (attribute_missing, change_not_asked, demand_not_outcome, other_people, owner_conflict, proper_names,
-                          quoted_only, role_asked, role_conflict, role_missing, role_owner_missing, speaker_missing, title_conflict)
+                          role_asked, role_conflict, role_missing, role_owner_missing, speaker_missing, title_conflict)
 from .citations import citation_at, related_passages
 from .corroboration import group_disagreements, outlet_answers, same_answer
 from .furniture import in_page_furniture
 from .people import describe
+from .quotes import quoted_only
 from .qualifiers import other_thing, withheld
 from .reports import (DEFAULT_RULES, OutletRules, earlier_figures, left_the_role, newest_lead, older_figure,
                       replaced_figure, sentence_overlap, split_outlets)

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import re
 from itertools import takewhile
-from typing import Sequence
-
-from newsdesk.types import Hit, Span
 
 from .corroboration import has_figure
 from .shaping import speaker
@@ -395,18 +392,3 @@ def change_not_asked(question: str, before: str, answer: str) -> bool:
     """Whether ``answer`` is a figure that the text before it in its sentence (``before``)
     gives as a change ("by 31,600"), while the question asks for an amount, not a change."""
     return has_figure(answer) and bool(_CHANGED_BY.search(before)) and not _CHANGE_ASKED.search(question)
-
-
-def quoted_phrases(question: str) -> list[str]:
-    """Phrases the question quotes ("Who said \u201ca lot of progress\u201d?"): only a passage
-    holding one can answer it."""
-    return [p.strip() for p in re.findall(r'["\u201c\u201d\u201e]([^"\u201c\u201d\u201e]{3,})["\u201c\u201d\u201e]', question) if p.strip()]
-
-
-def quoted_only(question: str, spans: Sequence[Span], hits: Sequence[Hit]) -> list[Span]:
-    """The spans in passages that hold every phrase the question quotes."""
-    phrases = [p.casefold() for p in quoted_phrases(question)]
-    if not phrases:
-        return list(spans)
-    holding = {h.chunk.id for h in hits if all(p in h.chunk.text.casefold() for p in phrases)}
-    return [s for s in spans if s.chunk_id in holding]
