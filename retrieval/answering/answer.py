@@ -164,9 +164,9 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
     name every name of the question: a Wikipedia paragraph indexed alone says "the city" for "Warsaw"."""
     texts = [h.chunk.text for h in hits]
     names = names_asked(question, texts)
-    # Whose role it is matters only for a question asking for a role.
+    # Whose role it is matters only for a question asking for a role; which thing a name names, for any.
     asks_role = role_asked(question, names) is not None
-    proper = proper_names(texts) if asks_role else frozenset()
+    proper = proper_names(texts)
     # Whoever one report says has left the role asked about holds it in no report.
     departed = {f" {normalize_answer(s.text)} " for s in spans if asks_role and named_terms(s.text) and left_the_role(
         question, _before(s, index, CHANGE_CHARS), _after(s, index, CHANGE_CHARS), names)}
@@ -178,13 +178,13 @@ def admissible(question: str, spans: Sequence[Span], index: Index, hits: Sequenc
             and not attribute_missing(question, context := _before(s, index, SPEAKER_CHARS, within_sentence=False) + sentence,
                                       names)
             and not role_missing(question, sentence, names)
-            and not owner_conflict(question, sentence, names, proper, _previous_sentence(s, index) if proper else "")
+            and not owner_conflict(question, sentence, names, proper, _previous_sentence(s, index) if asks_role else "")
             and not title_conflict(question, _before(s, index), names, s.text)
             and not change_not_asked(question, near := _before(s, index, CHANGE_CHARS), s.text)
             and not demand_not_outcome(question, near)
             and not replaced_figure(question, near, _after(s, index, CHANGE_CHARS), s.text)
             and not other_people(question, s.text, names)
-            and not other_thing(question, sentence, names) and not withheld(question, sentence)
+            and not other_thing(question, sentence, names, proper) and not withheld(question, sentence)
             and not speaker_missing(question, context)
             and not role_owner_missing(question, context, index.articles[s.article_id].text, names)]
     return as_tallies(question, admitted, index.articles)

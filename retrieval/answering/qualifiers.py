@@ -28,11 +28,14 @@ def _same(a: str, b: str) -> bool:
     return a == b or (shorter >= 4 and a[:shorter - 1] == b[:shorter - 1]) or (len(a) >= 5 and a[:5] == b[:5])
 
 
-def named_things(text: str, names: set[str] = frozenset(), question: bool = False) -> list[tuple[str, str]]:
+def named_things(text: str, names: set[str] = frozenset(), question: bool = False,
+                 proper: set[str] = frozenset()) -> list[tuple[str, str]]:
     """Each ``(qualifier, noun)`` pair where a name or a side ("women's") stands right before a
     noun: ("greyholm", "prison") of "Greyholm Prison holds". In a sentence a name is capitalised
-    (opening it, only before a capitalised noun); in a question, typed in any case, it must be
-    one of its ``names``."""
+    (opening it, only before a capitalised noun or when ``proper``, the words the articles only
+    ever capitalise, holds it), and it names the noun after one word that says what kind, too
+    ("Varsenian herring boats": ("varsenian", "boat")); in a question, typed in any case, it must
+    be one of its ``names``."""
     words = _WORD.findall(text)
     pairs = []
     for i, (word, noun) in enumerate(zip(words, words[1:])):
@@ -46,20 +49,24 @@ def named_things(text: str, names: set[str] = frozenset(), question: bool = Fals
             naming = side or (qualifier in names and not {_key(noun), noun.casefold()} & names and len(qualifier) >= 3
                               and not qualifier.endswith("ing"))
         else:
-            naming = side or (word[:1].isupper() and (i > 0 or noun[:1].isupper()))
+            naming = side or (word[:1].isupper() and (i > 0 or noun[:1].isupper() or word.casefold() in proper))
         if naming:
             pairs.append((qualifier, _key(noun)))
+            after = words[i + 2] if i + 2 < len(words) else ""
+            if not question and noun[:1].islower() and after[:1].islower() and _key(after) not in STOPWORDS:
+                pairs.append((qualifier, _key(after)))
     return pairs
 
 
-def other_thing(question: str, sentence: str, names: set[str]) -> bool:
+def other_thing(question: str, sentence: str, names: set[str], proper: set[str] = frozenset()) -> bool:
     """Whether ``sentence`` names the thing the question asks about under another name and never
     under the question's: "Greyholm Prison holds about 640 inmates" for "how many inmates does
-    kellby prison hold"."""
+    kellby prison hold", "Varsenian herring boats may catch …" for "kallmark's boats" (``proper``:
+    see ``named_things``)."""
     asked = named_things(question, names, question=True)
     if not asked:
         return False
-    said = named_things(sentence)
+    said = named_things(sentence, proper=proper)
     keys = {_key(word) for word in _WORD.findall(sentence)}
     # Another name sharing the question's first letters may be its adjective ("Polish" for "poland").
     return any(not any(_same(qualifier, k) for k in keys)

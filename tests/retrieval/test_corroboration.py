@@ -565,6 +565,32 @@ def test_a_sentence_about_another_thing_of_the_kind_asked_does_not_answer():
     assert not other_thing("who would gain from hiring mercenaries", "Rajas often hired European mercenaries.", {"hiring"})
 
 
+def test_a_name_opening_a_sentence_and_one_word_from_its_noun_still_names_another_thing():
+    from newsdesk.retrieval.answering.qualifiers import other_thing
+
+    boats = "Varsenian herring boats will be allowed to catch 151,000 tonnes next year."
+    # The articles only ever write "Varsenian" capitalised: opening the sentence, it is still a name, and
+    # "herring" only says which boats.
+    assert other_thing("how much will kallmark's boats be allowed to catch", boats, {"kallmark"}, proper={"varsenian"})
+    assert not other_thing("how much will varsenia's boats be allowed to catch", boats, {"varsenia"}, proper={"varsenian"})
+    # A capital that only opens the sentence ("Fishing boats …") names nothing.
+    assert not other_thing("how much will kallmark's boats be allowed to catch",
+                           "Fishing boats will be allowed to catch 151,000 tonnes next year.", {"kallmark"}, proper={"varsenian"})
+
+
+def test_a_near_miss_about_another_fleet_is_refused(tmp_path, fake_encoder):
+    desk = _desk_of(tmp_path, fake_encoder, [
+        ("Kallmark and Varsenia agreed the Orvane herring deal on Sunday. Varsenian herring boats will be allowed to catch "
+         "151,000 tonnes next year, the ministry said. The deal cuts the Varsenian quota for a second year.",
+         "Northern Seas Wire", "2025-12-08")])
+    span = _reading(desk, "Northern Seas Wire", "151,000 tonnes", 0.8)
+    hits = [Hit(desk.index.chunk(span.chunk_id), 1.0)]
+    # The articles never say what Kallmark's boats may catch.
+    assert assemble_answer("how much will kallmark's boats be allowed to catch", [span], desk.index, hits, min_score=0.1).abstained
+    assert assemble_answer("how much will varsenia's boats be allowed to catch", [span], desk.index, hits,
+                           min_score=0.1).text == "151,000 tonnes"
+
+
 def test_a_sentence_saying_what_was_asked_was_not_given_is_no_answer(tmp_path, fake_encoder):
     from newsdesk.retrieval.answering.qualifiers import withheld
 
