@@ -123,6 +123,12 @@ def sentence_overlap(asked: set[str], span: Span, chunks: dict[int, Chunk]) -> f
     return len(asked & content_terms(context)) / len(asked)
 
 
+def same_shape(answer: str, lead: str, figure=has_figure) -> bool:
+    """Whether ``answer`` is of ``lead``'s shape: a figure (by ``figure``) for a figure, of the same
+    unit as far as both say, and no figure for a name or a cause."""
+    return figure(answer) == figure(lead) and same_unit(answer, lead)
+
+
 def same_story_figures(question: str, top: Span, answers: Sequence[OutletAnswer], hits: Sequence[Hit], index: Index,
                        rules: OutletRules, figures_only: bool = True, min_overlap: float | None = None,
                        days: bool = False) -> list[OutletAnswer]:
@@ -136,7 +142,7 @@ def same_story_figures(question: str, top: Span, answers: Sequence[OutletAnswer]
         return []
     asked, chunks = content_terms(question), {hit.chunk.id: hit.chunk for hit in hits}
     names = names_asked(question, [hit.chunk.text for hit in hits])
-    return [a for a in of_the_story(top, answers, index) if figure(a.span.text) == figure(top.text) and same_unit(a.span.text, top.text)
+    return [a for a in of_the_story(top, answers, index) if same_shape(a.span.text, top.text, figure)
             and sentence_overlap(asked, a.span, chunks) >= (rules.newer_min_overlap if min_overlap is None else min_overlap)
             and all(mentions(index.articles[a.span.article_id].text, name) for name in names)]
 
@@ -187,8 +193,7 @@ def newest_lead(question: str, top: Span, lead_date: str, weighed: Sequence[Outl
                 if (a.date or "") > lead_date and a.confidence >= ratio * lead_score]
 
     # A newer report's answer of another shape or unit is about something else ("11.8 cents" for what pays for a cap).
-    by_weight = [a for a in differing(weighed, rules.newer_lead_ratio)
-                 if has_figure_or_day(a.span.text) == has_figure_or_day(top.text) and same_unit(a.span.text, top.text)]
+    by_weight = [a for a in differing(weighed, rules.newer_lead_ratio) if same_shape(a.span.text, top.text, has_figure_or_day)]
     by_reading = same_story_figures(question, top, differing(read, rules.newer_read_ratio), hits, index, rules, days=True)
     # A report saying what changed may name the figure it replaced ("to 8 January from 15 January"):
     # that it reads that one too leaves no doubt which one it gives.
